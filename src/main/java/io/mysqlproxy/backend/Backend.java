@@ -1,0 +1,108 @@
+package io.mysqlproxy.backend;
+
+import io.mysqlproxy.config.HostPort;
+import org.jboss.logging.Logger;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A backend server and what the proxy knows of it now. State changes come from the health checker, from failed
+ * connection attempts and from operators; they are published through a volatile field so every event loop sees
+ * them without locking.
+ */
+public final class Backend {
+    private static final Logger LOG = Logger.getLogger(Backend.class);
+
+    private final BackendConfig config;
+    private final AtomicInteger connectedClients = new AtomicInteger();
+    private volatile BackendState state = BackendState.UNKNOWN;
+    private volatile long lastCheckNanos = -1;
+    private int consecutiveFailures;
+    private int consecutiveSuccesses;
+
+    public Backend(BackendConfig config) {
+        this.config = config;
+    }
+
+    public BackendConfig config() {
+        return config;
+    }
+
+    public HostPort address() {
+        return config.address();
+    }
+
+    public BackendRole role() {
+        return config.role();
+    }
+
+    public int weight() {
+        return config.weight();
+    }
+
+    public BackendState state() {
+        return state;
+    }
+
+    public int connectedClients() {
+        return connectedClients.get();
+    }
+
+    public void clientConnected() {
+        connectedClients.incrementAndGet();
+    }
+
+    public void clientDisconnected() {
+        connectedClients.decrementAndGet();
+    }
+
+    /** Duration of the last successful health check, or -1. */
+    public long lastCheckNanos() {
+        return lastCheckNanos;
+    }
+
+    /** Records a successful probe and returns true when it changed the state. */
+    public synchronized boolean probeSucceeded(long durationNanos, int successesToUp) {
+        lastCheckNanos = durationNanos;
+        consecutiveFailures = 0;
+        consecutiveSuccesses++;
+        if (state != BackendState.UP && state != BackendState.OFFLINE && consecutiveSuccesses >= successesToUp) {
+            return changeState(BackendState.UP, "health check passed");
+        }
+        return false;
+    }
+
+    /** Records a failed probe or connection attempt and returns true when it changed the state. */
+    public synchronized boolean probeFailed(String reason, int failuresToDown) {
+        consecutiveSuccesses = 0;
+        consecutiveFailures++;
+        if (state != BackendState.DOWN && state != BackendState.OFFLINE && consecutiveFailures >= failuresToDown) {
+            return changeState(BackendState.DOWN, reason);
+        }
+        return false;
+    }
+
+    public synchronized void setOffline(boolean offline) {
+        if (offline) {
+            changeState(BackendState.OFFLINE, "set offline");
+        } else if (state == BackendState.OFFLINE) {
+            consecutiveSuccesses = 0;
+            consecutiveFailures = 0;
+            changeState(BackendState.UNKNOWN, "set online");
+        }
+    }
+
+    private boolean changeState(BackendState next, String reason) {
+        if (state == next) {
+            return false;
+        }
+        LOG.infof("backend %s (%s) is %s: %s", config.address(), config.role().label(), next, reason);
+        state = next;
+        return true;
+    }
+
+    @Override
+    public String toString() {
+        return config.address() + "(" + config.role().label() + ", " + state + ")";
+    }
+}

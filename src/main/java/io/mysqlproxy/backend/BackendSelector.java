@@ -1,0 +1,65 @@
+package io.mysqlproxy.backend;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Orders the backends a new connection should try: the policy's choice first, then the other healthy read-write
+ * backends, so that a refused connection fails over before the client sees an error.
+ */
+public final class BackendSelector {
+    private final SelectionPolicy policy;
+    private final AtomicInteger next = new AtomicInteger();
+
+    public BackendSelector(SelectionPolicy policy) {
+        this.policy = policy;
+    }
+
+    public SelectionPolicy policy() {
+        return policy;
+    }
+
+    /** Healthy read-write backends in the order to try them; empty when none is available. */
+    public List<Backend> candidates(List<Backend> backends) {
+        List<Backend> healthy = new ArrayList<>(backends.size());
+        for (Backend b : backends) {
+            if (b.role() == BackendRole.READ_WRITE && b.state().acceptsConnections()) {
+                healthy.add(b);
+            }
+        }
+        if (healthy.size() < 2) {
+            return healthy;
+        }
+        switch (policy) {
+            case ROUND_ROBIN -> rotate(healthy, Math.floorMod(next.getAndIncrement(), healthy.size()));
+            case LEAST_CONNECTIONS -> healthy.sort(Comparator.comparingInt(Backend::connectedClients));
+            case WEIGHTED -> rotate(healthy, weightedPick(healthy));
+            case FIRST_AVAILABLE -> { }
+        }
+        return healthy;
+    }
+
+    private static int weightedPick(List<Backend> healthy) {
+        int total = 0;
+        for (Backend b : healthy) {
+            total += b.weight();
+        }
+        int r = ThreadLocalRandom.current().nextInt(total);
+        for (int i = 0; i < healthy.size(); i++) {
+            r -= healthy.get(i).weight();
+            if (r < 0) {
+                return i;
+            }
+        }
+        return 0;
+    }
+
+    private static void rotate(List<Backend> list, int first) {
+        if (first > 0) {
+            java.util.Collections.rotate(list, -first);
+        }
+    }
+}

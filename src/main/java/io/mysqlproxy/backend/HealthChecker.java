@@ -1,0 +1,81 @@
+package io.mysqlproxy.backend;
+
+import io.mysqlproxy.config.HealthCheck;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.jboss.logging.Logger;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/** Probes every backend at a fixed interval and moves it up or down after enough successes or failures. */
+public final class HealthChecker {
+    private static final Logger LOG = Logger.getLogger(HealthChecker.class);
+
+    private final HealthCheck check;
+    private final EventLoopGroup loops;
+    private final ChannelFactory<? extends Channel> channels;
+    private final List<Backend> backends;
+    private final Set<Backend> probing = ConcurrentHashMap.newKeySet();
+    private ScheduledFuture<?> task;
+
+    public HealthChecker(HealthCheck check, EventLoopGroup loops, ChannelFactory<? extends Channel> channels,
+                         List<Backend> backends) {
+        this.check = check;
+        this.loops = loops;
+        this.channels = channels;
+        this.backends = List.copyOf(backends);
+    }
+
+    public void start() {
+        task = loops.next().scheduleAtFixedRate(this::probeAll, 0, check.intervalMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public void stop() {
+        if (task != null) {
+            task.cancel(false);
+        }
+    }
+
+    private void probeAll() {
+        for (Backend backend : backends) {
+            if (backend.state() != BackendState.OFFLINE && probing.add(backend)) {
+                probe(backend).whenComplete((failure, e) -> probing.remove(backend));
+            }
+        }
+    }
+
+    /** Probes one backend now and records the outcome; completes with the failure reason or null. */
+    public CompletableFuture<String> probe(Backend backend) {
+        CompletableFuture<String> result = new CompletableFuture<>();
+        long start = System.nanoTime();
+        Bootstrap bootstrap = new Bootstrap().group(loops).channelFactory(channels)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) check.timeoutMillis())
+                .handler(new HealthProbe(check, result));
+        io.netty.channel.ChannelFuture connect = bootstrap.connect(backend.address().host(), backend.address().port());
+        connect.addListener(f -> {
+            if (!f.isSuccess()) {
+                result.complete("cannot connect: " + f.cause().getMessage());
+            }
+        });
+        ScheduledFuture<?> timeout = loops.next().schedule(() -> result.complete("no answer within "
+                + check.timeoutMillis() + " ms"), check.timeoutMillis(), TimeUnit.MILLISECONDS);
+        return result.whenComplete((failure, e) -> {
+            timeout.cancel(false);
+            connect.channel().close();
+            if (failure == null) {
+                backend.probeSucceeded(System.nanoTime() - start, check.successesToUp());
+            } else {
+                LOG.debugf("health check of %s failed: %s", backend.address(), failure);
+                backend.probeFailed(failure, check.failuresToDown());
+            }
+        });
+    }
+}

@@ -1,0 +1,130 @@
+package io.mysqlproxy.backend;
+
+import io.mysqlproxy.config.HealthCheck;
+import io.mysqlproxy.protocol.Capabilities;
+import io.mysqlproxy.protocol.Commands;
+import io.mysqlproxy.protocol.ErrPacket;
+import io.mysqlproxy.protocol.HandshakeResponse;
+import io.mysqlproxy.protocol.HandshakeV10;
+import io.mysqlproxy.protocol.NativePassword;
+import io.mysqlproxy.protocol.Packet;
+import io.mysqlproxy.protocol.PacketAssembler;
+import io.mysqlproxy.protocol.PacketFramer;
+import io.mysqlproxy.protocol.Packets;
+import io.mysqlproxy.protocol.Payloads;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One health check of one backend, as a handler on a fresh connection: read the greeting; when credentials are
+ * configured, log in with mysql_native_password and run the check query. Completes with null on success or with
+ * the reason of the failure.
+ */
+final class HealthProbe extends ChannelInboundHandlerAdapter {
+    private static final long CLIENT_CAPS = Capabilities.CLIENT_LONG_PASSWORD_FLAG | Capabilities.CLIENT_PROTOCOL_41
+            | Capabilities.CLIENT_SECURE_CONNECTION | Capabilities.CLIENT_PLUGIN_AUTH
+            | Capabilities.CLIENT_TRANSACTIONS;
+
+    private enum Step { GREETING, LOGIN, QUERY }
+
+    private final HealthCheck check;
+    private final CompletableFuture<String> result;
+    private PacketAssembler packets;
+    private Step step = Step.GREETING;
+
+    HealthProbe(HealthCheck check, CompletableFuture<String> result) {
+        this.check = check;
+        this.result = result;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        packets = new PacketAssembler(ctx.alloc(), 1 << 16);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        packets.add((ByteBuf) msg);
+        try {
+            Packet p;
+            while (!result.isDone() && (p = packets.next()) != null) {
+                try {
+                    handle(ctx, p);
+                } finally {
+                    p.payload().release();
+                }
+            }
+        } catch (RuntimeException e) {
+            finish(ctx, "malformed answer: " + e.getMessage());
+        }
+    }
+
+    private void handle(ChannelHandlerContext ctx, Packet p) {
+        if (p.firstByte() == Packets.ERR) {
+            finish(ctx, ErrPacket.decode(p.payload()).toString());
+            return;
+        }
+        switch (step) {
+            case GREETING -> {
+                HandshakeV10 greeting = HandshakeV10.decode(p.payload());
+                if (!check.logsIn()) {
+                    finish(ctx, null);
+                    return;
+                }
+                ByteBuf out = ctx.alloc().buffer();
+                new HandshakeResponse(CLIENT_CAPS, 1 << 24, 33, check.user(),
+                        NativePassword.scramble(check.password(), greeting.scramble()), null,
+                        NativePassword.PLUGIN).encode(out);
+                ctx.writeAndFlush(PacketFramer.frame(ctx.alloc(), p.seq() + 1, out));
+                step = Step.LOGIN;
+            }
+            case LOGIN -> login(ctx, p);
+            case QUERY -> finish(ctx, null);
+        }
+    }
+
+    private void login(ChannelHandlerContext ctx, Packet p) {
+        if (p.firstByte() == Packets.AUTH_SWITCH) {
+            ByteBuf payload = p.payload().skipBytes(1);
+            String plugin = Payloads.readNulString(payload);
+            if (!NativePassword.PLUGIN.equals(plugin)) {
+                finish(ctx, "health-check user must use mysql_native_password, server asks for " + plugin);
+                return;
+            }
+            byte[] seed = Payloads.readNulOrEofString(payload).getBytes(StandardCharsets.ISO_8859_1);
+            ByteBuf out = ctx.alloc().buffer(20);
+            out.writeBytes(NativePassword.scramble(check.password(), seed));
+            ctx.writeAndFlush(PacketFramer.frame(ctx.alloc(), p.seq() + 1, out));
+        } else if (p.firstByte() == Packets.OK) {
+            ByteBuf out = ctx.alloc().buffer();
+            out.writeByte(Commands.COM_QUERY).writeBytes(check.query().getBytes(StandardCharsets.UTF_8));
+            ctx.writeAndFlush(PacketFramer.frame(ctx.alloc(), 0, out));
+            step = Step.QUERY;
+        } else {
+            finish(ctx, String.format("unexpected login packet 0x%02x", p.firstByte()));
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        finish(ctx, "connection closed during " + step.name().toLowerCase());
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        finish(ctx, cause.getMessage());
+    }
+
+    private void finish(ChannelHandlerContext ctx, String failure) {
+        if (result.complete(failure)) {
+            if (packets != null) {
+                packets.release();
+            }
+            ctx.close();
+        }
+    }
+}

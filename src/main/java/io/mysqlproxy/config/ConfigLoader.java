@@ -1,0 +1,278 @@
+package io.mysqlproxy.config;
+
+import io.mysqlproxy.backend.BackendConfig;
+import io.mysqlproxy.backend.BackendRole;
+import io.mysqlproxy.backend.SelectionPolicy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * Builds the {@link ProxyConfig} snapshot from the three sources of options. For every option the command line
+ * wins over the defaults file, which wins over Quarkus configuration (application.properties, environment), which
+ * wins over the built-in default. Extra listeners come from Quarkus properties
+ * {@code mysqlproxy.listeners.<name>.<key>}.
+ */
+public final class ConfigLoader {
+    public static final String PREFIX = "mysqlproxy.";
+    private static final String LISTENERS = PREFIX + "listeners.";
+    private static final Set<String> LISTENER_KEYS = Set.of("address", "backend-addresses",
+            "read-only-backend-addresses", "backend-policy", "max-connections");
+
+    private final Map<Option, String> commandLine;
+    private final Map<Option, String> defaultsFile;
+    private final Function<String, Optional<String>> properties;
+    private final Iterable<String> propertyNames;
+
+    public ConfigLoader(Map<Option, String> commandLine, Function<String, Optional<String>> properties,
+                        Iterable<String> propertyNames) {
+        this.commandLine = commandLine;
+        this.properties = properties;
+        List<String> names = new ArrayList<>();
+        propertyNames.forEach(names::add); // SmallRye's view of the names can be walked only once
+        this.propertyNames = names;
+        String file = commandLine.get(Option.DEFAULTS_FILE);
+        this.defaultsFile = file == null || file.isEmpty() ? Map.of() : readDefaultsFile(Path.of(file));
+    }
+
+    /** Parses {@code --name=value}, {@code --name value}, {@code -X value} and {@code -Xvalue}. */
+    public static Map<Option, String> parseCommandLine(String[] args) {
+        Map<Option, String> out = new EnumMap<>(Option.class);
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            Option option;
+            String value = null;
+            if (arg.startsWith("--")) {
+                String body = arg.substring(2);
+                int eq = body.indexOf('=');
+                option = Option.byKey(eq < 0 ? body : body.substring(0, eq));
+                value = eq < 0 ? null : body.substring(eq + 1);
+            } else if (arg.startsWith("-") && arg.length() >= 2) {
+                option = Option.byShortName(arg.substring(1, 2));
+                value = arg.length() > 2 ? arg.substring(2) : null;
+            } else {
+                throw new ConfigException("unknown option: " + arg + " (use --help to show all options)");
+            }
+            if (option == null) {
+                throw new ConfigException("unknown option " + arg + " (use --help to show all options)");
+            }
+            if (value == null) {
+                if (i + 1 >= args.length) {
+                    throw new ConfigException("option --" + option.key() + " needs a value");
+                }
+                value = args[++i];
+            }
+            out.merge(option, value, (a, b) -> option.repeatable() ? a + "," + b : b);
+        }
+        return out;
+    }
+
+    static Map<Option, String> readDefaultsFile(Path file) {
+        try {
+            if (!Files.isRegularFile(file)) {
+                throw new ConfigException("--defaults-file " + file + " is not a regular file");
+            }
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+            if (perms.contains(PosixFilePermission.OTHERS_READ) || perms.contains(PosixFilePermission.OTHERS_WRITE)
+                    || perms.contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                throw new ConfigException("permissions of " + file + " aren't secure (0660 or stricter required)");
+            }
+            Map<Option, String> out = new EnumMap<>(Option.class);
+            boolean inSection = false;
+            int lineNo = 0;
+            for (String raw : Files.readAllLines(file)) {
+                lineNo++;
+                String line = raw.strip();
+                if (line.isEmpty() || line.startsWith("#") || line.startsWith(";")) {
+                    continue;
+                }
+                if (line.startsWith("[")) {
+                    inSection = line.equals("[mysql-proxy]");
+                    continue;
+                }
+                if (!inSection) {
+                    continue;
+                }
+                int eq = line.indexOf('=');
+                String key = (eq < 0 ? line : line.substring(0, eq)).strip();
+                Option option = Option.byKey(key);
+                if (option == null || option == Option.DEFAULTS_FILE) {
+                    throw new ConfigException(file + ":" + lineNo + ": unknown option '" + key + "'");
+                }
+                if (eq < 0) {
+                    throw new ConfigException(file + ":" + lineNo + ": option '" + key + "' has no value");
+                }
+                out.put(option, line.substring(eq + 1).strip());
+            }
+            return out;
+        } catch (IOException e) {
+            throw new ConfigException("cannot read --defaults-file " + file + ": " + e.getMessage());
+        }
+    }
+
+    public String value(Option option) {
+        String v = commandLine.get(option);
+        if (v == null) {
+            v = defaultsFile.get(option);
+        }
+        if (v == null) {
+            v = properties.apply(PREFIX + option.key()).orElse(null);
+        }
+        return v == null ? option.defaultValue() : v;
+    }
+
+    public ProxyConfig load() {
+        checkPropertyNames();
+        ClientTls tls = parse(Option.PROXY_SSL_MODE, s -> {
+            ClientTlsMode mode = ClientTlsMode.parse(s);
+            return new ClientTls(mode, path(Option.PROXY_SSL_CERT), path(Option.PROXY_SSL_KEY));
+        });
+        List<ListenerConfig> listeners = new ArrayList<>();
+        listeners.add(new ListenerConfig("default",
+                parse(Option.PROXY_ADDRESS, s -> HostPort.parse(s, "0.0.0.0", 4040)),
+                backends(value(Option.PROXY_BACKEND_ADDRESSES), value(Option.PROXY_READ_ONLY_BACKEND_ADDRESSES),
+                        "--" + Option.PROXY_BACKEND_ADDRESSES.key()),
+                parse(Option.PROXY_BACKEND_POLICY, SelectionPolicy::parse),
+                intValue(Option.PROXY_MAX_CONNECTIONS, 1), tls));
+        extraListeners(tls, listeners);
+        Limits limits = new Limits(millis(Option.PROXY_CONNECT_TIMEOUT), millis(Option.PROXY_HANDSHAKE_TIMEOUT),
+                millis(Option.PROXY_IDLE_TIMEOUT), millis(Option.PROXY_READ_TIMEOUT),
+                millis(Option.PROXY_WRITE_TIMEOUT), parse(Option.PROXY_MAX_PACKET_SIZE, Long::parseLong),
+                millis(Option.SHUTDOWN_TIMEOUT));
+        if (limits.maxPacketSize() < 1024) {
+            throw new ConfigException("--" + Option.PROXY_MAX_PACKET_SIZE.key() + " must be at least 1024");
+        }
+        HealthCheck health = new HealthCheck(millis(Option.HEALTH_CHECK_INTERVAL), millis(Option.HEALTH_CHECK_TIMEOUT),
+                intValue(Option.HEALTH_CHECK_FAILURES_TO_DOWN, 1), intValue(Option.HEALTH_CHECK_SUCCESSES_TO_UP, 1),
+                value(Option.HEALTH_CHECK_USER), value(Option.HEALTH_CHECK_PASSWORD),
+                value(Option.HEALTH_CHECK_QUERY));
+        if (health.intervalMillis() < 10 || health.timeoutMillis() < 10) {
+            throw new ConfigException("health-check interval and timeout must be at least 0.01 s");
+        }
+        BackendTls backendTls = new BackendTls(parse(Option.BACKEND_SSL_MODE, BackendTlsMode::parse),
+                parse(Option.BACKEND_SSL_VERIFY, ConfigLoader::bool), path(Option.BACKEND_SSL_CA));
+        return new ProxyConfig(listeners, limits, health, backendTls);
+    }
+
+    /** Event-loop threads to ask Vert.x for. */
+    public int eventThreads() {
+        int n = intValue(Option.EVENT_THREADS, 0);
+        return n == 0 ? Runtime.getRuntime().availableProcessors() : n;
+    }
+
+    private void checkPropertyNames() {
+        for (String name : propertyNames) {
+            if (!name.startsWith(PREFIX)) {
+                continue;
+            }
+            String rest = name.substring(PREFIX.length());
+            boolean known = Option.byKey(rest) != null && Option.byKey(rest) != Option.DEFAULTS_FILE;
+            if (name.startsWith(LISTENERS)) {
+                String[] parts = name.substring(LISTENERS.length()).split("\\.", 2);
+                known = parts.length == 2 && LISTENER_KEYS.contains(parts[1]);
+            }
+            if (!known) {
+                throw new ConfigException("unknown configuration property " + name);
+            }
+        }
+    }
+
+    private void extraListeners(ClientTls tls, List<ListenerConfig> out) {
+        Map<String, Map<String, String>> byName = new TreeMap<>();
+        for (String name : propertyNames) {
+            if (name.startsWith(LISTENERS)) {
+                String[] parts = name.substring(LISTENERS.length()).split("\\.", 2);
+                byName.computeIfAbsent(parts[0], k -> new TreeMap<>())
+                        .put(parts[1], properties.apply(name).orElse(""));
+            }
+        }
+        byName.forEach((name, keys) -> {
+            String where = LISTENERS + name + ".";
+            String address = keys.get("address");
+            if (address == null) {
+                throw new ConfigException(where + "address is missing");
+            }
+            try {
+                out.add(new ListenerConfig(name, HostPort.parse(address, "0.0.0.0", 4040),
+                        backends(keys.getOrDefault("backend-addresses", ""),
+                                keys.getOrDefault("read-only-backend-addresses", ""), where + "backend-addresses"),
+                        SelectionPolicy.parse(keys.getOrDefault("backend-policy", "first-available")),
+                        Integer.parseInt(keys.getOrDefault("max-connections", "10000")), tls));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(where + ": " + e.getMessage());
+            }
+        });
+    }
+
+    private static List<BackendConfig> backends(String rw, String ro, String what) {
+        List<BackendConfig> out = new ArrayList<>();
+        try {
+            for (String s : rw.split(",")) {
+                if (!s.isBlank()) {
+                    out.add(BackendConfig.parse(s, BackendRole.READ_WRITE));
+                }
+            }
+            for (String s : ro.split(",")) {
+                if (!s.isBlank()) {
+                    out.add(BackendConfig.parse(s, BackendRole.READ_ONLY));
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(what + ": " + e.getMessage());
+        }
+        if (out.isEmpty()) {
+            throw new ConfigException(what + ": no backend given");
+        }
+        return out;
+    }
+
+    private <T> T parse(Option option, Function<String, T> parser) {
+        String v = value(option);
+        try {
+            return parser.apply(v);
+        } catch (ConfigException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ConfigException("invalid value '" + v + "' for --" + option.key() + ": " + e.getMessage());
+        }
+    }
+
+    private int intValue(Option option, int min) {
+        int v = parse(option, Integer::parseInt);
+        if (v < min) {
+            throw new ConfigException("--" + option.key() + " must be at least " + min + ", not " + v);
+        }
+        return v;
+    }
+
+    private long millis(Option option) {
+        double seconds = parse(option, Double::parseDouble);
+        if (seconds < 0 || Double.isNaN(seconds)) {
+            throw new ConfigException("--" + option.key() + " must not be negative");
+        }
+        return Math.round(seconds * 1000);
+    }
+
+    private Path path(Option option) {
+        String v = value(option);
+        return v.isEmpty() ? null : Path.of(v);
+    }
+
+    private static boolean bool(String s) {
+        return switch (s.trim().toLowerCase()) {
+            case "true", "1", "yes", "on" -> true;
+            case "false", "0", "no", "off" -> false;
+            default -> throw new IllegalArgumentException("not a boolean");
+        };
+    }
+}

@@ -1,0 +1,11 @@
+package io.mysqlproxy.config;
+
+import java.util.List;
+
+/** The whole configuration of the proxy at one moment: an immutable snapshot. */
+public record ProxyConfig(List<ListenerConfig> listeners, Limits limits, HealthCheck healthCheck,
+                          BackendTls backendTls) {
+    public ProxyConfig {
+        listeners = List.copyOf(listeners);
+    }
+}

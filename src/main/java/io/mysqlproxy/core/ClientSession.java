@@ -1,0 +1,377 @@
+package io.mysqlproxy.core;
+
+import io.mysqlproxy.backend.Backend;
+import io.mysqlproxy.protocol.ConversationTracker;
+import io.mysqlproxy.protocol.ErrorCodes;
+import io.mysqlproxy.protocol.FrameHead;
+import io.mysqlproxy.protocol.FrameScanner;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+
+/**
+ * One client connection and the backend connection it is relayed to. Both sockets live on the same event loop,
+ * so nothing here is synchronised. The connection phase is handled by {@link LoginRelay}; after it, bytes are
+ * relayed as they arrive while a {@link ConversationTracker} follows commands and responses from frame heads.
+ */
+public final class ClientSession extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = Logger.getLogger(ClientSession.class);
+
+    private final Listener listener;
+    private final ProxyContext context;
+    private final ConversationTracker tracker = new ConversationTracker();
+    private final FrameScanner clientFrames = new FrameScanner(this::onClientFrame);
+    private final FrameScanner serverFrames = new FrameScanner(tracker::onServerFrame);
+    private final long id;
+    private Channel client;
+    private Channel server;
+    private Backend backend;
+    private LoginRelay login;
+    private SessionState state = SessionState.CONNECT_SERVER;
+    private boolean backendNeedsFlush;
+    private boolean clientNeedsFlush;
+    private boolean draining;
+    private boolean untrackedLogged;
+    private String oversizedPacket;
+
+    ClientSession(Listener listener, ProxyContext context, long id) {
+        this.listener = listener;
+        this.context = context;
+        this.id = id;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public SessionState state() {
+        return state;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    SocketAddress clientAddress() {
+        return client == null ? null : client.remoteAddress();
+    }
+
+    void transition(SessionState next) {
+        if (LOG.isTraceEnabled()) {
+            LOG.tracef("session %d %s: %s -> %s", id, clientAddress(), state, next);
+        }
+        state = next;
+    }
+
+    // ---- client side -------------------------------------------------------------------------------------------
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        client = ctx.channel();
+        if (!listener.admit(this)) {
+            listener.refused("max-connections");
+            closeWithError(0, ErrorCodes.TOO_MANY_CONNECTIONS, ErrorCodes.STATE_CONNECTION_REJECTED,
+                    "Too many connections: listener " + listener.name() + " allows "
+                            + listener.config().maxConnections());
+            return;
+        }
+        LOG.debugf("session %d: client %s connected to listener %s", id, client.remoteAddress(), listener.name());
+        login = new LoginRelay(this, listener, context, ctx.alloc());
+        login.start();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf buf = (ByteBuf) msg;
+        if (state.authenticated()) {
+            relayToBackend(buf);
+        } else if (login != null && state != SessionState.CLOSED) {
+            login.clientRead(buf);
+        } else {
+            buf.release();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (backendNeedsFlush && server != null) {
+            backendNeedsFlush = false;
+            server.flush();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (server != null && state.authenticated()) {
+            server.config().setAutoRead(client.isWritable());
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent idle && state.authenticated()) {
+            Timeouts.clientIdle(this, idle, context.limits());
+        }
+        ReferenceCountUtil.release(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        LOG.debugf("session %d: client %s disconnected", id, client.remoteAddress());
+        close();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        logPeerError("client " + client.remoteAddress(), cause);
+        close();
+    }
+
+    private void relayToBackend(ByteBuf buf) {
+        clientFrames.scan(buf);
+        if (oversizedPacket != null) {
+            buf.release();
+            closeWithError(tracker.lastSeq() + 1, ErrorCodes.PACKET_TOO_LARGE, ErrorCodes.STATE_CONNECTION_FAILURE,
+                    oversizedPacket);
+            return;
+        }
+        server.write(buf, server.voidPromise());
+        backendNeedsFlush = true;
+        updateState();
+        if (!server.isWritable()) {
+            client.config().setAutoRead(false);
+        }
+    }
+
+    private void onClientFrame(FrameHead head) {
+        tracker.onClientFrame(head);
+        if (tracker.clientPacketLength() > context.limits().maxPacketSize() && oversizedPacket == null) {
+            oversizedPacket = "Got a packet bigger than the proxy's max packet size (" + tracker.clientPacketLength()
+                    + " > " + context.limits().maxPacketSize() + " bytes)";
+            LOG.warnf("session %d: client %s: %s", id, client.remoteAddress(), oversizedPacket);
+        }
+    }
+
+    // ---- backend side ------------------------------------------------------------------------------------------
+
+    void backendConnected(Backend chosen, Channel channel) {
+        backend = chosen;
+        server = channel;
+        chosen.clientConnected();
+    }
+
+    void backendRead(ByteBuf buf) {
+        if (state.authenticated()) {
+            relayToClient(buf);
+        } else if (login != null && state != SessionState.CLOSED) {
+            login.backendRead(buf);
+        } else {
+            buf.release();
+        }
+    }
+
+    void backendReadComplete() {
+        if (clientNeedsFlush) {
+            clientNeedsFlush = false;
+            client.flush();
+        }
+    }
+
+    void backendWritabilityChanged() {
+        if (state.authenticated()) {
+            client.config().setAutoRead(server.isWritable());
+        }
+    }
+
+    void backendIdle(IdleStateEvent idle) {
+        if (state.authenticated()) {
+            Timeouts.backendSilent(this, idle, context.limits());
+        }
+    }
+
+    void backendInactive() {
+        if (state == SessionState.CLOSED) {
+            return;
+        }
+        if (!state.authenticated()) {
+            login.backendClosed();
+        } else if (state == SessionState.READ_QUERY_RESULT && serverFrames.atBoundary()) {
+            LOG.warnf("session %d: backend %s closed the connection during %s from client %s", id,
+                    backend.address(), io.mysqlproxy.protocol.Commands.name(tracker.currentCommand()),
+                    client.remoteAddress());
+            closeWithError(tracker.lastSeq() + 1, ErrorCodes.BACKEND_LOST, ErrorCodes.STATE_GENERAL,
+                    "Lost connection to backend " + backend.address() + " during query");
+        } else {
+            LOG.debugf("session %d: backend %s closed the connection", id, backend.address());
+            close();
+        }
+    }
+
+    void backendException(Throwable cause) {
+        logPeerError("backend " + (backend == null ? "?" : backend.address()) + " of client "
+                + clientAddress(), cause);
+        backendInactive();
+    }
+
+    private void relayToClient(ByteBuf buf) {
+        serverFrames.scan(buf);
+        client.write(buf, client.voidPromise());
+        clientNeedsFlush = true;
+        updateState();
+        if (!client.isWritable()) {
+            server.config().setAutoRead(false);
+        }
+    }
+
+    // ---- phases ------------------------------------------------------------------------------------------------
+
+    /** Called by the login relay once the backend accepted the client: from now on bytes stream. */
+    void authenticated(boolean deprecateEof, ByteBuf clientRest, ByteBuf serverRest) {
+        login = null;
+        tracker.deprecateEof(deprecateEof);
+        transition(SessionState.READ_QUERY);
+        Timeouts.install(this, client, server, context.limits());
+        LOG.debugf("session %d: client %s authenticated on backend %s", id, client.remoteAddress(),
+                backend.address());
+        if (serverRest.isReadable()) {
+            relayToClient(serverRest);
+        } else {
+            serverRest.release();
+        }
+        if (clientRest.isReadable()) {
+            relayToBackend(clientRest);
+        } else {
+            clientRest.release();
+        }
+        backendReadComplete();
+        channelReadComplete(null);
+    }
+
+    private void updateState() {
+        if (tracker.state() == io.mysqlproxy.protocol.ResponseState.UNTRACKED && !untrackedLogged) {
+            untrackedLogged = true;
+            LOG.warnf("session %d: lost track of the protocol (%s); relaying without interpretation, client %s,"
+                    + " backend %s", id, tracker.untrackedReason(), client.remoteAddress(), backend.address());
+        }
+        transition(tracker.idle() ? SessionState.READ_QUERY : SessionState.READ_QUERY_RESULT);
+        if (draining && isQuiet()) {
+            shutdownNow();
+        }
+    }
+
+    /** Idle, with no packet half-relayed in either direction. */
+    boolean isQuiet() {
+        return state == SessionState.READ_QUERY && clientFrames.atBoundary() && serverFrames.atBoundary()
+                && !clientFrames.inLongPayload();
+    }
+
+    boolean clientWritable() {
+        return client.isWritable();
+    }
+
+    boolean backendReading() {
+        return server != null && server.config().isAutoRead();
+    }
+
+    boolean serverAtBoundary() {
+        return serverFrames.atBoundary();
+    }
+
+    ConversationTracker tracker() {
+        return tracker;
+    }
+
+    /** Starts a graceful shutdown: close now if nothing runs, else after the running command's response. */
+    void drain() {
+        client.eventLoop().execute(() -> {
+            draining = true;
+            if (!state.authenticated() || isQuiet()) {
+                shutdownNow();
+            }
+        });
+    }
+
+    /** Ends the session at shutdown, with an error packet when the client can still read one. */
+    void shutdownNow() {
+        if (state == SessionState.CLOSED) {
+            return;
+        }
+        boolean canWrite = !state.authenticated() || serverFrames.atBoundary();
+        int seq = state.authenticated() && !isQuiet() ? tracker.lastSeq() + 1 : 0;
+        if (canWrite && state != SessionState.CONNECT_SERVER) {
+            closeWithError(seq, ErrorCodes.SERVER_SHUTDOWN, ErrorCodes.STATE_CONNECTION_FAILURE,
+                    "Server shutdown in progress (mysqlproxy)");
+        } else {
+            close();
+        }
+    }
+
+    /** Sends an ERR packet with sequence id {@code seq} to the client, then closes both sides. */
+    void closeWithError(int seq, int code, String sqlState, String message) {
+        if (state == SessionState.CLOSED) {
+            return;
+        }
+        closeAfter(ErrorPackets.encode(client.alloc(), seq, code, sqlState, message));
+    }
+
+    /** Sends {@code framed} to the client, then closes both sides. */
+    void closeAfter(ByteBuf framed) {
+        if (state == SessionState.CLOSED) {
+            framed.release();
+            return;
+        }
+        state = SessionState.CLOSED;
+        if (server != null) {
+            server.close();
+        }
+        client.writeAndFlush(framed).addListener(ChannelFutureListener.CLOSE);
+        finish();
+    }
+
+    /** Closes both sides once what was already written to the client has been sent. */
+    void closeAfterFlush() {
+        closeAfter(client.alloc().buffer(0));
+    }
+
+    void close() {
+        if (state == SessionState.CLOSED) {
+            return;
+        }
+        state = SessionState.CLOSED;
+        if (server != null) {
+            server.close();
+        }
+        if (client != null) {
+            client.close();
+        }
+        finish();
+    }
+
+    private void finish() {
+        if (login != null) {
+            login.release();
+            login = null;
+        }
+        if (backend != null) {
+            backend.clientDisconnected();
+            backend = null;
+        }
+        listener.remove(this);
+    }
+
+    private void logPeerError(String peer, Throwable cause) {
+        if (cause instanceof IOException) {
+            LOG.debugf("session %d: %s: %s", id, peer, cause.getMessage());
+        } else {
+            LOG.warnf(cause, "session %d: %s: unexpected error", id, peer);
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.mysqlproxy.core;
+
+import io.mysqlproxy.backend.Backend;
+import io.mysqlproxy.backend.BackendConfig;
+import io.mysqlproxy.backend.BackendSelector;
+import io.mysqlproxy.config.ClientTlsMode;
+import io.mysqlproxy.config.ListenerConfig;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.ssl.SslContext;
+import org.jboss.logging.Logger;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/** One listening socket, its backends and its client sessions. */
+public final class Listener {
+    static final String SESSION_HANDLER = "session";
+    private static final Logger LOG = Logger.getLogger(Listener.class);
+    private static final AtomicLong SESSION_IDS = new AtomicLong();
+
+    private final ListenerConfig config;
+    private final ProxyContext context;
+    private final List<Backend> backends;
+    private final BackendSelector selector;
+    private final SslContext clientSsl;
+    private final Map<ClientSession, Channel> sessions = new ConcurrentHashMap<>();
+    private final AtomicLongArray refusals = new AtomicLongArray(2);
+    private Channel serverChannel;
+
+    Listener(ListenerConfig config, ProxyContext context) {
+        this.config = config;
+        this.context = context;
+        List<Backend> list = new ArrayList<>();
+        for (BackendConfig b : config.backends()) {
+            list.add(new Backend(b));
+        }
+        this.backends = List.copyOf(list);
+        this.selector = new BackendSelector(config.policy());
+        this.clientSsl = TlsContexts.forClients(config.tls());
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    public ListenerConfig config() {
+        return config;
+    }
+
+    public List<Backend> backends() {
+        return backends;
+    }
+
+    public int connectionCount() {
+        return sessions.size();
+    }
+
+    /** Connections refused because the listener was full ([0]) or no backend was available ([1]). */
+    public long refusedCount(String reason) {
+        return refusals.get("max-connections".equals(reason) ? 0 : 1);
+    }
+
+    /** The port actually bound (useful when configured as 0). */
+    public int boundPort() {
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    CompletableFuture<Listener> start() {
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(context.transport().acceptors(), context.transport().eventLoops())
+                .channelFactory(context.transport().serverChannels())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ClientSession session = new ClientSession(Listener.this, context,
+                                SESSION_IDS.incrementAndGet());
+                        sessions.put(session, ch);
+                        ch.pipeline().addLast(SESSION_HANDLER, session);
+                    }
+                });
+        CompletableFuture<Listener> started = new CompletableFuture<>();
+        ChannelFuture bind = bootstrap.bind(config.address().host(), config.address().port());
+        bind.addListener(f -> {
+            if (f.isSuccess()) {
+                serverChannel = bind.channel();
+                LOG.infof("listener %s on %s relays to %s (%s)", config.name(), serverChannel.localAddress(),
+                        backends, selector.policy().label());
+                started.complete(this);
+            } else {
+                started.completeExceptionally(new IllegalStateException("listener " + config.name()
+                        + " cannot bind " + config.address() + ": " + f.cause().getMessage(), f.cause()));
+            }
+        });
+        return started;
+    }
+
+    boolean clientTlsEnabled() {
+        return clientSsl != null;
+    }
+
+    SslContext clientSsl() {
+        return clientSsl;
+    }
+
+    boolean clientTlsRequired() {
+        return config.tls().mode() == ClientTlsMode.REQUIRED;
+    }
+
+    List<Backend> candidates() {
+        return selector.candidates(backends);
+    }
+
+    Channel channelOf(ClientSession session) {
+        return sessions.get(session);
+    }
+
+    boolean admit(ClientSession session) {
+        return sessions.size() <= config.maxConnections();
+    }
+
+    void refused(String reason) {
+        refusals.incrementAndGet("max-connections".equals(reason) ? 0 : 1);
+    }
+
+    void remove(ClientSession session) {
+        sessions.remove(session);
+    }
+
+    /** Stops accepting; running commands may finish until {@code deadlineNanos}, then every session is closed. */
+    CompletableFuture<Void> shutdown(long deadlineNanos) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+        LOG.infof("listener %s stopped accepting; draining %d sessions", config.name(), sessions.size());
+        sessions.keySet().forEach(ClientSession::drain);
+        awaitDrained(deadlineNanos, done);
+        return done;
+    }
+
+    private void awaitDrained(long deadlineNanos, CompletableFuture<Void> done) {
+        if (sessions.isEmpty()) {
+            done.complete(null);
+            return;
+        }
+        if (System.nanoTime() - deadlineNanos >= 0) {
+            LOG.infof("listener %s: shutdown deadline reached, closing %d sessions", config.name(), sessions.size());
+            sessions.forEach((session, ch) -> ch.eventLoop().execute(session::shutdownNow));
+        }
+        context.transport().eventLoops().next().schedule(() -> awaitDrained(deadlineNanos, done), 20,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+}

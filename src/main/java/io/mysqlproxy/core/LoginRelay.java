@@ -1,0 +1,333 @@
+package io.mysqlproxy.core;
+
+import io.mysqlproxy.backend.Backend;
+import io.mysqlproxy.config.BackendTlsMode;
+import io.mysqlproxy.config.ClientTlsMode;
+import io.mysqlproxy.protocol.Capabilities;
+import io.mysqlproxy.protocol.ErrorCodes;
+import io.mysqlproxy.protocol.HandshakeResponse;
+import io.mysqlproxy.protocol.HandshakeV10;
+import io.mysqlproxy.protocol.MalformedPacketException;
+import io.mysqlproxy.protocol.Packet;
+import io.mysqlproxy.protocol.PacketAssembler;
+import io.mysqlproxy.protocol.PacketFramer;
+import io.mysqlproxy.protocol.Packets;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.jboss.logging.Logger;
+
+import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The connection phase of a session: connect to a backend (failing over to the next one), relay its greeting with
+ * the capabilities the proxy cannot relay masked, terminate TLS on each side, and relay the authentication exchange
+ * whatever the plugin, re-numbering sequence ids when TLS was set up on one side only.
+ */
+final class LoginRelay {
+    private static final Logger LOG = Logger.getLogger(LoginRelay.class);
+    /** Connection-phase packets are small; anything larger is not a login. */
+    private static final int MAX_LOGIN_PACKET = 1 << 20;
+
+    private final ClientSession session;
+    private final Listener listener;
+    private final ProxyContext context;
+    private final Channel client;
+    private final PacketAssembler fromClient;
+    private final PacketAssembler fromServer;
+    private Iterator<Backend> candidates;
+    private String lastFailure = "no backend is up";
+    private ScheduledFuture<?> timer;
+    private Channel server;
+    private long serverCaps;
+    private boolean deprecateEof;
+    private int seqDelta;
+    private int lastClientSeq;
+    private boolean clientTls;
+
+    LoginRelay(ClientSession session, Listener listener, ProxyContext context, ByteBufAllocator alloc) {
+        this.session = session;
+        this.listener = listener;
+        this.context = context;
+        this.client = listener.channelOf(session);
+        this.fromClient = new PacketAssembler(alloc, MAX_LOGIN_PACKET);
+        this.fromServer = new PacketAssembler(alloc, MAX_LOGIN_PACKET);
+    }
+
+    void start() {
+        long timeout = context.limits().handshakeTimeoutMillis();
+        if (timeout > 0) {
+            timer = client.eventLoop().schedule(this::timedOut, timeout, TimeUnit.MILLISECONDS);
+        }
+        candidates = listener.candidates().iterator();
+        connectNext();
+    }
+
+    private void connectNext() {
+        if (!candidates.hasNext()) {
+            LOG.warnf("session %d: no backend for client %s on listener %s: %s", session.id(),
+                    client.remoteAddress(), listener.name(), lastFailure);
+            listener.refused("no-backend");
+            session.closeWithError(0, ErrorCodes.CANNOT_CONNECT_BACKEND, ErrorCodes.STATE_CONNECTION_FAILURE,
+                    "mysqlproxy: no backend available for listener " + listener.name() + " (" + lastFailure + ")");
+            return;
+        }
+        Backend backend = candidates.next();
+        Bootstrap bootstrap = new Bootstrap()
+                .group(client.eventLoop())
+                .channelFactory(context.transport().channels())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.AUTO_READ, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) context.limits().connectTimeoutMillis())
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(BackendHandler.NAME, new BackendHandler(session));
+                    }
+                });
+        bootstrap.connect(backend.address().host(), backend.address().port())
+                .addListener((ChannelFuture f) -> connected(backend, f));
+    }
+
+    private void connected(Backend backend, ChannelFuture f) {
+        if (session.state() == SessionState.CLOSED) {
+            f.channel().close();
+            return;
+        }
+        if (!f.isSuccess()) {
+            lastFailure = backend.address() + ": " + f.cause().getMessage();
+            LOG.debugf("session %d: cannot connect to backend %s: %s", session.id(), backend.address(),
+                    f.cause().getMessage());
+            backend.probeFailed("connection failed: " + f.cause().getMessage(),
+                    context.healthCheck().failuresToDown());
+            connectNext();
+            return;
+        }
+        server = f.channel();
+        session.backendConnected(backend, server);
+        session.transition(SessionState.READ_HANDSHAKE);
+    }
+
+    void backendRead(ByteBuf buf) {
+        fromServer.add(buf);
+        try {
+            Packet packet;
+            while (session.state() != SessionState.CLOSED && !session.state().authenticated()
+                    && (packet = fromServer.next()) != null) {
+                if (session.state() == SessionState.READ_HANDSHAKE) {
+                    greeting(packet);
+                } else {
+                    authResult(packet);
+                }
+            }
+        } catch (MalformedPacketException e) {
+            LOG.warnf("session %d: backend %s sent a malformed packet during login: %s", session.id(),
+                    session.backend().address(), e.getMessage());
+            session.closeWithError(session.state() == SessionState.READ_HANDSHAKE ? 0 : lastClientSeq + 1,
+                    ErrorCodes.BAD_HANDSHAKE, ErrorCodes.STATE_CONNECTION_FAILURE,
+                    "mysqlproxy: backend sent a malformed packet during login: " + e.getMessage());
+        }
+    }
+
+    void clientRead(ByteBuf buf) {
+        fromClient.add(buf);
+        processClientPackets();
+    }
+
+    private void processClientPackets() {
+        try {
+            Packet packet;
+            while ((session.state() == SessionState.READ_AUTH || session.state() == SessionState.READ_AUTH_RESULT)
+                    && (packet = fromClient.next()) != null) {
+                lastClientSeq = packet.seq();
+                if (session.state() == SessionState.READ_AUTH) {
+                    handshakeResponse(packet);
+                } else {
+                    forward(server, packet, packet.seq() + seqDelta);
+                }
+            }
+        } catch (MalformedPacketException e) {
+            LOG.warnf("session %d: client %s sent a malformed packet during login: %s", session.id(),
+                    client.remoteAddress(), e.getMessage());
+            session.closeWithError(lastClientSeq + 1, ErrorCodes.BAD_HANDSHAKE, ErrorCodes.STATE_CONNECTION_FAILURE,
+                    "Bad handshake: " + e.getMessage());
+        }
+    }
+
+    private void greeting(Packet packet) {
+        if (packet.firstByte() == Packets.ERR) {
+            // the server refuses us (too many connections, host blocked): the client gets its words
+            LOG.warnf("session %d: backend %s refused the connection", session.id(), session.backend().address());
+            session.closeAfter(PacketFramer.frame(client.alloc(), 0, packet.payload()));
+            return;
+        }
+        HandshakeV10 handshake;
+        try {
+            handshake = HandshakeV10.decode(packet.payload());
+        } finally {
+            packet.payload().release();
+        }
+        serverCaps = handshake.capabilities();
+        long caps = serverCaps & ~Capabilities.UNSUPPORTED & ~Capabilities.CLIENT_SSL;
+        if (listener.clientTlsEnabled()) {
+            caps |= Capabilities.CLIENT_SSL;
+        }
+        ByteBuf out = client.alloc().buffer(128);
+        handshake.withCapabilities(caps).encode(out);
+        client.writeAndFlush(PacketFramer.frame(client.alloc(), packet.seq(), out));
+        session.transition(SessionState.READ_AUTH);
+        processClientPackets();
+    }
+
+    private void handshakeResponse(Packet packet) {
+        ByteBuf payload = packet.payload();
+        if (HandshakeResponse.isSslRequest(payload)) {
+            payload.release();
+            startClientTls();
+            return;
+        }
+        if (listener.config().tls().mode() == ClientTlsMode.REQUIRED && !clientTls) {
+            payload.release();
+            session.closeWithError(packet.seq() + 1, ErrorCodes.SECURE_TRANSPORT_REQUIRED, ErrorCodes.STATE_GENERAL,
+                    "Connections using insecure transport are prohibited by listener " + listener.name());
+            return;
+        }
+        HandshakeResponse response;
+        try {
+            response = HandshakeResponse.decode(payload.duplicate());
+        } catch (MalformedPacketException e) {
+            payload.release();
+            throw e;
+        }
+        boolean backendTls = context.backendTls().mode() == BackendTlsMode.REQUIRED
+                || context.backendTls().mode() == BackendTlsMode.PREFERRED
+                && Capabilities.has(serverCaps, Capabilities.CLIENT_SSL);
+        if (backendTls && !Capabilities.has(serverCaps, Capabilities.CLIENT_SSL)) {
+            payload.release();
+            session.closeWithError(packet.seq() + 1, ErrorCodes.CANNOT_CONNECT_BACKEND,
+                    ErrorCodes.STATE_CONNECTION_FAILURE, "mysqlproxy: backend " + session.backend().address()
+                            + " does not support TLS, which the proxy requires");
+            return;
+        }
+        long caps = HandshakeResponse.readCapabilities(payload) & ~Capabilities.UNSUPPORTED & ~Capabilities.CLIENT_SSL;
+        if (backendTls) {
+            caps |= Capabilities.CLIENT_SSL;
+        }
+        HandshakeResponse.writeCapabilities(payload, caps);
+        deprecateEof = Capabilities.has(caps & serverCaps, Capabilities.CLIENT_DEPRECATE_EOF);
+        LOG.debugf("session %d: client %s logs in as '%s' (plugin %s)", session.id(), client.remoteAddress(),
+                response.username(), response.authPluginName());
+        session.transition(SessionState.READ_AUTH_RESULT);
+        if (backendTls) {
+            startBackendTls(caps, response, packet.seq(), payload);
+        } else {
+            seqDelta = 1 - packet.seq();
+            forward(server, new Packet(packet.seq(), payload), 1);
+        }
+    }
+
+    private void startClientTls() {
+        if (!listener.clientTlsEnabled()) {
+            session.closeWithError(2, ErrorCodes.BAD_HANDSHAKE, ErrorCodes.STATE_CONNECTION_FAILURE,
+                    "Bad handshake: TLS is not enabled on listener " + listener.name());
+            return;
+        }
+        clientTls = true;
+        SslHandler tls = listener.clientSsl().newHandler(client.alloc());
+        ByteBuf early = fromClient.drainRemainder();
+        client.pipeline().addFirst("tls", tls);
+        // bytes that came with the TLS request belong to the TLS handshake: send them through the new handler
+        client.eventLoop().execute(() -> {
+            if (early.isReadable()) {
+                client.pipeline().fireChannelRead(early);
+            } else {
+                early.release();
+            }
+        });
+    }
+
+    private void startBackendTls(long caps, HandshakeResponse response, int clientSeq, ByteBuf payload) {
+        ByteBuf request = server.alloc().buffer(HandshakeResponse.FIXED_LENGTH);
+        HandshakeResponse.encodeFixedPart(request, caps, response.maxPacketSize(), response.charset());
+        server.writeAndFlush(PacketFramer.frame(server.alloc(), 1, request));
+        SslHandler tls = TlsContexts.backendHandler(context.backendSsl(), server.alloc(),
+                session.backend().address(), context.backendTls().verify());
+        server.pipeline().addFirst("tls", tls);
+        seqDelta = 2 - clientSeq;
+        tls.handshakeFuture().addListener(f -> {
+            if (f.isSuccess()) {
+                forward(server, new Packet(clientSeq, payload), 2);
+            } else {
+                payload.release();
+                LOG.warnf("session %d: TLS to backend %s failed: %s", session.id(), session.backend().address(),
+                        f.cause().getMessage());
+                session.closeWithError(clientSeq + 1, ErrorCodes.CANNOT_CONNECT_BACKEND,
+                        ErrorCodes.STATE_CONNECTION_FAILURE, "mysqlproxy: TLS to backend "
+                                + session.backend().address() + " failed: " + f.cause().getMessage());
+            }
+        });
+    }
+
+    private void authResult(Packet packet) {
+        int first = packet.firstByte();
+        forward(client, packet, packet.seq() - seqDelta);
+        if (first == Packets.OK) {
+            cancelTimer();
+            ByteBuf clientRest = fromClient.drainRemainder();
+            ByteBuf serverRest = fromServer.drainRemainder();
+            release();
+            session.authenticated(deprecateEof, clientRest, serverRest);
+        } else if (first == Packets.ERR) {
+            LOG.debugf("session %d: backend %s refused the login of client %s", session.id(),
+                    session.backend().address(), client.remoteAddress());
+            session.closeAfterFlush();
+        }
+    }
+
+    private static void forward(Channel to, Packet packet, int seq) {
+        to.writeAndFlush(PacketFramer.frame(to.alloc(), seq & 0xFF, packet.payload()));
+    }
+
+    void backendClosed() {
+        if (session.state() == SessionState.READ_HANDSHAKE || session.state() == SessionState.CONNECT_SERVER) {
+            session.closeWithError(0, ErrorCodes.BACKEND_LOST, ErrorCodes.STATE_CONNECTION_FAILURE,
+                    "mysqlproxy: backend " + session.backend().address() + " closed the connection before its greeting");
+        } else {
+            session.closeWithError(lastClientSeq + 1, ErrorCodes.BACKEND_LOST, ErrorCodes.STATE_CONNECTION_FAILURE,
+                    "mysqlproxy: lost connection to backend " + session.backend().address()
+                            + " during authentication");
+        }
+    }
+
+    private void timedOut() {
+        if (session.state().authenticated() || session.state() == SessionState.CLOSED) {
+            return;
+        }
+        LOG.infof("session %d: client %s did not finish logging in within %d ms (state %s)", session.id(),
+                client.remoteAddress(), context.limits().handshakeTimeoutMillis(), session.state());
+        int seq = session.state() == SessionState.READ_AUTH_RESULT || session.state() == SessionState.READ_AUTH
+                ? lastClientSeq + 1 : 0;
+        session.closeWithError(seq, ErrorCodes.NET_READ_INTERRUPTED, ErrorCodes.STATE_CONNECTION_FAILURE,
+                "Got timeout reading communication packets (login not finished within "
+                        + context.limits().handshakeTimeoutMillis() + " ms)");
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+        }
+    }
+
+    void release() {
+        cancelTimer();
+        fromClient.release();
+        fromServer.release();
+    }
+}

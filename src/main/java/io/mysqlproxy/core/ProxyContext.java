@@ -1,0 +1,11 @@
+package io.mysqlproxy.core;
+
+import io.mysqlproxy.config.BackendTls;
+import io.mysqlproxy.config.HealthCheck;
+import io.mysqlproxy.config.Limits;
+import io.netty.handler.ssl.SslContext;
+
+/** What every session of every listener shares: sockets, limits, and TLS toward backends. */
+record ProxyContext(NettyTransport transport, Limits limits, HealthCheck healthCheck, BackendTls backendTls,
+                    SslContext backendSsl) {
+}

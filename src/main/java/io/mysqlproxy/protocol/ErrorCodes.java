@@ -1,0 +1,40 @@
+package io.mysqlproxy.protocol;
+
+/**
+ * The server error codes and SQL states the proxy itself sends. Codes are the server's own where one fits, so that
+ * clients react to them as they would to the server.
+ *
+ * @see <a href="https://mariadb.com/kb/en/mariadb-error-code-reference/">MariaDB error codes</a>
+ */
+public final class ErrorCodes {
+    /** ER_CON_COUNT_ERROR. */
+    public static final int TOO_MANY_CONNECTIONS = 1040;
+    /** ER_HANDSHAKE_ERROR. */
+    public static final int BAD_HANDSHAKE = 1043;
+    /** ER_NOT_SUPPORTED_AUTH_MODE. */
+    public static final int NOT_SUPPORTED_AUTH_MODE = 1251;
+    /** ER_NET_PACKET_TOO_LARGE. */
+    public static final int PACKET_TOO_LARGE = 1153;
+    /** ER_NET_READ_INTERRUPTED: a peer stopped sending in the middle of a packet or exchange. */
+    public static final int NET_READ_INTERRUPTED = 1159;
+    /** ER_SERVER_SHUTDOWN. */
+    public static final int SERVER_SHUTDOWN = 1053;
+    /** CR_CONN_HOST_ERROR: no backend could be reached. */
+    public static final int CANNOT_CONNECT_BACKEND = 2003;
+    /** CR_SERVER_LOST: the backend went away in the middle of a command. */
+    public static final int BACKEND_LOST = 2013;
+    /** ER_SECURE_TRANSPORT_REQUIRED. */
+    public static final int SECURE_TRANSPORT_REQUIRED = 3159;
+    /** ER_CLIENT_INTERACTION_TIMEOUT. */
+    public static final int CLIENT_IDLE_TIMEOUT = 4031;
+    /** ER_QUERY_TIMEOUT. */
+    public static final int QUERY_TIMEOUT = 3024;
+
+    public static final String STATE_GENERAL = "HY000";
+    public static final String STATE_CONNECTION_FAILURE = "08S01";
+    public static final String STATE_CONNECTION_REJECTED = "08004";
+    public static final String STATE_ACCESS_DENIED = "28000";
+
+    private ErrorCodes() {
+    }
+}

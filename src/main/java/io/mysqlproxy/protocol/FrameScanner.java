@@ -1,0 +1,128 @@
+package io.mysqlproxy.protocol;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+
+/**
+ * Finds frame boundaries in a byte stream that arrives in arbitrary chunks, without consuming or copying the chunks:
+ * the relay forwards each chunk as it came and the scanner only looks at it. For every frame it reports the header
+ * and the first {@link FrameHead#MAX_BYTES} payload bytes to its listener; only a head split across chunks is copied,
+ * into a small buffer the scanner owns.
+ */
+public final class FrameScanner {
+    /** Receives the head of every frame. */
+    @FunctionalInterface
+    public interface Listener {
+        void onFrame(FrameHead head);
+    }
+
+    private final Listener listener;
+    private final FrameHead head = new FrameHead();
+    private final byte[] header = new byte[Packets.HEADER_SIZE];
+    private final ByteBuf headCopy = Unpooled.buffer(FrameHead.MAX_BYTES, FrameHead.MAX_BYTES);
+    private int headerFill;
+    private int headWanted;
+    private int headFill;
+    private boolean inPayload;
+    private long payloadRemaining;
+    private boolean nextIsContinuation;
+    private long framesSeen;
+
+    public FrameScanner(Listener listener) {
+        this.listener = listener;
+    }
+
+    /** True between frames: the last chunk ended exactly after a whole frame. */
+    public boolean atBoundary() {
+        return !inPayload && headerFill == 0;
+    }
+
+    /** True when the next frame continues the payload of the last one. */
+    public boolean inLongPayload() {
+        return nextIsContinuation;
+    }
+
+    public long framesSeen() {
+        return framesSeen;
+    }
+
+    /** Looks at the readable bytes of {@code chunk}, leaving its indexes unchanged. */
+    public void scan(ByteBuf chunk) {
+        int i = chunk.readerIndex();
+        int end = chunk.writerIndex();
+        while (i < end) {
+            if (!inPayload) {
+                i = readHeader(chunk, i, end);
+            } else if (headFill < headWanted) {
+                i = readHead(chunk, i, end);
+            } else {
+                int n = (int) Math.min(payloadRemaining, end - i);
+                i += n;
+                payloadRemaining -= n;
+                if (payloadRemaining == 0) {
+                    inPayload = false;
+                }
+            }
+        }
+    }
+
+    private int readHeader(ByteBuf chunk, int i, int end) {
+        if (headerFill == 0 && end - i >= Packets.HEADER_SIZE) {
+            startFrame(chunk.getUnsignedMediumLE(i), chunk.getUnsignedByte(i + 3));
+            return i + Packets.HEADER_SIZE;
+        }
+        while (headerFill < Packets.HEADER_SIZE && i < end) {
+            header[headerFill++] = chunk.getByte(i++);
+        }
+        if (headerFill == Packets.HEADER_SIZE) {
+            headerFill = 0;
+            startFrame((header[0] & 0xFF) | (header[1] & 0xFF) << 8 | (header[2] & 0xFF) << 16, header[3] & 0xFF);
+        }
+        return i;
+    }
+
+    private void startFrame(int length, int seq) {
+        framesSeen++;
+        head.seq = seq;
+        head.length = length;
+        head.continuation = nextIsContinuation;
+        nextIsContinuation = length == Packets.MAX_FRAME_PAYLOAD;
+        headWanted = Math.min(length, FrameHead.MAX_BYTES);
+        headFill = 0;
+        payloadRemaining = length;
+        inPayload = length > 0;
+        if (length == 0) {
+            emit(headCopy, 0, 0);
+        }
+    }
+
+    private int readHead(ByteBuf chunk, int i, int end) {
+        if (headFill == 0 && end - i >= headWanted) {
+            headFill = headWanted;
+            emit(chunk, i, headWanted);
+            return i; // the head stays part of the payload that is skipped next
+        }
+        int n = Math.min(headWanted - headFill, end - i);
+        if (headFill == 0) {
+            headCopy.clear();
+        }
+        headCopy.writeBytes(chunk, i, n);
+        headFill += n;
+        payloadRemaining -= n;
+        if (payloadRemaining == 0) {
+            inPayload = false;
+        }
+        if (headFill == headWanted) {
+            emit(headCopy, 0, headWanted);
+        }
+        return i + n;
+    }
+
+    private void emit(ByteBuf buf, int offset, int available) {
+        head.buf = buf;
+        head.offset = offset;
+        head.available = available;
+        listener.onFrame(head);
+        head.buf = null;
+    }
+}

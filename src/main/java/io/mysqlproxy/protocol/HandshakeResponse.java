@@ -1,0 +1,102 @@
+package io.mysqlproxy.protocol;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * The client's answer to the greeting, Protocol::HandshakeResponse41, or its first 32 bytes alone when the client
+ * asks for TLS first (Protocol::SSLRequest). The proxy relays the original bytes and only rewrites the capability
+ * flags in place, so this class decodes what the proxy must know and encodes what the proxy itself sends.
+ *
+ * @see <a href="https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_connection_phase_packets_protocol_handshake_response.html">HandshakeResponse41</a>
+ */
+public record HandshakeResponse(long capabilities, int maxPacketSize, int charset, String username,
+                                byte[] authResponse, String database, String authPluginName) {
+    /** Length of an SSLRequest payload, which is also the fixed prefix of every HandshakeResponse41. */
+    public static final int FIXED_LENGTH = 32;
+    private static final int EXTENDED_CAPS_OFFSET = 28;
+
+    public static boolean isSslRequest(ByteBuf payload) {
+        return payload.readableBytes() == FIXED_LENGTH
+                && Capabilities.has(payload.getUnsignedIntLE(payload.readerIndex()), Capabilities.CLIENT_SSL);
+    }
+
+    /** Capabilities of a HandshakeResponse41 or SSLRequest payload, MariaDB's extended ones in the high bits. */
+    public static long readCapabilities(ByteBuf payload) {
+        if (payload.readableBytes() < FIXED_LENGTH) {
+            throw new MalformedPacketException("handshake response of " + payload.readableBytes() + " bytes");
+        }
+        int base = payload.readerIndex();
+        long caps = payload.getUnsignedIntLE(base);
+        if (!Capabilities.has(caps, Capabilities.CLIENT_MYSQL)) {
+            caps |= payload.getUnsignedIntLE(base + EXTENDED_CAPS_OFFSET) << 32;
+        }
+        return caps;
+    }
+
+    /** Replaces the capability flags of a HandshakeResponse41 or SSLRequest payload in place. */
+    public static void writeCapabilities(ByteBuf payload, long caps) {
+        int base = payload.readerIndex();
+        payload.setIntLE(base, (int) caps);
+        if (!Capabilities.has(caps, Capabilities.CLIENT_MYSQL)) {
+            payload.setIntLE(base + EXTENDED_CAPS_OFFSET, (int) (caps >>> 32));
+        }
+    }
+
+    public static HandshakeResponse decode(ByteBuf payload) {
+        try {
+            long caps = readCapabilities(payload);
+            if (!Capabilities.has(caps, Capabilities.CLIENT_PROTOCOL_41)) {
+                throw new MalformedPacketException("client does not speak protocol 4.1");
+            }
+            payload.skipBytes(4);
+            int maxPacket = payload.readIntLE();
+            int charset = payload.readUnsignedByte();
+            payload.skipBytes(23);
+            String user = Payloads.readNulString(payload);
+            byte[] auth;
+            if (Capabilities.has(caps, Capabilities.CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA)) {
+                auth = Payloads.readLenEncBytes(payload);
+            } else if (Capabilities.has(caps, Capabilities.CLIENT_SECURE_CONNECTION)) {
+                auth = Payloads.readFixed(payload, payload.readUnsignedByte());
+            } else {
+                auth = Payloads.readNulBytes(payload);
+            }
+            String db = null;
+            if (Capabilities.has(caps, Capabilities.CLIENT_CONNECT_WITH_DB) && payload.isReadable()) {
+                db = Payloads.readNulOrEofString(payload);
+            }
+            String plugin = null;
+            if (Capabilities.has(caps, Capabilities.CLIENT_PLUGIN_AUTH) && payload.isReadable()) {
+                plugin = Payloads.readNulOrEofString(payload);
+            }
+            return new HandshakeResponse(caps, maxPacket, charset, user, auth, db, plugin);
+        } catch (IndexOutOfBoundsException e) {
+            throw new MalformedPacketException("truncated handshake response", e);
+        }
+    }
+
+    public void encode(ByteBuf out) {
+        encodeFixedPart(out, capabilities, maxPacketSize, charset);
+        Payloads.writeNulString(out, username);
+        if (Capabilities.has(capabilities, Capabilities.CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA)) {
+            Payloads.writeLenEncBytes(out, authResponse);
+        } else {
+            out.writeByte(authResponse.length).writeBytes(authResponse);
+        }
+        if (Capabilities.has(capabilities, Capabilities.CLIENT_CONNECT_WITH_DB)) {
+            Payloads.writeNulString(out, database == null ? "" : database);
+        }
+        if (Capabilities.has(capabilities, Capabilities.CLIENT_PLUGIN_AUTH)) {
+            Payloads.writeNulString(out, authPluginName == null ? "" : authPluginName);
+        }
+    }
+
+    /** Writes the 32-byte prefix, which on its own is an SSLRequest. */
+    public static void encodeFixedPart(ByteBuf out, long caps, int maxPacketSize, int charset) {
+        out.writeIntLE((int) caps);
+        out.writeIntLE(maxPacketSize);
+        out.writeByte(charset);
+        out.writeZero(19);
+        out.writeIntLE(Capabilities.has(caps, Capabilities.CLIENT_MYSQL) ? 0 : (int) (caps >>> 32));
+    }
+}

@@ -1,0 +1,47 @@
+package io.mysqlproxy.protocol;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
+
+/**
+ * The one place that writes packet headers: puts a payload into frames of at most {@link Packets#MAX_FRAME_PAYLOAD}
+ * bytes, each with its length and the next sequence id, and ends a payload that fills its last frame exactly with an
+ * empty frame.
+ */
+public final class PacketFramer {
+    private PacketFramer() {
+    }
+
+    /**
+     * Frames {@code payload} starting at sequence id {@code seq}; takes ownership of {@code payload}.
+     *
+     * @return the framed bytes; the caller learns the last sequence id used from {@link #framesFor(int)}
+     */
+    public static ByteBuf frame(ByteBufAllocator alloc, int seq, ByteBuf payload) {
+        int length = payload.readableBytes();
+        if (length < Packets.MAX_FRAME_PAYLOAD) {
+            ByteBuf header = alloc.buffer(Packets.HEADER_SIZE);
+            header.writeMediumLE(length).writeByte(seq);
+            return alloc.compositeBuffer(2).addComponents(true, header, payload);
+        }
+        int frames = framesFor(length);
+        CompositeByteBuf out = alloc.compositeBuffer(frames * 2);
+        for (int i = 0; i < frames; i++) {
+            int chunk = Math.min(payload.readableBytes(), Packets.MAX_FRAME_PAYLOAD);
+            ByteBuf header = alloc.buffer(Packets.HEADER_SIZE);
+            header.writeMediumLE(chunk).writeByte((seq + i) & 0xFF);
+            out.addComponent(true, header);
+            if (chunk > 0) {
+                out.addComponent(true, payload.readRetainedSlice(chunk));
+            }
+        }
+        payload.release();
+        return out;
+    }
+
+    /** Number of frames a payload of {@code length} bytes takes. */
+    public static int framesFor(int length) {
+        return length / Packets.MAX_FRAME_PAYLOAD + 1;
+    }
+}
