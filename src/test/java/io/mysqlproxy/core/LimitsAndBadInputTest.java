@@ -1,0 +1,213 @@
+package io.mysqlproxy.core;
+
+import io.mysqlproxy.config.Limits;
+import io.mysqlproxy.protocol.Commands;
+import io.mysqlproxy.protocol.ErrPacket;
+import io.mysqlproxy.protocol.Packets;
+import io.mysqlproxy.testing.MariaDbExtension;
+import io.mysqlproxy.testing.MariaDbServer;
+import io.mysqlproxy.testing.RawClient;
+import io.mysqlproxy.testing.TestProxy;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Arrays;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Every limit is enforced with a clear error, and bad input from either side never harms other sessions. */
+class LimitsAndBadInputTest {
+    @RegisterExtension
+    static final MariaDbExtension DB = new MariaDbExtension();
+
+    @BeforeAll
+    static void users() {
+        DB.server().execute("CREATE USER 'bob'@'%' IDENTIFIED BY 'pw'", "GRANT ALL ON *.* TO 'bob'@'%'");
+    }
+
+    private static RawClient login(TestProxy proxy) {
+        return RawClient.login(proxy.port(), "bob", "pw", RawClient.DEFAULT_CAPS);
+    }
+
+    private static Limits limits(long handshake, long idle, long read, long maxPacket) {
+        return new Limits(2_000, handshake, idle, read, 28_800_000, maxPacket, 5_000);
+    }
+
+    @Test
+    void tooManyConnectionsGetsError1040() {
+        try (TestProxy proxy = TestProxy.builder().backend(DB.server().address()).maxConnections(2).start();
+             RawClient a = login(proxy); RawClient b = login(proxy); RawClient c = new RawClient(proxy.port())) {
+            ErrPacket err = RawClient.error(c.readPacket());
+            assertThat(err.errorCode()).isEqualTo(1040);
+            assertThat(err.message()).contains("Too many connections");
+            assertThat(c.closedByPeer()).isTrue();
+            RareCommandsRelayTest.assertPingWorks(a);
+            assertThat(proxy.server().listeners().get(0).refusedCount("max-connections")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void oversizedPacketGetsError1153AndOthersAreUntouched() {
+        try (TestProxy proxy = TestProxy.builder().backend(DB.server().address())
+                .limits(l -> limits(10_000, 28_800_000, 28_800_000, 1 << 20)).start();
+             RawClient big = login(proxy); RawClient other = login(proxy)) {
+            byte[] query = new byte[(1 << 20) + 100];
+            Arrays.fill(query, (byte) ' ');
+            big.command(Commands.COM_QUERY, query);
+            ErrPacket err = RawClient.error(big.readPacket());
+            assertThat(err.errorCode()).isEqualTo(1153);
+            assertThat(err.message()).contains("max packet size");
+            assertThat(big.closedByPeer()).isTrue();
+            RareCommandsRelayTest.assertPingWorks(other);
+        }
+    }
+
+    @Test
+    void silentClientIsClosedByTheHandshakeTimeout() {
+        try (TestProxy proxy = TestProxy.builder().backend(DB.server().address())
+                .limits(l -> limits(300, 28_800_000, 28_800_000, 1 << 30)).start();
+             RawClient c = new RawClient(proxy.port())) {
+            c.readGreeting();
+            ErrPacket err = RawClient.error(c.readPacket());
+            assertThat(err.errorCode()).isEqualTo(1159);
+            assertThat(err.message()).contains("300 ms");
+            assertThat(c.closedByPeer()).isTrue();
+        }
+    }
+
+    @Test
+    void idleClientIsClosedWithError4031() {
+        try (TestProxy proxy = TestProxy.builder().backend(DB.server().address())
+                .limits(l -> limits(10_000, 300, 28_800_000, 1 << 30)).start();
+             RawClient c = login(proxy)) {
+            ErrPacket err = RawClient.error(c.readPacket());
+            assertThat(err.errorCode()).isEqualTo(4031);
+            assertThat(c.closedByPeer()).isTrue();
+        }
+    }
+
+    @Test
+    void silentBackendGivesAReadTimeoutError() {
+        try (TestProxy proxy = TestProxy.builder().backend(DB.server().address())
+                .limits(l -> limits(10_000, 28_800_000, 400, 1 << 30)).start();
+             RawClient c = login(proxy)) {
+            RareCommandsRelayTest.assertPingWorks(c);
+            c.command(Commands.COM_QUERY, "SELECT SLEEP(5)");
+            ErrPacket err = RawClient.error(c.readPacket());
+            assertThat(err.errorCode()).isEqualTo(3024);
+            assertThat(err.message()).contains("read timeout of 400 ms");
+            assertThat(c.closedByPeer()).isTrue();
+        }
+    }
+
+    @Test
+    void garbageInsteadOfLoginGetsBadHandshake() {
+        try (TestProxy proxy = TestProxy.to(DB.server()); RawClient c = new RawClient(proxy.port());
+             RawClient other = login(proxy)) {
+            c.readGreeting();
+            c.writePacket(1, "this is not a handshake response, but it is long enough".getBytes());
+            ErrPacket err = RawClient.error(c.readPacket());
+            assertThat(err.errorCode()).isEqualTo(1043);
+            assertThat(c.closedByPeer()).isTrue();
+            RareCommandsRelayTest.assertPingWorks(other);
+        }
+    }
+
+    @Test
+    void truncatedPacketThenHangUpLeavesNothingBehind() {
+        try (TestProxy proxy = TestProxy.to(DB.server()); RawClient other = login(proxy)) {
+            for (int i = 0; i < 20; i++) {
+                try (RawClient c = login(proxy)) {
+                    c.writeRaw(new byte[] {100, 0, 0, 0, Commands.COM_QUERY, 'S', 'E'}); // 100 bytes promised, 3 sent
+                }
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                    .until(() -> proxy.server().listeners().get(0).connectionCount() == 1);
+            RareCommandsRelayTest.assertPingWorks(other);
+        }
+    }
+
+    @Test
+    void noBackendAvailableNamesTheReason() {
+        int deadPort = MariaDbServer.freePort();
+        try (TestProxy proxy = TestProxy.builder().backend("127.0.0.1:" + deadPort).start();
+             RawClient c = new RawClient(proxy.port())) {
+            ErrPacket err = RawClient.error(c.readPacket());
+            assertThat(err.errorCode()).isEqualTo(2003);
+            assertThat(err.message()).contains("no backend available").contains(Integer.toString(deadPort));
+        }
+    }
+
+    @Test
+    void backendSendingGarbageGivesAClearError() {
+        try (FakeBackend fake = new FakeBackend(new byte[] {9, 0, 0, 0, 'g', 'a', 'r', 'b', 'a', 'g', 'e', '!', '!'});
+             TestProxy proxy = TestProxy.builder().backend(fake.address()).start();
+             RawClient c = new RawClient(proxy.port())) {
+            ErrPacket err = RawClient.error(c.readPacket());
+            assertThat(err.errorCode()).isEqualTo(1043);
+            assertThat(err.message()).contains("backend sent a malformed packet");
+            assertThat(c.closedByPeer()).isTrue();
+        }
+    }
+
+    @Test
+    void backendErrorAtGreetingIsRelayed() {
+        io.netty.buffer.ByteBuf payload = io.netty.buffer.Unpooled.buffer();
+        new ErrPacket(1129, "HY000", "Host '127.0.0.1' is blocked").encode(payload);
+        byte[] bytes = new byte[payload.readableBytes() + 4];
+        bytes[0] = (byte) payload.readableBytes();
+        payload.readBytes(bytes, 4, payload.readableBytes());
+        try (FakeBackend fake = new FakeBackend(bytes); TestProxy proxy = TestProxy.builder().backend(fake.address()).start();
+             RawClient c = new RawClient(proxy.port())) {
+            ErrPacket err = RawClient.error(c.readPacket());
+            assertThat(err.errorCode()).isEqualTo(1129);
+            assertThat(err.message()).isEqualTo("Host '127.0.0.1' is blocked");
+            assertThat(c.closedByPeer()).isTrue();
+        }
+    }
+
+    /** A backend that sends fixed bytes to whoever connects, then hangs up. */
+    static final class FakeBackend implements AutoCloseable {
+        private final ServerSocket socket;
+
+        FakeBackend(byte[] greeting) {
+            try {
+                socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            Thread t = new Thread(() -> {
+                while (!socket.isClosed()) {
+                    try (Socket s = socket.accept(); OutputStream out = s.getOutputStream()) {
+                        out.write(greeting);
+                        out.flush();
+                        Thread.sleep(200);
+                    } catch (IOException | InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+        }
+
+        String address() {
+            return "127.0.0.1:" + socket.getLocalPort();
+        }
+
+        @Override
+        public void close() {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package io.mysqlproxy.testing;
+
+import io.mysqlproxy.backend.BackendConfig;
+import io.mysqlproxy.backend.BackendRole;
+import io.mysqlproxy.backend.SelectionPolicy;
+import io.mysqlproxy.config.BackendTls;
+import io.mysqlproxy.config.ClientTls;
+import io.mysqlproxy.config.HealthCheck;
+import io.mysqlproxy.config.HostPort;
+import io.mysqlproxy.config.Limits;
+import io.mysqlproxy.config.ListenerConfig;
+import io.mysqlproxy.config.ProxyConfig;
+import io.mysqlproxy.core.ProxyServer;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/** A proxy started in the test JVM on a free port, with the defaults of the command line unless a test changes them. */
+public final class TestProxy implements AutoCloseable {
+    private static Vertx vertx;
+
+    private final ProxyServer server;
+    private final ProxyConfig config;
+
+    private TestProxy(ProxyConfig config) {
+        this.config = config;
+        this.server = new ProxyServer(vertx(), config).start();
+    }
+
+    public static synchronized Vertx vertx() {
+        if (vertx == null) {
+            vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(2));
+        }
+        return vertx;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public static TestProxy to(MariaDbServer... backends) {
+        Builder b = builder();
+        for (MariaDbServer s : backends) {
+            b.backend(s.address());
+        }
+        return b.start();
+    }
+
+    public ProxyServer server() {
+        return server;
+    }
+
+    public ProxyConfig config() {
+        return config;
+    }
+
+    public int port() {
+        return server.listeners().get(0).boundPort();
+    }
+
+    public String address() {
+        return "127.0.0.1:" + port();
+    }
+
+    public String mariadbUrl(String db, String options) {
+        return "jdbc:mariadb://127.0.0.1:" + port() + "/" + db + (options.isEmpty() ? "" : "?" + options);
+    }
+
+    public String mysqlUrl(String db, String options) {
+        return "jdbc:mysql://127.0.0.1:" + port() + "/" + db + "?sslMode=DISABLED&allowPublicKeyRetrieval=true"
+                + (options.isEmpty() ? "" : "&" + options);
+    }
+
+    @Override
+    public void close() {
+        server.shutdown(0);
+    }
+
+    /** Options of the proxy under test. */
+    public static final class Builder {
+        private final List<BackendConfig> backends = new ArrayList<>();
+        private SelectionPolicy policy = SelectionPolicy.FIRST_AVAILABLE;
+        private int maxConnections = 10_000;
+        private ClientTls clientTls = ClientTls.DISABLED;
+        private BackendTls backendTls = BackendTls.DISABLED;
+        private Limits limits = new Limits(2_000, 10_000, 28_800_000, 28_800_000, 28_800_000, 1L << 30, 30_000);
+        private HealthCheck health = new HealthCheck(200, 500, 2, 1, null, null, "SELECT 1");
+        private final List<ListenerConfig> extraListeners = new ArrayList<>();
+
+        public Builder backend(String address) {
+            backends.add(BackendConfig.parse(address, BackendRole.READ_WRITE));
+            return this;
+        }
+
+        public Builder readOnlyBackend(String address) {
+            backends.add(BackendConfig.parse(address, BackendRole.READ_ONLY));
+            return this;
+        }
+
+        public Builder policy(SelectionPolicy p) {
+            policy = p;
+            return this;
+        }
+
+        public Builder maxConnections(int n) {
+            maxConnections = n;
+            return this;
+        }
+
+        public Builder clientTls(ClientTls tls) {
+            clientTls = tls;
+            return this;
+        }
+
+        public Builder backendTls(BackendTls tls) {
+            backendTls = tls;
+            return this;
+        }
+
+        public Builder limits(UnaryOperator<Limits> change) {
+            limits = change.apply(limits);
+            return this;
+        }
+
+        public Builder health(HealthCheck h) {
+            health = h;
+            return this;
+        }
+
+        public Builder extraListener(String name, String... backendAddresses) {
+            List<BackendConfig> list = new ArrayList<>();
+            for (String a : backendAddresses) {
+                list.add(BackendConfig.parse(a, BackendRole.READ_WRITE));
+            }
+            extraListeners.add(new ListenerConfig(name, new HostPort("127.0.0.1", 0), list, policy, maxConnections,
+                    clientTls));
+            return this;
+        }
+
+        public TestProxy start() {
+            List<ListenerConfig> listeners = new ArrayList<>();
+            listeners.add(new ListenerConfig("default", new HostPort("127.0.0.1", 0), backends, policy,
+                    maxConnections, clientTls));
+            listeners.addAll(extraListeners);
+            return new TestProxy(new ProxyConfig(listeners, limits, health, backendTls));
+        }
+    }
+}
