@@ -1,0 +1,95 @@
+package io.mysqlproxy.core;
+
+import io.mysqlproxy.backend.Backend;
+import io.mysqlproxy.backend.BackendState;
+import io.mysqlproxy.backend.SelectionPolicy;
+import io.mysqlproxy.testing.MariaDbExtension;
+import io.mysqlproxy.testing.MariaDbServer;
+import io.mysqlproxy.testing.TestProxy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** Two real backends: connections fail over when one dies, and a query on the dead one errors at once. */
+class FailoverTest {
+    @RegisterExtension
+    static final MariaDbExtension DB = new MariaDbExtension(0);
+
+    private static int serverPort(TestProxy proxy) throws SQLException {
+        try (Connection c = DriverManager.getConnection(proxy.mariadbUrl("", ""), "root", "");
+             Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT @@port")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Test
+    void killedBackendFailsOverAndInFlightQueryErrorsAtOnce() throws Exception {
+        MariaDbServer first = DB.startAnother();
+        MariaDbServer second = DB.startAnother();
+        try (TestProxy proxy = TestProxy.to(first, second)) {
+            assertThat(serverPort(proxy)).isEqualTo(first.port());
+            Connection victim = DriverManager.getConnection(proxy.mariadbUrl("", ""), "root", "");
+            CompletableFuture<String> inFlight = CompletableFuture.supplyAsync(() -> {
+                try (Statement s = victim.createStatement()) {
+                    s.executeQuery("SELECT SLEEP(30)");
+                    return "completed";
+                } catch (SQLException e) {
+                    return e.getMessage();
+                }
+            });
+            Thread.sleep(300);
+            long killedAt = System.nanoTime();
+            first.kill();
+            // before the health checker noticed: the refused connect fails over to the second backend
+            assertThat(serverPort(proxy)).isEqualTo(second.port());
+            String outcome = inFlight.get(5, TimeUnit.SECONDS);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt)).isLessThan(5_000);
+            assertThat(outcome).contains("Lost connection to backend " + first.address());
+            victim.close();
+            Backend dead = proxy.server().listeners().get(0).backends().get(0);
+            await().atMost(Duration.ofSeconds(5)).until(() -> dead.state() == BackendState.DOWN);
+            first.restart();
+            await().atMost(Duration.ofSeconds(5)).until(() -> dead.state() == BackendState.UP);
+            assertThat(serverPort(proxy)).isEqualTo(first.port());
+        }
+    }
+
+    @Test
+    void allBackendsDownGivesAClearError() {
+        MariaDbServer only = DB.startAnother();
+        try (TestProxy proxy = TestProxy.to(only)) {
+            only.kill();
+            assertThatThrownBy(() -> serverPort(proxy)).hasMessageContaining("no backend available")
+                    .hasMessageContaining(only.address());
+        }
+    }
+
+    @Test
+    void roundRobinSpreadsNewConnections() throws SQLException {
+        MariaDbServer a = DB.startAnother();
+        MariaDbServer b = DB.startAnother();
+        try (TestProxy proxy = TestProxy.builder().backend(a.address()).backend(b.address())
+                .policy(SelectionPolicy.ROUND_ROBIN).start()) {
+            Map<Integer, Integer> counts = new HashMap<>();
+            for (int i = 0; i < 10; i++) {
+                counts.merge(serverPort(proxy), 1, Integer::sum);
+            }
+            assertThat(counts).containsEntry(a.port(), 5).containsEntry(b.port(), 5);
+        }
+    }
+}
