@@ -51,7 +51,7 @@ public final class MariaDbServer implements AutoCloseable {
     private static synchronized Path template() throws IOException {
         if (template == null) {
             Path t = Files.createTempDirectory("mariadb-template-");
-            List<String> cmd = new ArrayList<>(List.of("mariadb-install-db", "--no-defaults",
+            List<String> cmd = new ArrayList<>(List.of(binary("mariadb-install-db"), "--no-defaults",
                     "--auth-root-authentication-method=normal", "--skip-test-db", "--datadir=" + t.resolve("data")));
             if (isRoot()) {
                 cmd.add("--user=root");
@@ -64,7 +64,7 @@ public final class MariaDbServer implements AutoCloseable {
     }
 
     private void launch() throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("mariadbd", "--no-defaults", "--datadir=" + dir.resolve("data"),
+        List<String> cmd = new ArrayList<>(List.of(binary("mariadbd"), "--no-defaults", "--datadir=" + dir.resolve("data"),
                 "--port=" + port, "--bind-address=127.0.0.1", "--socket=" + dir.resolve("mysqld.sock"),
                 "--pid-file=" + dir.resolve("mysqld.pid"), "--log-error=" + dir.resolve("error.log"),
                 "--innodb-buffer-pool-size=16M", "--innodb-log-file-size=16M", "--skip-name-resolve",
@@ -224,6 +224,16 @@ public final class MariaDbServer implements AutoCloseable {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** The server binaries live in /usr/sbin on Debian, which is not on every user's PATH. */
+    private static String binary(String name) {
+        for (String dir : new String[] {"/usr/sbin", "/usr/bin", "/usr/local/bin"}) {
+            if (Files.isExecutable(Path.of(dir, name))) {
+                return dir + "/" + name;
+            }
+        }
+        return name;
     }
 
     private static boolean isRoot() {

@@ -1,0 +1,78 @@
+package io.mysqlproxy;
+
+import io.mysqlproxy.testing.Cli;
+import io.mysqlproxy.testing.MariaDbExtension;
+import io.mysqlproxy.testing.MariaDbServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The packaged application as README starts it: a separate process, options on the command line, SIGTERM to stop. */
+class PackagedProxyIT {
+    private static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
+
+    @RegisterExtension
+    static final MariaDbExtension DB = new MariaDbExtension();
+
+    private static Process launch(Path log, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("java", "-jar", JAR.toString()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    @Test
+    void relaysQueriesAndDrainsOnSigterm(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        int port = MariaDbServer.freePort();
+        Path log = tmp.resolve("proxy.log");
+        Process proxy = launch(log, "--proxy-address=127.0.0.1:" + port,
+                "--proxy-backend-addresses=" + DB.server().address(), "--shutdown-timeout=20");
+        try {
+            await().atMost(java.time.Duration.ofSeconds(30)).until(() -> MariaDbServer.listening(port));
+            Cli.Result r = Cli.run("mariadb", port, "root", "", null, "--batch", "-e", "SELECT 6 * 7 AS answer");
+            assertThat(r.output()).contains("answer\n42");
+            CompletableFuture<Cli.Result> running = CompletableFuture.supplyAsync(() ->
+                    Cli.run("mariadb", port, "root", "", null, "--batch", "-e", "SELECT SLEEP(2) AS slept"));
+            Thread.sleep(700);
+            proxy.destroy(); // SIGTERM
+            assertThat(proxy.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(proxy.exitValue()).isZero();
+            Cli.Result finished = running.get(10, TimeUnit.SECONDS);
+            assertThat(finished.output()).contains("slept\n0");
+            assertThat(Files.readString(log)).contains("all sessions closed");
+            assertThat(MariaDbServer.listening(port)).isFalse();
+        } finally {
+            proxy.destroyForcibly();
+        }
+    }
+
+    @Test
+    void unknownOptionStopsStartUpNamingIt(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path log = tmp.resolve("proxy.log");
+        Process proxy = launch(log, "--proxy-adress=:4040");
+        assertThat(proxy.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(proxy.exitValue()).isEqualTo(2);
+        assertThat(Files.readString(log, StandardCharsets.UTF_8)).contains("unknown option --proxy-adress=:4040");
+    }
+
+    @Test
+    void helpListsEveryOption(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path log = tmp.resolve("help.txt");
+        Process proxy = launch(log, "--help");
+        assertThat(proxy.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        String help = Files.readString(log);
+        for (io.mysqlproxy.config.Option o : io.mysqlproxy.config.Option.values()) {
+            assertThat(help).contains("--" + o.key());
+        }
+    }
+}

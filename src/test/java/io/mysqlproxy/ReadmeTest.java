@@ -1,0 +1,29 @@
+package io.mysqlproxy;
+
+import io.mysqlproxy.config.Option;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** README documents every option, and CI runs the test command README gives. */
+class ReadmeTest {
+    @Test
+    void everyOptionIsInTheOptionsTable() throws IOException {
+        String readme = Files.readString(Path.of("README.md"));
+        for (Option o : Option.values()) {
+            assertThat(readme).as(o.key()).contains("`--" + o.key() + "`");
+        }
+    }
+
+    @Test
+    void ciRunsTheReadmeTestCommand() throws IOException {
+        String readme = Files.readString(Path.of("README.md"));
+        String ci = Files.readString(Path.of(".ci/run"));
+        assertThat(readme).contains("```sh\nmvn -B verify\n```");
+        assertThat(ci).containsPattern("(?m)^mvn -B verify$");
+    }
+}

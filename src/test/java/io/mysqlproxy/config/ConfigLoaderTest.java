@@ -1,0 +1,122 @@
+package io.mysqlproxy.config;
+
+import io.mysqlproxy.backend.BackendRole;
+import io.mysqlproxy.backend.SelectionPolicy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ConfigLoaderTest {
+    private static ProxyConfig load(Map<String, String> props, String... args) {
+        return loader(props, args).load();
+    }
+
+    private static ConfigLoader loader(Map<String, String> props, String... args) {
+        return new ConfigLoader(ConfigLoader.parseCommandLine(args), k -> Optional.ofNullable(props.get(k)),
+                props.keySet());
+    }
+
+    @Test
+    void defaultsAreMySqlProxys() {
+        ProxyConfig c = load(Map.of());
+        ListenerConfig l = c.listeners().get(0);
+        assertThat(l.address()).isEqualTo(new HostPort("0.0.0.0", 4040));
+        assertThat(l.backends()).hasSize(1);
+        assertThat(l.backends().get(0).address()).isEqualTo(new HostPort("127.0.0.1", 3306));
+        assertThat(l.policy()).isEqualTo(SelectionPolicy.FIRST_AVAILABLE);
+        assertThat(c.limits().connectTimeoutMillis()).isEqualTo(2000);
+        assertThat(c.limits().readTimeoutMillis()).isEqualTo(28_800_000);
+    }
+
+    @Test
+    void longShortAndRepeatedOptions() {
+        ProxyConfig c = load(Map.of(), "--proxy-address=127.0.0.1:5000", "-b", "db1:3307@3", "--proxy-backend-addresses",
+                "db2", "-rdb3:3308,[::1]:3309", "--proxy-connect-timeout=0.5", "--proxy-backend-policy=least-connections");
+        ListenerConfig l = c.listeners().get(0);
+        assertThat(l.address()).isEqualTo(new HostPort("127.0.0.1", 5000));
+        assertThat(l.backends()).extracting(b -> b.address().toString() + "/" + b.role() + "/" + b.weight())
+                .containsExactly("db1:3307/READ_WRITE/3", "db2:3306/READ_WRITE/1", "db3:3308/READ_ONLY/1",
+                        "[::1]:3309/READ_ONLY/1");
+        assertThat(l.policy()).isEqualTo(SelectionPolicy.LEAST_CONNECTIONS);
+        assertThat(c.limits().connectTimeoutMillis()).isEqualTo(500);
+    }
+
+    @Test
+    void unknownAndInvalidOptionsNameTheOption() {
+        assertThatThrownBy(() -> load(Map.of(), "--proxy-adress=:1")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("unknown option --proxy-adress=:1");
+        assertThatThrownBy(() -> load(Map.of(), "--proxy-max-connections=lots")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("--proxy-max-connections").hasMessageContaining("lots");
+        assertThatThrownBy(() -> load(Map.of(), "--proxy-address=:99999")).hasMessageContaining("--proxy-address");
+        assertThatThrownBy(() -> load(Map.of(), "--proxy-backend-policy=random")).hasMessageContaining("random");
+        assertThatThrownBy(() -> load(Map.of(), "--proxy-ssl-mode=required")).hasMessageContaining("--proxy-ssl-cert");
+        assertThatThrownBy(() -> load(Map.of("mysqlproxy.proxy-adress", "x"))).hasMessageContaining("mysqlproxy.proxy-adress");
+        assertThatThrownBy(() -> load(Map.of(), "stray")).hasMessageContaining("stray");
+        assertThatThrownBy(() -> load(Map.of(), "--proxy-address")).hasMessageContaining("needs a value");
+    }
+
+    @Test
+    void commandLineWinsOverDefaultsFileWhichWinsOverProperties(@TempDir Path tmp) throws IOException {
+        Path file = tmp.resolve("proxy.cnf");
+        Files.writeString(file, """
+                # comment
+                [client]
+                user = ignored
+                [mysql-proxy]
+                proxy-address = :5001
+                proxy-backend-addresses = 10.0.0.1:3306,10.0.0.2:3306
+                proxy-idle-timeout = 60
+                """);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-rw----"));
+        ProxyConfig c = load(Map.of("mysqlproxy.proxy-idle-timeout", "5", "mysqlproxy.proxy-read-timeout", "7",
+                        "mysqlproxy.proxy-address", ":5002"), "--defaults-file=" + file, "--proxy-address=:5003");
+        assertThat(c.listeners().get(0).address().port()).isEqualTo(5003);
+        assertThat(c.listeners().get(0).backends()).hasSize(2);
+        assertThat(c.limits().idleTimeoutMillis()).isEqualTo(60_000);
+        assertThat(c.limits().readTimeoutMillis()).isEqualTo(7_000);
+    }
+
+    @Test
+    void defaultsFileMustNotBeOpenToOthersNorHoldUnknownKeys(@TempDir Path tmp) throws IOException {
+        Path file = tmp.resolve("proxy.cnf");
+        Files.writeString(file, "[mysql-proxy]\nproxy-address = :5001\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        assertThatThrownBy(() -> load(Map.of(), "--defaults-file", file.toString()))
+                .hasMessageContaining("aren't secure");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(file, "[mysql-proxy]\nproxy-adress = :5001\n");
+        assertThatThrownBy(() -> load(Map.of(), "--defaults-file", file.toString()))
+                .hasMessageContaining(":2: unknown option 'proxy-adress'");
+    }
+
+    @Test
+    void extraListenersFromProperties() {
+        ProxyConfig c = load(Map.of("mysqlproxy.listeners.reports.address", "127.0.0.1:4050",
+                "mysqlproxy.listeners.reports.backend-addresses", "10.0.0.9:3306",
+                "mysqlproxy.listeners.reports.read-only-backend-addresses", "10.0.0.10:3306"));
+        assertThat(c.listeners()).extracting(ListenerConfig::name).containsExactly("default", "reports");
+        ListenerConfig reports = c.listeners().get(1);
+        assertThat(reports.address().port()).isEqualTo(4050);
+        assertThat(reports.backends()).extracting(b -> b.role()).containsExactly(BackendRole.READ_WRITE,
+                BackendRole.READ_ONLY);
+        assertThatThrownBy(() -> load(Map.of("mysqlproxy.listeners.x.adress", "1"))).hasMessageContaining(
+                "mysqlproxy.listeners.x.adress");
+    }
+
+    @Test
+    void eventThreadsDefaultToTheCores() {
+        assertThat(loader(Map.of()).eventThreads()).isEqualTo(Runtime.getRuntime().availableProcessors());
+        assertThat(loader(Map.of(), "--event-threads=3").eventThreads()).isEqualTo(3);
+        assertThat(List.of(Option.values())).allMatch(o -> !o.description().isEmpty());
+    }
+}
