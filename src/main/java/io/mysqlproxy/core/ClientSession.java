@@ -16,6 +16,8 @@ import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.net.SocketAddress;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection and the backend connection it is relayed to. Both sockets live on the same event loop,
@@ -41,6 +43,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private boolean draining;
     private boolean untrackedLogged;
     private String oversizedPacket;
+    private ScheduledFuture<?> writeTimeout;
 
     ClientSession(Listener listener, ProxyContext context, long id) {
         this.listener = listener;
@@ -111,7 +114,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (server != null && state.authenticated()) {
-            server.config().setAutoRead(client.isWritable());
+            boolean writable = client.isWritable();
+            server.config().setAutoRead(writable);
+            if (writable && writeTimeout != null) {
+                writeTimeout.cancel(false);
+                writeTimeout = null;
+            }
         }
     }
 
@@ -228,6 +236,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         updateState();
         if (!client.isWritable()) {
             server.config().setAutoRead(false);
+            long timeout = context.limits().writeTimeoutMillis();
+            if (timeout > 0 && writeTimeout == null) {
+                writeTimeout = client.eventLoop().schedule(() -> Timeouts.clientStalled(this, context.limits()),
+                        timeout, TimeUnit.MILLISECONDS);
+            }
         }
     }
 
@@ -356,6 +369,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     private void finish() {
+        if (writeTimeout != null) {
+            writeTimeout.cancel(false);
+        }
         if (login != null) {
             login.release();
             login = null;

@@ -11,9 +11,10 @@ import org.jboss.logging.Logger;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The idle, read and write timeouts of an authenticated session, driven by Netty's idle-state handlers: the client
- * socket reports reader idleness (idle timeout) and writer idleness with output observed (write timeout), the
- * backend socket reports reader idleness (read timeout). Each event is judged against the session's state.
+ * The idle, read and write timeouts of an authenticated session. Netty's idle-state handlers report reader
+ * idleness of the client (idle timeout) and of the backend (read timeout); each event is judged against the
+ * session's state. The write timeout is a task scheduled only while the client socket is not writable: an idle-state
+ * handler watching writes would add a listener to every write on the relay path.
  */
 final class Timeouts {
     private static final Logger LOG = Logger.getLogger(Timeouts.class);
@@ -22,9 +23,9 @@ final class Timeouts {
     }
 
     static void install(ClientSession session, Channel client, Channel server, Limits limits) {
-        if (limits.idleTimeoutMillis() > 0 || limits.writeTimeoutMillis() > 0) {
-            client.pipeline().addBefore(Listener.SESSION_HANDLER, "timeouts", new IdleStateHandler(true,
-                    limits.idleTimeoutMillis(), limits.writeTimeoutMillis(), 0, TimeUnit.MILLISECONDS));
+        if (limits.idleTimeoutMillis() > 0) {
+            client.pipeline().addBefore(Listener.SESSION_HANDLER, "timeouts",
+                    new IdleStateHandler(limits.idleTimeoutMillis(), 0, 0, TimeUnit.MILLISECONDS));
         }
         if (limits.readTimeoutMillis() > 0) {
             server.pipeline().addBefore(BackendHandler.NAME, "timeouts",
@@ -39,10 +40,14 @@ final class Timeouts {
             session.closeWithError(0, ErrorCodes.CLIENT_IDLE_TIMEOUT, ErrorCodes.STATE_GENERAL,
                     "The client was disconnected by mysqlproxy because of inactivity (idle timeout "
                             + limits.idleTimeoutMillis() + " ms)");
-        } else if (event.state() == IdleState.WRITER_IDLE && session.state() == SessionState.READ_QUERY_RESULT
-                && !session.clientWritable()) {
-            LOG.warnf("session %d: client %s read nothing for %d ms while a result waited, closing", session.id(),
-                    session.clientAddress(), limits.writeTimeoutMillis());
+        }
+    }
+
+    /** Called when the client stopped reading for the write timeout (the task runs only while it is unwritable). */
+    static void clientStalled(ClientSession session, Limits limits) {
+        if (session.state() != SessionState.CLOSED && !session.clientWritable()) {
+            LOG.warnf("session %s: client %s read nothing for %s ms while a result waited, closing",
+                    (Object) session.id(), session.clientAddress(), limits.writeTimeoutMillis());
             session.close();
         }
     }

@@ -1,0 +1,78 @@
+# Shared by the bench scripts: start servers on loopback and run one measured sysbench run.
+
+start_mariadb() { # dir port
+  local dir=$1 port=$2
+  local user=(); [ "$(id -u)" = 0 ] && user=(--user=root)
+  mariadb-install-db --no-defaults --auth-root-authentication-method=normal --skip-test-db \
+    --datadir="$dir/db" "${user[@]}" >"$dir/install.log" 2>&1
+  mariadbd --no-defaults --datadir="$dir/db" --port="$port" --bind-address=127.0.0.1 --socket="$dir/db.sock" \
+    --max-connections=20000 --innodb-buffer-pool-size=256M --skip-name-resolve --log-error="$dir/db.err" \
+    "${user[@]}" &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do
+    mariadb --no-defaults -h127.0.0.1 -P"$port" -uroot -e "SELECT 1" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "bench: mariadbd did not start"; cat "$dir/db.err"; exit 1
+}
+
+start_haproxy() { # dir port backend-port
+  cat >"$1/haproxy.cfg" <<CFG
+global
+  maxconn 9000
+defaults
+  mode tcp
+  timeout connect 2s
+  timeout client 1h
+  timeout server 1h
+listen mysql
+  bind 127.0.0.1:$2
+  server db 127.0.0.1:$3
+CFG
+  haproxy -f "$1/haproxy.cfg" -db >"$1/haproxy.log" 2>&1 &
+  HAPROXY_PID=$!
+  PIDS+=($HAPROXY_PID)
+}
+
+start_proxy() { # dir port backend [options...]
+  local dir=$1 port=$2 backend=$3; shift 3
+  # shellcheck disable=SC2086
+  java ${PROXY_JAVA_OPTS:-} -jar "$JAR" --proxy-address=127.0.0.1:"$port" --proxy-backend-addresses="$backend" \
+    "$@" >"$dir/proxy.log" 2>&1 &
+  PROXY_PID=$!
+  PIDS+=($PROXY_PID)
+  for _ in $(seq 1 100); do
+    mariadb --no-defaults -h127.0.0.1 -P"$port" -uroot -e "SELECT 1" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "bench: proxy did not start"; cat "$dir/proxy.log"; exit 1
+}
+
+cpu_ticks() { # pid -> utime+stime in clock ticks
+  awk '{print $14 + $15}' "/proc/$1/stat"
+}
+
+run_sysbench() { # workload target round -> one TSV line: workload target round qps p95 cpu_us_per_query
+  local workload=$1 target=$2 round=$3 port pid=""
+  case $target in
+    direct) port=$DB_PORT ;;
+    haproxy) port=$HA_PORT; pid=$HAPROXY_PID ;;
+    proxy) port=$PROXY_PORT; pid=$PROXY_PID ;;
+  esac
+  local before=0 after=0
+  [ -n "$pid" ] && before=$(cpu_ticks "$pid")
+  local out
+  out=$(sysbench "$workload" --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$port" --mysql-user=root \
+    --mysql-db=sbtest --tables=4 --table-size=20000 --threads="$THREADS" --time="$SECONDS_PER_RUN" \
+    --percentile=95 --report-interval=0 run)
+  [ -n "$pid" ] && after=$(cpu_ticks "$pid")
+  local queries qps p95
+  queries=$(echo "$out" | awk '/queries:/ {print $2; exit}')
+  qps=$(echo "$out" | awk '/queries:/ {gsub(/\(/, "", $3); print $3; exit}')
+  p95=$(echo "$out" | awk '/95th percentile:/ {print $3; exit}')
+  local cpu_us=0
+  if [ -n "$pid" ]; then
+    cpu_us=$(python3 -c "import os; print(round(($after-$before)*1e6/os.sysconf('SC_CLK_TCK')/$queries, 2))")
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$workload" "$target" "$round" "$qps" "$p95" "$cpu_us"
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Throughput and CPU of mysqlproxy against a direct connection and HAProxy (TCP mode), interleaved in one run.
+#
+#   bench/run.sh [rounds] [seconds-per-run]        defaults: 6 rounds of 20 s
+#
+# Starts its own MariaDB, HAProxy and proxy on loopback ports, runs sysbench oltp_point_select (16 threads) and
+# oltp_read_write (16 threads) against each target in alternating order, and prints per workload the median QPS,
+# p95 latency, QPS ratio to HAProxy, and CPU microseconds per query of the proxy process (from /proc).
+# Needs: mariadbd, sysbench, haproxy (apt-get install -y mariadb-server sysbench haproxy), a built proxy
+# (mvn -B -q package -DskipTests). Extra proxy options may be passed in PROXY_OPTS, JVM options in PROXY_JAVA_OPTS.
+set -euo pipefail
+ROUNDS=${1:-6}
+SECONDS_PER_RUN=${2:-20}
+THREADS=${THREADS:-16}
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$HERE")
+JAR="$ROOT/target/quarkus-app/quarkus-run.jar"
+export PATH="$PATH:/usr/sbin"
+for tool in mariadbd sysbench haproxy python3; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install -y mariadb-server sysbench haproxy)"; exit 1; }
+done
+[ -f "$JAR" ] || { echo "bench: build first: mvn -B -q package -DskipTests"; exit 1; }
+
+WORK=$(mktemp -d /tmp/mysqlproxy-bench.XXXXXX)
+DB_PORT=${DB_PORT:-23306}; HA_PORT=${HA_PORT:-23307}; PROXY_PORT=${PROXY_PORT:-23308}
+PIDS=()
+cleanup() { [ -n "${KEEP:-}" ] && return 0; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+. "$HERE/lib.sh"
+start_mariadb "$WORK" "$DB_PORT"
+start_haproxy "$WORK" "$HA_PORT" "$DB_PORT"
+start_proxy "$WORK" "$PROXY_PORT" "127.0.0.1:$DB_PORT" ${PROXY_OPTS:-}
+
+mariadb --no-defaults -h127.0.0.1 -P"$DB_PORT" -uroot -e "CREATE DATABASE IF NOT EXISTS sbtest"
+sysbench oltp_read_write --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$DB_PORT" --mysql-user=root \
+  --mysql-db=sbtest --tables=4 --table-size=20000 prepare >/dev/null
+
+RESULTS="$WORK/results.tsv"
+# warm-up (JIT, buffer pools, server caches), not measured
+for target in direct haproxy proxy; do
+  SECONDS_PER_RUN=${WARMUP_SECONDS:-10} run_sysbench oltp_point_select "$target" 0 >/dev/null
+done
+for workload in ${WORKLOADS:-oltp_point_select oltp_read_write}; do
+  for round in $(seq 1 "$ROUNDS"); do
+    if [ $((round % 2)) -eq 1 ]; then order="direct haproxy proxy"; else order="proxy haproxy direct"; fi
+    for target in $order; do
+      run_sysbench "$workload" "$target" "$round" >> "$RESULTS"
+    done
+  done
+done
+python3 "$HERE/report.py" "$RESULTS"
