@@ -80,6 +80,21 @@ class FailoverTest {
     }
 
     @Test
+    void eachListenerRelaysToItsOwnBackends() throws SQLException {
+        MariaDbServer a = DB.startAnother();
+        MariaDbServer b = DB.startAnother();
+        try (TestProxy proxy = TestProxy.builder().backend(a.address()).extraListener("reports", b.address()).start()) {
+            assertThat(serverPort(proxy)).isEqualTo(a.port());
+            int reportsPort = proxy.server().listener("reports").boundPort();
+            try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + reportsPort + "/", "root", "");
+                 Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT @@port")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(b.port());
+            }
+        }
+    }
+
+    @Test
     void roundRobinSpreadsNewConnections() throws SQLException {
         MariaDbServer a = DB.startAnother();
         MariaDbServer b = DB.startAnother();

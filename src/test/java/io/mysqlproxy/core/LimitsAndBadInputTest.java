@@ -107,6 +107,18 @@ class LimitsAndBadInputTest {
     }
 
     @Test
+    void clientThatStopsReadingIsClosedByTheWriteTimeout() {
+        try (TestProxy proxy = TestProxy.builder().backend(DB.server().address())
+                .limits(l -> new Limits(2_000, 10_000, 28_800_000, 28_800_000, 500, 1L << 30, 5_000)).start();
+             RawClient stalled = login(proxy); RawClient other = login(proxy)) {
+            stalled.command(Commands.COM_QUERY, "SELECT REPEAT('x', 1048576) FROM mysql.seq_1_to_200");
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> proxy.server().listeners().get(0).connectionCount() == 1);
+            RareCommandsRelayTest.assertPingWorks(other);
+        }
+    }
+
+    @Test
     void garbageInsteadOfLoginGetsBadHandshake() {
         try (TestProxy proxy = TestProxy.to(DB.server()); RawClient c = new RawClient(proxy.port());
              RawClient other = login(proxy)) {

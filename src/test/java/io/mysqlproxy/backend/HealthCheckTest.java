@@ -1,0 +1,68 @@
+package io.mysqlproxy.backend;
+
+import io.mysqlproxy.config.HealthCheck;
+import io.mysqlproxy.testing.MariaDbExtension;
+import io.mysqlproxy.testing.MariaDbServer;
+import io.mysqlproxy.testing.TestProxy;
+import io.netty.channel.epoll.EpollSocketChannel;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Health checks against a real server: greeting only, logged in with a query, wrong credentials, pause and resume. */
+class HealthCheckTest {
+    @RegisterExtension
+    static final MariaDbExtension DB = new MariaDbExtension();
+
+    @BeforeAll
+    static void monitorUser() {
+        DB.server().execute("CREATE USER 'monitor'@'%' IDENTIFIED BY 'mon'");
+    }
+
+    private static String probe(HealthCheck check, String address) throws Exception {
+        Backend backend = new Backend(BackendConfig.parse(address, BackendRole.READ_WRITE));
+        HealthChecker checker = new HealthChecker(check, TestProxy.vertx().nettyEventLoopGroup(),
+                EpollSocketChannel::new, List.of(backend));
+        return checker.probe(backend).get();
+    }
+
+    @Test
+    void greetingOnlyCheckPasses() throws Exception {
+        assertThat(probe(new HealthCheck(1000, 1000, 1, 1, null, null, "SELECT 1"), DB.server().address())).isNull();
+    }
+
+    @Test
+    void loggedInCheckRunsTheQuery() throws Exception {
+        String address = DB.server().address();
+        assertThat(probe(new HealthCheck(1000, 1000, 1, 1, "monitor", "mon", "SELECT 1"), address)).isNull();
+        assertThat(probe(new HealthCheck(1000, 1000, 1, 1, "monitor", "bad", "SELECT 1"), address))
+                .contains("1045").contains("Access denied");
+        assertThat(probe(new HealthCheck(1000, 1000, 1, 1, "monitor", "mon", "SELECT * FROM mysql.user"), address))
+                .contains("1142");
+    }
+
+    @Test
+    void closedPortFails() throws Exception {
+        assertThat(probe(new HealthCheck(1000, 1000, 1, 1, null, null, "SELECT 1"),
+                "127.0.0.1:" + MariaDbServer.freePort())).contains("cannot connect");
+    }
+
+    @Test
+    void pausedServerTimesOutThenComesBack() {
+        MariaDbServer paused = DB.startAnother();
+        try (TestProxy proxy = TestProxy.to(paused)) {
+            Backend b = proxy.server().listeners().get(0).backends().get(0);
+            await().atMost(Duration.ofSeconds(5)).until(() -> b.state() == BackendState.UP);
+            paused.pause();
+            await().atMost(Duration.ofSeconds(5)).until(() -> b.state() == BackendState.DOWN);
+            paused.resume();
+            await().atMost(Duration.ofSeconds(5)).until(() -> b.state() == BackendState.UP);
+        }
+    }
+}
