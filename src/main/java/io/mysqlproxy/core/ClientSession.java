@@ -386,6 +386,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private void logPeerError(String peer, Throwable cause) {
         if (cause instanceof IOException) {
             LOG.debugf("session %d: %s: %s", id, peer, cause.getMessage());
+        } else if (cause instanceof io.netty.handler.codec.DecoderException
+                && cause.getCause() instanceof javax.net.ssl.SSLException tls) {
+            // a backend's TLS failure is reported by the login relay; a client's is logged here, once
+            if (peer.startsWith("client")) {
+                LOG.infof("session %d: %s: TLS failed: %s", id, peer, tls.getMessage());
+            }
         } else {
             LOG.warnf(cause, "session %d: %s: unexpected error", id, peer);
         }
