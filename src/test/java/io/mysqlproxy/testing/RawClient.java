@@ -59,6 +59,69 @@ public final class RawClient implements AutoCloseable {
         return c;
     }
 
+    /**
+     * Logs in as root (no password) with the capabilities another client negotiated, so that this connection's
+     * command phase matches that client's and the two can be piped together.
+     */
+    public static RawClient loginRelay(int port, long clientCaps, String database) {
+        RawClient c = new RawClient(port);
+        c.readGreeting();
+        long caps = clientCaps & ~Capabilities.CLIENT_SSL & ~Capabilities.CLIENT_CONNECT_ATTRS
+                & (c.greeting.capabilities() | Capabilities.CLIENT_LONG_PASSWORD_FLAG);
+        if (database != null && !database.isEmpty()) {
+            caps |= Capabilities.CLIENT_CONNECT_WITH_DB;
+        }
+        ByteBuf buf = Unpooled.buffer();
+        new HandshakeResponse(caps, 1 << 24, 33, "root", new byte[0], database, NativePassword.PLUGIN).encode(buf);
+        byte[] payload = new byte[buf.readableBytes()];
+        buf.readBytes(payload);
+        c.writePacket(1, payload);
+        byte[] result = c.readPacket();
+        if ((result[0] & 0xFF) != Packets.OK) {
+            throw new IllegalStateException("relay login failed: " + describe(result));
+        }
+        return c;
+    }
+
+    /**
+     * Relays between this connection and another peer's streams until one side closes: server bytes as they are,
+     * client packets one by one through {@code rewrite}.
+     */
+    public void pipe(InputStream peerIn, OutputStream peerOut, java.util.function.UnaryOperator<byte[]> rewrite) {
+        Thread up = new Thread(() -> copyPackets(new DataInputStream(peerIn), rewrite), "pipe-up");
+        up.setDaemon(true);
+        up.start();
+        copy(in, peerOut);
+        close();
+    }
+
+    private void copyPackets(DataInputStream from, java.util.function.UnaryOperator<byte[]> rewrite) {
+        try {
+            while (true) {
+                int length = from.readUnsignedByte() | from.readUnsignedByte() << 8 | from.readUnsignedByte() << 16;
+                int seq = from.readUnsignedByte();
+                byte[] payload = new byte[length];
+                from.readFully(payload);
+                writePacket(seq, rewrite.apply(payload));
+            }
+        } catch (IOException | UncheckedIOException e) {
+            close(); // one side closed
+        }
+    }
+
+    private static void copy(InputStream from, OutputStream to) {
+        byte[] buf = new byte[65536];
+        try {
+            int n;
+            while ((n = from.read(buf)) > 0) {
+                to.write(buf, 0, n);
+                to.flush();
+            }
+        } catch (IOException e) {
+            // one side closed
+        }
+    }
+
     public HandshakeV10 readGreeting() {
         byte[] p = readPacket();
         greeting = HandshakeV10.decode(Unpooled.wrappedBuffer(p));
