@@ -161,7 +161,22 @@ public final class ConfigLoader {
         }
         BackendTls backendTls = new BackendTls(parse(Option.BACKEND_SSL_MODE, BackendTlsMode::parse),
                 parse(Option.BACKEND_SSL_VERIFY, ConfigLoader::bool), path(Option.BACKEND_SSL_CA));
-        return new ProxyConfig(listeners, limits, health, backendTls);
+        return new ProxyConfig(listeners, limits, health, backendTls, script());
+    }
+
+    private ScriptConfig script() {
+        Path path = path(Option.PROXY_LUA_SCRIPT);
+        if (path == null) {
+            return null;
+        }
+        String onError = value(Option.LUA_HOOK_ERROR);
+        if (!onError.equals("error") && !onError.equals("forward")) {
+            throw new ConfigException("--" + Option.LUA_HOOK_ERROR.key() + " must be error or forward, not " + onError);
+        }
+        return new ScriptConfig(path, new io.mysqlproxy.scripting.ScriptingOptions(
+                intValue(Option.LUA_THREADS, 0), parse(Option.LUA_SANDBOX, ConfigLoader::bool),
+                parse(Option.LUA_INSTRUCTION_BUDGET, Long::parseLong), millis(Option.LUA_TIME_BUDGET),
+                onError.equals("forward")));
     }
 
     /** Event-loop threads to ask Vert.x for. */

@@ -5,6 +5,10 @@ import io.mysqlproxy.protocol.ConversationTracker;
 import io.mysqlproxy.protocol.ErrorCodes;
 import io.mysqlproxy.protocol.FrameHead;
 import io.mysqlproxy.protocol.FrameScanner;
+import io.mysqlproxy.protocol.HandshakeResponse;
+import io.mysqlproxy.protocol.HandshakeV10;
+import io.mysqlproxy.scripting.ConnectionInfo;
+import io.mysqlproxy.scripting.ScriptSession;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -44,6 +48,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private boolean untrackedLogged;
     private String oversizedPacket;
     private ScheduledFuture<?> writeTimeout;
+    private ScriptedRelay scripted;
+    private ScriptSession scriptSession;
+    private HandshakeV10 greeting;
+    private HandshakeResponse loginResponse;
+    private String defaultDb;
+    private long capabilities;
 
     ClientSession(Listener listener, ProxyContext context, long id) {
         this.listener = listener;
@@ -94,7 +104,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf buf = (ByteBuf) msg;
-        if (state.authenticated()) {
+        if (scripted != null && state.authenticated()) {
+            scripted.clientRead(buf);
+        } else if (state.authenticated()) {
             relayToBackend(buf);
         } else if (login != null && state != SessionState.CLOSED) {
             login.clientRead(buf);
@@ -177,7 +189,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     void backendRead(ByteBuf buf) {
-        if (state.authenticated()) {
+        if (scripted != null && state.authenticated()) {
+            scripted.serverRead(buf);
+        } else if (state.authenticated()) {
             relayToClient(buf);
         } else if (login != null && state != SessionState.CLOSED) {
             login.backendRead(buf);
@@ -211,6 +225,16 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         if (!state.authenticated()) {
             login.backendClosed();
+        } else if (state == SessionState.READ_QUERY_RESULT && scripted != null) {
+            LOG.warnf("session %d: backend %s closed the connection during a command of client %s", id,
+                    backend.address(), client.remoteAddress());
+            int seq = scripted.errorSeq();
+            if (seq < 0) {
+                close();
+            } else {
+                closeWithError(seq, ErrorCodes.BACKEND_LOST, ErrorCodes.STATE_GENERAL,
+                        "Lost connection to backend " + backend.address() + " during query");
+            }
         } else if (state == SessionState.READ_QUERY_RESULT && serverFrames.atBoundary()) {
             LOG.warnf("session %d: backend %s closed the connection during %s from client %s", id,
                     backend.address(), io.mysqlproxy.protocol.Commands.name(tracker.currentCommand()),
@@ -254,6 +278,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         Timeouts.install(this, client, server, context.limits());
         LOG.debugf("session %d: client %s authenticated on backend %s", id, client.remoteAddress(),
                 backend.address());
+        if (context.scripts() != null) {
+            scriptSession = context.scripts().attach();
+            scripted = new ScriptedRelay(this, scriptSession, client, server, tracker,
+                    context.limits().maxPacketSize());
+            scripted.serverRead(serverRest);
+            scripted.clientRead(clientRest);
+            return;
+        }
         if (serverRest.isReadable()) {
             relayToClient(serverRest);
         } else {
@@ -280,8 +312,41 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Called by the scripted relay when a command got its result. */
+    void commandDone() {
+        transition(SessionState.READ_QUERY);
+        if (draining && isQuiet()) {
+            shutdownNow();
+        }
+    }
+
+    void loggedIn(HandshakeV10 handshake, HandshakeResponse response, long negotiated) {
+        capabilities = negotiated;
+        greeting = handshake;
+        loginResponse = response;
+        defaultDb = response.database();
+    }
+
+    /** A snapshot of the connection for a hook call. */
+    ConnectionInfo connectionInfo() {
+        java.net.InetSocketAddress none = null;
+        return new ConnectionInfo(id, (java.net.InetSocketAddress) client.remoteAddress(),
+                (java.net.InetSocketAddress) client.localAddress(),
+                server == null ? none : (java.net.InetSocketAddress) server.localAddress(),
+                server == null ? none : (java.net.InetSocketAddress) server.remoteAddress(),
+                loginResponse == null ? null : loginResponse.username(), defaultDb,
+                loginResponse == null ? null : loginResponse.authPluginName(),
+                loginResponse == null ? null : loginResponse.authResponse(),
+                greeting == null ? 0 : greeting.connectionId(), greeting == null ? null : greeting.serverVersion(),
+                greeting == null ? null : greeting.scramble(), listener.backendIndex(backend),
+                capabilities, listener.backendInfos());
+    }
+
     /** Idle, with no packet half-relayed in either direction. */
     boolean isQuiet() {
+        if (scripted != null) {
+            return state == SessionState.READ_QUERY && !scripted.busy();
+        }
         return state == SessionState.READ_QUERY && clientFrames.atBoundary() && serverFrames.atBoundary()
                 && !clientFrames.inLongPayload();
     }
@@ -369,6 +434,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     private void finish() {
+        if (scripted != null) {
+            scripted.release();
+            scriptSession.disconnect(connectionInfo());
+        }
         if (writeTimeout != null) {
             writeTimeout.cancel(false);
         }

@@ -121,6 +121,22 @@ public final class Listener {
         return config.tls().mode() == ClientTlsMode.REQUIRED;
     }
 
+    /** MySQL Proxy's 1-based backend index, 0 for none. */
+    int backendIndex(Backend backend) {
+        return backend == null ? 0 : backends.indexOf(backend) + 1;
+    }
+
+    /** The backends as scripts see them in {@code proxy.global.backends}. */
+    List<io.mysqlproxy.scripting.ConnectionInfo.BackendInfo> backendInfos() {
+        List<io.mysqlproxy.scripting.ConnectionInfo.BackendInfo> out = new ArrayList<>(backends.size());
+        for (Backend b : backends) {
+            out.add(new io.mysqlproxy.scripting.ConnectionInfo.BackendInfo(b.address().host(), b.address().port(),
+                    b.state().ordinal(), b.role() == io.mysqlproxy.backend.BackendRole.READ_WRITE ? 1 : 2,
+                    b.connectedClients(), b.weight()));
+        }
+        return out;
+    }
+
     List<Backend> candidates() {
         return selector.candidates(backends);
     }

@@ -51,6 +51,7 @@ final class LoginRelay {
     private int seqDelta;
     private int lastClientSeq;
     private boolean clientTls;
+    private HandshakeV10 handshake;
 
     LoginRelay(ClientSession session, Listener listener, ProxyContext context, ByteBufAllocator alloc) {
         this.session = session;
@@ -168,7 +169,6 @@ final class LoginRelay {
             session.closeAfter(PacketFramer.frame(client.alloc(), 0, packet.payload()));
             return;
         }
-        HandshakeV10 handshake;
         try {
             handshake = HandshakeV10.decode(packet.payload());
         } finally {
@@ -222,6 +222,7 @@ final class LoginRelay {
         }
         HandshakeResponse.writeCapabilities(payload, caps);
         deprecateEof = Capabilities.has(caps & serverCaps, Capabilities.CLIENT_DEPRECATE_EOF);
+        session.loggedIn(handshake, response, caps & serverCaps);
         LOG.debugf("session %d: client %s logs in as '%s' (plugin %s)", session.id(), client.remoteAddress(),
                 response.username(), response.authPluginName());
         session.transition(SessionState.READ_AUTH_RESULT);

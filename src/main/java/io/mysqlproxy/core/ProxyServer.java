@@ -3,6 +3,9 @@ package io.mysqlproxy.core;
 import io.mysqlproxy.backend.HealthChecker;
 import io.mysqlproxy.config.ListenerConfig;
 import io.mysqlproxy.config.ProxyConfig;
+import io.mysqlproxy.scripting.Script;
+import io.mysqlproxy.scripting.ScriptCompiler;
+import io.mysqlproxy.scripting.ScriptRuntime;
 import io.vertx.core.Vertx;
 import org.jboss.logging.Logger;
 
@@ -19,12 +22,27 @@ public final class ProxyServer {
     private final ProxyContext context;
     private final List<Listener> listeners = new ArrayList<>();
     private final List<HealthChecker> checkers = new ArrayList<>();
+    private final ScriptRuntime scripts;
+    private final ScriptWatcher watcher;
 
     public ProxyServer(Vertx vertx, ProxyConfig config) {
         this.config = config;
         NettyTransport transport = NettyTransport.of(vertx);
+        if (config.script() != null) {
+            Script initial = new ScriptCompiler().compileFile(config.script().path());
+            int loops = 0;
+            for (io.netty.util.concurrent.EventExecutor ignored : transport.eventLoops()) {
+                loops++;
+            }
+            this.scripts = new ScriptRuntime(config.script().options(), loops, initial);
+            this.scripts.check(initial);
+            this.watcher = new ScriptWatcher(vertx, scripts, config.script().path());
+        } else {
+            this.scripts = null;
+            this.watcher = null;
+        }
         this.context = new ProxyContext(transport, config.limits(), config.healthCheck(), config.backendTls(),
-                TlsContexts.forBackends(config.backendTls()));
+                TlsContexts.forBackends(config.backendTls()), scripts);
         LOG.debugf("native transport: %s", transport.nativeTransport());
     }
 
@@ -51,6 +69,19 @@ public final class ProxyServer {
         return this;
     }
 
+    /** The scripting pool, or null when no script is configured. */
+    public ScriptRuntime scripts() {
+        return scripts;
+    }
+
+    /** Re-reads the script now (the watcher does so on change); throws when the new one is rejected. */
+    public Script reloadScript() {
+        if (watcher == null) {
+            throw new IllegalStateException("no Lua script is configured");
+        }
+        return watcher.reload();
+    }
+
     public List<Listener> listeners() {
         return List.copyOf(listeners);
     }
@@ -66,12 +97,18 @@ public final class ProxyServer {
      */
     public void shutdown(long timeoutMillis) {
         checkers.forEach(HealthChecker::stop);
+        if (watcher != null) {
+            watcher.stop();
+        }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         List<CompletableFuture<Void>> drained = new ArrayList<>();
         for (Listener listener : listeners) {
             drained.add(listener.shutdown(deadline));
         }
         CompletableFuture.allOf(drained.toArray(CompletableFuture[]::new)).join();
+        if (scripts != null) {
+            scripts.close();
+        }
         LOG.info("all sessions closed");
     }
 }

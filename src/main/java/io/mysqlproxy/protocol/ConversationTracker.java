@@ -22,6 +22,10 @@ public final class ConversationTracker {
         this.deprecateEof = value;
     }
 
+    public boolean deprecateEofNegotiated() {
+        return deprecateEof;
+    }
+
     public ResponseState state() {
         return state;
     }

@@ -46,6 +46,18 @@ public final class FrameScanner {
         return framesSeen;
     }
 
+    /**
+     * Reports one whole packet, already reassembled, as a single frame head whose length is the whole payload's
+     * (so a packet of 16 MiB or more is never mistaken for a short one).
+     */
+    public void scanWhole(int seq, ByteBuf payload) {
+        framesSeen++;
+        head.seq = seq;
+        head.length = payload.readableBytes();
+        head.continuation = false;
+        emit(payload, payload.readerIndex(), Math.min(payload.readableBytes(), FrameHead.MAX_BYTES));
+    }
+
     /** Looks at the readable bytes of {@code chunk}, leaving its indexes unchanged. */
     public void scan(ByteBuf chunk) {
         int i = chunk.readerIndex();

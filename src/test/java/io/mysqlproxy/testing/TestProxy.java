@@ -89,6 +89,16 @@ public final class TestProxy implements AutoCloseable {
         private Limits limits = new Limits(2_000, 10_000, 28_800_000, 28_800_000, 28_800_000, 1L << 30, 30_000);
         private HealthCheck health = new HealthCheck(200, 500, 2, 1, null, null, "SELECT 1");
         private final List<ListenerConfig> extraListeners = new ArrayList<>();
+        private io.mysqlproxy.config.ScriptConfig script;
+
+        public Builder script(java.nio.file.Path path, io.mysqlproxy.scripting.ScriptingOptions options) {
+            script = new io.mysqlproxy.config.ScriptConfig(path, options);
+            return this;
+        }
+
+        public Builder script(java.nio.file.Path path) {
+            return script(path, io.mysqlproxy.scripting.ScriptingOptions.DEFAULTS);
+        }
 
         public Builder backend(String address) {
             backends.add(BackendConfig.parse(address, BackendRole.READ_WRITE));
@@ -145,7 +155,7 @@ public final class TestProxy implements AutoCloseable {
             listeners.add(new ListenerConfig("default", new HostPort("127.0.0.1", 0), backends, policy,
                     maxConnections, clientTls));
             listeners.addAll(extraListeners);
-            return new TestProxy(new ProxyConfig(listeners, limits, health, backendTls));
+            return new TestProxy(new ProxyConfig(listeners, limits, health, backendTls, script));
         }
     }
 }

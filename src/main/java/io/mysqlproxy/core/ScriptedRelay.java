@@ -1,0 +1,331 @@
+package io.mysqlproxy.core;
+
+import io.mysqlproxy.protocol.Commands;
+import io.mysqlproxy.protocol.ConversationTracker;
+import io.mysqlproxy.protocol.ErrorCodes;
+import io.mysqlproxy.protocol.FrameScanner;
+import io.mysqlproxy.protocol.MalformedPacketException;
+import io.mysqlproxy.protocol.Packet;
+import io.mysqlproxy.protocol.PacketAssembler;
+import io.mysqlproxy.protocol.PacketFramer;
+import io.mysqlproxy.protocol.Packets;
+import io.mysqlproxy.protocol.ResponseState;
+import io.mysqlproxy.scripting.HookOutcome;
+import io.mysqlproxy.scripting.InjectionRequest;
+import io.mysqlproxy.scripting.InjectionResult;
+import io.mysqlproxy.scripting.ScriptSession;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The command phase when a script is loaded: commands are read whole and handed to {@code read_query} on the
+ * connection's scripting thread, then sent as they are, replaced by the script's injected queries, or answered by
+ * the script. Responses are relayed packet by packet (buffered only when the script asked to see them), and each
+ * client command gets exactly one result. Commands are handled one at a time; pipelined ones wait their turn.
+ */
+final class ScriptedRelay {
+    private final ClientSession session;
+    private final ScriptSession script;
+    private final Channel client;
+    private final Channel server;
+    private final ConversationTracker tracker;
+    private final FrameScanner clientHeads;
+    private final FrameScanner serverHeads;
+    private final PacketAssembler fromClient;
+    private final PacketAssembler fromServer;
+    private List<InjectionRequest> queue = new ArrayList<>();
+    private Injection current;
+    private boolean busy;
+    private boolean resultSent;
+    private boolean closeWhenDone;
+    private int clientSeq;
+
+    /** An injected command under way. */
+    private static final class Injection {
+        final InjectionRequest request;
+        final boolean passthrough;
+        final long started = System.nanoTime();
+        final List<byte[]> packets = new ArrayList<>();
+        boolean streaming;
+        int seqOffset;
+        byte[] first;
+        long firstAt;
+        long rows;
+        long rowBytes;
+
+        Injection(InjectionRequest request, boolean passthrough) {
+            this.request = request;
+            this.passthrough = passthrough;
+        }
+
+        boolean buffered() {
+            return !passthrough && request.resultsetNeeded();
+        }
+    }
+
+    ScriptedRelay(ClientSession session, ScriptSession script, Channel client, Channel server,
+                  ConversationTracker tracker, long maxPacketSize) {
+        this.session = session;
+        this.script = script;
+        this.client = client;
+        this.server = server;
+        this.tracker = tracker;
+        this.clientHeads = new FrameScanner(tracker::onClientFrame);
+        this.serverHeads = new FrameScanner(tracker::onServerFrame);
+        this.fromClient = new PacketAssembler(client.alloc(), (int) Math.min(Integer.MAX_VALUE, maxPacketSize));
+        this.fromServer = new PacketAssembler(server.alloc(), Integer.MAX_VALUE);
+    }
+
+    boolean busy() {
+        return busy;
+    }
+
+    void clientRead(ByteBuf buf) {
+        fromClient.add(buf);
+        pump();
+    }
+
+    private void pump() {
+        try {
+            Packet p;
+            while (session.state().authenticated() && (p = nextClientPacket()) != null) {
+                if (busy) {
+                    forwardExchange(p); // a local file or an authentication reply for the running command
+                } else {
+                    startCommand(p);
+                }
+            }
+        } catch (MalformedPacketException e) {
+            session.closeWithError(clientSeq + 1, ErrorCodes.PACKET_TOO_LARGE, ErrorCodes.STATE_CONNECTION_FAILURE,
+                    "Got a packet bigger than the proxy's max packet size: " + e.getMessage());
+        }
+    }
+
+    /** The next client packet, unless a command runs that does not expect one from the client. */
+    private Packet nextClientPacket() {
+        if (busy && !(current != null && current.streaming && expectsClientData())) {
+            return null;
+        }
+        return fromClient.next();
+    }
+
+    private boolean expectsClientData() {
+        return tracker.state() == ResponseState.INFILE_UPLOAD || tracker.state() == ResponseState.AUTH;
+    }
+
+    private void forwardExchange(Packet p) {
+        int seq = p.seq() - current.seqOffset;
+        clientHeads.scanWhole(seq, p.payload());
+        server.writeAndFlush(PacketFramer.frame(server.alloc(), seq & 0xFF, p.payload()));
+    }
+
+    private void startCommand(Packet p) {
+        busy = true;
+        resultSent = false;
+        session.transition(SessionState.READ_QUERY_RESULT);
+        clientSeq = (p.seq() + PacketFramer.framesFor(p.payload().readableBytes()) - 1) & 0xFF;
+        byte[] packet = bytes(p.payload());
+        p.payload().release();
+        if ((packet[0] & 0xFF) == Commands.COM_QUIT) {
+            send(new InjectionRequest(0, packet, false), true);
+            return;
+        }
+        if (script.skipsReadQuery()) {
+            queue = new ArrayList<>(List.of(new InjectionRequest(0, packet, false)));
+            nextInjection(true);
+            return;
+        }
+        client.config().setAutoRead(false);
+        script.readQuery(session.connectionInfo(), packet)
+                .thenAccept(outcome -> client.eventLoop().execute(() -> onReadQuery(outcome, packet)));
+    }
+
+    private void onReadQuery(HookOutcome outcome, byte[] original) {
+        if (!session.state().authenticated()) {
+            return;
+        }
+        closeWhenDone = outcome.close();
+        if (outcome.error() != null) {
+            if (outcome.fatal()) {
+                session.closeWithError(clientSeq + 1, 1105, "07000", outcome.error());
+                return;
+            }
+            sendError(outcome.error());
+            commandDone();
+            return;
+        }
+        switch (outcome.action()) {
+            case HookOutcome.SEND_RESULT -> {
+                sendToClient(outcome.response());
+                commandDone();
+            }
+            case HookOutcome.SEND_QUERY -> {
+                queue = new ArrayList<>(outcome.queries());
+                nextInjection(false);
+            }
+            default -> {
+                queue = new ArrayList<>(List.of(new InjectionRequest(0, original, false)));
+                nextInjection(true);
+            }
+        }
+    }
+
+    private void nextInjection(boolean passthrough) {
+        if (queue.isEmpty()) {
+            if (!resultSent) {
+                sendError("mysqlproxy: the script ignored every result of this command");
+            }
+            commandDone();
+            return;
+        }
+        send(queue.remove(0), passthrough);
+    }
+
+    private void send(InjectionRequest request, boolean passthrough) {
+        current = new Injection(request, passthrough);
+        int frames = PacketFramer.framesFor(request.packet().length);
+        current.seqOffset = clientSeq - (frames - 1);
+        current.streaming = !current.buffered() && !resultSent;
+        ByteBuf payload = Unpooled.wrappedBuffer(request.packet());
+        clientHeads.scanWhole(0, payload);
+        server.writeAndFlush(PacketFramer.frame(server.alloc(), 0, payload));
+        if (Commands.expectsNoResponse(request.packet()[0] & 0xFF)) {
+            Injection done = current;
+            current = null;
+            resultSent = true; // the client expects nothing either
+            finishInjection(done);
+        }
+    }
+
+    void serverRead(ByteBuf buf) {
+        fromServer.add(buf);
+        Packet p;
+        while (session.state().authenticated() && (p = fromServer.next()) != null) {
+            onServerPacket(p);
+        }
+    }
+
+    private void onServerPacket(Packet p) {
+        if (current == null) {
+            // unsolicited: the server's last word before it closes an idle connection
+            client.writeAndFlush(PacketFramer.frame(client.alloc(), p.seq(), p.payload()));
+            return;
+        }
+        ResponseState before = tracker.state();
+        serverHeads.scanWhole(p.seq(), p.payload());
+        Injection inj = current;
+        if (inj.first == null) {
+            inj.first = bytes(p.payload().duplicate());
+            inj.firstAt = System.nanoTime();
+        }
+        if (before == ResponseState.ROWS && tracker.state() == ResponseState.ROWS) {
+            inj.rows++;
+            inj.rowBytes += p.payload().readableBytes() + Packets.HEADER_SIZE;
+        }
+        if (inj.streaming) {
+            resultSent = true;
+            client.write(PacketFramer.frame(client.alloc(), (p.seq() + inj.seqOffset) & 0xFF, p.payload()));
+            if (!client.isWritable()) {
+                server.config().setAutoRead(false);
+            }
+        } else {
+            if (inj.buffered()) {
+                inj.packets.add(bytes(p.payload()));
+            }
+            p.payload().release();
+        }
+        if (tracker.idle()) {
+            client.flush();
+            current = null;
+            finishInjection(inj);
+        } else if (inj.streaming && expectsClientData()) {
+            client.flush();
+            client.config().setAutoRead(true);
+            pump();
+        }
+    }
+
+    private void finishInjection(Injection inj) {
+        if (inj.passthrough) {
+            nextInjection(true);
+            return;
+        }
+        long now = System.nanoTime();
+        long firstAt = inj.firstAt == 0 ? now : inj.firstAt;
+        InjectionResult result = new InjectionResult(inj.request, List.copyOf(inj.packets), inj.first,
+                (firstAt - inj.started) / 1000, (now - inj.started) / 1000, inj.rows, inj.rowBytes, inj.buffered());
+        List<InjectionRequest> remaining = List.copyOf(queue);
+        script.readQueryResult(session.connectionInfo(), result, remaining)
+                .thenAccept(o -> client.eventLoop().execute(() -> onReadQueryResult(o, inj)));
+    }
+
+    private void onReadQueryResult(HookOutcome outcome, Injection inj) {
+        if (!session.state().authenticated()) {
+            return;
+        }
+        queue = new ArrayList<>(outcome.queries());
+        closeWhenDone |= outcome.close();
+        if (outcome.error() != null) {
+            if (!resultSent) {
+                sendError(outcome.error());
+            }
+        } else if (outcome.action() == HookOutcome.SEND_RESULT) {
+            if (!resultSent) {
+                sendToClient(outcome.response());
+            }
+        } else if (outcome.action() != HookOutcome.IGNORE_RESULT && !resultSent && inj.buffered()) {
+            sendToClient(inj.packets);
+        }
+        nextInjection(false);
+    }
+
+    private void commandDone() {
+        busy = false;
+        current = null;
+        client.config().setAutoRead(true);
+        if (closeWhenDone) {
+            session.closeAfterFlush();
+            return;
+        }
+        session.commandDone();
+        if (session.state().authenticated()) {
+            pump();
+        }
+    }
+
+    private void sendToClient(List<byte[]> payloads) {
+        int seq = clientSeq + 1;
+        for (byte[] payload : payloads) {
+            client.write(PacketFramer.frame(client.alloc(), seq & 0xFF, Unpooled.wrappedBuffer(payload)));
+            seq += PacketFramer.framesFor(payload.length);
+        }
+        client.flush();
+        resultSent = true;
+    }
+
+    private void sendError(String message) {
+        client.writeAndFlush(ErrorPackets.encode(client.alloc(), clientSeq + 1, 1105, ErrorCodes.STATE_GENERAL,
+                message));
+        resultSent = true;
+    }
+
+    /** Sequence id for an error to the client now, or -1 when part of a result was already sent. */
+    int errorSeq() {
+        return resultSent ? -1 : clientSeq + 1;
+    }
+
+    void release() {
+        fromClient.release();
+        fromServer.release();
+    }
+
+    private static byte[] bytes(ByteBuf b) {
+        byte[] out = new byte[b.readableBytes()];
+        b.getBytes(b.readerIndex(), out);
+        return out;
+    }
+}

@@ -1,0 +1,43 @@
+package io.mysqlproxy.scripting;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * What a script may know of its connection, copied from the session for each hook call, since hooks run on a
+ * scripting thread while the session lives on its event loop.
+ */
+public record ConnectionInfo(long sessionId, InetSocketAddress clientSrc, InetSocketAddress clientDst,
+                             InetSocketAddress serverSrc, InetSocketAddress serverDst, String username,
+                             String defaultDb, String authPlugin, byte[] scrambledPassword, long threadId,
+                             String serverVersion, byte[] scramble, int backendNdx, long capabilities,
+                             List<BackendInfo> backends) {
+
+    /** A backend as {@code proxy.global.backends[i]} shows it. */
+    public record BackendInfo(String host, int port, int state, int type, int connectedClients, int weight) {
+    }
+
+    public boolean deprecateEof() {
+        return io.mysqlproxy.protocol.Capabilities.has(capabilities,
+                io.mysqlproxy.protocol.Capabilities.CLIENT_DEPRECATE_EOF);
+    }
+
+    public boolean extendedMetadata() {
+        return io.mysqlproxy.protocol.Capabilities.has(capabilities,
+                io.mysqlproxy.protocol.Capabilities.MARIADB_CLIENT_EXTENDED_METADATA);
+    }
+
+    /** MySQL Proxy's integer server version: 10.11.19 is 101119, 5.7.44 is 50744. */
+    public int mysqldVersion() {
+        String v = serverVersion == null ? "" : serverVersion;
+        if (v.startsWith("5.5.5-")) {
+            v = v.substring(6); // MariaDB's replication-compatibility prefix
+        }
+        String[] parts = v.split("[^0-9]+", 4);
+        try {
+            return Integer.parseInt(parts[0]) * 10000 + Integer.parseInt(parts[1]) * 100 + Integer.parseInt(parts[2]);
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+}

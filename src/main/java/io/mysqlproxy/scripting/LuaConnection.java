@@ -1,0 +1,159 @@
+package io.mysqlproxy.scripting;
+
+import org.luaj.vm2.Globals;
+import org.luaj.vm2.LuaClosure;
+import org.luaj.vm2.LuaError;
+import org.luaj.vm2.LuaTable;
+import org.luaj.vm2.LuaUserdata;
+import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.lib.ThreeArgFunction;
+
+import java.util.List;
+
+/**
+ * The Lua side of one client connection, living on the scripting thread the connection is pinned to: its own
+ * environment (the script body runs once per connection, so top-level locals and globals are per connection), and
+ * its {@code proxy.connection}, {@code proxy.queries} and {@code proxy.response}.
+ */
+final class LuaConnection {
+    private final Globals globals;
+    private final InjectionQueue queries = new InjectionQueue();
+    private final LuaValue queriesObject = queries.toLua();
+    private LuaTable env;
+    private long generation = -1;
+    private LuaValue response = new LuaTable();
+    private ConnectionInfo info;
+    private LuaValue connectionObject;
+    private boolean closeRequested;
+
+    LuaConnection(Globals globals) {
+        this.globals = globals;
+    }
+
+    /** Runs the script body for this connection if it has not run yet or a newer script was installed. */
+    void ensure(Script script) {
+        if (generation == script.generation()) {
+            return;
+        }
+        LuaTable e = LuaSandbox.environment(globals, globals);
+        try {
+            new LuaClosure(script.prototype(), e).call();
+        } catch (LuaError | StackOverflowError err) {
+            throw new ScriptException("Lua script " + script.name() + " failed to execute: " + err.getMessage(), err);
+        }
+        env = e;
+        generation = script.generation();
+    }
+
+    boolean hasHook(String name) {
+        return env != null && env.get(name).isfunction();
+    }
+
+    LuaValue hook(String name) {
+        return env.get(name);
+    }
+
+    void info(ConnectionInfo value) {
+        info = value;
+        connectionObject = null;
+    }
+
+    ConnectionInfo info() {
+        return info;
+    }
+
+    InjectionQueue queries() {
+        return queries;
+    }
+
+    LuaValue queriesObject() {
+        return queriesObject;
+    }
+
+    LuaValue response() {
+        return response;
+    }
+
+    void response(LuaValue value) {
+        response = value;
+    }
+
+    void resetResponse() {
+        response = new LuaTable();
+    }
+
+    boolean closeRequested() {
+        return closeRequested;
+    }
+
+    LuaValue connectionObject() {
+        if (connectionObject == null) {
+            connectionObject = buildConnectionObject();
+        }
+        return connectionObject;
+    }
+
+    private LuaValue buildConnectionObject() {
+        ConnectionInfo i = info;
+        LuaTable client = new LuaTable();
+        client.set("src", ProxyApi.address(i.clientSrc()));
+        client.set("dst", ProxyApi.address(i.clientDst()));
+        client.set("username", str(i.username()));
+        client.set("default_db", str(i.defaultDb()));
+        client.set("auth_plugin_name", str(i.authPlugin()));
+        client.set("scrambled_password", i.scrambledPassword() == null ? LuaValue.NIL
+                : LuaValue.valueOf(i.scrambledPassword()));
+        client.set("thread_id", i.threadId());
+        client.set("mysqld_version", i.mysqldVersion());
+        LuaTable server = new LuaTable();
+        server.set("src", ProxyApi.address(i.serverSrc()));
+        server.set("dst", ProxyApi.address(i.serverDst()));
+        server.set("default_db", str(i.defaultDb()));
+        server.set("username", str(i.username()));
+        server.set("thread_id", i.threadId());
+        server.set("mysqld_version", i.mysqldVersion());
+        server.set("scramble_buffer", i.scramble() == null ? LuaValue.NIL : LuaValue.valueOf(i.scramble()));
+        LuaTable fields = new LuaTable();
+        fields.set("client", readOnly(client, "proxy.connection.client"));
+        fields.set("server", i.serverDst() == null ? LuaValue.NIL : readOnly(server, "proxy.connection.server"));
+        fields.set("backend_ndx", i.backendNdx());
+        fields.set("thread_id", i.threadId());
+        fields.set("mysqld_version", i.mysqldVersion());
+        fields.set("default_db", str(i.defaultDb()));
+        LuaTable meta = new LuaTable();
+        meta.set(LuaValue.INDEX, fields);
+        meta.set(LuaValue.NEWINDEX, new ThreeArgFunction() {
+            @Override
+            public LuaValue call(LuaValue self, LuaValue key, LuaValue value) {
+                if ("connection_close".equals(key.tojstring())) {
+                    closeRequested = value.checkboolean();
+                    return NONE;
+                }
+                throw new LuaError("proxy.connection." + key.tojstring() + " is not writable");
+            }
+        });
+        return new LuaUserdata(i, meta);
+    }
+
+    private static LuaValue readOnly(LuaTable fields, String what) {
+        LuaTable meta = new LuaTable();
+        meta.set(LuaValue.INDEX, fields);
+        meta.set(LuaValue.NEWINDEX, new ThreeArgFunction() {
+            @Override
+            public LuaValue call(LuaValue self, LuaValue key, LuaValue value) {
+                throw new LuaError(what + "." + key.tojstring() + " is not writable");
+            }
+        });
+        return new LuaUserdata(fields, meta);
+    }
+
+    private static LuaValue str(String s) {
+        return s == null ? LuaValue.NIL : LuaValue.valueOf(s);
+    }
+
+    /** The pending injections as a Java list. */
+    List<InjectionRequest> takeQueries() {
+        return queries.drain();
+    }
+
+}

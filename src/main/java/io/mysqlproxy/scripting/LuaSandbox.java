@@ -1,0 +1,225 @@
+package io.mysqlproxy.scripting;
+
+import org.luaj.vm2.Globals;
+import org.luaj.vm2.LuaClosure;
+import org.luaj.vm2.LuaError;
+import org.luaj.vm2.LuaTable;
+import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.Prototype;
+import org.luaj.vm2.Varargs;
+import org.luaj.vm2.compiler.LuaC;
+import org.luaj.vm2.lib.Bit32Lib;
+import org.luaj.vm2.lib.CoroutineLib;
+import org.luaj.vm2.lib.DebugLib;
+import org.luaj.vm2.lib.OneArgFunction;
+import org.luaj.vm2.lib.PackageLib;
+import org.luaj.vm2.lib.StringLib;
+import org.luaj.vm2.lib.TableLib;
+import org.luaj.vm2.lib.VarArgFunction;
+import org.luaj.vm2.lib.ZeroArgFunction;
+import org.luaj.vm2.lib.jse.JseBaseLib;
+import org.luaj.vm2.lib.jse.JseIoLib;
+import org.luaj.vm2.lib.jse.JseMathLib;
+import org.luaj.vm2.lib.jse.JseOsLib;
+import org.luaj.vm2.lib.jse.LuajavaLib;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Builds the Lua globals of one scripting thread: the standard libraries a router needs, Lua 5.1 compatibility
+ * ({@code module}, {@code package.seeall}, {@code loadstring}, {@code unpack}, {@code table.getn},
+ * {@code _VERSION}), {@code require} limited to the script's own modules, and an instruction and time budget per
+ * hook call. Without the sandbox (trusted local scripts) {@code io}, all of {@code os}, {@code luajava},
+ * {@code dofile} and {@code loadfile} are there too.
+ */
+final class LuaSandbox {
+    private static final Logger LOG = Logger.getLogger("io.mysqlproxy.scripting.lua");
+    /** The budget is checked every this many instructions. */
+    static final int HOOK_INTERVAL = 1000;
+
+    private LuaSandbox() {
+    }
+
+    static Globals create(ScriptingOptions options, Budget budget, ModuleSource modules) {
+        Globals g = new Globals();
+        g.load(new JseBaseLib());
+        g.load(new PackageLib());
+        g.load(new Bit32Lib());
+        g.load(new TableLib());
+        g.load(new StringLib());
+        g.load(new CoroutineLib());
+        g.load(new JseMathLib());
+        g.load(new JseOsLib());
+        LuaC.install(g); // source only: without LoadState's undumper, precompiled bytecode cannot be loaded
+        if (!options.sandbox()) {
+            g.load(new JseIoLib());
+            g.load(new LuajavaLib());
+        }
+        installBudget(g, budget);
+        LuaTable os = g.get("os").checktable();
+        if (options.sandbox()) {
+            LuaTable safe = new LuaTable();
+            for (String f : new String[] {"time", "clock", "date", "difftime"}) {
+                safe.set(f, os.get(f));
+            }
+            g.set("os", safe);
+            g.get("package").get("loaded").set("os", safe);
+            g.set("dofile", LuaValue.NIL);
+            g.set("loadfile", LuaValue.NIL);
+            g.get("string").set("dump", LuaValue.NIL);
+        }
+        g.set("print", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs args) {
+                StringBuilder sb = new StringBuilder();
+                for (int i = 1; i <= args.narg(); i++) {
+                    sb.append(i > 1 ? "\t" : "").append(args.arg(i).tojstring());
+                }
+                LOG.info(sb);
+                return NONE;
+            }
+        });
+        Lua51Compat.install(g);
+        restrictRequire(g, modules);
+        return g;
+    }
+
+    /**
+     * A fresh environment table that falls back to {@code parent}. It is a {@link Globals} (sharing the parent's
+     * thread and debug state) because LuaJ runs instruction hooks only for closures whose environment is one.
+     */
+    static Globals environment(Globals parent, LuaValue index) {
+        Globals env = new Globals();
+        env.running = parent.running;
+        env.debuglib = parent.debuglib;
+        env.baselib = parent.baselib;
+        env.package_ = parent.package_;
+        env.finder = parent.finder;
+        env.compiler = parent.compiler;
+        env.loader = parent.loader;
+        env.STDOUT = parent.STDOUT;
+        env.STDERR = parent.STDERR;
+        env.STDIN = parent.STDIN;
+        LuaTable meta = new LuaTable();
+        meta.set(LuaValue.INDEX, index);
+        env.setmetatable(meta);
+        return env;
+    }
+
+    /** A count hook that raises a Lua error once the running hook call has used up its budget. */
+    private static void installBudget(Globals g, Budget budget) {
+        g.load(new DebugLib());
+        LuaValue debug = g.get("debug");
+        LuaValue sethook = debug.get("sethook");
+        LuaValue check = new ZeroArgFunction() {
+            @Override
+            public LuaValue call() {
+                budget.charge(HOOK_INTERVAL);
+                return NONE;
+            }
+        };
+        sethook.invoke(LuaValue.varargsOf(check, LuaValue.valueOf(""), LuaValue.valueOf(HOOK_INTERVAL)));
+        // coroutines have their own hook state: give every new coroutine the same budget check
+        LuaTable coroutine = g.get("coroutine").checktable();
+        LuaValue create = coroutine.get("create");
+        LuaValue wrap = coroutine.get("wrap");
+        coroutine.set("create", new OneArgFunction() {
+            @Override
+            public LuaValue call(LuaValue f) {
+                return create.call(hooked(f, sethook, check));
+            }
+        });
+        coroutine.set("wrap", new OneArgFunction() {
+            @Override
+            public LuaValue call(LuaValue f) {
+                return wrap.call(hooked(f, sethook, check));
+            }
+        });
+        g.set("debug", LuaValue.NIL);
+        g.get("package").get("loaded").set("debug", LuaValue.NIL);
+    }
+
+    private static LuaValue hooked(LuaValue f, LuaValue sethook, LuaValue check) {
+        f.checkfunction();
+        return new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs args) {
+                sethook.invoke(LuaValue.varargsOf(check, LuaValue.valueOf(""), LuaValue.valueOf(HOOK_INTERVAL)));
+                return f.invoke(args);
+            }
+        };
+    }
+
+    /** {@code require} finds modules of the script (next to it, or later in its ConfigMap) and nothing else. */
+    private static void restrictRequire(Globals g, ModuleSource modules) {
+        LuaTable pkg = g.get("package").checktable();
+        LuaTable searchers = new LuaTable();
+        searchers.set(1, pkg.get("searchers").get(1)); // package.preload
+        searchers.set(2, new OneArgFunction() {
+            @Override
+            public LuaValue call(LuaValue name) {
+                String module = name.checkjstring();
+                ModuleSource.Module m = modules.find(module);
+                if (m == null) {
+                    return LuaValue.valueOf("\n\tno module '" + module + "' next to the script");
+                }
+                try {
+                    Prototype p = g.compilePrototype(new StringReader(m.source()), m.chunkName());
+                    LuaTable env = Lua51Compat.moduleEnvironment(g);
+                    return new LuaClosure(p, env);
+                } catch (LuaError | IOException e) {
+                    throw new LuaError("error loading module '" + module + "': " + e.getMessage());
+                }
+            }
+        });
+        pkg.set("searchers", searchers);
+        pkg.set("path", LuaValue.valueOf(modules.describe()));
+        pkg.set("cpath", LuaValue.valueOf(""));
+        pkg.set("loadlib", LuaValue.NIL);
+        g.finder = name -> null; // nothing else is opened from the file system or class path
+    }
+
+    /** The modules a script may require. */
+    interface ModuleSource {
+        record Module(String chunkName, String source) {
+        }
+
+        Module find(String name);
+
+        String describe();
+
+        /** Modules are files {@code name.lua} (dots become directories) under the current script's directory. */
+        static ModuleSource directory(java.util.function.Supplier<Path> dirs) {
+            return new ModuleSource() {
+                @Override
+                public Module find(String name) {
+                    Path dir = dirs.get();
+                    if (dir == null || !name.matches("[A-Za-z0-9_.-]+")) {
+                        return null;
+                    }
+                    Path file = dir.resolve(name.replace('.', '/') + ".lua").normalize();
+                    if (!file.startsWith(dir) || !Files.isRegularFile(file)) {
+                        return null;
+                    }
+                    try (InputStream in = Files.newInputStream(file)) {
+                        return new Module(file.toString(), new String(in.readAllBytes(),
+                                java.nio.charset.StandardCharsets.UTF_8));
+                    } catch (IOException e) {
+                        return null;
+                    }
+                }
+
+                @Override
+                public String describe() {
+                    Path dir = dirs.get();
+                    return dir == null ? "" : dir + "/?.lua";
+                }
+            };
+        }
+    }
+}

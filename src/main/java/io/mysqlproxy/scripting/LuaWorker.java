@@ -1,0 +1,96 @@
+package io.mysqlproxy.scripting;
+
+import org.luaj.vm2.Globals;
+import org.luaj.vm2.LuaTable;
+import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.Varargs;
+
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+/**
+ * One scripting thread and the Lua state it owns. Connections pinned to it run their hooks here one at a time, so
+ * nothing Lua-side needs locking; a hook that blocks delays only this thread's connections.
+ */
+final class LuaWorker {
+    /** The connection whose hook runs on the current thread, for what is shared between Lua states. */
+    static final ThreadLocal<LuaConnection> CURRENT = new ThreadLocal<>();
+    private final ExecutorService thread;
+    private final Budget budget;
+    private Globals globals;
+    private LuaConnection current;
+    private Set<LuaValue> builtinModules;
+    private long modulesGeneration = -1;
+
+    LuaWorker(int index, ScriptingOptions options, SharedTable global, Supplier<Script> script) {
+        this.thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "lua-" + index);
+            t.setDaemon(true);
+            return t;
+        });
+        this.budget = new Budget(options.maxInstructions(), options.maxMillis());
+        run(() -> {
+            globals = LuaSandbox.create(options, budget,
+                    LuaSandbox.ModuleSource.directory(() -> script.get().dir()));
+            globals.set("proxy", ProxyApi.create(global, () -> current));
+            builtinModules = keys(globals.get("package").get("loaded").checktable());
+            return null;
+        }).join();
+    }
+
+    Globals globals() {
+        return globals;
+    }
+
+    /** Runs {@code work} on this thread. */
+    <T> CompletableFuture<T> run(Supplier<T> work) {
+        return CompletableFuture.supplyAsync(work, thread);
+    }
+
+    /** On this thread: runs {@code work} as a hook call of {@code connection}, within the budget. */
+    <T> T call(LuaConnection connection, Script script, Supplier<T> work) {
+        if (script.generation() != modulesGeneration) {
+            forgetModules(); // a new script: its modules are required afresh
+            modulesGeneration = script.generation();
+        }
+        current = connection;
+        CURRENT.set(connection);
+        budget.reset();
+        try {
+            return work.get();
+        } finally {
+            current = null;
+            CURRENT.remove();
+        }
+    }
+
+    private void forgetModules() {
+        LuaTable loaded = globals.get("package").get("loaded").checktable();
+        for (LuaValue k : keys(loaded)) {
+            if (!builtinModules.contains(k)) {
+                loaded.set(k, LuaValue.NIL);
+            }
+        }
+    }
+
+    private static Set<LuaValue> keys(LuaTable t) {
+        Set<LuaValue> out = new HashSet<>();
+        LuaValue k = LuaValue.NIL;
+        while (true) {
+            Varargs n = t.next(k);
+            k = n.arg1();
+            if (k.isnil()) {
+                return out;
+            }
+            out.add(k);
+        }
+    }
+
+    void shutdown() {
+        thread.shutdownNow();
+    }
+}

@@ -1,0 +1,80 @@
+package io.mysqlproxy.scripting;
+
+import org.jboss.logging.Logger;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The scripting pool: one Lua state per scripting thread, no global lock, the script installed in all of them, and
+ * {@code proxy.global} shared by all. A new script replaces the old one behind one reference: a command already
+ * running finishes under the script it started with, the next command of every connection runs the new one.
+ */
+public final class ScriptRuntime {
+    private static final Logger LOG = Logger.getLogger(ScriptRuntime.class);
+
+    private final ScriptingOptions options;
+    private final AtomicReference<Script> script = new AtomicReference<>();
+    private final SharedTable global = new SharedTable();
+    private final List<LuaWorker> workers = new ArrayList<>();
+    private final AtomicInteger next = new AtomicInteger();
+
+    public ScriptRuntime(ScriptingOptions options, int eventLoops, Script initial) {
+        this.options = options;
+        this.script.set(initial);
+        global.rawset("config", new SharedTable());
+        global.setmetatable(BackendsView.metatable());
+        int threads = options.threads() > 0 ? options.threads() : Math.max(1, eventLoops);
+        for (int i = 0; i < threads; i++) {
+            workers.add(new LuaWorker(i, options, global, this.script::get));
+        }
+        LOG.infof("scripting: %d Lua threads, script %s (%s)%s", threads, initial.name(), initial.checksum(),
+                options.sandbox() ? "" : ", sandbox off");
+    }
+
+    public Script current() {
+        return script.get();
+    }
+
+    public ScriptingOptions options() {
+        return options;
+    }
+
+    /** Installs a compiled script for the next command of every connection. */
+    public void install(Script next) {
+        Script old = script.getAndSet(next);
+        LOG.infof("script %s replaced: %s -> %s", next.name(), old.checksum(), next.checksum());
+    }
+
+    /**
+     * Runs the script's top level once in a scratch environment, so that a script whose top level raises is
+     * rejected before any connection sees it.
+     */
+    public void check(Script candidate) {
+        LuaWorker worker = workers.get(0);
+        try {
+            worker.run(() -> worker.call(new LuaConnection(worker.globals()), candidate, () -> {
+                new LuaConnection(worker.globals()).ensure(candidate);
+                return null;
+            })).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof ScriptException s ? s : new ScriptException(e.getCause().getMessage(), e);
+        }
+    }
+
+    /** A connection's handle, pinned to one scripting thread (round robin). */
+    public ScriptSession attach() {
+        LuaWorker worker = workers.get(Math.floorMod(next.getAndIncrement(), workers.size()));
+        return new ScriptSession(this, worker);
+    }
+
+    public int threads() {
+        return workers.size();
+    }
+
+    public void close() {
+        workers.forEach(LuaWorker::shutdown);
+    }
+}

@@ -1,0 +1,152 @@
+package io.mysqlproxy.scripting;
+
+import org.jboss.logging.Logger;
+import org.luaj.vm2.LuaError;
+import org.luaj.vm2.LuaTable;
+import org.luaj.vm2.LuaValue;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A connection's access to its script: each method runs the hook on the connection's scripting thread and
+ * completes there with a {@link HookOutcome}; the caller moves back to its event loop itself.
+ */
+public final class ScriptSession {
+    private static final Logger LOG = Logger.getLogger(ScriptSession.class);
+
+    private final ScriptRuntime runtime;
+    private final LuaWorker worker;
+    private LuaConnection lua;
+    private volatile long knownGeneration = -1;
+    private volatile boolean hasReadQuery;
+    private volatile boolean hasDisconnect;
+
+    ScriptSession(ScriptRuntime runtime, LuaWorker worker) {
+        this.runtime = runtime;
+        this.worker = worker;
+    }
+
+    /** True when a command needs no hook call: the script defines no {@code read_query} and has not changed. */
+    public boolean skipsReadQuery() {
+        return knownGeneration == runtime.current().generation() && !hasReadQuery;
+    }
+
+    public CompletableFuture<HookOutcome> readQuery(ConnectionInfo info, byte[] packet) {
+        Script script = runtime.current();
+        return worker.run(() -> worker.call(connection(), script, () -> {
+            LuaConnection c = prepare(info, script);
+            if (c == null) {
+                return HookOutcome.failed("MySQL Proxy Lua script failed to execute. Check the error log.", true);
+            }
+            if (!c.hasHook("read_query")) {
+                return new HookOutcome(HookOutcome.NO_DECISION, List.of(), List.of(), null, false, false);
+            }
+            c.resetResponse();
+            c.queries().set(List.of());
+            try {
+                LuaValue ret = c.hook("read_query").call(LuaValue.valueOf(packet));
+                return decide("read_query", ret, c, info);
+            } catch (LuaError | StackOverflowError e) {
+                return hookError("read_query", info, e, List.of());
+            }
+        }));
+    }
+
+    public CompletableFuture<HookOutcome> readQueryResult(ConnectionInfo info, InjectionResult result,
+                                                          List<InjectionRequest> remaining) {
+        Script script = runtime.current();
+        return worker.run(() -> worker.call(connection(), script, () -> {
+            LuaConnection c = connection();
+            c.info(info);
+            if (!c.hasHook("read_query_result")) {
+                return new HookOutcome(HookOutcome.NO_DECISION, remaining, List.of(), null, false, false);
+            }
+            c.queries().set(remaining);
+            LuaTable inj = new LuaTable();
+            inj.set("id", result.request().id());
+            inj.set("type", result.request().id());
+            inj.set("query", LuaValue.valueOf(result.request().packet()));
+            inj.set("query_time", result.queryMicros());
+            inj.set("response_time", result.responseMicros());
+            inj.set("resultset", ResultSetView.of(result, info));
+            try {
+                LuaValue ret = c.hook("read_query_result").call(inj);
+                return decide("read_query_result", ret, c, info);
+            } catch (LuaError | StackOverflowError e) {
+                return hookError("read_query_result", info, e, c.takeQueries());
+            }
+        }));
+    }
+
+    /** Calls {@code disconnect_client} if the script has one; the connection is gone, so nothing is returned. */
+    public void disconnect(ConnectionInfo info) {
+        if (!hasDisconnect) {
+            return;
+        }
+        Script script = runtime.current();
+        worker.run(() -> worker.call(connection(), script, () -> {
+            LuaConnection c = connection();
+            c.info(info);
+            try {
+                if (c.hasHook("disconnect_client")) {
+                    c.hook("disconnect_client").call();
+                }
+            } catch (LuaError | StackOverflowError e) {
+                LOG.warnf("session %d: Lua error in disconnect_client: %s", info.sessionId(), e.getMessage());
+            }
+            return null;
+        }));
+    }
+
+    private LuaConnection connection() {
+        if (lua == null) {
+            lua = new LuaConnection(worker.globals());
+        }
+        return lua;
+    }
+
+    private LuaConnection prepare(ConnectionInfo info, Script script) {
+        LuaConnection c = connection();
+        c.info(info);
+        try {
+            c.ensure(script);
+        } catch (ScriptException e) {
+            LOG.errorf("session %d: %s", info.sessionId(), e.getMessage());
+            return null;
+        }
+        hasReadQuery = c.hasHook("read_query");
+        hasDisconnect = c.hasHook("disconnect_client");
+        knownGeneration = script.generation();
+        return c;
+    }
+
+    private HookOutcome decide(String hook, LuaValue ret, LuaConnection c, ConnectionInfo info) {
+        int action = ret.isnumber() ? ret.toint() : HookOutcome.NO_DECISION;
+        List<InjectionRequest> queries = c.takeQueries();
+        boolean close = c.closeRequested();
+        try {
+            if (action == HookOutcome.SEND_RESULT) {
+                return new HookOutcome(action, queries, ResponseEncoder.encode(c.response(), info),
+                        null, false, close);
+            }
+        } catch (LuaError e) {
+            return hookError(hook, info, e, queries);
+        }
+        if (action == HookOutcome.SEND_QUERY && queries.isEmpty() && hook.equals("read_query")) {
+            return hookError(hook, info, new LuaError("returned proxy.PROXY_SEND_QUERY with an empty proxy.queries"),
+                    queries);
+        }
+        return new HookOutcome(action, queries, List.of(), null, false, close);
+    }
+
+    private HookOutcome hookError(String hook, ConnectionInfo info, Throwable e, List<InjectionRequest> queries) {
+        String message = e instanceof StackOverflowError ? "stack overflow" : e.getMessage();
+        LOG.warnf("session %d: Lua error in %s: %s", info.sessionId(), hook, message);
+        if (runtime.options().forwardOnHookError()) {
+            return new HookOutcome(HookOutcome.NO_DECISION, queries, List.of(), null, false, false);
+        }
+        return new HookOutcome(HookOutcome.NO_DECISION, queries, List.of(), "mysqlproxy: Lua error in " + hook + ": "
+                + message, false, false);
+    }
+}
