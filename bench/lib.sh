@@ -37,7 +37,7 @@ CFG
 start_proxy() { # dir port backend [options...]
   local dir=$1 port=$2 backend=$3; shift 3
   # shellcheck disable=SC2086
-  java ${PROXY_JAVA_OPTS:-} -jar "$JAR" --proxy-address=127.0.0.1:"$port" --proxy-backend-addresses="$backend" \
+  java ${PROXY_JAVA_OPTS:--XX:+UseParallelGC -Xms512m -Xmx512m} -jar "$JAR" --proxy-address=127.0.0.1:"$port" --proxy-backend-addresses="$backend" \
     "$@" >"$dir/proxy.log" 2>&1 &
   PROXY_PID=$!
   PIDS+=($PROXY_PID)

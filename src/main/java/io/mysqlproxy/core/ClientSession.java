@@ -97,6 +97,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             return;
         }
         LOG.debugf("session %d: client %s connected to listener %s", id, client.remoteAddress(), listener.name());
+        if (context.scripts() != null) {
+            scriptSession = context.scripts().attach();
+        }
         login = new LoginRelay(this, listener, context, ctx.alloc());
         login.start();
     }
@@ -220,7 +223,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     void backendInactive() {
-        if (state == SessionState.CLOSED) {
+        if (state == SessionState.CLOSED || server == null) {
             return;
         }
         if (!state.authenticated()) {
@@ -277,9 +280,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         transition(SessionState.READ_QUERY);
         Timeouts.install(this, client, server, context.limits());
         LOG.debugf("session %d: client %s authenticated on backend %s", id, client.remoteAddress(),
-                backend.address());
-        if (context.scripts() != null) {
-            scriptSession = context.scripts().attach();
+                backend == null ? "(none: the script answers)" : backend.address());
+        if (scriptSession != null) {
             scripted = new ScriptedRelay(this, scriptSession, client, server, tracker,
                     context.limits().maxPacketSize());
             scripted.serverRead(serverRest);
@@ -313,6 +315,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     /** Called by the scripted relay when a command got its result. */
+    ScriptSession scriptSession() {
+        return scriptSession;
+    }
+
     void commandDone() {
         transition(SessionState.READ_QUERY);
         if (draining && isQuiet()) {
@@ -436,6 +442,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private void finish() {
         if (scripted != null) {
             scripted.release();
+        }
+        if (scriptSession != null) {
             scriptSession.disconnect(connectionInfo());
         }
         if (writeTimeout != null) {

@@ -23,7 +23,11 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.jboss.logging.Logger;
 
+import io.mysqlproxy.scripting.HookOutcome;
+import io.mysqlproxy.scripting.ScriptSession;
+
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -52,6 +56,8 @@ final class LoginRelay {
     private int lastClientSeq;
     private boolean clientTls;
     private HandshakeV10 handshake;
+    /** connect_server answered with its own greeting: there is no backend, logins are accepted by the proxy. */
+    private boolean withoutBackend;
 
     LoginRelay(ClientSession session, Listener listener, ProxyContext context, ByteBufAllocator alloc) {
         this.session = session;
@@ -67,8 +73,62 @@ final class LoginRelay {
         if (timeout > 0) {
             timer = client.eventLoop().schedule(this::timedOut, timeout, TimeUnit.MILLISECONDS);
         }
+        ScriptSession script = session.scriptSession();
+        if (script != null && script.hasConnectServer()) {
+            script.connectServer(session.connectionInfo())
+                    .thenAccept(o -> client.eventLoop().execute(() -> connectServerDecided(o)));
+            return;
+        }
         candidates = listener.candidates().iterator();
         connectNext();
+    }
+
+    /** After {@code connect_server}: the script's backend first, or the script answers the client itself. */
+    private void connectServerDecided(HookOutcome outcome) {
+        if (session.state() == SessionState.CLOSED) {
+            return;
+        }
+        if (outcome.error() != null) {
+            session.closeWithError(0, 1105, "07000", outcome.error());
+            return;
+        }
+        if (outcome.action() == HookOutcome.SEND_RESULT) {
+            List<byte[]> packets = outcome.response();
+            boolean greeting = !packets.isEmpty() && packets.get(0).length > 0
+                    && packets.get(0)[0] == HandshakeV10.PROTOCOL_VERSION;
+            if (!greeting) {
+                session.closeAfter(framed(packets, 0));
+                return;
+            }
+            handshake = HandshakeV10.decode(io.netty.buffer.Unpooled.wrappedBuffer(packets.get(0)));
+            serverCaps = handshake.capabilities();
+            withoutBackend = true;
+            client.writeAndFlush(framed(packets, 0));
+            session.transition(SessionState.READ_AUTH);
+            processClientPackets();
+            return;
+        }
+        List<Backend> order = new java.util.ArrayList<>(listener.candidates());
+        if (outcome.backendNdx() > 0) {
+            Backend picked = listener.backends().get(outcome.backendNdx() - 1);
+            order.remove(picked);
+            if (picked.state().acceptsConnections()) {
+                order.add(0, picked);
+            }
+        }
+        candidates = order.iterator();
+        connectNext();
+    }
+
+    private ByteBuf framed(List<byte[]> payloads, int firstSeq) {
+        io.netty.buffer.CompositeByteBuf out = client.alloc().compositeBuffer();
+        int seq = firstSeq;
+        for (byte[] p : payloads) {
+            out.addComponent(true, PacketFramer.frame(client.alloc(), seq & 0xFF,
+                    io.netty.buffer.Unpooled.wrappedBuffer(p)));
+            seq += PacketFramer.framesFor(p.length);
+        }
+        return out;
     }
 
     private void connectNext() {
@@ -205,6 +265,20 @@ final class LoginRelay {
         } catch (MalformedPacketException e) {
             payload.release();
             throw e;
+        }
+        if (withoutBackend) {
+            payload.release();
+            deprecateEof = Capabilities.has(response.capabilities() & serverCaps, Capabilities.CLIENT_DEPRECATE_EOF);
+            session.loggedIn(handshake, response, response.capabilities() & serverCaps);
+            ByteBuf ok = client.alloc().buffer(8);
+            new io.mysqlproxy.protocol.OkPacket(0, 0, io.mysqlproxy.protocol.ServerStatus.AUTOCOMMIT, 0, "")
+                    .encode(ok);
+            client.writeAndFlush(PacketFramer.frame(client.alloc(), packet.seq() + 1, ok));
+            cancelTimer();
+            ByteBuf clientRest = fromClient.drainRemainder();
+            release();
+            session.authenticated(deprecateEof, clientRest, client.alloc().buffer(0));
+            return;
         }
         boolean backendTls = context.backendTls().mode() == BackendTlsMode.REQUIRED
                 || context.backendTls().mode() == BackendTlsMode.PREFERRED

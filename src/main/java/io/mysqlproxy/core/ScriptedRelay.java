@@ -77,7 +77,7 @@ final class ScriptedRelay {
         this.clientHeads = new FrameScanner(tracker::onClientFrame);
         this.serverHeads = new FrameScanner(tracker::onServerFrame);
         this.fromClient = new PacketAssembler(client.alloc(), (int) Math.min(Integer.MAX_VALUE, maxPacketSize));
-        this.fromServer = new PacketAssembler(server.alloc(), Integer.MAX_VALUE);
+        this.fromServer = new PacketAssembler(client.alloc(), Integer.MAX_VALUE);
     }
 
     boolean busy() {
@@ -186,6 +186,19 @@ final class ScriptedRelay {
     }
 
     private void send(InjectionRequest request, boolean passthrough) {
+        if (server == null) {
+            if ((request.packet()[0] & 0xFF) == Commands.COM_QUIT) {
+                session.close();
+                return;
+            }
+            queue.clear();
+            if (!resultSent) {
+                sendError("mysqlproxy: there is no backend: the script answers every command itself, and it did "
+                        + "not answer this one");
+            }
+            commandDone();
+            return;
+        }
         current = new Injection(request, passthrough);
         int frames = PacketFramer.framesFor(request.packet().length);
         current.seqOffset = clientSeq - (frames - 1);

@@ -27,7 +27,7 @@ final class Timeouts {
             client.pipeline().addBefore(Listener.SESSION_HANDLER, "timeouts",
                     new IdleStateHandler(limits.idleTimeoutMillis(), 0, 0, TimeUnit.MILLISECONDS));
         }
-        if (limits.readTimeoutMillis() > 0) {
+        if (limits.readTimeoutMillis() > 0 && server != null) {
             server.pipeline().addBefore(BackendHandler.NAME, "timeouts",
                     new IdleStateHandler(limits.readTimeoutMillis(), 0, 0, TimeUnit.MILLISECONDS));
         }

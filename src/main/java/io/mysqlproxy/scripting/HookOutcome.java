@@ -11,9 +11,15 @@ import java.util.List;
  * @param error   a script error to report to the client instead, or null
  * @param fatal   the script could not even run for this connection: report and close
  * @param close   the script asked to close the connection after this result ({@code connection_close})
+ * @param backendNdx the backend the script picked ({@code proxy.connection.backend_ndx}, 1-based), or 0
  */
 public record HookOutcome(int action, List<InjectionRequest> queries, List<byte[]> response, String error,
-                          boolean fatal, boolean close) {
+                          boolean fatal, boolean close, int backendNdx) {
+    public HookOutcome(int action, List<InjectionRequest> queries, List<byte[]> response, String error,
+                       boolean fatal, boolean close) {
+        this(action, queries, response, error, fatal, close, 0);
+    }
+
     public static final int NO_DECISION = 0;
     public static final int SEND_QUERY = 1;
     public static final int SEND_RESULT = 2;

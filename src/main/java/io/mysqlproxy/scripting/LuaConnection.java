@@ -25,6 +25,7 @@ final class LuaConnection {
     private ConnectionInfo info;
     private LuaValue connectionObject;
     private boolean closeRequested;
+    private int pickedBackend;
 
     LuaConnection(Globals globals) {
         this.globals = globals;
@@ -82,6 +83,13 @@ final class LuaConnection {
         response = new LuaTable();
     }
 
+    /** The backend a script picked by writing {@code backend_ndx} (taking it resets it), or 0. */
+    int takePickedBackend() {
+        int n = pickedBackend;
+        pickedBackend = 0;
+        return n;
+    }
+
     boolean closeRequested() {
         return closeRequested;
     }
@@ -127,6 +135,15 @@ final class LuaConnection {
             public LuaValue call(LuaValue self, LuaValue key, LuaValue value) {
                 if ("connection_close".equals(key.tojstring())) {
                     closeRequested = value.checkboolean();
+                    return NONE;
+                }
+                if ("backend_ndx".equals(key.tojstring())) {
+                    int ndx = value.checkint();
+                    if (ndx < 0 || ndx > info.backends().size()) {
+                        throw new LuaError("proxy.connection.backend_ndx " + ndx + " is out of range (0.."
+                                + info.backends().size() + ")");
+                    }
+                    pickedBackend = ndx;
                     return NONE;
                 }
                 throw new LuaError("proxy.connection." + key.tojstring() + " is not writable");

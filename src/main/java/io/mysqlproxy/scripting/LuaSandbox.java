@@ -85,6 +85,9 @@ final class LuaSandbox {
             }
         });
         Lua51Compat.install(g);
+        LuaTable proto = MysqlProtoLib.create();
+        g.set("proto", proto);
+        g.get("package").get("loaded").set("mysql.proto", proto);
         restrictRequire(g, modules);
         return g;
     }

@@ -20,6 +20,9 @@ public final class ScriptRuntime {
     private final SharedTable global = new SharedTable();
     private final List<LuaWorker> workers = new ArrayList<>();
     private final AtomicInteger next = new AtomicInteger();
+    private final java.util.Map<Long, java.util.Set<String>> hooks = new java.util.concurrent.ConcurrentHashMap<>();
+    static final List<String> HOOKS = List.of("connect_server", "read_handshake", "read_auth", "read_auth_result",
+            "read_query", "read_query_result", "disconnect_client");
 
     public ScriptRuntime(ScriptingOptions options, int eventLoops, Script initial) {
         this.options = options;
@@ -56,12 +59,29 @@ public final class ScriptRuntime {
         LuaWorker worker = workers.get(0);
         try {
             worker.run(() -> worker.call(new LuaConnection(worker.globals()), candidate, () -> {
-                new LuaConnection(worker.globals()).ensure(candidate);
+                LuaConnection scratch = new LuaConnection(worker.globals());
+                scratch.ensure(candidate);
+                java.util.Set<String> defined = new java.util.HashSet<>();
+                for (String h : HOOKS) {
+                    if (scratch.hasHook(h)) {
+                        defined.add(h);
+                    }
+                }
+                hooks.put(candidate.generation(), java.util.Set.copyOf(defined));
                 return null;
             })).join();
         } catch (java.util.concurrent.CompletionException e) {
             throw e.getCause() instanceof ScriptException s ? s : new ScriptException(e.getCause().getMessage(), e);
         }
+    }
+
+    /**
+     * Whether the current script defines {@code hook} at its top level (as seen when it was checked), so that
+     * connections skip hooks a script does not have without a call to the scripting thread.
+     */
+    public boolean defines(String hook) {
+        java.util.Set<String> set = hooks.get(script.get().generation());
+        return set == null || set.contains(hook);
     }
 
     /** A connection's handle, pinned to one scripting thread (round robin). */

@@ -29,7 +29,13 @@ public final class ScriptSession {
 
     /** True when a command needs no hook call: the script defines no {@code read_query} and has not changed. */
     public boolean skipsReadQuery() {
-        return knownGeneration == runtime.current().generation() && !hasReadQuery;
+        return knownGeneration == runtime.current().generation() && !hasReadQuery
+                || !runtime.defines("read_query");
+    }
+
+    /** True when the script has a {@code connect_server} hook to call for a new connection. */
+    public boolean hasConnectServer() {
+        return runtime.defines("connect_server");
     }
 
     public CompletableFuture<HookOutcome> readQuery(ConnectionInfo info, byte[] packet) {
@@ -49,6 +55,30 @@ public final class ScriptSession {
                 return decide("read_query", ret, c, info);
             } catch (LuaError | StackOverflowError e) {
                 return hookError("read_query", info, e, List.of());
+            }
+        }));
+    }
+
+    /** {@code connect_server()}: the script may pick a backend or answer the client itself (no backend at all). */
+    public CompletableFuture<HookOutcome> connectServer(ConnectionInfo info) {
+        Script script = runtime.current();
+        return worker.run(() -> worker.call(connection(), script, () -> {
+            LuaConnection c = prepare(info, script);
+            if (c == null) {
+                return HookOutcome.failed("MySQL Proxy Lua script failed to execute. Check the error log.", true);
+            }
+            if (!c.hasHook("connect_server")) {
+                return new HookOutcome(HookOutcome.NO_DECISION, List.of(), List.of(), null, false, false);
+            }
+            try {
+                LuaValue ret = c.hook("connect_server").call();
+                HookOutcome o = decide("connect_server", ret, c, info);
+                return new HookOutcome(o.action(), o.queries(), o.response(), o.error(), o.error() != null,
+                        o.close(), c.takePickedBackend());
+            } catch (LuaError | StackOverflowError e) {
+                HookOutcome o = hookError("connect_server", info, e, List.of());
+                return new HookOutcome(o.action(), o.queries(), o.response(), o.error(), o.error() != null,
+                        false, 0);
             }
         }));
     }
