@@ -3,7 +3,6 @@ package io.mysqlproxy.core;
 import io.mysqlproxy.backend.Backend;
 import io.mysqlproxy.backend.BackendConfig;
 import io.mysqlproxy.backend.BackendSelector;
-import io.mysqlproxy.config.ClientTlsMode;
 import io.mysqlproxy.config.ListenerConfig;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -115,10 +114,6 @@ public final class Listener {
 
     SslContext clientSsl() {
         return clientSsl;
-    }
-
-    boolean clientTlsRequired() {
-        return config.tls().mode() == ClientTlsMode.REQUIRED;
     }
 
     /** MySQL Proxy's 1-based backend index, 0 for none. */

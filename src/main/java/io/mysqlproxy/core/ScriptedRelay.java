@@ -220,6 +220,9 @@ final class ScriptedRelay {
         while (session.state().authenticated() && (p = fromServer.next()) != null) {
             onServerPacket(p);
         }
+        if (session.state().authenticated()) {
+            client.flush(); // what this read brought is relayed now, as on the streaming path
+        }
     }
 
     private void onServerPacket(Packet p) {
@@ -243,6 +246,7 @@ final class ScriptedRelay {
             resultSent = true;
             client.write(PacketFramer.frame(client.alloc(), (p.seq() + inj.seqOffset) & 0xFF, p.payload()));
             if (!client.isWritable()) {
+                client.flush(); // unflushed bytes count against writability: pausing without a flush would wait forever
                 server.config().setAutoRead(false);
             }
         } else {

@@ -22,10 +22,6 @@ public final class ConversationTracker {
         this.deprecateEof = value;
     }
 
-    public boolean deprecateEofNegotiated() {
-        return deprecateEof;
-    }
-
     public ResponseState state() {
         return state;
     }

@@ -2,7 +2,6 @@ package io.mysqlproxy.protocol;
 
 import io.netty.buffer.ByteBuf;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -97,9 +96,5 @@ public record HandshakeV10(String serverVersion, long connectionId, byte[] authP
     public String toString() {
         return "HandshakeV10[" + serverVersion + ", id " + connectionId + ", caps 0x" + Long.toHexString(capabilities)
                 + ", plugin " + authPluginName + "]";
-    }
-
-    static String ascii(byte[] b) {
-        return new String(b, StandardCharsets.ISO_8859_1);
     }
 }

@@ -88,7 +88,7 @@ class BundledScriptsTest {
                 rs.next();
                 assertThat(rs.getInt(1)).isEqualTo(3);
             }
-            try (ResultSet rs = s.executeQuery("SELECT seq FROM mysql.seq_1_to_20000 LIMIT 15000")) {
+            try (ResultSet rs = s.executeQuery("SELECT seq, REPEAT('r', 200) FROM mysql.seq_1_to_20000 LIMIT 15000")) {
                 int rows = 0;
                 while (rs.next()) {
                     rows++;

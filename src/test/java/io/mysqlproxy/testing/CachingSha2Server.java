@@ -215,22 +215,15 @@ public final class CachingSha2Server implements AutoCloseable {
         }
 
         private byte[] read() throws IOException {
-            int length = in.readUnsignedByte() | in.readUnsignedByte() << 8 | in.readUnsignedByte() << 16;
-            seq = in.readUnsignedByte();
-            byte[] p = new byte[length];
-            in.readFully(p);
+            int[] s = new int[1];
+            byte[] p = RawClient.readFrame(in, s);
+            seq = s[0];
             return p;
         }
 
         private void write(int sequence, byte[] payload) throws IOException {
             seq = sequence & 0xFF;
-            byte[] frame = new byte[payload.length + 4];
-            frame[0] = (byte) payload.length;
-            frame[1] = (byte) (payload.length >> 8);
-            frame[2] = (byte) (payload.length >> 16);
-            frame[3] = (byte) seq;
-            System.arraycopy(payload, 0, frame, 4, payload.length);
-            out.write(frame);
+            out.write(RawClient.frame(seq, payload));
             out.flush();
         }
     }

@@ -97,12 +97,10 @@ public final class RawClient implements AutoCloseable {
 
     private void copyPackets(DataInputStream from, java.util.function.UnaryOperator<byte[]> rewrite) {
         try {
+            int[] seq = new int[1];
             while (true) {
-                int length = from.readUnsignedByte() | from.readUnsignedByte() << 8 | from.readUnsignedByte() << 16;
-                int seq = from.readUnsignedByte();
-                byte[] payload = new byte[length];
-                from.readFully(payload);
-                writePacket(seq, rewrite.apply(payload));
+                byte[] payload = readFrame(from, seq);
+                writePacket(seq[0], rewrite.apply(payload));
             }
         } catch (IOException | UncheckedIOException e) {
             close(); // one side closed
@@ -153,13 +151,27 @@ public final class RawClient implements AutoCloseable {
     }
 
     public void writePacket(int seq, byte[] payload) {
+        writeRaw(frame(seq, payload));
+    }
+
+    /** A one-frame packet: three bytes of length, the sequence id, the payload. */
+    static byte[] frame(int seq, byte[] payload) {
         byte[] frame = new byte[payload.length + 4];
         frame[0] = (byte) payload.length;
         frame[1] = (byte) (payload.length >> 8);
         frame[2] = (byte) (payload.length >> 16);
         frame[3] = (byte) seq;
         System.arraycopy(payload, 0, frame, 4, payload.length);
-        writeRaw(frame);
+        return frame;
+    }
+
+    /** Reads one frame; returns its payload, and its sequence id in {@code seq[0]}. */
+    static byte[] readFrame(DataInputStream from, int[] seq) throws IOException {
+        int length = from.readUnsignedByte() | from.readUnsignedByte() << 8 | from.readUnsignedByte() << 16;
+        seq[0] = from.readUnsignedByte();
+        byte[] payload = new byte[length];
+        from.readFully(payload);
+        return payload;
     }
 
     public void writeRaw(byte[] bytes) {
@@ -180,10 +192,9 @@ public final class RawClient implements AutoCloseable {
 
     public byte[] readPacket() {
         try {
-            int length = in.readUnsignedByte() | in.readUnsignedByte() << 8 | in.readUnsignedByte() << 16;
-            lastSeq = in.readUnsignedByte();
-            byte[] payload = new byte[length];
-            in.readFully(payload);
+            int[] seq = new int[1];
+            byte[] payload = readFrame(in, seq);
+            lastSeq = seq[0];
             return payload;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
