@@ -246,8 +246,12 @@ final class ScriptedRelay {
             resultSent = true;
             client.write(PacketFramer.frame(client.alloc(), (p.seq() + inj.seqOffset) & 0xFF, p.payload()));
             if (!client.isWritable()) {
-                client.flush(); // unflushed bytes count against writability: pausing without a flush would wait forever
-                server.config().setAutoRead(false);
+                // unflushed bytes count against writability: flush first, and pause only if that did not drain
+                // them (the flush may already have fired the writability change that resumes the backend)
+                client.flush();
+                if (!client.isWritable()) {
+                    server.config().setAutoRead(false);
+                }
             }
         } else {
             if (inj.buffered()) {
