@@ -19,13 +19,7 @@ final class Bytes {
 
     /** A frame: three bytes of length, the sequence id, the payload. */
     static byte[] frame(int seq, byte[] payload) {
-        byte[] out = new byte[payload.length + 4];
-        out[0] = (byte) payload.length;
-        out[1] = (byte) (payload.length >> 8);
-        out[2] = (byte) (payload.length >> 16);
-        out[3] = (byte) seq;
-        System.arraycopy(payload, 0, out, 4, payload.length);
-        return out;
+        return io.mysqlproxy.testing.RawClient.frame(seq, payload);
     }
 
     static byte[] concat(byte[]... parts) {

@@ -155,7 +155,7 @@ public final class RawClient implements AutoCloseable {
     }
 
     /** A one-frame packet: three bytes of length, the sequence id, the payload. */
-    static byte[] frame(int seq, byte[] payload) {
+    public static byte[] frame(int seq, byte[] payload) {
         byte[] frame = new byte[payload.length + 4];
         frame[0] = (byte) payload.length;
         frame[1] = (byte) (payload.length >> 8);
