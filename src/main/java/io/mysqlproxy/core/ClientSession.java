@@ -1,12 +1,14 @@
 package io.mysqlproxy.core;
 
 import io.mysqlproxy.backend.Backend;
+import io.mysqlproxy.protocol.Commands;
 import io.mysqlproxy.protocol.ConversationTracker;
 import io.mysqlproxy.protocol.ErrorCodes;
 import io.mysqlproxy.protocol.FrameHead;
 import io.mysqlproxy.protocol.FrameScanner;
 import io.mysqlproxy.protocol.HandshakeResponse;
 import io.mysqlproxy.protocol.HandshakeV10;
+import io.mysqlproxy.protocol.ResponseState;
 import io.mysqlproxy.scripting.ConnectionInfo;
 import io.mysqlproxy.scripting.ScriptSession;
 import io.netty.buffer.ByteBuf;
@@ -19,6 +21,7 @@ import io.netty.util.ReferenceCountUtil;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +55,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private ScriptSession scriptSession;
     private HandshakeV10 greeting;
     private HandshakeResponse loginResponse;
-    private String defaultDb;
     private long capabilities;
 
     ClientSession(Listener listener, ProxyContext context, long id) {
@@ -90,7 +92,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
         if (!listener.admit(this)) {
-            listener.refused("max-connections");
+            listener.refused(Listener.Refusal.MAX_CONNECTIONS);
             closeWithError(0, ErrorCodes.TOO_MANY_CONNECTIONS, ErrorCodes.STATE_CONNECTION_REJECTED,
                     "Too many connections: listener " + listener.name() + " allows "
                             + listener.config().maxConnections());
@@ -120,6 +122,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        flushToBackend();
+    }
+
+    private void flushToBackend() {
         if (backendNeedsFlush && server != null) {
             backendNeedsFlush = false;
             server.flush();
@@ -240,7 +246,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             }
         } else if (state == SessionState.READ_QUERY_RESULT && serverFrames.atBoundary()) {
             LOG.warnf("session %d: backend %s closed the connection during %s from client %s", id,
-                    backend.address(), io.mysqlproxy.protocol.Commands.name(tracker.currentCommand()),
+                    backend.address(), Commands.name(tracker.currentCommand()),
                     client.remoteAddress());
             closeWithError(tracker.lastSeq() + 1, ErrorCodes.BACKEND_LOST, ErrorCodes.STATE_GENERAL,
                     "Lost connection to backend " + backend.address() + " during query");
@@ -299,11 +305,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             clientRest.release();
         }
         backendReadComplete();
-        channelReadComplete(null);
+        flushToBackend();
     }
 
     private void updateState() {
-        if (tracker.state() == io.mysqlproxy.protocol.ResponseState.UNTRACKED && !untrackedLogged) {
+        if (tracker.state() == ResponseState.UNTRACKED && !untrackedLogged) {
             untrackedLogged = true;
             LOG.warnf("session %d: lost track of the protocol (%s); relaying without interpretation, client %s,"
                     + " backend %s", id, tracker.untrackedReason(), client.remoteAddress(), backend.address());
@@ -314,11 +320,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Called by the scripted relay when a command got its result. */
     ScriptSession scriptSession() {
         return scriptSession;
     }
 
+    /** Called by the scripted relay when a command got its result. */
     void commandDone() {
         transition(SessionState.READ_QUERY);
         if (draining && isQuiet()) {
@@ -330,17 +336,16 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         capabilities = negotiated;
         greeting = handshake;
         loginResponse = response;
-        defaultDb = response.database();
     }
 
     /** A snapshot of the connection for a hook call. */
     ConnectionInfo connectionInfo() {
-        java.net.InetSocketAddress none = null;
-        return new ConnectionInfo(id, (java.net.InetSocketAddress) client.remoteAddress(),
-                (java.net.InetSocketAddress) client.localAddress(),
-                server == null ? none : (java.net.InetSocketAddress) server.localAddress(),
-                server == null ? none : (java.net.InetSocketAddress) server.remoteAddress(),
-                loginResponse == null ? null : loginResponse.username(), defaultDb,
+        return new ConnectionInfo(id, (InetSocketAddress) client.remoteAddress(),
+                (InetSocketAddress) client.localAddress(),
+                server == null ? null : (InetSocketAddress) server.localAddress(),
+                server == null ? null : (InetSocketAddress) server.remoteAddress(),
+                loginResponse == null ? null : loginResponse.username(),
+                loginResponse == null ? null : loginResponse.database(),
                 loginResponse == null ? null : loginResponse.authPluginName(),
                 loginResponse == null ? null : loginResponse.authResponse(),
                 greeting == null ? 0 : greeting.connectionId(), greeting == null ? null : greeting.serverVersion(),

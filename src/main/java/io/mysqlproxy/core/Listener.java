@@ -34,7 +34,7 @@ public final class Listener {
     private final BackendSelector selector;
     private final SslContext clientSsl;
     private final Map<ClientSession, Channel> sessions = new ConcurrentHashMap<>();
-    private final AtomicLongArray refusals = new AtomicLongArray(2);
+    private final AtomicLongArray refusals = new AtomicLongArray(Refusal.values().length);
     private Channel serverChannel;
 
     Listener(ListenerConfig config, ProxyContext context) {
@@ -65,9 +65,12 @@ public final class Listener {
         return sessions.size();
     }
 
-    /** Connections refused because the listener was full ([0]) or no backend was available ([1]). */
-    public long refusedCount(String reason) {
-        return refusals.get("max-connections".equals(reason) ? 0 : 1);
+    /** Why a client connection was refused. */
+    public enum Refusal { MAX_CONNECTIONS, NO_BACKEND }
+
+    /** Connections refused so far for {@code reason}. */
+    public long refusedCount(Refusal reason) {
+        return refusals.get(reason.ordinal());
     }
 
     /** The port actually bound (useful when configured as 0). */
@@ -144,8 +147,8 @@ public final class Listener {
         return sessions.size() <= config.maxConnections();
     }
 
-    void refused(String reason) {
-        refusals.incrementAndGet("max-connections".equals(reason) ? 0 : 1);
+    void refused(Refusal reason) {
+        refusals.incrementAndGet(reason.ordinal());
     }
 
     void remove(ClientSession session) {

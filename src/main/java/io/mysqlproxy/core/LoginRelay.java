@@ -135,7 +135,7 @@ final class LoginRelay {
         if (!candidates.hasNext()) {
             LOG.warnf("session %d: no backend for client %s on listener %s: %s", session.id(),
                     client.remoteAddress(), listener.name(), lastFailure);
-            listener.refused("no-backend");
+            listener.refused(Listener.Refusal.NO_BACKEND);
             session.closeWithError(0, ErrorCodes.CANNOT_CONNECT_BACKEND, ErrorCodes.STATE_CONNECTION_FAILURE,
                     "mysqlproxy: no backend available for listener " + listener.name() + " (" + lastFailure + ")");
             return;

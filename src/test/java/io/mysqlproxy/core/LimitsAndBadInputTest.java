@@ -48,7 +48,7 @@ class LimitsAndBadInputTest {
             assertThat(err.message()).contains("Too many connections");
             assertThat(c.closedByPeer()).isTrue();
             RareCommandsRelayTest.assertPingWorks(a);
-            assertThat(proxy.server().listeners().get(0).refusedCount("max-connections")).isEqualTo(1);
+            assertThat(proxy.server().listeners().get(0).refusedCount(Listener.Refusal.MAX_CONNECTIONS)).isEqualTo(1);
         }
     }
 
