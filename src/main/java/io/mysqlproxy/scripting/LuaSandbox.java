@@ -88,6 +88,10 @@ final class LuaSandbox {
         LuaTable proto = MysqlProtoLib.create();
         g.set("proto", proto);
         g.get("package").get("loaded").set("mysql.proto", proto);
+        LuaTable tokenizer = TokenizerLib.library();
+        g.set("tokenizer", tokenizer);
+        g.get("package").get("loaded").set("mysql.tokenizer", tokenizer);
+        g.get("package").get("loaded").set("proxy.tokenizer", TokenizerLib.helpers(tokenizer));
         restrictRequire(g, modules);
         return g;
     }

@@ -36,7 +36,11 @@ final class LuaWorker {
         run(() -> {
             globals = LuaSandbox.create(options, budget,
                     LuaSandbox.ModuleSource.directory(() -> script.get().dir()));
-            globals.set("proxy", ProxyApi.create(global, () -> current));
+            LuaValue proxy = ProxyApi.create(global, () -> current);
+            LuaValue tokenizerHelpers = globals.get("package").get("loaded").get("proxy.tokenizer");
+            proxy.rawset("tokenizer", tokenizerHelpers); // where module("proxy.tokenizer") put it in 0.8
+            proxy.rawset("tokenize", tokenizerHelpers.get("tokenize"));
+            globals.set("proxy", proxy);
             builtinModules = keys(globals.get("package").get("loaded").checktable());
             return null;
         }).join();
