@@ -332,6 +332,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** The backend's greeting arrived: {@code proxy.connection.server} can be filled from now on. */
+    void greeted(HandshakeV10 handshake) {
+        greeting = handshake;
+    }
+
     void loggedIn(HandshakeV10 handshake, HandshakeResponse response, long negotiated) {
         capabilities = negotiated;
         greeting = handshake;

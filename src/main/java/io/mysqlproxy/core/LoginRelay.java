@@ -58,6 +58,9 @@ final class LoginRelay {
     private HandshakeV10 handshake;
     /** connect_server answered with its own greeting: there is no backend, logins are accepted by the proxy. */
     private boolean withoutBackend;
+    /** A login hook is running on the scripting thread: packets wait in the assemblers until it has decided. */
+    private boolean hookPending;
+    private boolean backendGone;
 
     LoginRelay(ClientSession session, Listener listener, ProxyContext context, ByteBufAllocator alloc) {
         this.session = session;
@@ -89,7 +92,7 @@ final class LoginRelay {
             return;
         }
         if (outcome.error() != null) {
-            session.closeWithError(0, 1105, "07000", outcome.error());
+            session.closeWithError(0, ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_PROXY, outcome.error());
             return;
         }
         if (outcome.action() == HookOutcome.SEND_RESULT) {
@@ -180,7 +183,7 @@ final class LoginRelay {
         fromServer.add(buf);
         try {
             Packet packet;
-            while (session.state() != SessionState.CLOSED && !session.state().authenticated()
+            while (!hookPending && session.state() != SessionState.CLOSED && !session.state().authenticated()
                     && (packet = fromServer.next()) != null) {
                 if (session.state() == SessionState.READ_HANDSHAKE) {
                     greeting(packet);
@@ -205,7 +208,8 @@ final class LoginRelay {
     private void processClientPackets() {
         try {
             Packet packet;
-            while ((session.state() == SessionState.READ_AUTH || session.state() == SessionState.READ_AUTH_RESULT)
+            while (!hookPending
+                    && (session.state() == SessionState.READ_AUTH || session.state() == SessionState.READ_AUTH_RESULT)
                     && (packet = fromClient.next()) != null) {
                 lastClientSeq = packet.seq();
                 if (session.state() == SessionState.READ_AUTH) {
@@ -235,15 +239,56 @@ final class LoginRelay {
             packet.payload().release();
         }
         serverCaps = handshake.capabilities();
+        session.greeted(handshake);
+        int seq = packet.seq();
+        ScriptSession script = session.scriptSession();
+        if (script != null && script.has("read_handshake")) {
+            afterHook(script.readHandshake(session.connectionInfo()), seq, () -> { }, outcome -> sendGreeting(seq));
+            return;
+        }
+        sendGreeting(seq);
+    }
+
+    private void sendGreeting(int seq) {
         long caps = serverCaps & ~Capabilities.UNSUPPORTED & ~Capabilities.CLIENT_SSL;
         if (listener.clientTlsEnabled()) {
             caps |= Capabilities.CLIENT_SSL;
         }
         ByteBuf out = client.alloc().buffer(128);
         handshake.withCapabilities(caps).encode(out);
-        client.writeAndFlush(PacketFramer.frame(client.alloc(), packet.seq(), out));
+        client.writeAndFlush(PacketFramer.frame(client.alloc(), seq, out));
         session.transition(SessionState.READ_AUTH);
         processClientPackets();
+    }
+
+    /**
+     * Runs a login hook, then goes on with {@code next} on the event loop unless the script answered the client
+     * itself (the connection then closes after that answer) or failed.
+     */
+    private void afterHook(java.util.concurrent.CompletableFuture<HookOutcome> hook, int answerSeq,
+                           Runnable onAbort, java.util.function.Consumer<HookOutcome> next) {
+        hookPending = true;
+        hook.thenAccept(outcome -> client.eventLoop().execute(() -> {
+            hookPending = false;
+            if (session.state() == SessionState.CLOSED) {
+                onAbort.run();
+                return;
+            }
+            if (outcome.error() != null || outcome.action() == HookOutcome.SEND_RESULT) {
+                onAbort.run();
+            }
+            if (outcome.error() != null) {
+                session.closeWithError(answerSeq, ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_PROXY,
+                        outcome.error());
+            } else if (outcome.action() == HookOutcome.SEND_RESULT) {
+                session.closeAfter(framed(outcome.response(), answerSeq));
+            } else {
+                next.accept(outcome);
+                if (backendGone) {
+                    backendClosed();
+                }
+            }
+        }));
     }
 
     private void handshakeResponse(Packet packet) {
@@ -266,18 +311,18 @@ final class LoginRelay {
             payload.release();
             throw e;
         }
+        ScriptSession script = session.scriptSession();
+        boolean readAuth = script != null && script.has("read_auth");
+        int seq = packet.seq();
         if (withoutBackend) {
             payload.release();
             deprecateEof = Capabilities.has(response.capabilities() & serverCaps, Capabilities.CLIENT_DEPRECATE_EOF);
             session.loggedIn(handshake, response, response.capabilities() & serverCaps);
-            ByteBuf ok = client.alloc().buffer(8);
-            new io.mysqlproxy.protocol.OkPacket(0, 0, io.mysqlproxy.protocol.ServerStatus.AUTOCOMMIT, 0, "")
-                    .encode(ok);
-            client.writeAndFlush(PacketFramer.frame(client.alloc(), packet.seq() + 1, ok));
-            cancelTimer();
-            ByteBuf clientRest = fromClient.drainRemainder();
-            release();
-            session.authenticated(deprecateEof, clientRest, client.alloc().buffer(0));
+            if (readAuth) {
+                readAuthWithoutBackend(script, seq);
+            } else {
+                acceptWithoutBackend(null, seq);
+            }
             return;
         }
         boolean backendTls = context.backendTls().mode() == BackendTlsMode.REQUIRED
@@ -285,27 +330,102 @@ final class LoginRelay {
                 && Capabilities.has(serverCaps, Capabilities.CLIENT_SSL);
         if (backendTls && !Capabilities.has(serverCaps, Capabilities.CLIENT_SSL)) {
             payload.release();
-            session.closeWithError(packet.seq() + 1, ErrorCodes.CANNOT_CONNECT_BACKEND,
+            session.closeWithError(seq + 1, ErrorCodes.CANNOT_CONNECT_BACKEND,
                     ErrorCodes.STATE_CONNECTION_FAILURE, "mysqlproxy: backend " + session.backend().address()
                             + " does not support TLS, which the proxy requires");
             return;
         }
+        long caps = maskedCapabilities(payload, backendTls);
+        deprecateEof = Capabilities.has(caps & serverCaps, Capabilities.CLIENT_DEPRECATE_EOF);
+        session.loggedIn(handshake, response, caps & serverCaps);
+        LOG.debugf("session %d: client %s logs in as '%s' (plugin %s)", session.id(), client.remoteAddress(),
+                response.username(), response.authPluginName());
+        if (!readAuth) {
+            sendAuth(caps, response, seq, payload, backendTls);
+            return;
+        }
+        afterHook(script.readAuth(session.connectionInfo()), seq + 1, payload::release, outcome -> {
+            if (outcome.action() == HookOutcome.SEND_QUERY && !outcome.queries().isEmpty()) {
+                // the script rewrote the login (MySQL Proxy's tutorial-scramble does this)
+                payload.release();
+                ByteBuf replaced = rewrittenLogin(outcome.queries().get(0).packet(), caps, response);
+                sendAuth(caps, response, seq, replaced, backendTls);
+            } else {
+                sendAuth(caps, response, seq, payload, backendTls);
+            }
+        });
+    }
+
+    /**
+     * A login packet a script built, re-encoded with the client's capabilities: the client goes on speaking the
+     * protocol it negotiated, whatever flags the script's packet carried. Connection attributes are dropped.
+     */
+    private ByteBuf rewrittenLogin(byte[] packet, long clientCaps, HandshakeResponse original) {
+        HandshakeResponse r = HandshakeResponse.decode(io.netty.buffer.Unpooled.wrappedBuffer(packet));
+        ByteBuf out = server.alloc().buffer(packet.length + 16);
+        new HandshakeResponse(clientCaps & ~Capabilities.CLIENT_CONNECT_ATTRS, original.maxPacketSize(), r.charset(),
+                r.username(), r.authResponse(), r.database() != null ? r.database() : original.database(),
+                r.authPluginName() != null ? r.authPluginName() : "mysql_native_password").encode(out);
+        return out;
+    }
+
+    /** The client's capabilities without what the proxy cannot relay, written back into the auth packet. */
+    private static long maskedCapabilities(ByteBuf payload, boolean backendTls) {
         long caps = HandshakeResponse.readCapabilities(payload) & ~Capabilities.UNSUPPORTED & ~Capabilities.CLIENT_SSL;
         if (backendTls) {
             caps |= Capabilities.CLIENT_SSL;
         }
         HandshakeResponse.writeCapabilities(payload, caps);
-        deprecateEof = Capabilities.has(caps & serverCaps, Capabilities.CLIENT_DEPRECATE_EOF);
-        session.loggedIn(handshake, response, caps & serverCaps);
-        LOG.debugf("session %d: client %s logs in as '%s' (plugin %s)", session.id(), client.remoteAddress(),
-                response.username(), response.authPluginName());
+        return caps;
+    }
+
+    private void sendAuth(long caps, HandshakeResponse response, int seq, ByteBuf payload, boolean backendTls) {
         session.transition(SessionState.READ_AUTH_RESULT);
         if (backendTls) {
-            startBackendTls(caps, response, packet.seq(), payload);
+            startBackendTls(caps, response, seq, payload);
         } else {
-            seqDelta = 1 - packet.seq();
-            forward(server, new Packet(packet.seq(), payload), 1);
+            seqDelta = 1 - seq;
+            forward(server, new Packet(seq, payload), 1);
         }
+        processClientPackets();
+    }
+
+    /** Without a backend, {@code read_auth} may refuse the client or answer with an OK of its own. */
+    private void readAuthWithoutBackend(ScriptSession script, int seq) {
+        hookPending = true;
+        script.readAuth(session.connectionInfo()).thenAccept(outcome -> client.eventLoop().execute(() -> {
+            hookPending = false;
+            if (session.state() == SessionState.CLOSED) {
+                return;
+            }
+            if (outcome.error() != null) {
+                session.closeWithError(seq + 1, ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_PROXY, outcome.error());
+            } else if (outcome.action() == HookOutcome.SEND_RESULT) {
+                List<byte[]> answer = outcome.response();
+                boolean ok = !answer.isEmpty() && answer.get(0).length > 0 && answer.get(0)[0] == Packets.OK;
+                if (ok) {
+                    acceptWithoutBackend(framed(answer, seq + 1), seq);
+                } else {
+                    session.closeAfter(framed(answer, seq + 1));
+                }
+            } else {
+                acceptWithoutBackend(null, seq);
+            }
+        }));
+    }
+
+    private void acceptWithoutBackend(ByteBuf answer, int seq) {
+        if (answer == null) {
+            ByteBuf ok = client.alloc().buffer(8);
+            new io.mysqlproxy.protocol.OkPacket(0, 0, io.mysqlproxy.protocol.ServerStatus.AUTOCOMMIT, 0, "")
+                    .encode(ok);
+            answer = PacketFramer.frame(client.alloc(), seq + 1, ok);
+        }
+        client.writeAndFlush(answer);
+        cancelTimer();
+        ByteBuf clientRest = fromClient.drainRemainder();
+        release();
+        session.authenticated(deprecateEof, clientRest, client.alloc().buffer(0));
     }
 
     private void startClientTls() {
@@ -352,7 +472,52 @@ final class LoginRelay {
 
     private void authResult(Packet packet) {
         int first = packet.firstByte();
+        ScriptSession script = session.scriptSession();
+        if ((first == Packets.OK || first == Packets.ERR) && script != null && script.has("read_auth_result")) {
+            int seq = packet.seq() - seqDelta;
+            byte[] reply = io.netty.buffer.ByteBufUtil.getBytes(packet.payload());
+            hookPending = true;
+            script.readAuthResult(session.connectionInfo(), reply).thenAccept(outcome -> client.eventLoop().execute(
+                    () -> authResultDecided(outcome, packet, seq)));
+            return;
+        }
         forward(client, packet, packet.seq() - seqDelta);
+        authFinished(first);
+    }
+
+    /** After {@code read_auth_result}: the backend's reply goes to the client, or the script's replacement. */
+    private void authResultDecided(HookOutcome outcome, Packet packet, int seq) {
+        hookPending = false;
+        if (session.state() == SessionState.CLOSED) {
+            packet.payload().release();
+            return;
+        }
+        if (outcome.error() != null) {
+            packet.payload().release();
+            session.closeWithError(seq, ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_PROXY, outcome.error());
+            return;
+        }
+        int first = packet.firstByte();
+        if (outcome.action() == HookOutcome.SEND_RESULT) {
+            packet.payload().release();
+            List<byte[]> answer = outcome.response();
+            boolean ok = !answer.isEmpty() && answer.get(0).length > 0 && answer.get(0)[0] == Packets.OK;
+            client.writeAndFlush(framed(answer, seq));
+            // the client is logged in only if both the backend and the script said so
+            authFinished(first == Packets.OK && ok ? Packets.OK : Packets.ERR);
+            if (backendGone && session.state() != SessionState.CLOSED) {
+                session.close();
+            }
+            return;
+        }
+        forward(client, packet, seq);
+        authFinished(first);
+        if (backendGone && session.state() != SessionState.CLOSED) {
+            session.close();
+        }
+    }
+
+    private void authFinished(int first) {
         if (first == Packets.OK) {
             cancelTimer();
             ByteBuf clientRest = fromClient.drainRemainder();
@@ -371,6 +536,10 @@ final class LoginRelay {
     }
 
     void backendClosed() {
+        if (hookPending) {
+            backendGone = true; // decided when the hook returns: the backend's last answer may still be relayed
+            return;
+        }
         if (session.state() == SessionState.READ_HANDSHAKE || session.state() == SessionState.CONNECT_SERVER) {
             session.closeWithError(0, ErrorCodes.BACKEND_LOST, ErrorCodes.STATE_CONNECTION_FAILURE,
                     "mysqlproxy: backend " + session.backend().address() + " closed the connection before its greeting");

@@ -151,7 +151,7 @@ final class ScriptedRelay {
         closeWhenDone = outcome.close();
         if (outcome.error() != null) {
             if (outcome.fatal()) {
-                session.closeWithError(clientSeq + 1, 1105, "07000", outcome.error());
+                session.closeWithError(clientSeq + 1, ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_PROXY, outcome.error());
                 return;
             }
             sendError(outcome.error());
@@ -329,7 +329,7 @@ final class ScriptedRelay {
     }
 
     private void sendError(String message) {
-        client.writeAndFlush(ErrorPackets.encode(client.alloc(), clientSeq + 1, 1105, ErrorCodes.STATE_GENERAL,
+        client.writeAndFlush(ErrorPackets.encode(client.alloc(), clientSeq + 1, ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_GENERAL,
                 message));
         resultSent = true;
     }

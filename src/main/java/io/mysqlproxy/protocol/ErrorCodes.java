@@ -7,6 +7,8 @@ package io.mysqlproxy.protocol;
  * @see <a href="https://mariadb.com/kb/en/mariadb-error-code-reference/">MariaDB error codes</a>
  */
 public final class ErrorCodes {
+    /** ER_UNKNOWN_ERROR: what MySQL Proxy answers for script failures. */
+    public static final int UNKNOWN_ERROR = 1105;
     /** ER_CON_COUNT_ERROR. */
     public static final int TOO_MANY_CONNECTIONS = 1040;
     /** ER_HANDSHAKE_ERROR. */
@@ -31,6 +33,8 @@ public final class ErrorCodes {
     public static final int QUERY_TIMEOUT = 3024;
 
     public static final String STATE_GENERAL = "HY000";
+    /** MySQL Proxy's SQL state for its own errors. */
+    public static final String STATE_PROXY = "07000";
     public static final String STATE_CONNECTION_FAILURE = "08S01";
     public static final String STATE_CONNECTION_REJECTED = "08004";
     public static final String STATE_ACCESS_DENIED = "28000";

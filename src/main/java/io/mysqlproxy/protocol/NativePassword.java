@@ -19,16 +19,42 @@ public final class NativePassword {
         if (password == null || password.isEmpty()) {
             return new byte[0];
         }
-        MessageDigest sha1 = sha1();
-        byte[] stage1 = sha1.digest(password.getBytes(StandardCharsets.UTF_8));
-        byte[] stage2 = sha1.digest(stage1);
-        sha1.update(nonce, 0, Math.min(20, nonce.length));
-        sha1.update(stage2);
-        byte[] mix = sha1.digest();
+        return scrambleHashed(nonce, hash(password.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** SHA1 of {@code cleartext}: the password's first-stage hash. */
+    public static byte[] hash(byte[] cleartext) {
+        return sha1().digest(cleartext);
+    }
+
+    /** The response to {@code nonce} for a password known by its first-stage hash. */
+    public static byte[] scrambleHashed(byte[] nonce, byte[] stage1) {
+        byte[] mix = mask(nonce, sha1().digest(stage1));
         for (int i = 0; i < mix.length; i++) {
             mix[i] ^= stage1[i];
         }
         return mix;
+    }
+
+    /** The first-stage hash hidden in {@code response}, given the server's stored double hash. */
+    public static byte[] unscramble(byte[] nonce, byte[] response, byte[] stage2) {
+        byte[] mix = mask(nonce, stage2);
+        for (int i = 0; i < mix.length && i < response.length; i++) {
+            mix[i] ^= response[i];
+        }
+        return mix;
+    }
+
+    /** Whether {@code response} to {@code nonce} proves the password whose double hash is {@code stage2}. */
+    public static boolean check(byte[] nonce, byte[] response, byte[] stage2) {
+        return response.length == 20 && MessageDigest.isEqual(hash(unscramble(nonce, response, stage2)), stage2);
+    }
+
+    private static byte[] mask(byte[] nonce, byte[] stage2) {
+        MessageDigest sha1 = sha1();
+        sha1.update(nonce, 0, Math.min(20, nonce.length));
+        sha1.update(stage2);
+        return sha1.digest();
     }
 
     private static MessageDigest sha1() {

@@ -88,6 +88,9 @@ final class LuaSandbox {
         LuaTable proto = MysqlProtoLib.create();
         g.set("proto", proto);
         g.get("package").get("loaded").set("mysql.proto", proto);
+        LuaTable password = MysqlPasswordLib.create();
+        g.set("password", password);
+        g.get("package").get("loaded").set("mysql.password", password);
         LuaTable tokenizer = TokenizerLib.library();
         g.set("tokenizer", tokenizer);
         g.get("package").get("loaded").set("mysql.tokenizer", tokenizer);

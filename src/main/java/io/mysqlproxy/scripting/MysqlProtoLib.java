@@ -1,5 +1,6 @@
 package io.mysqlproxy.scripting;
 
+import io.mysqlproxy.protocol.ErrorCodes;
 import io.mysqlproxy.protocol.Capabilities;
 import io.mysqlproxy.protocol.EofPacket;
 import io.mysqlproxy.protocol.ErrPacket;
@@ -43,8 +44,8 @@ final class MysqlProtoLib {
             t.set("errcode", e.errorCode());
             return t;
         }));
-        m.set("to_err_packet", encoder(t -> b -> new ErrPacket(t.get("errcode").optint(1105),
-                t.get("sqlstate").optjstring("07000"), t.get("errmsg").optjstring("")).encode(b)));
+        m.set("to_err_packet", encoder(t -> b -> new ErrPacket(t.get("errcode").optint(ErrorCodes.UNKNOWN_ERROR),
+                t.get("sqlstate").optjstring(ErrorCodes.STATE_PROXY), t.get("errmsg").optjstring("")).encode(b)));
         m.set("from_ok_packet", decoder(b -> {
             OkPacket ok = OkPacket.decode(b);
             LuaTable t = new LuaTable();

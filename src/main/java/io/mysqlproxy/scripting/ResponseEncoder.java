@@ -1,5 +1,6 @@
 package io.mysqlproxy.scripting;
 
+import io.mysqlproxy.protocol.ErrorCodes;
 import io.mysqlproxy.protocol.ColumnDefinition;
 import io.mysqlproxy.protocol.ErrPacket;
 import io.mysqlproxy.protocol.OkPacket;
@@ -55,12 +56,12 @@ final class ResponseEncoder {
         if (!msg.isstring()) {
             throw new LuaError("proxy.response.errmsg is nil");
         }
-        String state = r.get("sqlstate").optjstring("07000");
+        String state = r.get("sqlstate").optjstring(ErrorCodes.STATE_PROXY);
         if (state.length() != 5) {
             throw new LuaError("proxy.response.sqlstate must have 5 characters");
         }
         ByteBuf b = Unpooled.buffer(32);
-        new ErrPacket(r.get("errcode").optint(1105), state, msg.tojstring()).encode(b);
+        new ErrPacket(r.get("errcode").optint(ErrorCodes.UNKNOWN_ERROR), state, msg.tojstring()).encode(b);
         return bytes(b);
     }
 

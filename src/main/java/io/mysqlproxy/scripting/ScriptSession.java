@@ -83,6 +83,52 @@ public final class ScriptSession {
         }));
     }
 
+    /** True when the script defines {@code hook}, so the session must stop and call it. */
+    public boolean has(String hook) {
+        return runtime.defines(hook);
+    }
+
+    /** {@code read_handshake()}: the backend's greeting arrived; the script may refuse the client. */
+    public CompletableFuture<HookOutcome> readHandshake(ConnectionInfo info) {
+        return loginHook("read_handshake", info, null);
+    }
+
+    /** {@code read_auth()}: the client's login arrived; the script may refuse it or replace the auth packet. */
+    public CompletableFuture<HookOutcome> readAuth(ConnectionInfo info) {
+        return loginHook("read_auth", info, null);
+    }
+
+    /** {@code read_auth_result(auth)}: the backend accepted or refused the login; {@code auth.packet} is its reply. */
+    public CompletableFuture<HookOutcome> readAuthResult(ConnectionInfo info, byte[] reply) {
+        return loginHook("read_auth_result", info, reply);
+    }
+
+    private CompletableFuture<HookOutcome> loginHook(String hook, ConnectionInfo info, byte[] packet) {
+        Script script = runtime.current();
+        return worker.run(() -> worker.call(connection(), script, () -> {
+            LuaConnection c = prepare(info, script);
+            if (c == null) {
+                return HookOutcome.failed("MySQL Proxy Lua script failed to execute. Check the error log.", true);
+            }
+            if (!c.hasHook(hook)) {
+                return new HookOutcome(HookOutcome.NO_DECISION, List.of(), List.of(), null, false, false);
+            }
+            c.resetResponse();
+            c.queries().set(List.of());
+            try {
+                LuaValue arg = LuaValue.NIL;
+                if (packet != null) {
+                    LuaTable auth = new LuaTable();
+                    auth.set("packet", LuaValue.valueOf(packet));
+                    arg = auth;
+                }
+                return decide(hook, c.hook(hook).call(arg), c, info);
+            } catch (LuaError | StackOverflowError e) {
+                return hookError(hook, info, e, List.of());
+            }
+        }));
+    }
+
     public CompletableFuture<HookOutcome> readQueryResult(ConnectionInfo info, InjectionResult result,
                                                           List<InjectionRequest> remaining) {
         Script script = runtime.current();
