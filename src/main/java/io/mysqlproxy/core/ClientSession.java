@@ -54,6 +54,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private ScriptedRelay scripted;
     private ScriptSession scriptSession;
     private HandshakeV10 greeting;
+    /** A second backend connection a routing script asked for at login, or null. */
+    private Channel companion;
+    private Backend companionBackend;
+    /** The connection commands go to now (scripted sessions may switch between server and companion). */
+    private Channel activeServer;
+    private Backend activeBackend;
     private HandshakeResponse loginResponse;
     private long capabilities;
 
@@ -136,7 +142,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (server != null && state.authenticated()) {
             boolean writable = client.isWritable();
-            server.config().setAutoRead(writable);
+            activeServer().config().setAutoRead(writable);
             if (writable && writeTimeout != null) {
                 writeTimeout.cancel(false);
                 writeTimeout = null;
@@ -199,7 +205,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     void backendRead(ByteBuf buf) {
         if (scripted != null && state.authenticated()) {
-            scripted.serverRead(buf);
+            scripted.serverRead(server, buf);
         } else if (state.authenticated()) {
             relayToClient(buf);
         } else if (login != null && state != SessionState.CLOSED) {
@@ -216,16 +222,98 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
     }
 
-    void backendWritabilityChanged() {
-        if (state.authenticated()) {
-            client.config().setAutoRead(server.isWritable());
+    void backendWritabilityChanged(Channel channel) {
+        if (state.authenticated() && channel == activeServer()) {
+            client.config().setAutoRead(channel.isWritable());
         }
     }
 
-    void backendIdle(IdleStateEvent idle) {
-        if (state.authenticated()) {
+    void backendIdle(Channel channel, IdleStateEvent idle) {
+        if (state.authenticated() && channel == activeServer()) {
             Timeouts.backendSilent(this, idle, context.limits());
         }
+    }
+
+    // ---- the companion connection (read/write splitting) -------------------------------------------------------
+
+    void companionConnected(Backend chosen, Channel channel) {
+        companionBackend = chosen;
+        companion = channel;
+        chosen.clientConnected();
+    }
+
+    void companionRead(Channel channel, ByteBuf buf) {
+        if (scripted != null && state.authenticated()) {
+            scripted.serverRead(channel, buf);
+        } else if (login != null && state != SessionState.CLOSED) {
+            login.extraRead(channel, buf);
+        } else {
+            buf.release();
+        }
+    }
+
+    void companionException(Throwable cause) {
+        logPeerError("second backend " + (companionBackend == null ? "?" : companionBackend.address()) + " of client "
+                + clientAddress(), cause);
+    }
+
+    void companionInactive(Channel channel) {
+        if (state == SessionState.CLOSED) {
+            return;
+        }
+        if (login != null && !state.authenticated()) {
+            login.extraClosed(channel);
+            return;
+        }
+        if (channel != companion) {
+            return;
+        }
+        Backend lost = companionBackend;
+        if (activeServer == companion && state == SessionState.READ_QUERY_RESULT) {
+            LOG.warnf("session %d: backend %s closed the connection during a command of client %s", id,
+                    lost.address(), client.remoteAddress());
+            int seq = scripted.errorSeq();
+            if (seq < 0) {
+                close();
+            } else {
+                closeWithError(seq, ErrorCodes.BACKEND_LOST, ErrorCodes.STATE_GENERAL,
+                        "Lost connection to backend " + lost.address() + " during query");
+            }
+            return;
+        }
+        // an idle second connection went away: commands go to the main one from now on
+        LOG.infof("session %d: second backend %s closed its connection; client %s goes on with %s", id,
+                lost.address(), client.remoteAddress(), backend.address());
+        lost.clientDisconnected();
+        companion = null;
+        companionBackend = null;
+        if (activeServer == channel) {
+            activate(server);
+        }
+    }
+
+    /** The session's connection to MySQL Proxy's backend {@code ndx} (1-based), or null if it has none there. */
+    Channel serverFor(int ndx) {
+        if (ndx > 0 && ndx == listener.backendIndex(backend)) {
+            return server;
+        }
+        if (companion != null && ndx == listener.backendIndex(companionBackend)) {
+            return companion;
+        }
+        return null;
+    }
+
+    void activate(Channel channel) {
+        activeServer = channel;
+        activeBackend = channel == companion ? companionBackend : backend;
+    }
+
+    Channel activeServer() {
+        return activeServer != null ? activeServer : server;
+    }
+
+    Backend activeBackend() {
+        return activeBackend != null ? activeBackend : backend;
     }
 
     void backendInactive() {
@@ -285,12 +373,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         tracker.deprecateEof(deprecateEof);
         transition(SessionState.READ_QUERY);
         Timeouts.install(this, client, server, context.limits());
+        if (companion != null) {
+            Timeouts.install(this, null, companion, context.limits());
+        }
         LOG.debugf("session %d: client %s authenticated on backend %s", id, client.remoteAddress(),
                 backend == null ? "(none: the script answers)" : backend.address());
         if (scriptSession != null) {
             scripted = new ScriptedRelay(this, scriptSession, client, server, tracker,
                     context.limits().maxPacketSize());
-            scripted.serverRead(serverRest);
+            scripted.serverRead(server, serverRest);
             scripted.clientRead(clientRest);
             return;
         }
@@ -354,8 +445,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                 loginResponse == null ? null : loginResponse.authPluginName(),
                 loginResponse == null ? null : loginResponse.authResponse(),
                 greeting == null ? 0 : greeting.connectionId(), greeting == null ? null : greeting.serverVersion(),
-                greeting == null ? null : greeting.scramble(), listener.backendIndex(backend),
-                capabilities, listener.backendInfos());
+                greeting == null ? null : greeting.scramble(),
+                listener.backendIndex(activeBackend != null ? activeBackend : backend),
+                listener.backendIndex(companionBackend), capabilities, tracker.serverStatus(),
+                listener.backendInfos());
     }
 
     /** Idle, with no packet half-relayed in either direction. */
@@ -372,7 +465,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     boolean backendReading() {
-        return server != null && server.config().isAutoRead();
+        Channel active = activeServer();
+        return active != null && active.config().isAutoRead();
     }
 
     boolean serverAtBoundary() {
@@ -423,9 +517,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             return;
         }
         state = SessionState.CLOSED;
-        if (server != null) {
-            server.close();
-        }
+        closeBackends();
         client.writeAndFlush(framed).addListener(ChannelFutureListener.CLOSE);
         finish();
     }
@@ -440,13 +532,20 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             return;
         }
         state = SessionState.CLOSED;
-        if (server != null) {
-            server.close();
-        }
+        closeBackends();
         if (client != null) {
             client.close();
         }
         finish();
+    }
+
+    private void closeBackends() {
+        if (server != null) {
+            server.close();
+        }
+        if (companion != null) {
+            companion.close();
+        }
     }
 
     private void finish() {
@@ -466,6 +565,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         if (backend != null) {
             backend.clientDisconnected();
             backend = null;
+        }
+        if (companionBackend != null) {
+            companionBackend.clientDisconnected();
+            companionBackend = null;
         }
         listener.remove(this);
     }

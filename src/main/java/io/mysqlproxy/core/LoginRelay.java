@@ -61,6 +61,12 @@ final class LoginRelay {
     /** A login hook is running on the scripting thread: packets wait in the assemblers until it has decided. */
     private boolean hookPending;
     private boolean backendGone;
+    /** The second login a routing script asked for (see {@link #wantExtra}). */
+    private final ExtraLogin extra = new ExtraLogin();
+    /** Server packets of the authentication exchange before its result: 0 when the first reply was the result. */
+    private int authExchanges;
+    private long loginCaps;
+    private HandshakeResponse loginResponse;
 
     LoginRelay(ClientSession session, Listener listener, ProxyContext context, ByteBufAllocator alloc) {
         this.session = session;
@@ -121,6 +127,7 @@ final class LoginRelay {
         }
         candidates = order.iterator();
         connectNext();
+        wantExtra(outcome.extraBackendNdx());
     }
 
     private ByteBuf framed(List<byte[]> payloads, int firstSeq) {
@@ -214,6 +221,8 @@ final class LoginRelay {
                 lastClientSeq = packet.seq();
                 if (session.state() == SessionState.READ_AUTH) {
                     handshakeResponse(packet);
+                } else if (extra.awaitingAnswer) {
+                    extraSwitchAnswer(packet);
                 } else {
                     forward(server, packet, packet.seq() + seqDelta);
                 }
@@ -336,6 +345,9 @@ final class LoginRelay {
             return;
         }
         long caps = maskedCapabilities(payload, backendTls);
+        loginCaps = caps;
+        loginResponse = response;
+        extra.tlsInTheWay = backendTls;
         deprecateEof = Capabilities.has(caps & serverCaps, Capabilities.CLIENT_DEPRECATE_EOF);
         session.loggedIn(handshake, response, caps & serverCaps);
         LOG.debugf("session %d: client %s logs in as '%s' (plugin %s)", session.id(), client.remoteAddress(),
@@ -345,6 +357,7 @@ final class LoginRelay {
             return;
         }
         afterHook(script.readAuth(session.connectionInfo()), seq + 1, payload::release, outcome -> {
+            wantExtra(outcome.extraBackendNdx());
             if (outcome.action() == HookOutcome.SEND_QUERY && !outcome.queries().isEmpty()) {
                 // the script rewrote the login (MySQL Proxy's tutorial-scramble does this)
                 payload.release();
@@ -472,6 +485,9 @@ final class LoginRelay {
 
     private void authResult(Packet packet) {
         int first = packet.firstByte();
+        if (first != Packets.OK && first != Packets.ERR) {
+            authExchanges++;
+        }
         ScriptSession script = session.scriptSession();
         if ((first == Packets.OK || first == Packets.ERR) && script != null && script.has("read_auth_result")) {
             int seq = packet.seq() - seqDelta;
@@ -481,7 +497,25 @@ final class LoginRelay {
                     () -> authResultDecided(outcome, packet, seq)));
             return;
         }
-        forward(client, packet, packet.seq() - seqDelta);
+        deliverAuthResult(packet, packet.seq() - seqDelta);
+    }
+
+    /**
+     * The backend's final word on the login goes to the client, unless it is an OK and a second login was asked
+     * for: then the OK waits until the client has answered for the second backend too.
+     */
+    private void deliverAuthResult(Packet packet, int seq) {
+        int first = packet.firstByte();
+        if (first == Packets.OK && extra.wanted() && extraEligible()) {
+            extra.heldOk = packet;
+            extra.okSeq = seq;
+            if (extra.phase == ExtraPhase.GREETED) {
+                startExtraSwitch();
+            }
+            return;
+        }
+        extra.abandon();
+        forward(client, packet, seq);
         authFinished(first);
     }
 
@@ -502,6 +536,7 @@ final class LoginRelay {
             packet.payload().release();
             List<byte[]> answer = outcome.response();
             boolean ok = !answer.isEmpty() && answer.get(0).length > 0 && answer.get(0)[0] == Packets.OK;
+            extra.abandon();
             client.writeAndFlush(framed(answer, seq));
             // the client is logged in only if both the backend and the script said so
             authFinished(first == Packets.OK && ok ? Packets.OK : Packets.ERR);
@@ -510,8 +545,7 @@ final class LoginRelay {
             }
             return;
         }
-        forward(client, packet, seq);
-        authFinished(first);
+        deliverAuthResult(packet, seq);
         if (backendGone && session.state() != SessionState.CLOSED) {
             session.close();
         }
@@ -529,6 +563,212 @@ final class LoginRelay {
                     session.backend().address(), client.remoteAddress());
             session.closeAfterFlush();
         }
+    }
+
+    // ---- the second login -------------------------------------------------------------------------------------
+
+    private enum ExtraPhase { NONE, CONNECTING, GREETED, SWITCHING, AUTHENTICATING, DONE, FAILED }
+
+    /** State of the second login: a connection to another backend, authenticated by the same client. */
+    private final class ExtraLogin {
+        ExtraPhase phase = ExtraPhase.NONE;
+        Backend backend;
+        Channel channel;
+        PacketAssembler packets;
+        HandshakeV10 greeting;
+        Packet heldOk;
+        int okSeq;
+        boolean tlsInTheWay;
+        /** The client was asked to authenticate again and has not answered yet. */
+        boolean awaitingAnswer;
+
+        boolean wanted() {
+            return phase == ExtraPhase.CONNECTING || phase == ExtraPhase.GREETED;
+        }
+
+        void fail(String why) {
+            if (phase != ExtraPhase.FAILED && phase != ExtraPhase.NONE) {
+                LOG.infof("session %d: no second connection to backend %s for client %s: %s", session.id(),
+                        backend.address(), client.remoteAddress(), why);
+            }
+            phase = ExtraPhase.FAILED;
+            if (channel != null) {
+                channel.close();
+            }
+        }
+
+        /** The second login will not happen (the client is refused, or the script answered instead). */
+        void abandon() {
+            if (phase != ExtraPhase.NONE && phase != ExtraPhase.DONE) {
+                phase = ExtraPhase.FAILED;
+                if (channel != null) {
+                    channel.close();
+                }
+            }
+        }
+
+        void release() {
+            if (packets != null) {
+                packets.release();
+                packets = null;
+            }
+        }
+    }
+
+    /**
+     * A script asked that this connection also log into backend {@code ndx} ({@code extra_backend_ndx}), so that
+     * it can route reads there. The proxy has no password: after the main backend accepts the client, it asks the
+     * client to authenticate once more (an auth switch carrying the second backend's scramble). That works for
+     * mysql_native_password logins over a plain backend connection; otherwise the client gets one connection.
+     */
+    private void wantExtra(int ndx) {
+        if (ndx <= 0 || extra.phase != ExtraPhase.NONE || withoutBackend) {
+            return;
+        }
+        Backend b = listener.backends().get(ndx - 1);
+        if (b == session.backend() || !b.state().acceptsConnections()) {
+            return;
+        }
+        extra.backend = b;
+        extra.phase = ExtraPhase.CONNECTING;
+        extra.packets = new PacketAssembler(client.alloc(), MAX_LOGIN_PACKET);
+        new Bootstrap()
+                .group(client.eventLoop())
+                .channelFactory(context.transport().channels())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) context.limits().connectTimeoutMillis())
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(BackendHandler.NAME, new BackendHandler(session, true));
+                    }
+                })
+                .connect(b.address().host(), b.address().port())
+                .addListener((ChannelFuture f) -> {
+                    if (!f.isSuccess()) {
+                        extra.fail("cannot connect: " + f.cause().getMessage());
+                        extraSettled();
+                    } else if (extra.phase == ExtraPhase.CONNECTING && session.state() != SessionState.CLOSED) {
+                        extra.channel = f.channel();
+                    } else {
+                        f.channel().close();
+                    }
+                });
+    }
+
+    private boolean extraEligible() {
+        String plugin = loginResponse == null ? null : loginResponse.authPluginName();
+        return authExchanges == 0 && !extra.tlsInTheWay && session.backend() != extra.backend
+                && Capabilities.has(loginCaps & serverCaps, Capabilities.CLIENT_PLUGIN_AUTH)
+                && (plugin == null || plugin.isEmpty() || io.mysqlproxy.protocol.NativePassword.PLUGIN.equals(plugin));
+    }
+
+    void extraRead(Channel from, ByteBuf buf) {
+        if (from != extra.channel || extra.packets == null) {
+            buf.release();
+            return;
+        }
+        extra.packets.add(buf);
+        try {
+            Packet p;
+            while (extra.packets != null && (p = extra.packets.next()) != null) {
+                extraPacket(p);
+            }
+        } catch (MalformedPacketException e) {
+            extra.fail("malformed packet: " + e.getMessage());
+            extraSettled();
+        }
+    }
+
+    private void extraPacket(Packet p) {
+        try {
+            if (extra.phase == ExtraPhase.CONNECTING) {
+                if (p.firstByte() == Packets.ERR) {
+                    extra.fail("it refused the connection");
+                } else {
+                    extra.greeting = HandshakeV10.decode(p.payload());
+                    long mismatch = (extra.greeting.capabilities() ^ serverCaps) & loginCaps;
+                    if (loginCaps != 0 && mismatch != 0) {
+                        extra.fail("it negotiates other capabilities than backend " + session.backend().address());
+                    } else {
+                        extra.phase = ExtraPhase.GREETED;
+                        if (extra.heldOk != null) {
+                            startExtraSwitch();
+                        }
+                        return;
+                    }
+                }
+            } else if (extra.phase == ExtraPhase.AUTHENTICATING) {
+                if (p.firstByte() == Packets.OK) {
+                    extra.phase = ExtraPhase.DONE;
+                } else {
+                    String why = p.firstByte() == Packets.ERR
+                            ? io.mysqlproxy.protocol.ErrPacket.decode(p.payload().duplicate()).message()
+                            : "it asked for another authentication method";
+                    extra.fail("it refused the login: " + why);
+                }
+            } else {
+                return;
+            }
+        } finally {
+            p.payload().release();
+        }
+        extraSettled();
+    }
+
+    void extraClosed(Channel channel) {
+        if (channel != extra.channel || extra.phase == ExtraPhase.FAILED || extra.phase == ExtraPhase.NONE) {
+            return;
+        }
+        extra.fail("it closed the connection");
+        extraSettled();
+    }
+
+    /** Ask the client to authenticate again, for the second backend's scramble. */
+    private void startExtraSwitch() {
+        byte[] name = io.mysqlproxy.protocol.NativePassword.PLUGIN.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] scramble = java.util.Arrays.copyOf(extra.greeting.scramble(), 20);
+        ByteBuf out = client.alloc().buffer(name.length + 23);
+        out.writeByte(Packets.EOF).writeBytes(name).writeByte(0).writeBytes(scramble).writeByte(0);
+        extra.phase = ExtraPhase.SWITCHING;
+        extra.awaitingAnswer = true;
+        client.writeAndFlush(PacketFramer.frame(client.alloc(), extra.okSeq & 0xFF, out));
+    }
+
+    private void extraSwitchAnswer(Packet packet) {
+        extra.okSeq = packet.seq() + 1;
+        extra.awaitingAnswer = false;
+        if (extra.phase != ExtraPhase.SWITCHING) {
+            packet.payload().release();
+            extraSettled();
+            return;
+        }
+        byte[] auth = io.netty.buffer.ByteBufUtil.getBytes(packet.payload());
+        packet.payload().release();
+        ByteBuf login = extra.channel.alloc().buffer(128);
+        new HandshakeResponse(loginCaps & ~Capabilities.CLIENT_CONNECT_ATTRS, loginResponse.maxPacketSize(),
+                loginResponse.charset(), loginResponse.username(), auth, loginResponse.database(),
+                io.mysqlproxy.protocol.NativePassword.PLUGIN).encode(login);
+        extra.phase = ExtraPhase.AUTHENTICATING;
+        extra.channel.writeAndFlush(PacketFramer.frame(extra.channel.alloc(), 1, login));
+    }
+
+    /** The second login ended, either way: the client gets the main backend's OK now. */
+    private void extraSettled() {
+        if (extra.heldOk == null || extra.awaitingAnswer || extra.phase == ExtraPhase.AUTHENTICATING
+                || session.state() == SessionState.CLOSED) {
+            return; // nothing held yet, or the client still owes its answer
+        }
+        Packet ok = extra.heldOk;
+        extra.heldOk = null;
+        if (extra.phase == ExtraPhase.DONE) {
+            session.companionConnected(extra.backend, extra.channel);
+            LOG.debugf("session %d: client %s also logged into backend %s", session.id(), client.remoteAddress(),
+                    extra.backend.address());
+        }
+        extra.release();
+        forward(client, ok, extra.okSeq);
+        authFinished(Packets.OK);
     }
 
     private static void forward(Channel to, Packet packet, int seq) {
@@ -573,5 +813,13 @@ final class LoginRelay {
         cancelTimer();
         fromClient.release();
         fromServer.release();
+        if (extra.heldOk != null) {
+            extra.heldOk.payload().release();
+            extra.heldOk = null;
+        }
+        extra.release();
+        if (extra.phase != ExtraPhase.DONE) {
+            extra.abandon();
+        }
     }
 }

@@ -28,15 +28,17 @@ import java.util.List;
  * client command gets exactly one result. Commands are handled one at a time; pipelined ones wait their turn.
  */
 final class ScriptedRelay {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ScriptedRelay.class);
     private final ClientSession session;
     private final ScriptSession script;
     private final Channel client;
-    private final Channel server;
+    /** Where the current command goes: the session's main backend connection or its companion. */
+    private Channel server;
     private final ConversationTracker tracker;
     private final FrameScanner clientHeads;
     private final FrameScanner serverHeads;
     private final PacketAssembler fromClient;
-    private final PacketAssembler fromServer;
+    private PacketAssembler fromServer;
     private List<InjectionRequest> queue = new ArrayList<>();
     private Injection current;
     private boolean busy;
@@ -148,6 +150,7 @@ final class ScriptedRelay {
         if (!session.state().authenticated()) {
             return;
         }
+        route(outcome.backendNdx());
         closeWhenDone = outcome.close();
         if (outcome.error() != null) {
             if (outcome.fatal()) {
@@ -171,6 +174,28 @@ final class ScriptedRelay {
                 queue = new ArrayList<>(List.of(new InjectionRequest(0, original, false)));
                 nextInjection(true);
             }
+        }
+    }
+
+    /**
+     * The script wrote {@code proxy.connection.backend_ndx}: the next commands go to that backend if this session
+     * has a connection there (its own, or the second one it logged into); otherwise nothing changes.
+     */
+    private void route(int backendNdx) {
+        if (backendNdx <= 0 || server == null) {
+            return;
+        }
+        Channel target = session.serverFor(backendNdx);
+        if (target == null) {
+            LOG.debugf("session %d: the script picked backend %d, which this connection is not logged into",
+                    session.id(), backendNdx);
+            return;
+        }
+        if (target != server) {
+            fromServer.release();
+            fromServer = new PacketAssembler(client.alloc(), Integer.MAX_VALUE);
+            server = target;
+            session.activate(target);
         }
     }
 
@@ -214,7 +239,11 @@ final class ScriptedRelay {
         }
     }
 
-    void serverRead(ByteBuf buf) {
+    void serverRead(Channel from, ByteBuf buf) {
+        if (from != server) {
+            buf.release(); // an idle connection's last words before it closes: its closing is handled as such
+            return;
+        }
         fromServer.add(buf);
         Packet p;
         while (session.state().authenticated() && (p = fromServer.next()) != null) {
@@ -288,6 +317,7 @@ final class ScriptedRelay {
         if (!session.state().authenticated()) {
             return;
         }
+        route(outcome.backendNdx());
         queue = new ArrayList<>(outcome.queries());
         closeWhenDone |= outcome.close();
         if (outcome.error() != null) {

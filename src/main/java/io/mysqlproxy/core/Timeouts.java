@@ -23,7 +23,7 @@ final class Timeouts {
     }
 
     static void install(ClientSession session, Channel client, Channel server, Limits limits) {
-        if (limits.idleTimeoutMillis() > 0) {
+        if (limits.idleTimeoutMillis() > 0 && client != null) {
             client.pipeline().addBefore(Listener.SESSION_HANDLER, "timeouts",
                     new IdleStateHandler(limits.idleTimeoutMillis(), 0, 0, TimeUnit.MILLISECONDS));
         }
@@ -57,10 +57,10 @@ final class Timeouts {
             return; // idle, or paused because the client reads slowly: the write timeout judges that
         }
         LOG.warnf("session %d: backend %s sent nothing for %d ms while client %s waited for a result",
-                session.id(), session.backend().address(), limits.readTimeoutMillis(), session.clientAddress());
+                session.id(), session.activeBackend().address(), limits.readTimeoutMillis(), session.clientAddress());
         if (session.serverAtBoundary()) {
             session.closeWithError(session.tracker().lastSeq() + 1, ErrorCodes.QUERY_TIMEOUT,
-                    ErrorCodes.STATE_GENERAL, "Query execution was interrupted: backend " + session.backend().address()
+                    ErrorCodes.STATE_GENERAL, "Query execution was interrupted: backend " + session.activeBackend().address()
                             + " did not answer within the read timeout of " + limits.readTimeoutMillis() + " ms");
         } else {
             session.close();

@@ -13,6 +13,8 @@ public final class ConversationTracker {
     private long columnsLeft;
     private long prepareColumns;
     private int lastSeq;
+    /** Server status flags of the last OK or EOF that ended a result, AUTOCOMMIT until one arrives. */
+    private int serverStatus = ServerStatus.AUTOCOMMIT;
     private boolean quitSent;
     private long clientPacketLength;
     private int lastCommand = -1;
@@ -45,6 +47,11 @@ public final class ConversationTracker {
     }
 
     /** Sequence id of the last frame seen in either direction; an inserted packet must use the next one. */
+    /** The server status the last completed result reported (transaction state, autocommit). */
+    public int serverStatus() {
+        return serverStatus;
+    }
+
     public int lastSeq() {
         return lastSeq;
     }
@@ -140,7 +147,13 @@ public final class ConversationTracker {
             }
             case PREPARE_COLUMNS_EOF, SINGLE -> complete();
             case INFILE_UPLOAD -> untrack("server sent a packet while the client was sending a local file");
-            case INFILE_RESULT -> endOfResult(first == Packets.OK ? OkPacket.statusFlags(head) : 0);
+            case INFILE_RESULT -> {
+                if (first == Packets.OK) {
+                    endOfResult(OkPacket.statusFlags(head));
+                } else {
+                    complete();
+                }
+            }
             case AUTH -> {
                 if (first == Packets.OK || first == Packets.ERR) {
                     complete();
@@ -234,6 +247,7 @@ public final class ConversationTracker {
     }
 
     private void endOfResult(int status) {
+        serverStatus = status;
         if ((status & ServerStatus.MORE_RESULTS_EXISTS) != 0) {
             state = ResponseState.FIRST;
         } else {

@@ -10,8 +10,8 @@ import java.util.List;
 public record ConnectionInfo(long sessionId, InetSocketAddress clientSrc, InetSocketAddress clientDst,
                              InetSocketAddress serverSrc, InetSocketAddress serverDst, String username,
                              String defaultDb, String authPlugin, byte[] scrambledPassword, long threadId,
-                             String serverVersion, byte[] scramble, int backendNdx, long capabilities,
-                             List<BackendInfo> backends) {
+                             String serverVersion, byte[] scramble, int backendNdx, int extraBackendNdx,
+                             long capabilities, int serverStatus, List<BackendInfo> backends) {
 
     /** A backend as {@code proxy.global.backends[i]} shows it. */
     public record BackendInfo(String host, int port, int state, int type, int connectedClients, int weight) {
@@ -29,6 +29,10 @@ public record ConnectionInfo(long sessionId, InetSocketAddress clientSrc, InetSo
 
     /** MySQL Proxy's integer server version: 10.11.19 is 101119, 5.7.44 is 50744. */
     public int mysqldVersion() {
+        return mysqldVersion(serverVersion);
+    }
+
+    public static int mysqldVersion(String serverVersion) {
         String v = serverVersion == null ? "" : serverVersion;
         if (v.startsWith("5.5.5-")) {
             v = v.substring(6); // MariaDB's replication-compatibility prefix

@@ -11,14 +11,20 @@ import java.util.List;
  * @param error   a script error to report to the client instead, or null
  * @param fatal   the script could not even run for this connection: report and close
  * @param close   the script asked to close the connection after this result ({@code connection_close})
- * @param backendNdx the backend the script picked ({@code proxy.connection.backend_ndx}, 1-based), or 0
+ * @param backendNdx the backend the script picked ({@code proxy.connection.backend_ndx}, 1-based), or
+ *                   {@link #UNCHANGED}
+ * @param extraBackendNdx the second backend the script wants this connection logged into
+ *                   ({@code proxy.connection.extra_backend_ndx}), or {@link #UNCHANGED}
  */
 public record HookOutcome(int action, List<InjectionRequest> queries, List<byte[]> response, String error,
-                          boolean fatal, boolean close, int backendNdx) {
+                          boolean fatal, boolean close, int backendNdx, int extraBackendNdx) {
     public HookOutcome(int action, List<InjectionRequest> queries, List<byte[]> response, String error,
                        boolean fatal, boolean close) {
-        this(action, queries, response, error, fatal, close, 0);
+        this(action, queries, response, error, fatal, close, UNCHANGED, UNCHANGED);
     }
+
+    /** The script did not write the backend index. */
+    public static final int UNCHANGED = -1;
 
     public static final int NO_DECISION = 0;
     public static final int SEND_QUERY = 1;
@@ -27,5 +33,10 @@ public record HookOutcome(int action, List<InjectionRequest> queries, List<byte[
 
     public static HookOutcome failed(String error, boolean fatal) {
         return new HookOutcome(NO_DECISION, List.of(), List.of(), error, fatal, false);
+    }
+
+    /** The same decision, with the backend choices the script wrote during the hook. */
+    public HookOutcome withBackends(int backend, int extraBackend) {
+        return new HookOutcome(action, queries, response, error, fatal, close, backend, extraBackend);
     }
 }

@@ -1,5 +1,6 @@
 package io.mysqlproxy.scripting;
 
+import io.mysqlproxy.protocol.ServerStatus;
 import org.luaj.vm2.Globals;
 import org.luaj.vm2.LuaClosure;
 import org.luaj.vm2.LuaError;
@@ -25,7 +26,8 @@ final class LuaConnection {
     private ConnectionInfo info;
     private LuaValue connectionObject;
     private boolean closeRequested;
-    private int pickedBackend;
+    private int pickedBackend = HookOutcome.UNCHANGED;
+    private int pickedExtraBackend = HookOutcome.UNCHANGED;
 
     LuaConnection(Globals globals) {
         this.globals = globals;
@@ -83,11 +85,12 @@ final class LuaConnection {
         response = new LuaTable();
     }
 
-    /** The backend a script picked by writing {@code backend_ndx} (taking it resets it), or 0. */
-    int takePickedBackend() {
-        int n = pickedBackend;
-        pickedBackend = 0;
-        return n;
+    /** The hook's outcome with the backends the script picked during the call (which resets them). */
+    HookOutcome withPicks(HookOutcome o) {
+        HookOutcome picked = o.withBackends(pickedBackend, pickedExtraBackend);
+        pickedBackend = HookOutcome.UNCHANGED;
+        pickedExtraBackend = HookOutcome.UNCHANGED;
+        return picked;
     }
 
     boolean closeRequested() {
@@ -121,10 +124,14 @@ final class LuaConnection {
         server.set("thread_id", i.threadId());
         server.set("mysqld_version", i.mysqldVersion());
         server.set("scramble_buffer", i.scramble() == null ? LuaValue.NIL : LuaValue.valueOf(i.scramble()));
+        // not in MySQL Proxy: the transaction state the last result reported, for routing scripts
+        server.set("in_trans", LuaValue.valueOf((i.serverStatus() & ServerStatus.IN_TRANS) != 0));
+        server.set("autocommit", LuaValue.valueOf((i.serverStatus() & ServerStatus.AUTOCOMMIT) != 0));
         LuaTable fields = new LuaTable();
         fields.set("client", readOnly(client, "proxy.connection.client"));
         fields.set("server", i.serverDst() == null ? LuaValue.NIL : readOnly(server, "proxy.connection.server"));
         fields.set("backend_ndx", i.backendNdx());
+        fields.set("extra_backend_ndx", i.extraBackendNdx());
         fields.set("thread_id", i.threadId());
         fields.set("mysqld_version", i.mysqldVersion());
         fields.set("default_db", str(i.defaultDb()));
@@ -137,13 +144,19 @@ final class LuaConnection {
                     closeRequested = value.checkboolean();
                     return NONE;
                 }
-                if ("backend_ndx".equals(key.tojstring())) {
+                String name = key.tojstring();
+                if ("backend_ndx".equals(name) || "extra_backend_ndx".equals(name)) {
                     int ndx = value.checkint();
                     if (ndx < 0 || ndx > info.backends().size()) {
-                        throw new LuaError("proxy.connection.backend_ndx " + ndx + " is out of range (0.."
+                        throw new LuaError("proxy.connection." + name + " " + ndx + " is out of range (0.."
                                 + info.backends().size() + ")");
                     }
-                    pickedBackend = ndx;
+                    if ("backend_ndx".equals(name)) {
+                        pickedBackend = ndx;
+                    } else {
+                        pickedExtraBackend = ndx;
+                    }
+                    fields.set(name, ndx);
                     return NONE;
                 }
                 throw new LuaError("proxy.connection." + key.tojstring() + " is not writable");

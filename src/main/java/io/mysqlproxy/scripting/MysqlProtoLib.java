@@ -138,8 +138,7 @@ final class MysqlProtoLib {
         HandshakeV10 h = HandshakeV10.decode(b);
         LuaTable t = new LuaTable();
         t.set("protocol_version", HandshakeV10.PROTOCOL_VERSION);
-        t.set("server_version", new ConnectionInfo(0, null, null, null, null, null, null, null, null, 0,
-                h.serverVersion(), null, 0, 0, java.util.List.of()).mysqldVersion());
+        t.set("server_version", ConnectionInfo.mysqldVersion(h.serverVersion()));
         t.set("server_version_string", h.serverVersion());
         t.set("thread_id", LuaValue.valueOf(h.connectionId()));
         t.set("capabilities", LuaValue.valueOf(h.capabilities()));

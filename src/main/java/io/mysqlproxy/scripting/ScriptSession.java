@@ -52,9 +52,9 @@ public final class ScriptSession {
             c.queries().set(List.of());
             try {
                 LuaValue ret = c.hook("read_query").call(LuaValue.valueOf(packet));
-                return decide("read_query", ret, c, info);
+                return c.withPicks(decide("read_query", ret, c, info));
             } catch (LuaError | StackOverflowError e) {
-                return hookError("read_query", info, e, List.of());
+                return c.withPicks(hookError("read_query", info, e, List.of()));
             }
         }));
     }
@@ -73,12 +73,12 @@ public final class ScriptSession {
             try {
                 LuaValue ret = c.hook("connect_server").call();
                 HookOutcome o = decide("connect_server", ret, c, info);
-                return new HookOutcome(o.action(), o.queries(), o.response(), o.error(), o.error() != null,
-                        o.close(), c.takePickedBackend());
+                return c.withPicks(new HookOutcome(o.action(), o.queries(), o.response(), o.error(),
+                        o.error() != null, o.close()));
             } catch (LuaError | StackOverflowError e) {
                 HookOutcome o = hookError("connect_server", info, e, List.of());
-                return new HookOutcome(o.action(), o.queries(), o.response(), o.error(), o.error() != null,
-                        false, 0);
+                return c.withPicks(new HookOutcome(o.action(), o.queries(), o.response(), o.error(),
+                        o.error() != null, false));
             }
         }));
     }
@@ -122,9 +122,9 @@ public final class ScriptSession {
                     auth.set("packet", LuaValue.valueOf(packet));
                     arg = auth;
                 }
-                return decide(hook, c.hook(hook).call(arg), c, info);
+                return c.withPicks(decide(hook, c.hook(hook).call(arg), c, info));
             } catch (LuaError | StackOverflowError e) {
-                return hookError(hook, info, e, List.of());
+                return c.withPicks(hookError(hook, info, e, List.of()));
             }
         }));
     }
@@ -148,9 +148,9 @@ public final class ScriptSession {
             inj.set("resultset", ResultSetView.of(result, info));
             try {
                 LuaValue ret = c.hook("read_query_result").call(inj);
-                return decide("read_query_result", ret, c, info);
+                return c.withPicks(decide("read_query_result", ret, c, info));
             } catch (LuaError | StackOverflowError e) {
-                return hookError("read_query_result", info, e, c.takeQueries());
+                return c.withPicks(hookError("read_query_result", info, e, c.takeQueries()));
             }
         }));
     }
