@@ -134,4 +134,83 @@ class BundledScriptsTest {
             log.removeHandler(capture);
         }
     }
+
+    @Test
+    void firewallRefusesQueriesByShape() throws Exception {
+        try (TestProxy proxy = TestProxy.builder().backend(DB.server().address()).script(bundled("firewall.lua")).start();
+             Connection c = connect(proxy); Statement s = c.createStatement()) {
+            assertThatThrownBy(() -> s.executeUpdate("DELETE FROM orders"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("Query refused by the mysqlproxy firewall")
+                    .satisfies(e -> assertThat(((SQLException) e).getErrorCode()).isEqualTo(1148));
+            assertThatThrownBy(() -> s.execute("/* sneaky */ truncate   orders")).hasMessageContaining("TRUNCATE");
+            assertThatThrownBy(() -> s.executeUpdate("update orders set item = 'news'"))
+                    .hasMessageContaining("UPDATE without WHERE");
+            assertThat(s.executeUpdate("DELETE FROM orders WHERE id = 99")).isZero();
+            try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM orders")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(3); // nothing refused reached the server
+            }
+            try (ResultSet rs = s.executeQuery("FIREWALL NORMALIZE select * from t where a = 'x' and b in (1,2)")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("SELECT * FROM `t` WHERE `a` = ? AND `b` IN ( ? , ? ) ");
+            }
+        }
+    }
+
+    @Test
+    void firewallTakesItsRulesFromAModuleNextToIt(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        java.nio.file.Files.copy(bundled("firewall.lua"), dir.resolve("firewall.lua"));
+        java.nio.file.Files.writeString(dir.resolve("firewall-rules.lua"), """
+                return { deny = { "SELECT `item` FROM `orders` WHERE `id` = ? " } }
+                """);
+        try (TestProxy proxy = TestProxy.builder().backend(DB.server().address())
+                .script(dir.resolve("firewall.lua")).start();
+             Connection c = connect(proxy); Statement s = c.createStatement()) {
+            assertThatThrownBy(() -> s.executeQuery("select item from orders where id = 2"))
+                    .hasMessageContaining("firewall");
+            try (ResultSet rs = s.executeQuery("SELECT item FROM orders WHERE id > 2")) {
+                assertThat(rs.next()).isTrue();
+            }
+            assertThat(s.executeUpdate("DELETE FROM orders WHERE id = 42")).isZero();
+        }
+    }
+
+    @Test
+    void queryTimingKeepsALatencyHistogramPerQueryShape() throws SQLException {
+        try (TestProxy proxy = TestProxy.builder().backend(DB.server().address())
+                .script(bundled("query-timing.lua")).start();
+             Connection c = connect(proxy); Statement s = c.createStatement()) {
+            for (int i = 0; i < 5; i++) {
+                try (ResultSet rs = s.executeQuery("SELECT item FROM orders WHERE id = " + i)) {
+                    while (rs.next()) {
+                        assertThat(rs.getString(1)).isNotEmpty();
+                    }
+                }
+            }
+            try (ResultSet rs = s.executeQuery("SELECT SLEEP(0.2)")) {
+                rs.next();
+            }
+            assertThatThrownBy(() -> s.executeQuery("SELECT nothing FROM orders"));
+            try (ResultSet rs = s.executeQuery("SELECT * FROM query_timing.queries")) {
+                java.util.Map<String, long[]> byQuery = new java.util.HashMap<>();
+                while (rs.next()) {
+                    byQuery.put(rs.getString("query"), new long[] {rs.getLong("count"), rs.getLong("max_us"),
+                        rs.getLong("le_1s"), rs.getLong("errors"), rs.getLong("le_1ms") + rs.getLong("le_10ms")
+                            + rs.getLong("le_100ms") + rs.getLong("le_1s") + rs.getLong("gt_1s")});
+                }
+                long[] select = byQuery.get("SELECT `item` FROM `orders` WHERE `id` = ? ");
+                assertThat(select).isNotNull();
+                assertThat(select[0]).isEqualTo(5);
+                assertThat(select[4]).isEqualTo(5);
+                long[] sleep = byQuery.get("SELECT SLEEP( ? ) ");
+                assertThat(sleep[1]).isGreaterThanOrEqualTo(200_000);
+                assertThat(sleep[2]).isEqualTo(1);
+                assertThat(byQuery.get("SELECT `nothing` FROM `orders` ")[3]).isEqualTo(1);
+            }
+            s.execute("DELETE FROM query_timing.queries");
+            try (ResultSet rs = s.executeQuery("SELECT * FROM query_timing.queries")) {
+                assertThat(rs.next()).isFalse();
+            }
+        }
+    }
 }
