@@ -61,6 +61,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private Channel activeServer;
     private Backend activeBackend;
     private HandshakeResponse loginResponse;
+    /** The default database once the client changed it after login, else null. */
+    private String defaultDb;
     private long capabilities;
 
     ClientSession(Listener listener, ProxyContext context, long id) {
@@ -434,6 +436,26 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         loginResponse = response;
     }
 
+    /** A command succeeded: a change of default database shows in {@code proxy.connection.client.default_db}. */
+    void commandSucceeded(byte[] packet) {
+        int command = packet[0] & 0xFF;
+        if (command == Commands.COM_INIT_DB) {
+            defaultDb = new String(packet, 1, packet.length - 1, java.nio.charset.StandardCharsets.UTF_8);
+        } else if (command == Commands.COM_QUERY && packet.length > 4) {
+            String sql = new String(packet, 1, packet.length - 1, java.nio.charset.StandardCharsets.UTF_8).strip();
+            if (sql.regionMatches(true, 0, "USE", 0, 3) && sql.length() > 3 && Character.isWhitespace(sql.charAt(3))) {
+                String name = sql.substring(4).strip();
+                if (name.endsWith(";")) {
+                    name = name.substring(0, name.length() - 1).strip();
+                }
+                if (name.length() > 1 && name.startsWith("`") && name.endsWith("`")) {
+                    name = name.substring(1, name.length() - 1).replace("``", "`");
+                }
+                defaultDb = name;
+            }
+        }
+    }
+
     /** A snapshot of the connection for a hook call. */
     ConnectionInfo connectionInfo() {
         return new ConnectionInfo(id, (InetSocketAddress) client.remoteAddress(),
@@ -441,7 +463,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                 server == null ? null : (InetSocketAddress) server.localAddress(),
                 server == null ? null : (InetSocketAddress) server.remoteAddress(),
                 loginResponse == null ? null : loginResponse.username(),
-                loginResponse == null ? null : loginResponse.database(),
+                defaultDb != null ? defaultDb : loginResponse == null ? null : loginResponse.database(),
                 loginResponse == null ? null : loginResponse.authPluginName(),
                 loginResponse == null ? null : loginResponse.authResponse(),
                 greeting == null ? 0 : greeting.connectionId(), greeting == null ? null : greeting.serverVersion(),

@@ -300,6 +300,9 @@ final class ScriptedRelay {
     }
 
     private void finishInjection(Injection inj) {
+        if (inj.first != null && inj.first.length > 0 && inj.first[0] == Packets.OK) {
+            session.commandSucceeded(inj.request.packet());
+        }
         if (inj.passthrough) {
             nextInjection(true);
             return;

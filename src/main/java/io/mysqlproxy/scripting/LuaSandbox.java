@@ -96,7 +96,29 @@ final class LuaSandbox {
         g.get("package").get("loaded").set("mysql.tokenizer", tokenizer);
         g.get("package").get("loaded").set("proxy.tokenizer", TokenizerLib.helpers(tokenizer));
         restrictRequire(g, modules);
+        preloadLibrary(g, "proxy.commands", "proxy/commands.lua");
+        preloadLibrary(g, "proxy.balance", "proxy/balance.lua");
         return g;
+    }
+
+    /** Helper modules of MySQL Proxy's {@code lib/proxy/}, written for this project and shipped in the jar. */
+    private static void preloadLibrary(Globals g, String module, String resource) {
+        g.get("package").get("preload").set(module, new OneArgFunction() {
+            @Override
+            public LuaValue call(LuaValue name) {
+                try (InputStream in = LuaSandbox.class.getResourceAsStream("lib/" + resource)) {
+                    if (in == null) {
+                        throw new LuaError("module '" + module + "' is missing from the proxy's jar");
+                    }
+                    String source = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                    Prototype p = g.compilePrototype(new StringReader(source), resource);
+                    new LuaClosure(p, Lua51Compat.moduleEnvironment(g)).call(name);
+                    return g.get("package").get("loaded").get(module);
+                } catch (IOException e) {
+                    throw new LuaError("cannot read module '" + module + "': " + e.getMessage());
+                }
+            }
+        });
     }
 
     /**

@@ -125,6 +125,17 @@ final class MysqlProtoLib {
                 return LuaValue.valueOf(b.getUnsignedIntLE(1));
             }
         });
+        m.set("from_stmt_execute_packet", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs args) {
+                ByteBuf b = buf(args.checkstring(1));
+                try {
+                    return fromStmtExecute(b, args.checkint(2));
+                } catch (MalformedPacketException | IndexOutOfBoundsException e) {
+                    throw new LuaError("proto.from_stmt_execute_packet: " + e.getMessage());
+                }
+            }
+        });
         m.set("from_stmt_close_packet", decoder(b -> {
             b.skipBytes(1);
             LuaTable t = new LuaTable();
@@ -132,6 +143,95 @@ final class MysqlProtoLib {
             return t;
         }));
         return m;
+    }
+
+    /** COM_STMT_EXECUTE with its parameters decoded from the binary protocol (types are known only when bound). */
+    private static LuaTable fromStmtExecute(ByteBuf b, int numParams) {
+        if (b.readUnsignedByte() != io.mysqlproxy.protocol.Commands.COM_STMT_EXECUTE) {
+            throw new MalformedPacketException("not a COM_STMT_EXECUTE packet");
+        }
+        LuaTable t = new LuaTable();
+        t.set("stmt_id", LuaValue.valueOf(b.readUnsignedIntLE()));
+        t.set("flags", b.readUnsignedByte());
+        t.set("iteration_count", LuaValue.valueOf(b.readUnsignedIntLE()));
+        if (numParams <= 0) {
+            return t;
+        }
+        byte[] nulls = Payloads.readFixed(b, (numParams + 7) / 8);
+        boolean bound = b.readUnsignedByte() == 1;
+        t.set("new_params_bound", LuaValue.valueOf(bound));
+        if (!bound) {
+            return t; // the types were sent with an earlier execution
+        }
+        int[] types = new int[numParams];
+        for (int i = 0; i < numParams; i++) {
+            types[i] = b.readUnsignedShortLE();
+        }
+        LuaTable params = new LuaTable();
+        for (int i = 0; i < numParams; i++) {
+            LuaTable p = new LuaTable();
+            int type = types[i] & 0xFF;
+            boolean unsigned = (types[i] & 0x8000) != 0;
+            p.set("type", type);
+            boolean isNull = (nulls[i / 8] & (1 << (i % 8))) != 0;
+            if (!isNull) {
+                p.set("value", binaryValue(b, type, unsigned));
+            }
+            params.set(i + 1, p);
+        }
+        t.set("params", params);
+        return t;
+    }
+
+    private static LuaValue binaryValue(ByteBuf b, int type, boolean unsigned) {
+        return switch (type) {
+            case 1 -> LuaValue.valueOf(unsigned ? b.readUnsignedByte() : b.readByte());
+            case 2, 13 -> LuaValue.valueOf(unsigned ? b.readUnsignedShortLE() : b.readShortLE());
+            case 3, 9 -> LuaValue.valueOf(unsigned ? (double) b.readUnsignedIntLE() : b.readIntLE());
+            case 8 -> LuaValue.valueOf(unsigned ? Long.toUnsignedString(b.readLongLE()) : String.valueOf(b.readLongLE()))
+                    .tonumber();
+            case 4 -> LuaValue.valueOf(b.readFloatLE());
+            case 5 -> LuaValue.valueOf(b.readDoubleLE());
+            case 6 -> LuaValue.NIL;
+            case 7, 10, 12 -> LuaValue.valueOf(dateTime(b));
+            case 11 -> LuaValue.valueOf(time(b));
+            default -> LuaValue.valueOf(Payloads.readLenEncBytes(b));
+        };
+    }
+
+    private static String dateTime(ByteBuf b) {
+        int len = b.readUnsignedByte();
+        int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+        long micros = 0;
+        if (len >= 4) {
+            y = b.readUnsignedShortLE();
+            mo = b.readUnsignedByte();
+            d = b.readUnsignedByte();
+        }
+        if (len >= 7) {
+            h = b.readUnsignedByte();
+            mi = b.readUnsignedByte();
+            s = b.readUnsignedByte();
+        }
+        if (len >= 11) {
+            micros = b.readUnsignedIntLE();
+        }
+        String out = String.format("%04d-%02d-%02d %02d:%02d:%02d", y, mo, d, h, mi, s);
+        return micros == 0 ? out : out + String.format(".%06d", micros);
+    }
+
+    private static String time(ByteBuf b) {
+        int len = b.readUnsignedByte();
+        if (len == 0) {
+            return "00:00:00";
+        }
+        boolean negative = b.readUnsignedByte() == 1;
+        long hours = b.readUnsignedIntLE() * 24 + b.readUnsignedByte();
+        int mi = b.readUnsignedByte();
+        int s = b.readUnsignedByte();
+        long micros = len >= 12 ? b.readUnsignedIntLE() : 0;
+        String out = String.format("%s%02d:%02d:%02d", negative ? "-" : "", hours, mi, s);
+        return micros == 0 ? out : out + String.format(".%06d", micros);
     }
 
     private static LuaTable fromChallenge(ByteBuf b) {

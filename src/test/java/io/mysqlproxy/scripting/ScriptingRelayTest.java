@@ -188,6 +188,21 @@ class ScriptingRelayTest {
                 assertThat(rs.getString("client")).isEqualTo("127.0.0.1");
                 assertThat(rs.getInt("seen")).isEqualTo(seen + 2); // a per-connection local of the script
             }
+            s.execute("USE information_schema");
+            try (ResultSet rs = s.executeQuery("SELECT who")) {
+                rs.next();
+                assertThat(rs.getString("db")).isEqualTo("information_schema");
+            }
+            assertThatThrownBy(() -> s.execute("USE mysql")).hasMessageContaining("Access denied");
+            try (ResultSet rs = s.executeQuery("SELECT who")) {
+                rs.next();
+                assertThat(rs.getString("db")).isEqualTo("information_schema");
+            }
+            c.setCatalog("app"); // COM_INIT_DB
+            try (ResultSet rs = s.executeQuery("SELECT who")) {
+                rs.next();
+                assertThat(rs.getString("db")).isEqualTo("app");
+            }
         }
     }
 

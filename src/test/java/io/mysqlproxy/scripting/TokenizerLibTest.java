@@ -7,16 +7,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The tokenizer as scripts see it: {@code require("proxy.tokenizer")}, userdata tokens, helpers. */
 class TokenizerLibTest {
-    private final LuaWorker worker = new LuaWorker(0, ScriptingOptions.DEFAULTS, new SharedTable(),
-            () -> new ScriptCompiler().compile("", "empty.lua", null));
+    private final LuaTestState lua = new LuaTestState();
 
     @AfterEach
     void stop() {
-        worker.shutdown();
+        lua.close();
     }
 
-    private String run(String lua) {
-        return worker.run(() -> worker.globals().load(lua, "test.lua").call().tojstring()).join();
+    private String run(String code) {
+        return lua.run(code);
     }
 
     @Test
@@ -56,5 +55,20 @@ class TokenizerLibTest {
                 """)).startsWith("nil 1 false ").contains("tokens[i] can only be set to nil");
         assertThat(run("return tostring(pcall(function() return tokenizer.tokenize('a')[1].nope end))"))
                 .isEqualTo("false");
+    }
+
+    @Test
+    void proxyCommandsDecodesCommandPackets() {
+        assertThat(run("""
+                local commands = require("proxy.commands")
+                local q = commands.parse(string.char(proxy.COM_QUERY) .. "SELECT 1")
+                local db = commands.parse(string.char(proxy.COM_INIT_DB) .. "shop")
+                local fl = commands.parse(string.char(proxy.COM_FIELD_LIST) .. "orders\0i%")
+                local ex = commands.parse(string.char(proxy.COM_STMT_EXECUTE, 7, 1, 0, 0, 0, 1, 0, 0, 0))
+                local ping = commands.parse(string.char(proxy.COM_PING))
+                return table.concat({ commands.pretty_print(q), db.schema, fl.table, fl.wildcard,
+                  ex.type_name, tostring(ex.stmt_handler_id), commands.pretty_print(ping),
+                  tostring(proxy.commands == commands) }, "|")
+                """)).isEqualTo("[COM_QUERY] SELECT 1|shop|orders|i%|COM_STMT_EXECUTE|263|[COM_PING]|true");
     }
 }
