@@ -24,6 +24,11 @@ same database before its next read (if that fails, the read goes to the read-wri
 
 Reads may see replication lag: a read right after a write of the same connection can miss that write unless it
 runs in a transaction. Counters of routed statements are kept in proxy.global.rwsplit (rw, ro, pinned).
+
+Connections a client leaves behind wait in each backend's idle pool, as in MySQL Proxy, and the next clients take
+them over (the server checks their login with COM_CHANGE_USER, which also resets the session). The pool sizes
+come from proxy.global.config.rwsplit: min_idle_connections (default 0) and max_idle_connections (default 8), per
+backend and user.
 ]]
 
 local tokenizer = require("proxy.tokenizer")
@@ -51,6 +56,11 @@ local INIT_DB_ID = 1
 local QUERY_ID = 2
 local SET_ID = 3
 
+if not proxy.global.config.rwsplit then
+  proxy.global.config.rwsplit = { min_idle_connections = 0, max_idle_connections = 8 }
+end
+local config = proxy.global.config.rwsplit
+
 local stats = proxy.global.rwsplit
 if not stats then
   proxy.global.rwsplit = { rw = 0, ro = 0, pinned = 0 }
@@ -77,6 +87,11 @@ local function least_busy(kind)
 end
 
 function connect_server()
+  for i = 1, #proxy.global.backends do
+    local pool = proxy.global.backends[i].pool
+    pool.min_idle_connections = config.min_idle_connections or 0
+    pool.max_idle_connections = config.max_idle_connections or 8
+  end
   local rw = least_busy(proxy.BACKEND_TYPE_RW)
   if rw then
     proxy.connection.backend_ndx = rw

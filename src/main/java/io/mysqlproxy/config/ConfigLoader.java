@@ -161,7 +161,9 @@ public final class ConfigLoader {
         }
         BackendTls backendTls = new BackendTls(parse(Option.BACKEND_SSL_MODE, BackendTlsMode::parse),
                 parse(Option.BACKEND_SSL_VERIFY, ConfigLoader::bool), path(Option.BACKEND_SSL_CA));
-        return new ProxyConfig(listeners, limits, health, backendTls, script());
+        PoolConfig pool = new PoolConfig(intValue(Option.PROXY_POOL_MAX_IDLE, 0), intValue(Option.PROXY_POOL_MIN_IDLE, 0),
+                millis(Option.PROXY_POOL_IDLE_TIMEOUT));
+        return new ProxyConfig(listeners, limits, health, backendTls, pool, script());
     }
 
     private ScriptConfig script() {

@@ -57,6 +57,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     /** A second backend connection a routing script asked for at login, or null. */
     private Channel companion;
     private Backend companionBackend;
+    private HandshakeV10 companionGreeting;
     /** The connection commands go to now (scripted sessions may switch between server and companion). */
     private Channel activeServer;
     private Backend activeBackend;
@@ -163,6 +164,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         LOG.debugf("session %d: client %s disconnected", id, client.remoteAddress());
+        parkBackends();
         close();
     }
 
@@ -173,6 +175,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     private void relayToBackend(ByteBuf buf) {
+        if (isQuit(buf) && isQuiet() && quitIntoPool()) {
+            buf.release();
+            return;
+        }
         clientFrames.scan(buf);
         if (oversizedPacket != null) {
             buf.release();
@@ -203,6 +209,53 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         backend = chosen;
         server = channel;
         chosen.clientConnected();
+    }
+
+    /** The login gave up the connection it had (a pooled one that did not fit) before opening another. */
+    void backendReleased() {
+        if (backend != null) {
+            backend.clientDisconnected();
+        }
+        backend = null;
+        server = null;
+    }
+
+    /**
+     * The client leaves at a command boundary: its backend connections go to the idle pool, if it keeps
+     * connections for that backend and user, instead of being closed. Connections in a transaction, or whose
+     * protocol the proxy lost track of, are never kept.
+     */
+    private void parkBackends() {
+        if (tracker.quitSent() || !state.authenticated() || !isQuiet() || loginResponse == null || greeting == null
+                || tracker.state() == ResponseState.UNTRACKED
+                || (tracker.serverStatus() & io.mysqlproxy.protocol.ServerStatus.IN_TRANS) != 0) {
+            return;
+        }
+        String user = loginResponse.username();
+        // with a second connection, the main one is not kept: a client can take over only one pooled connection
+        // (the server's auth switch is the one a client answers), and the second login needs that switch
+        if (server != null && companion == null && listener.pool(backend).offer(new IdlePool.Idle(server, greeting, user, capabilities))) {
+            server = null;
+        }
+        if (companion != null && companionGreeting != null && listener.pool(companionBackend)
+                .offer(new IdlePool.Idle(companion, companionGreeting, user, capabilities))) {
+            companion = null;
+        }
+    }
+
+    /** COM_QUIT at a command boundary: true if the backend connection went to the pool and the client is closed. */
+    boolean quitIntoPool() {
+        parkBackends();
+        if (server != null) {
+            return false; // not kept: the COM_QUIT goes to the server, which closes the connection
+        }
+        close();
+        return true;
+    }
+
+    private static boolean isQuit(ByteBuf buf) {
+        int at = buf.readerIndex();
+        return buf.readableBytes() == 5 && buf.getUnsignedMediumLE(at) == 1 && buf.getByte(at + 4) == Commands.COM_QUIT;
     }
 
     void backendRead(ByteBuf buf) {
@@ -238,9 +291,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     // ---- the companion connection (read/write splitting) -------------------------------------------------------
 
-    void companionConnected(Backend chosen, Channel channel) {
+    void companionConnected(Backend chosen, Channel channel, HandshakeV10 itsGreeting) {
         companionBackend = chosen;
         companion = channel;
+        companionGreeting = itsGreeting;
         chosen.clientConnected();
     }
 
@@ -308,6 +362,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     void activate(Channel channel) {
         activeServer = channel;
         activeBackend = channel == companion ? companionBackend : backend;
+    }
+
+    /** The connection the client logged in with. */
+    Channel mainServer() {
+        return server;
     }
 
     Channel activeServer() {

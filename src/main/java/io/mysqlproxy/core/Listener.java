@@ -34,6 +34,7 @@ public final class Listener {
     private final BackendSelector selector;
     private final SslContext clientSsl;
     private final Map<ClientSession, Channel> sessions = new ConcurrentHashMap<>();
+    private final Map<Backend, IdlePool> pools = new java.util.IdentityHashMap<>();
     private final AtomicLongArray refusals = new AtomicLongArray(Refusal.values().length);
     private Channel serverChannel;
 
@@ -45,6 +46,9 @@ public final class Listener {
             list.add(new Backend(b));
         }
         this.backends = List.copyOf(list);
+        for (Backend b : backends) {
+            pools.put(b, new IdlePool(b.address().toString(), context.pool()));
+        }
         this.selector = new BackendSelector(config.policy());
         this.clientSsl = TlsContexts.forClients(config.tls());
     }
@@ -119,6 +123,10 @@ public final class Listener {
         return clientSsl;
     }
 
+    IdlePool pool(Backend backend) {
+        return pools.get(backend);
+    }
+
     /** MySQL Proxy's 1-based backend index, 0 for none. */
     int backendIndex(Backend backend) {
         return backend == null ? 0 : backends.indexOf(backend) + 1;
@@ -130,7 +138,7 @@ public final class Listener {
         for (Backend b : backends) {
             out.add(new io.mysqlproxy.scripting.ConnectionInfo.BackendInfo(b.address().host(), b.address().port(),
                     b.state().ordinal(), b.role() == io.mysqlproxy.backend.BackendRole.READ_WRITE ? 1 : 2,
-                    b.connectedClients(), b.weight()));
+                    b.connectedClients(), b.weight(), pools.get(b)));
         }
         return out;
     }
@@ -162,6 +170,7 @@ public final class Listener {
             serverChannel.close().syncUninterruptibly();
         }
         LOG.infof("listener %s stopped accepting; draining %d sessions", config.name(), sessions.size());
+        pools.values().forEach(IdlePool::close);
         sessions.keySet().forEach(ClientSession::drain);
         awaitDrained(deadlineNanos, done);
         return done;

@@ -67,6 +67,12 @@ final class LoginRelay {
     private int authExchanges;
     private long loginCaps;
     private HandshakeResponse loginResponse;
+    /** A pooled connection this client was given: its login becomes COM_CHANGE_USER. */
+    private IdlePool.Idle reused;
+    /** The pooled connection did not fit the client: a fresh one was opened, its scramble goes to the client. */
+    private boolean switchAfterGreeting;
+    private int switchSeq;
+    private boolean awaitingSwitchAnswer;
 
     LoginRelay(ClientSession session, Listener listener, ProxyContext context, ByteBufAllocator alloc) {
         this.session = session;
@@ -126,8 +132,8 @@ final class LoginRelay {
             }
         }
         candidates = order.iterator();
-        connectNext();
         wantExtra(outcome.extraBackendNdx());
+        connectNext();
     }
 
     private ByteBuf framed(List<byte[]> payloads, int firstSeq) {
@@ -151,6 +157,25 @@ final class LoginRelay {
             return;
         }
         Backend backend = candidates.next();
+        // a pooled connection logs the client in through the server's own auth switch; clients take only one,
+        // and a second login needs it
+        boolean mayReuse = !switchAfterGreeting && extra.phase == ExtraPhase.NONE;
+        IdlePool.Idle idle = mayReuse ? listener.pool(backend).take(client.eventLoop()) : null;
+        if (idle != null) {
+            IdlePool.moveTo(idle.channel(), client.eventLoop(), moved -> {
+                if (!moved || session.state() == SessionState.CLOSED) {
+                    idle.channel().close();
+                    connectNext(backend);
+                } else {
+                    reuse(backend, idle);
+                }
+            });
+            return;
+        }
+        connectNext(backend);
+    }
+
+    private void connectNext(Backend backend) {
         Bootstrap bootstrap = new Bootstrap()
                 .group(client.eventLoop())
                 .channelFactory(context.transport().channels())
@@ -221,6 +246,12 @@ final class LoginRelay {
                 lastClientSeq = packet.seq();
                 if (session.state() == SessionState.READ_AUTH) {
                     handshakeResponse(packet);
+                } else if (awaitingSwitchAnswer) {
+                    awaitingSwitchAnswer = false;
+                    byte[] auth = io.netty.buffer.ByteBufUtil.getBytes(packet.payload());
+                    packet.payload().release();
+                    seqDelta = 1 - packet.seq();
+                    server.writeAndFlush(PacketFramer.frame(server.alloc(), 1, loginWith(auth, server)));
                 } else if (extra.awaitingAnswer) {
                     extraSwitchAnswer(packet);
                 } else {
@@ -242,14 +273,35 @@ final class LoginRelay {
             session.closeAfter(PacketFramer.frame(client.alloc(), 0, packet.payload()));
             return;
         }
+        HandshakeV10 decoded;
         try {
-            handshake = HandshakeV10.decode(packet.payload());
+            decoded = HandshakeV10.decode(packet.payload());
         } finally {
             packet.payload().release();
         }
+        if (switchAfterGreeting) {
+            switchToFreshScramble(decoded);
+            return;
+        }
+        onGreeting(decoded, packet.seq());
+    }
+
+    /** A pooled connection: the client gets the greeting that connection had, so its login answers that scramble. */
+    private void reuse(Backend backend, IdlePool.Idle idle) {
+        reused = idle;
+        server = idle.channel();
+        idle.channel().pipeline().replace(BackendHandler.NAME, BackendHandler.NAME, new BackendHandler(session));
+        session.backendConnected(backend, idle.channel());
+        session.transition(SessionState.READ_HANDSHAKE);
+        LOG.debugf("session %d: client %s gets a pooled connection to %s (was '%s')", session.id(),
+                client.remoteAddress(), backend.address(), idle.user());
+        onGreeting(idle.greeting(), 0);
+    }
+
+    private void onGreeting(HandshakeV10 greeting, int seq) {
+        handshake = greeting;
         serverCaps = handshake.capabilities();
         session.greeted(handshake);
-        int seq = packet.seq();
         ScriptSession script = session.scriptSession();
         if (script != null && script.has("read_handshake")) {
             afterHook(script.readHandshake(session.connectionInfo()), seq, () -> { }, outcome -> sendGreeting(seq));
@@ -394,13 +446,99 @@ final class LoginRelay {
 
     private void sendAuth(long caps, HandshakeResponse response, int seq, ByteBuf payload, boolean backendTls) {
         session.transition(SessionState.READ_AUTH_RESULT);
-        if (backendTls) {
+        if (reused != null) {
+            payload.release();
+            if (reused.fits(caps & serverCaps)) {
+                changeUser(response, caps & serverCaps, seq, server);
+            } else {
+                replaceReused(response, seq);
+            }
+        } else if (backendTls) {
             startBackendTls(caps, response, seq, payload);
         } else {
             seqDelta = 1 - seq;
             forward(server, new Packet(seq, payload), 1);
         }
         processClientPackets();
+    }
+
+    /**
+     * Logs the client into a pooled connection: COM_CHANGE_USER with the client's answer to the connection's own
+     * scramble, which the server checks as a login and which resets the session.
+     */
+    private void changeUser(HandshakeResponse response, long negotiated, int seq, Channel to) {
+        ByteBuf out = to.alloc().buffer(64 + response.authResponse().length);
+        out.writeByte(io.mysqlproxy.protocol.Commands.COM_CHANGE_USER);
+        io.mysqlproxy.protocol.Payloads.writeNulString(out, response.username());
+        out.writeByte(response.authResponse().length).writeBytes(response.authResponse());
+        io.mysqlproxy.protocol.Payloads.writeNulString(out, response.database() == null ? "" : response.database());
+        out.writeShortLE(response.charset());
+        if (Capabilities.has(negotiated, Capabilities.CLIENT_PLUGIN_AUTH)) {
+            String plugin = response.authPluginName();
+            io.mysqlproxy.protocol.Payloads.writeNulString(out,
+                    plugin == null || plugin.isEmpty() ? io.mysqlproxy.protocol.NativePassword.PLUGIN : plugin);
+        }
+        if (Capabilities.has(negotiated, Capabilities.CLIENT_CONNECT_ATTRS)) {
+            out.writeByte(0); // no attributes
+        }
+        if (to == server) {
+            seqDelta = -seq;
+        }
+        to.writeAndFlush(PacketFramer.frame(to.alloc(), 0, out));
+    }
+
+    /**
+     * The pooled connection negotiated other capabilities than this client: it goes back to the pool and a fresh
+     * connection is opened; the client is asked to answer that connection's scramble (an auth switch, which
+     * mysql_native_password clients can do). Other clients are asked to reconnect.
+     */
+    private void replaceReused(HandshakeResponse response, int seq) {
+        IdlePool.Idle idle = reused;
+        reused = null;
+        Backend backend = session.backend();
+        session.backendReleased();
+        server = null;
+        if (!listener.pool(backend).offer(idle)) {
+            idle.channel().close();
+        }
+        String plugin = response.authPluginName();
+        if (!Capabilities.has(loginCaps, Capabilities.CLIENT_PLUGIN_AUTH) || plugin != null && !plugin.isEmpty()
+                && !io.mysqlproxy.protocol.NativePassword.PLUGIN.equals(plugin)) {
+            session.closeWithError(seq + 1, ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_CONNECTION_FAILURE,
+                    "mysqlproxy: the pooled backend connection does not fit this client; please reconnect");
+            return;
+        }
+        switchAfterGreeting = true;
+        switchSeq = seq + 1;
+        candidates = List.of(backend).iterator();
+        connectNext();
+    }
+
+    private void switchToFreshScramble(HandshakeV10 fresh) {
+        handshake = fresh;
+        serverCaps = fresh.capabilities();
+        session.greeted(fresh);
+        session.transition(SessionState.READ_AUTH_RESULT);
+        awaitingSwitchAnswer = true;
+        client.writeAndFlush(PacketFramer.frame(client.alloc(), switchSeq & 0xFF, authSwitch(fresh)));
+    }
+
+    /** An AuthSwitchRequest to mysql_native_password with {@code greeting}'s scramble. */
+    private ByteBuf authSwitch(HandshakeV10 greeting) {
+        byte[] name = io.mysqlproxy.protocol.NativePassword.PLUGIN.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] scramble = java.util.Arrays.copyOf(greeting.scramble(), 20);
+        ByteBuf out = client.alloc().buffer(name.length + 23);
+        out.writeByte(Packets.EOF).writeBytes(name).writeByte(0).writeBytes(scramble).writeByte(0);
+        return out;
+    }
+
+    /** A login for a fresh connection from the client's first login and its answer to that connection's scramble. */
+    private ByteBuf loginWith(byte[] auth, Channel to) {
+        ByteBuf login = to.alloc().buffer(128);
+        new HandshakeResponse(loginCaps & ~Capabilities.CLIENT_CONNECT_ATTRS, loginResponse.maxPacketSize(),
+                loginResponse.charset(), loginResponse.username(), auth, loginResponse.database(),
+                io.mysqlproxy.protocol.NativePassword.PLUGIN).encode(login);
+        return login;
     }
 
     /** Without a backend, {@code read_auth} may refuse the client or answer with an OK of its own. */
@@ -506,6 +644,19 @@ final class LoginRelay {
      */
     private void deliverAuthResult(Packet packet, int seq) {
         int first = packet.firstByte();
+        if (first == Packets.OK && extra.reused != null && extra.phase == ExtraPhase.GREETED
+                && !extra.reused.fits(loginCaps & serverCaps)) {
+            // the pooled connection taken for the second login does not fit this client: a fresh one then
+            IdlePool.Idle idle = extra.reused;
+            extra.reused = null;
+            extra.channel = null;
+            extra.greeting = null;
+            if (!listener.pool(extra.backend).offer(idle)) {
+                idle.channel().close();
+            }
+            extra.phase = ExtraPhase.CONNECTING;
+            connectExtra(extra.backend);
+        }
         if (first == Packets.OK && extra.wanted() && extraEligible()) {
             extra.heldOk = packet;
             extra.okSeq = seq;
@@ -567,7 +718,7 @@ final class LoginRelay {
 
     // ---- the second login -------------------------------------------------------------------------------------
 
-    private enum ExtraPhase { NONE, CONNECTING, GREETED, SWITCHING, AUTHENTICATING, DONE, FAILED }
+    private enum ExtraPhase { NONE, CONNECTING, GREETED, PROBING, SWITCHING, AUTHENTICATING, DONE, FAILED }
 
     /** State of the second login: a connection to another backend, authenticated by the same client. */
     private final class ExtraLogin {
@@ -581,6 +732,10 @@ final class LoginRelay {
         boolean tlsInTheWay;
         /** The client was asked to authenticate again and has not answered yet. */
         boolean awaitingAnswer;
+        /** A pooled connection: the client logs in with COM_CHANGE_USER, answering the scramble it gets then. */
+        IdlePool.Idle reused;
+        /** Sequence id of the pooled connection's auth switch, which the client's answer follows. */
+        int serverSwitchSeq;
 
         boolean wanted() {
             return phase == ExtraPhase.CONNECTING || phase == ExtraPhase.GREETED;
@@ -632,6 +787,35 @@ final class LoginRelay {
         extra.backend = b;
         extra.phase = ExtraPhase.CONNECTING;
         extra.packets = new PacketAssembler(client.alloc(), MAX_LOGIN_PACKET);
+        IdlePool.Idle idle = listener.pool(b).take(client.eventLoop());
+        if (idle != null && (loginCaps == 0 || idle.fits(loginCaps & serverCaps))) {
+            // a pooled connection: the client answers its original scramble, COM_CHANGE_USER logs it in
+            IdlePool.moveTo(idle.channel(), client.eventLoop(), moved -> {
+                if (!moved || extra.phase != ExtraPhase.CONNECTING || session.state() == SessionState.CLOSED) {
+                    idle.channel().close();
+                    if (extra.phase == ExtraPhase.CONNECTING && session.state() != SessionState.CLOSED) {
+                        connectExtra(b);
+                    }
+                    return;
+                }
+                idle.channel().pipeline().replace(BackendHandler.NAME, BackendHandler.NAME,
+                        new BackendHandler(session, true));
+                extra.channel = idle.channel();
+                extra.greeting = idle.greeting();
+                extra.reused = idle;
+                extra.phase = ExtraPhase.GREETED;
+                if (extra.heldOk != null) {
+                    startExtraSwitch();
+                }
+            });
+            return;
+        } else if (idle != null && !listener.pool(b).offer(idle)) {
+            idle.channel().close();
+        }
+        connectExtra(b);
+    }
+
+    private void connectExtra(Backend b) {
         new Bootstrap()
                 .group(client.eventLoop())
                 .channelFactory(context.transport().channels())
@@ -659,6 +843,7 @@ final class LoginRelay {
     private boolean extraEligible() {
         String plugin = loginResponse == null ? null : loginResponse.authPluginName();
         return authExchanges == 0 && !extra.tlsInTheWay && session.backend() != extra.backend
+                && (extra.reused == null || extra.reused.fits(loginCaps & serverCaps))
                 && Capabilities.has(loginCaps & serverCaps, Capabilities.CLIENT_PLUGIN_AUTH)
                 && (plugin == null || plugin.isEmpty() || io.mysqlproxy.protocol.NativePassword.PLUGIN.equals(plugin));
     }
@@ -698,6 +883,28 @@ final class LoginRelay {
                         return;
                     }
                 }
+            } else if (extra.phase == ExtraPhase.PROBING) {
+                if (p.firstByte() == Packets.OK) {
+                    extra.phase = ExtraPhase.DONE; // a user without a password
+                } else if (p.firstByte() == Packets.EOF) {
+                    ByteBuf switchRequest = p.payload().duplicate().skipBytes(1);
+                    String plugin = io.mysqlproxy.protocol.Payloads.readNulString(switchRequest);
+                    if (!io.mysqlproxy.protocol.NativePassword.PLUGIN.equals(plugin)) {
+                        extra.fail("it asked for authentication method " + plugin);
+                    } else {
+                        extra.serverSwitchSeq = p.seq();
+                        extra.phase = ExtraPhase.SWITCHING;
+                        extra.awaitingAnswer = true;
+                        ByteBuf out = client.alloc().buffer(p.payload().readableBytes());
+                        out.writeBytes(p.payload(), p.payload().readerIndex(), p.payload().readableBytes());
+                        client.writeAndFlush(PacketFramer.frame(client.alloc(), extra.okSeq & 0xFF, out));
+                        return;
+                    }
+                } else {
+                    extra.fail("it refused the login: " + (p.firstByte() == Packets.ERR
+                            ? io.mysqlproxy.protocol.ErrPacket.decode(p.payload().duplicate()).message()
+                            : "unexpected reply"));
+                }
             } else if (extra.phase == ExtraPhase.AUTHENTICATING) {
                 if (p.firstByte() == Packets.OK) {
                     extra.phase = ExtraPhase.DONE;
@@ -726,10 +933,15 @@ final class LoginRelay {
 
     /** Ask the client to authenticate again, for the second backend's scramble. */
     private void startExtraSwitch() {
-        byte[] name = io.mysqlproxy.protocol.NativePassword.PLUGIN.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        byte[] scramble = java.util.Arrays.copyOf(extra.greeting.scramble(), 20);
-        ByteBuf out = client.alloc().buffer(name.length + 23);
-        out.writeByte(Packets.EOF).writeBytes(name).writeByte(0).writeBytes(scramble).writeByte(0);
+        if (extra.reused != null) {
+            // a pooled connection: COM_CHANGE_USER, whose auth switch brings the scramble the client will answer
+            extra.phase = ExtraPhase.PROBING;
+            changeUser(new HandshakeResponse(loginCaps, loginResponse.maxPacketSize(), loginResponse.charset(),
+                    loginResponse.username(), new byte[0], loginResponse.database(),
+                    io.mysqlproxy.protocol.NativePassword.PLUGIN), loginCaps & serverCaps, 0, extra.channel);
+            return;
+        }
+        ByteBuf out = authSwitch(extra.greeting);
         extra.phase = ExtraPhase.SWITCHING;
         extra.awaitingAnswer = true;
         client.writeAndFlush(PacketFramer.frame(client.alloc(), extra.okSeq & 0xFF, out));
@@ -745,24 +957,25 @@ final class LoginRelay {
         }
         byte[] auth = io.netty.buffer.ByteBufUtil.getBytes(packet.payload());
         packet.payload().release();
-        ByteBuf login = extra.channel.alloc().buffer(128);
-        new HandshakeResponse(loginCaps & ~Capabilities.CLIENT_CONNECT_ATTRS, loginResponse.maxPacketSize(),
-                loginResponse.charset(), loginResponse.username(), auth, loginResponse.database(),
-                io.mysqlproxy.protocol.NativePassword.PLUGIN).encode(login);
         extra.phase = ExtraPhase.AUTHENTICATING;
-        extra.channel.writeAndFlush(PacketFramer.frame(extra.channel.alloc(), 1, login));
+        if (extra.reused != null) {
+            extra.channel.writeAndFlush(PacketFramer.frame(extra.channel.alloc(), (extra.serverSwitchSeq + 1) & 0xFF,
+                    io.netty.buffer.Unpooled.wrappedBuffer(auth)));
+        } else {
+            extra.channel.writeAndFlush(PacketFramer.frame(extra.channel.alloc(), 1, loginWith(auth, extra.channel)));
+        }
     }
 
     /** The second login ended, either way: the client gets the main backend's OK now. */
     private void extraSettled() {
         if (extra.heldOk == null || extra.awaitingAnswer || extra.phase == ExtraPhase.AUTHENTICATING
-                || session.state() == SessionState.CLOSED) {
+                || extra.phase == ExtraPhase.PROBING || session.state() == SessionState.CLOSED) {
             return; // nothing held yet, or the client still owes its answer
         }
         Packet ok = extra.heldOk;
         extra.heldOk = null;
         if (extra.phase == ExtraPhase.DONE) {
-            session.companionConnected(extra.backend, extra.channel);
+            session.companionConnected(extra.backend, extra.channel, extra.greeting);
             LOG.debugf("session %d: client %s also logged into backend %s", session.id(), client.remoteAddress(),
                     extra.backend.address());
         }

@@ -3,10 +3,11 @@ package io.mysqlproxy.core;
 import io.mysqlproxy.config.BackendTls;
 import io.mysqlproxy.config.HealthCheck;
 import io.mysqlproxy.config.Limits;
+import io.mysqlproxy.config.PoolConfig;
 import io.mysqlproxy.scripting.ScriptRuntime;
 import io.netty.handler.ssl.SslContext;
 
 /** What every session of every listener shares: sockets, limits, TLS toward backends, and the script (or null). */
 record ProxyContext(NettyTransport transport, Limits limits, HealthCheck healthCheck, BackendTls backendTls,
-                    SslContext backendSsl, ScriptRuntime scripts) {
+                    SslContext backendSsl, PoolConfig pool, ScriptRuntime scripts) {
 }

@@ -42,7 +42,7 @@ public final class ProxyServer {
             this.watcher = null;
         }
         this.context = new ProxyContext(transport, config.limits(), config.healthCheck(), config.backendTls(),
-                TlsContexts.forBackends(config.backendTls()), scripts);
+                TlsContexts.forBackends(config.backendTls()), config.pool(), scripts);
         LOG.debugf("native transport: %s", transport.nativeTransport());
     }
 

@@ -133,6 +133,17 @@ final class ScriptedRelay {
         byte[] packet = bytes(p.payload());
         p.payload().release();
         if ((packet[0] & 0xFF) == Commands.COM_QUIT) {
+            busy = false;
+            session.transition(SessionState.READ_QUERY);
+            if (session.quitIntoPool()) {
+                return;
+            }
+            busy = true;
+            session.transition(SessionState.READ_QUERY_RESULT);
+            if (server != null && server != session.mainServer()) {
+                server = session.mainServer(); // the main connection says goodbye; the other one is closed
+                session.activate(server);
+            }
             send(new InjectionRequest(0, packet, false), true);
             return;
         }

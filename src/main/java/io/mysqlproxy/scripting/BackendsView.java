@@ -32,6 +32,47 @@ final class BackendsView {
         return meta;
     }
 
+    /**
+     * {@code backend.pool}: {@code min_idle_connections} and {@code max_idle_connections} (writable), and
+     * {@code users[name].cur_idle_connections} ({@code users[""]} counts every user).
+     */
+    private static LuaValue pool(PoolView pool) {
+        LuaTable usersMeta = new LuaTable();
+        usersMeta.set(LuaValue.INDEX, new TwoArgFunction() {
+            @Override
+            public LuaValue call(LuaValue self, LuaValue user) {
+                LuaTable queue = new LuaTable();
+                queue.set("cur_idle_connections", pool.idle(user.optjstring("")));
+                return queue;
+            }
+        });
+        LuaValue users = new LuaUserdata(pool, usersMeta);
+        LuaTable meta = new LuaTable();
+        meta.set(LuaValue.INDEX, new TwoArgFunction() {
+            @Override
+            public LuaValue call(LuaValue self, LuaValue key) {
+                return switch (key.tojstring()) {
+                    case "min_idle_connections" -> LuaValue.valueOf(pool.minIdle());
+                    case "max_idle_connections" -> LuaValue.valueOf(pool.maxIdle());
+                    case "users" -> users;
+                    default -> NIL;
+                };
+            }
+        });
+        meta.set(LuaValue.NEWINDEX, new org.luaj.vm2.lib.ThreeArgFunction() {
+            @Override
+            public LuaValue call(LuaValue self, LuaValue key, LuaValue value) {
+                switch (key.tojstring()) {
+                    case "min_idle_connections" -> pool.minIdle(value.checkint());
+                    case "max_idle_connections" -> pool.maxIdle(value.checkint());
+                    default -> throw new org.luaj.vm2.LuaError("backend.pool." + key.tojstring() + " is not writable");
+                }
+                return NONE;
+            }
+        });
+        return new LuaUserdata(pool, meta);
+    }
+
     private static LuaValue of(List<ConnectionInfo.BackendInfo> backends) {
         LuaTable meta = new LuaTable();
         meta.set(LuaValue.INDEX, new TwoArgFunction() {
@@ -48,6 +89,9 @@ final class BackendsView {
                 t.set("type", b.type());
                 t.set("connected_clients", b.connectedClients());
                 t.set("weight", b.weight());
+                if (b.pool() != null) {
+                    t.set("pool", pool(b.pool()));
+                }
                 return t;
             }
         });

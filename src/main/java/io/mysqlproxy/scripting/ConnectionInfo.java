@@ -14,7 +14,8 @@ public record ConnectionInfo(long sessionId, InetSocketAddress clientSrc, InetSo
                              long capabilities, int serverStatus, List<BackendInfo> backends) {
 
     /** A backend as {@code proxy.global.backends[i]} shows it. */
-    public record BackendInfo(String host, int port, int state, int type, int connectedClients, int weight) {
+    public record BackendInfo(String host, int port, int state, int type, int connectedClients, int weight,
+                              PoolView pool) {
     }
 
     public boolean deprecateEof() {

@@ -34,6 +34,7 @@ class RwSplittingTest {
         for (int i = 0; i < 2; i++) {
             String name = i == 0 ? "primary" : "replica";
             DB.server(i).execute("CREATE USER 'app'@'%' IDENTIFIED BY 'app-pw'", "GRANT ALL ON *.* TO 'app'@'%'",
+                    "CREATE USER 'pooled'@'%' IDENTIFIED BY 'pooled-pw'", "GRANT ALL ON *.* TO 'pooled'@'%'",
                     "CREATE DATABASE shop", "CREATE TABLE shop.whoami (name TEXT)",
                     "INSERT INTO shop.whoami VALUES ('" + name + "')", "CREATE TABLE shop.orders (id INT)",
                     "CREATE DATABASE other", "CREATE TABLE other.whoami (name TEXT)",
@@ -154,6 +155,41 @@ class RwSplittingTest {
              Statement s = c.createStatement()) {
             assertThat(one(s, "SELECT name FROM whoami")).isEqualTo("replica");
         }
+    }
+
+    @Test
+    void replicaConnectionsAreKeptForTheNextClient() throws SQLException {
+        try (TestProxy own = TestProxy.builder().backend(DB.server(0).address()).readOnlyBackend(DB.server(1).address())
+                .script(Path.of("lua", "rw-splitting.lua").toAbsolutePath()).start()) {
+            String url = own.mariadbUrl("shop", "");
+            try (Connection c = DriverManager.getConnection(url, "pooled", "pooled-pw"); Statement s = c.createStatement()) {
+                assertThat(one(s, "SELECT name FROM whoami")).isEqualTo("replica");
+            }
+            org.awaitility.Awaitility.await().untilAsserted(() -> assertThat(pooledConnections(1)).hasSize(1));
+            java.util.Set<String> kept = pooledConnections(1);
+            for (int i = 0; i < 3; i++) {
+                try (Connection c = DriverManager.getConnection(url, "pooled", "pooled-pw");
+                     Statement s = c.createStatement()) {
+                    assertThat(one(s, "SELECT name FROM whoami")).isEqualTo("replica");
+                    assertThat(pooledConnections(1)).isEqualTo(kept); // the kept connection serves this client
+                }
+                org.awaitility.Awaitility.await().until(() -> pooledConnections(1).equals(kept));
+            }
+            org.awaitility.Awaitility.await().until(() -> pooledConnections(0).isEmpty()); // primaries are closed
+        }
+    }
+
+    /** Thread ids of the pooled user's connections on server {@code index}. */
+    private static java.util.Set<String> pooledConnections(int index) throws SQLException {
+        java.util.Set<String> ids = new java.util.TreeSet<>();
+        try (Connection c = DriverManager.getConnection(DB.server(index).jdbcUrl(), "root", "");
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'pooled'")) {
+            while (rs.next()) {
+                ids.add(rs.getString(1));
+            }
+        }
+        return ids;
     }
 
     @Test

@@ -86,6 +86,7 @@ public final class TestProxy implements AutoCloseable {
         private int maxConnections = 10_000;
         private ClientTls clientTls = ClientTls.DISABLED;
         private BackendTls backendTls = BackendTls.DISABLED;
+        private io.mysqlproxy.config.PoolConfig pool = io.mysqlproxy.config.PoolConfig.NONE;
         private Limits limits = new Limits(2_000, 10_000, 28_800_000, 28_800_000, 28_800_000, 1L << 30, 30_000);
         private HealthCheck health = new HealthCheck(200, 500, 2, 1, null, null, "SELECT 1");
         private final List<ListenerConfig> extraListeners = new ArrayList<>();
@@ -130,6 +131,11 @@ public final class TestProxy implements AutoCloseable {
             return this;
         }
 
+        public Builder pool(io.mysqlproxy.config.PoolConfig p) {
+            pool = p;
+            return this;
+        }
+
         public Builder limits(UnaryOperator<Limits> change) {
             limits = change.apply(limits);
             return this;
@@ -155,7 +161,7 @@ public final class TestProxy implements AutoCloseable {
             listeners.add(new ListenerConfig("default", new HostPort("127.0.0.1", 0), backends, policy,
                     maxConnections, clientTls));
             listeners.addAll(extraListeners);
-            return new TestProxy(new ProxyConfig(listeners, limits, health, backendTls, script));
+            return new TestProxy(new ProxyConfig(listeners, limits, health, backendTls, pool, script));
         }
     }
 }
