@@ -1,14 +1,17 @@
 # Shared by the bench scripts: start servers on loopback and run one measured sysbench run.
+# Every target a run can measure has a port in PORT_OF and, when its CPU is measured, a pid in PID_OF.
+declare -A PORT_OF PID_OF
 
-start_mariadb() { # dir port
-  local dir=$1 port=$2
+start_mariadb() { # dir port [mariadbd options...]
+  local dir=$1 port=$2; shift 2
   local user=(); [ "$(id -u)" = 0 ] && user=(--user=root)
   mariadb-install-db --no-defaults --auth-root-authentication-method=normal --skip-test-db \
     --datadir="$dir/db" "${user[@]}" >"$dir/install.log" 2>&1
   mariadbd --no-defaults --datadir="$dir/db" --port="$port" --bind-address=127.0.0.1 --socket="$dir/db.sock" \
     --max-connections=20000 --innodb-buffer-pool-size=256M --skip-name-resolve --log-error="$dir/db.err" \
-    "${user[@]}" &
+    "${user[@]}" "$@" &
   PIDS+=($!)
+  PORT_OF[direct]=${PORT_OF[direct]:-$port}
   for _ in $(seq 1 100); do
     mariadb --no-defaults -h127.0.0.1 -P"$port" -uroot -e "SELECT 1" >/dev/null 2>&1 && return 0
     sleep 0.1
@@ -30,22 +33,24 @@ listen mysql
   server db 127.0.0.1:$3
 CFG
   haproxy -f "$1/haproxy.cfg" -db >"$1/haproxy.log" 2>&1 &
-  HAPROXY_PID=$!
-  PIDS+=($HAPROXY_PID)
+  PIDS+=($!)
+  PORT_OF[haproxy]=$2
+  PID_OF[haproxy]=$!
 }
 
-start_proxy() { # dir port backend [options...]
-  local dir=$1 port=$2 backend=$3; shift 3
+start_proxy() { # name dir port backend [options...]
+  local name=$1 dir=$2 port=$3 backend=$4; shift 4
   # shellcheck disable=SC2086
-  java ${PROXY_JAVA_OPTS:--XX:+UseParallelGC -Xms512m -Xmx512m} -jar "$JAR" --proxy-address=127.0.0.1:"$port" --proxy-backend-addresses="$backend" \
-    "$@" >"$dir/proxy.log" 2>&1 &
-  PROXY_PID=$!
-  PIDS+=($PROXY_PID)
+  java ${PROXY_JAVA_OPTS:--XX:+UseParallelGC -Xms512m -Xmx512m} -Dquarkus.http.port=0 -jar "$JAR" --proxy-address=127.0.0.1:"$port" --proxy-backend-addresses="$backend" \
+    "$@" >"$dir/$name.log" 2>&1 &
+  PIDS+=($!)
+  PORT_OF[$name]=$port
+  PID_OF[$name]=$!
   for _ in $(seq 1 100); do
     mariadb --no-defaults -h127.0.0.1 -P"$port" -uroot -e "SELECT 1" >/dev/null 2>&1 && return 0
     sleep 0.2
   done
-  echo "bench: proxy did not start"; cat "$dir/proxy.log"; exit 1
+  echo "bench: proxy $name did not start"; cat "$dir/$name.log"; exit 1
 }
 
 cpu_ticks() { # pid -> utime+stime in clock ticks
@@ -53,18 +58,13 @@ cpu_ticks() { # pid -> utime+stime in clock ticks
 }
 
 run_sysbench() { # workload target round -> one TSV line: workload target round qps p95 cpu_us_per_query
-  local workload=$1 target=$2 round=$3 port pid=""
-  case $target in
-    direct) port=$DB_PORT ;;
-    haproxy) port=$HA_PORT; pid=$HAPROXY_PID ;;
-    proxy) port=$PROXY_PORT; pid=$PROXY_PID ;;
-  esac
+  local workload=$1 target=$2 round=$3 port=${PORT_OF[$2]} pid=${PID_OF[$2]:-}
   local before=0 after=0
   [ -n "$pid" ] && before=$(cpu_ticks "$pid")
   local out
   out=$(sysbench "$workload" --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$port" --mysql-user=root \
     --mysql-db=sbtest --tables=4 --table-size=20000 --threads="$THREADS" --time="$SECONDS_PER_RUN" \
-    --percentile=95 --report-interval=0 run)
+    --percentile=95 --report-interval=0 ${SYSBENCH_OPTS:-} run)
   [ -n "$pid" ] && after=$(cpu_ticks "$pid")
   local queries qps p95
   queries=$(echo "$out" | awk '/queries:/ {print $2; exit}')
@@ -74,5 +74,5 @@ run_sysbench() { # workload target round -> one TSV line: workload target round 
   if [ -n "$pid" ]; then
     cpu_us=$(python3 -c "import os; print(round(($after-$before)*1e6/os.sysconf('SC_CLK_TCK')/$queries, 2))")
   fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$workload" "$target" "$round" "$qps" "$p95" "$cpu_us"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "${LABEL:-$workload}" "$target" "$round" "$qps" "$p95" "$cpu_us"
 }

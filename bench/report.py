@@ -11,7 +11,8 @@ with open(sys.argv[1]) as f:
 
 workloads = sorted({w for w, _ in rows}, key=lambda w: list(rows).index((w, "direct")) if (w, "direct") in rows else 0)
 for workload in workloads:
-    print(f"\n{workload}: median of {len(rows[(workload, 'direct')])} rounds")
+    rounds = max(len(v) for (w, _t), v in rows.items() if w == workload)
+    print(f"\n{workload}: median of {rounds} rounds")
     print(f"{'target':<10}{'QPS':>12}{'p95 ms':>10}{'QPS/HAProxy':>14}{'CPU us/query':>14}{'CPU/HAProxy':>13}")
     base = rows.get((workload, "haproxy"))
     base_qps = statistics.median(r[0] for r in base) if base else None

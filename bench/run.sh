@@ -30,7 +30,7 @@ trap cleanup EXIT
 . "$HERE/lib.sh"
 start_mariadb "$WORK" "$DB_PORT"
 start_haproxy "$WORK" "$HA_PORT" "$DB_PORT"
-start_proxy "$WORK" "$PROXY_PORT" "127.0.0.1:$DB_PORT" ${PROXY_OPTS:-}
+start_proxy proxy "$WORK" "$PROXY_PORT" "127.0.0.1:$DB_PORT" ${PROXY_OPTS:-}
 
 mariadb --no-defaults -h127.0.0.1 -P"$DB_PORT" -uroot -e "CREATE DATABASE IF NOT EXISTS sbtest"
 sysbench oltp_read_write --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$DB_PORT" --mysql-user=root \

@@ -28,6 +28,11 @@ import java.util.List;
  * client command gets exactly one result. Commands are handled one at a time; pipelined ones wait their turn.
  */
 final class ScriptedRelay {
+    /**
+     * Bytes of further commands read while one runs, before the client socket is paused. Not pausing for every
+     * command saves two epoll_ctl calls per command; clients rarely pipeline.
+     */
+    private static final int PIPELINE_BUFFER = 1 << 20;
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ScriptedRelay.class);
     private final ClientSession session;
     private final ScriptSession script;
@@ -88,6 +93,10 @@ final class ScriptedRelay {
 
     void clientRead(ByteBuf buf) {
         fromClient.add(buf);
+        if (busy && fromClient.buffered() > PIPELINE_BUFFER && client.config().isAutoRead()
+                && !(current != null && current.streaming && expectsClientData())) {
+            client.config().setAutoRead(false); // a client pipelining ahead of its results waits here
+        }
         pump();
     }
 
@@ -152,7 +161,6 @@ final class ScriptedRelay {
             nextInjection(true);
             return;
         }
-        client.config().setAutoRead(false);
         script.readQuery(session.connectionInfo(), packet)
                 .thenAccept(outcome -> client.eventLoop().execute(() -> onReadQuery(outcome, packet)));
     }

@@ -60,6 +60,11 @@ public final class PacketAssembler {
         return rest;
     }
 
+    /** Bytes held that no packet was taken from yet. */
+    public int buffered() {
+        return buffer.readableBytes();
+    }
+
     public boolean hasRemainder() {
         return buffer.isReadable();
     }
