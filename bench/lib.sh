@@ -2,6 +2,28 @@
 # Every target a run can measure has a port in PORT_OF and, when its CPU is measured, a pid in PID_OF.
 declare -A PORT_OF PID_OF
 
+# Checks the tools and the built proxy, makes a work directory, and stops every started process on exit
+# (KEEP=1 leaves them and the directory). Sets ROOT, JAR, WORK and PIDS.
+bench_start() {
+  ROOT=$(dirname "$HERE")
+  JAR="$ROOT/target/quarkus-app/quarkus-run.jar"
+  export PATH="$PATH:/usr/sbin"
+  for tool in mariadbd sysbench haproxy python3; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install -y mariadb-server sysbench haproxy)"; exit 1; }
+  done
+  [ -f "$JAR" ] || { echo "bench: build first: mvn -B -q package -DskipTests"; exit 1; }
+  WORK=$(mktemp -d /tmp/mysqlproxy-bench.XXXXXX)
+  PIDS=()
+  trap bench_stop EXIT
+}
+
+bench_stop() {
+  [ -n "${KEEP:-}" ] && return 0
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+
 start_mariadb() { # dir port [mariadbd options...]
   local dir=$1 port=$2; shift 2
   local user=(); [ "$(id -u)" = 0 ] && user=(--user=root)

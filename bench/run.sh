@@ -13,21 +13,9 @@ ROUNDS=${1:-6}
 SECONDS_PER_RUN=${2:-20}
 THREADS=${THREADS:-16}
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(dirname "$HERE")
-JAR="$ROOT/target/quarkus-app/quarkus-run.jar"
-export PATH="$PATH:/usr/sbin"
-for tool in mariadbd sysbench haproxy python3; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install -y mariadb-server sysbench haproxy)"; exit 1; }
-done
-[ -f "$JAR" ] || { echo "bench: build first: mvn -B -q package -DskipTests"; exit 1; }
-
-WORK=$(mktemp -d /tmp/mysqlproxy-bench.XXXXXX)
-DB_PORT=${DB_PORT:-23306}; HA_PORT=${HA_PORT:-23307}; PROXY_PORT=${PROXY_PORT:-23308}
-PIDS=()
-cleanup() { [ -n "${KEEP:-}" ] && return 0; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-
 . "$HERE/lib.sh"
+bench_start
+DB_PORT=${DB_PORT:-23306}; HA_PORT=${HA_PORT:-23307}; PROXY_PORT=${PROXY_PORT:-23308}
 start_mariadb "$WORK" "$DB_PORT"
 start_haproxy "$WORK" "$HA_PORT" "$DB_PORT"
 start_proxy proxy "$WORK" "$PROXY_PORT" "127.0.0.1:$DB_PORT" ${PROXY_OPTS:-}

@@ -18,20 +18,9 @@ SECONDS_PER_RUN=${2:-20}
 THREADS=${THREADS:-16}
 export SYSBENCH_OPTS=${SYSBENCH_OPTS:---db-ps-mode=disable}
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(dirname "$HERE")
-JAR="$ROOT/target/quarkus-app/quarkus-run.jar"
-export PATH="$PATH:/usr/sbin"
-for tool in mariadbd sysbench haproxy python3; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install -y mariadb-server sysbench haproxy)"; exit 1; }
-done
-[ -f "$JAR" ] || { echo "bench: build first: mvn -B -q package -DskipTests"; exit 1; }
-
-WORK=$(mktemp -d /tmp/mysqlproxy-bench.XXXXXX)
-DB_PORT=${DB_PORT:-23306}; REPLICA_PORT=$((DB_PORT + 10)); HA_PORT=$((DB_PORT + 1))
-PIDS=()
-cleanup() { [ -n "${KEEP:-}" ] && return 0; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
 . "$HERE/lib.sh"
+bench_start
+DB_PORT=${DB_PORT:-23306}; REPLICA_PORT=$((DB_PORT + 10)); HA_PORT=$((DB_PORT + 1))
 
 mkdir -p "$WORK/primary" "$WORK/replica"
 start_mariadb "$WORK/primary" "$DB_PORT" --server-id=1 --log-bin=mysql-bin --binlog-format=ROW
