@@ -92,6 +92,16 @@ public final class Backend {
         }
     }
 
+    /**
+     * A script wrote {@code proxy.global.backends[i].state}. DOWN lasts until health checks pass again, OFFLINE until
+     * a script or operator sets another state.
+     */
+    public synchronized void setByScript(BackendState next) {
+        consecutiveSuccesses = 0;
+        consecutiveFailures = 0;
+        changeState(next, "set by a script");
+    }
+
     private boolean changeState(BackendState next, String reason) {
         if (state == next) {
             return false;

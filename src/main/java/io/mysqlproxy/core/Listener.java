@@ -137,8 +137,9 @@ public final class Listener {
         List<io.mysqlproxy.scripting.ConnectionInfo.BackendInfo> out = new ArrayList<>(backends.size());
         for (Backend b : backends) {
             out.add(new io.mysqlproxy.scripting.ConnectionInfo.BackendInfo(b.address().host(), b.address().port(),
-                    b.state().ordinal(), b.role() == io.mysqlproxy.backend.BackendRole.READ_WRITE ? 1 : 2,
-                    b.connectedClients(), b.weight(), pools.get(b)));
+                    () -> b.state().ordinal(), b.role() == io.mysqlproxy.backend.BackendRole.READ_WRITE ? 1 : 2,
+                    b.connectedClients(), b.weight(), pools.get(b),
+                    s -> b.setByScript(io.mysqlproxy.backend.BackendState.values()[s])));
         }
         return out;
     }

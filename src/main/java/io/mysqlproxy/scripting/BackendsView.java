@@ -85,14 +85,36 @@ final class BackendsView {
                 ConnectionInfo.BackendInfo b = backends.get(i - 1);
                 LuaTable t = new LuaTable();
                 t.set("dst", ProxyApi.address(InetSocketAddress.createUnresolved(b.host(), b.port())));
-                t.set("state", b.state());
                 t.set("type", b.type());
                 t.set("connected_clients", b.connectedClients());
                 t.set("weight", b.weight());
                 if (b.pool() != null) {
                     t.set("pool", pool(b.pool()));
                 }
-                return t;
+                LuaTable backendMeta = new LuaTable();
+                backendMeta.set(LuaValue.INDEX, new TwoArgFunction() {
+                    @Override
+                    public LuaValue call(LuaValue self, LuaValue field) {
+                        return "state".equals(field.tojstring()) ? LuaValue.valueOf(b.state().getAsInt()) : t.get(field);
+                    }
+                });
+                backendMeta.set(LuaValue.NEWINDEX, new org.luaj.vm2.lib.ThreeArgFunction() {
+                    @Override
+                    public LuaValue call(LuaValue self, LuaValue field, LuaValue value) {
+                        int state = value.checkint();
+                        if (!"state".equals(field.tojstring()) || b.setState() == null) {
+                            throw new org.luaj.vm2.LuaError("proxy.global.backends[" + i + "]." + field.tojstring()
+                                    + " is not writable");
+                        }
+                        if (state < 0 || state > 3) {
+                            throw new org.luaj.vm2.LuaError("proxy.global.backends[" + i + "].state " + state
+                                    + " is not a proxy.BACKEND_STATE_*");
+                        }
+                        b.setState().accept(state);
+                        return NONE;
+                    }
+                });
+                return new LuaUserdata(b, backendMeta);
             }
         });
         meta.set(LuaValue.LEN, new TwoArgFunction() {

@@ -13,9 +13,9 @@ public record ConnectionInfo(long sessionId, InetSocketAddress clientSrc, InetSo
                              String serverVersion, byte[] scramble, int backendNdx, int extraBackendNdx,
                              long capabilities, int serverStatus, List<BackendInfo> backends) {
 
-    /** A backend as {@code proxy.global.backends[i]} shows it. */
-    public record BackendInfo(String host, int port, int state, int type, int connectedClients, int weight,
-                              PoolView pool) {
+    /** A backend as {@code proxy.global.backends[i]} shows it; its state is read and written live. */
+    public record BackendInfo(String host, int port, java.util.function.IntSupplier state, int type,
+                              int connectedClients, int weight, PoolView pool, java.util.function.IntConsumer setState) {
     }
 
     public boolean deprecateEof() {

@@ -78,6 +78,50 @@ class ConnectServerTest {
     }
 
     @Test
+    void scriptTakesABackendOutOfService(@TempDir Path dir) throws Exception {
+        Path script = dir.resolve("state.lua");
+        Files.writeString(script, """
+                function read_query(packet)
+                  local sql = packet:sub(2)
+                  if sql == "SELECT drain" then
+                    proxy.global.backends[1].state = proxy.BACKEND_STATE_OFFLINE
+                  elseif sql == "SELECT restore" then
+                    proxy.global.backends[1].state = proxy.BACKEND_STATE_UNKNOWN
+                  elseif sql == "SELECT retype" then
+                    proxy.global.backends[1].type = proxy.BACKEND_TYPE_RO
+                  else
+                    return
+                  end
+                  proxy.response = { type = proxy.MYSQLD_PACKET_OK, resultset = { fields = { { name = "state" } },
+                    rows = { { proxy.global.backends[1].state } } } }
+                  return proxy.PROXY_SEND_RESULT
+                end
+                """);
+        try (TestProxy proxy = TestProxy.builder().backend(DB.server(0).address()).backend(DB.server(1).address())
+                .script(script).start();
+             Connection c = DriverManager.getConnection(proxy.mariadbUrl("", ""), "root", "");
+             Statement s = c.createStatement()) {
+            assertThat(port(proxy)).isEqualTo(DB.server(0).port());
+            try (ResultSet rs = s.executeQuery("SELECT drain")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(3);
+            }
+            assertThat(port(proxy)).isEqualTo(DB.server(1).port()); // new connections avoid it
+            assertThatThrownBy(() -> s.executeQuery("SELECT retype")).hasMessageContaining("is not writable");
+            s.executeQuery("SELECT restore").close();
+            assertThat(port(proxy)).isEqualTo(DB.server(0).port());
+        }
+    }
+
+    private static int port(TestProxy proxy) throws SQLException {
+        try (Connection c = DriverManager.getConnection(proxy.mariadbUrl("", ""), "root", "");
+             Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT @@port")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Test
     void scriptRefusesTheClient(@TempDir Path dir) throws Exception {
         Path script = dir.resolve("refuse.lua");
         Files.writeString(script, """
