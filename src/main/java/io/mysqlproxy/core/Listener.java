@@ -35,6 +35,7 @@ public final class Listener {
     private final SslContext clientSsl;
     private final Map<ClientSession, Channel> sessions = new ConcurrentHashMap<>();
     private final Map<Backend, IdlePool> pools = new java.util.IdentityHashMap<>();
+    private final List<io.mysqlproxy.scripting.ConnectionInfo.BackendInfo> backendInfos;
     private final AtomicLongArray refusals = new AtomicLongArray(Refusal.values().length);
     private Channel serverChannel;
 
@@ -49,6 +50,7 @@ public final class Listener {
         for (Backend b : backends) {
             pools.put(b, new IdlePool(b.address().toString(), context.pool()));
         }
+        this.backendInfos = describeBackends();
         this.selector = new BackendSelector(config.policy());
         this.clientSsl = TlsContexts.forClients(config.tls());
     }
@@ -132,16 +134,20 @@ public final class Listener {
         return backend == null ? 0 : backends.indexOf(backend) + 1;
     }
 
-    /** The backends as scripts see them in {@code proxy.global.backends}. */
+    /** The backends as scripts see them in {@code proxy.global.backends}: built once, their figures read live. */
     List<io.mysqlproxy.scripting.ConnectionInfo.BackendInfo> backendInfos() {
+        return backendInfos;
+    }
+
+    private List<io.mysqlproxy.scripting.ConnectionInfo.BackendInfo> describeBackends() {
         List<io.mysqlproxy.scripting.ConnectionInfo.BackendInfo> out = new ArrayList<>(backends.size());
         for (Backend b : backends) {
             out.add(new io.mysqlproxy.scripting.ConnectionInfo.BackendInfo(b.address().host(), b.address().port(),
                     () -> b.state().ordinal(), b.role() == io.mysqlproxy.backend.BackendRole.READ_WRITE ? 1 : 2,
-                    b.connectedClients(), b.weight(), pools.get(b),
+                    b::connectedClients, b.weight(), pools.get(b),
                     s -> b.setByScript(io.mysqlproxy.backend.BackendState.values()[s])));
         }
-        return out;
+        return List.copyOf(out);
     }
 
     List<Backend> candidates() {

@@ -86,7 +86,7 @@ final class BackendsView {
                 LuaTable t = new LuaTable();
                 t.set("dst", ProxyApi.address(InetSocketAddress.createUnresolved(b.host(), b.port())));
                 t.set("type", b.type());
-                t.set("connected_clients", b.connectedClients());
+                t.set("connected_clients", b.connectedClients().getAsInt());
                 t.set("weight", b.weight());
                 if (b.pool() != null) {
                     t.set("pool", pool(b.pool()));
