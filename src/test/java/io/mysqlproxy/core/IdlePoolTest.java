@@ -108,6 +108,20 @@ class IdlePoolTest {
     }
 
     @Test
+    void theMinimumIdleIsKeptFromNewClients() throws SQLException {
+        try (TestProxy proxy = proxy(new PoolConfig(4, 1, 60_000))) {
+            String first = one(proxy, "app", "app-pw", "SELECT CONNECTION_ID()");
+            await().until(() -> threadsConnected() == 1);
+            // one idle connection is the minimum: the next client gets a new one, and leaves it too
+            String second = one(proxy, "app", "app-pw", "SELECT CONNECTION_ID()");
+            assertThat(second).isNotEqualTo(first);
+            await().until(() -> threadsConnected() == 2);
+            // now there is more than the minimum, so a client takes one over
+            assertThat(one(proxy, "app", "app-pw", "SELECT CONNECTION_ID()")).isIn(first, second);
+        }
+    }
+
+    @Test
     void idleConnectionsExpireAndDeadOnesAreDropped() throws SQLException {
         try (TestProxy proxy = proxy(new PoolConfig(4, 0, 300))) {
             one(proxy, "app", "app-pw", "SELECT 1");
