@@ -109,8 +109,7 @@ final class LoginRelay {
         }
         if (outcome.action() == HookOutcome.SEND_RESULT) {
             List<byte[]> packets = outcome.response();
-            boolean greeting = !packets.isEmpty() && packets.get(0).length > 0
-                    && packets.get(0)[0] == HandshakeV10.PROTOCOL_VERSION;
+            boolean greeting = startsWith(packets, HandshakeV10.PROTOCOL_VERSION);
             if (!greeting) {
                 session.closeAfter(framed(packets, 0));
                 return;
@@ -134,6 +133,11 @@ final class LoginRelay {
         candidates = order.iterator();
         wantExtra(outcome.extraBackendNdx());
         connectNext();
+    }
+
+    /** Whether a script's answer begins with a packet whose first byte is {@code first}. */
+    private static boolean startsWith(List<byte[]> payloads, int first) {
+        return !payloads.isEmpty() && payloads.get(0).length > 0 && (payloads.get(0)[0] & 0xFF) == first;
     }
 
     private ByteBuf framed(List<byte[]> payloads, int firstSeq) {
@@ -176,20 +180,23 @@ final class LoginRelay {
     }
 
     private void connectNext(Backend backend) {
-        Bootstrap bootstrap = new Bootstrap()
+        connect(backend, false).addListener((ChannelFuture f) -> connected(backend, f));
+    }
+
+    /** A new connection to {@code backend} on the client's event loop, for the session's main or second link. */
+    private ChannelFuture connect(Backend backend, boolean companion) {
+        return new Bootstrap()
                 .group(client.eventLoop())
                 .channelFactory(context.transport().channels())
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.AUTO_READ, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) context.limits().connectTimeoutMillis())
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(BackendHandler.NAME, new BackendHandler(session));
+                        ch.pipeline().addLast(BackendHandler.NAME, new BackendHandler(session, companion));
                     }
-                });
-        bootstrap.connect(backend.address().host(), backend.address().port())
-                .addListener((ChannelFuture f) -> connected(backend, f));
+                })
+                .connect(backend.address().host(), backend.address().port());
     }
 
     private void connected(Backend backend, ChannelFuture f) {
@@ -468,19 +475,7 @@ final class LoginRelay {
      */
     private void changeUser(HandshakeResponse response, long negotiated, int seq, Channel to) {
         ByteBuf out = to.alloc().buffer(64 + response.authResponse().length);
-        out.writeByte(io.mysqlproxy.protocol.Commands.COM_CHANGE_USER);
-        io.mysqlproxy.protocol.Payloads.writeNulString(out, response.username());
-        out.writeByte(response.authResponse().length).writeBytes(response.authResponse());
-        io.mysqlproxy.protocol.Payloads.writeNulString(out, response.database() == null ? "" : response.database());
-        out.writeShortLE(response.charset());
-        if (Capabilities.has(negotiated, Capabilities.CLIENT_PLUGIN_AUTH)) {
-            String plugin = response.authPluginName();
-            io.mysqlproxy.protocol.Payloads.writeNulString(out,
-                    plugin == null || plugin.isEmpty() ? io.mysqlproxy.protocol.NativePassword.PLUGIN : plugin);
-        }
-        if (Capabilities.has(negotiated, Capabilities.CLIENT_CONNECT_ATTRS)) {
-            out.writeByte(0); // no attributes
-        }
+        response.encodeChangeUser(out, negotiated);
         if (to == server) {
             seqDelta = -seq;
         }
@@ -501,9 +496,7 @@ final class LoginRelay {
         if (!listener.pool(backend).offer(idle)) {
             idle.channel().close();
         }
-        String plugin = response.authPluginName();
-        if (!Capabilities.has(loginCaps, Capabilities.CLIENT_PLUGIN_AUTH) || plugin != null && !plugin.isEmpty()
-                && !io.mysqlproxy.protocol.NativePassword.PLUGIN.equals(plugin)) {
+        if (!clientCanSwitch()) {
             session.closeWithError(seq + 1, ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_CONNECTION_FAILURE,
                     "mysqlproxy: the pooled backend connection does not fit this client; please reconnect");
             return;
@@ -520,25 +513,37 @@ final class LoginRelay {
         session.greeted(fresh);
         session.transition(SessionState.READ_AUTH_RESULT);
         awaitingSwitchAnswer = true;
-        client.writeAndFlush(PacketFramer.frame(client.alloc(), switchSeq & 0xFF, authSwitch(fresh)));
+        askClientToAnswer(fresh, switchSeq);
     }
 
-    /** An AuthSwitchRequest to mysql_native_password with {@code greeting}'s scramble. */
-    private ByteBuf authSwitch(HandshakeV10 greeting) {
-        byte[] name = io.mysqlproxy.protocol.NativePassword.PLUGIN.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        byte[] scramble = java.util.Arrays.copyOf(greeting.scramble(), 20);
-        ByteBuf out = client.alloc().buffer(name.length + 23);
-        out.writeByte(Packets.EOF).writeBytes(name).writeByte(0).writeBytes(scramble).writeByte(0);
-        return out;
+    /** Asks the client to authenticate again, answering {@code greeting}'s scramble. */
+    private void askClientToAnswer(HandshakeV10 greeting, int seq) {
+        ByteBuf out = client.alloc().buffer(48);
+        io.mysqlproxy.protocol.AuthSwitchRequest.nativePassword(greeting).encode(out);
+        client.writeAndFlush(PacketFramer.frame(client.alloc(), seq & 0xFF, out));
     }
 
-    /** A login for a fresh connection from the client's first login and its answer to that connection's scramble. */
+    /** The client's first login with {@code auth} as its mysql_native_password answer. */
+    private HandshakeResponse loginAnswering(byte[] auth, long caps) {
+        return new HandshakeResponse(caps, loginResponse.maxPacketSize(), loginResponse.charset(),
+                loginResponse.username(), auth, loginResponse.database(), io.mysqlproxy.protocol.NativePassword.PLUGIN);
+    }
+
+    /** A login for a fresh connection: the client's first login with its answer to that connection's scramble. */
     private ByteBuf loginWith(byte[] auth, Channel to) {
         ByteBuf login = to.alloc().buffer(128);
-        new HandshakeResponse(loginCaps & ~Capabilities.CLIENT_CONNECT_ATTRS, loginResponse.maxPacketSize(),
-                loginResponse.charset(), loginResponse.username(), auth, loginResponse.database(),
-                io.mysqlproxy.protocol.NativePassword.PLUGIN).encode(login);
+        loginAnswering(auth, loginCaps & ~Capabilities.CLIENT_CONNECT_ATTRS).encode(login);
         return login;
+    }
+
+    /**
+     * Whether the client can be asked to authenticate again: it logged in with mysql_native_password and takes
+     * auth switches.
+     */
+    private boolean clientCanSwitch() {
+        String plugin = loginResponse == null ? null : loginResponse.authPluginName();
+        return Capabilities.has(loginCaps & serverCaps, Capabilities.CLIENT_PLUGIN_AUTH)
+                && (plugin == null || plugin.isEmpty() || io.mysqlproxy.protocol.NativePassword.PLUGIN.equals(plugin));
     }
 
     /** Without a backend, {@code read_auth} may refuse the client or answer with an OK of its own. */
@@ -553,8 +558,7 @@ final class LoginRelay {
                 session.closeWithError(seq + 1, ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_PROXY, outcome.error());
             } else if (outcome.action() == HookOutcome.SEND_RESULT) {
                 List<byte[]> answer = outcome.response();
-                boolean ok = !answer.isEmpty() && answer.get(0).length > 0 && answer.get(0)[0] == Packets.OK;
-                if (ok) {
+                if (startsWith(answer, Packets.OK)) {
                     acceptWithoutBackend(framed(answer, seq + 1), seq);
                 } else {
                     session.closeAfter(framed(answer, seq + 1));
@@ -686,7 +690,7 @@ final class LoginRelay {
         if (outcome.action() == HookOutcome.SEND_RESULT) {
             packet.payload().release();
             List<byte[]> answer = outcome.response();
-            boolean ok = !answer.isEmpty() && answer.get(0).length > 0 && answer.get(0)[0] == Packets.OK;
+            boolean ok = startsWith(answer, Packets.OK);
             extra.abandon();
             client.writeAndFlush(framed(answer, seq));
             // the client is logged in only if both the backend and the script said so
@@ -816,36 +820,21 @@ final class LoginRelay {
     }
 
     private void connectExtra(Backend b) {
-        new Bootstrap()
-                .group(client.eventLoop())
-                .channelFactory(context.transport().channels())
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) context.limits().connectTimeoutMillis())
-                .handler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(BackendHandler.NAME, new BackendHandler(session, true));
-                    }
-                })
-                .connect(b.address().host(), b.address().port())
-                .addListener((ChannelFuture f) -> {
-                    if (!f.isSuccess()) {
-                        extra.fail("cannot connect: " + f.cause().getMessage());
-                        extraSettled();
-                    } else if (extra.phase == ExtraPhase.CONNECTING && session.state() != SessionState.CLOSED) {
-                        extra.channel = f.channel();
-                    } else {
-                        f.channel().close();
-                    }
-                });
+        connect(b, true).addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                extra.fail("cannot connect: " + f.cause().getMessage());
+                extraSettled();
+            } else if (extra.phase == ExtraPhase.CONNECTING && session.state() != SessionState.CLOSED) {
+                extra.channel = f.channel();
+            } else {
+                f.channel().close();
+            }
+        });
     }
 
     private boolean extraEligible() {
-        String plugin = loginResponse == null ? null : loginResponse.authPluginName();
         return authExchanges == 0 && !extra.tlsInTheWay && session.backend() != extra.backend
-                && (extra.reused == null || extra.reused.fits(loginCaps & serverCaps))
-                && Capabilities.has(loginCaps & serverCaps, Capabilities.CLIENT_PLUGIN_AUTH)
-                && (plugin == null || plugin.isEmpty() || io.mysqlproxy.protocol.NativePassword.PLUGIN.equals(plugin));
+                && (extra.reused == null || extra.reused.fits(loginCaps & serverCaps)) && clientCanSwitch();
     }
 
     void extraRead(Channel from, ByteBuf buf) {
@@ -887,8 +876,7 @@ final class LoginRelay {
                 if (p.firstByte() == Packets.OK) {
                     extra.phase = ExtraPhase.DONE; // a user without a password
                 } else if (p.firstByte() == Packets.EOF) {
-                    ByteBuf switchRequest = p.payload().duplicate().skipBytes(1);
-                    String plugin = io.mysqlproxy.protocol.Payloads.readNulString(switchRequest);
+                    String plugin = io.mysqlproxy.protocol.AuthSwitchRequest.plugin(p.payload());
                     if (!io.mysqlproxy.protocol.NativePassword.PLUGIN.equals(plugin)) {
                         extra.fail("it asked for authentication method " + plugin);
                     } else {
@@ -901,18 +889,13 @@ final class LoginRelay {
                         return;
                     }
                 } else {
-                    extra.fail("it refused the login: " + (p.firstByte() == Packets.ERR
-                            ? io.mysqlproxy.protocol.ErrPacket.decode(p.payload().duplicate()).message()
-                            : "unexpected reply"));
+                    extra.fail(refusal(p, "unexpected reply"));
                 }
             } else if (extra.phase == ExtraPhase.AUTHENTICATING) {
                 if (p.firstByte() == Packets.OK) {
                     extra.phase = ExtraPhase.DONE;
                 } else {
-                    String why = p.firstByte() == Packets.ERR
-                            ? io.mysqlproxy.protocol.ErrPacket.decode(p.payload().duplicate()).message()
-                            : "it asked for another authentication method";
-                    extra.fail("it refused the login: " + why);
+                    extra.fail(refusal(p, "it asked for another authentication method"));
                 }
             } else {
                 return;
@@ -921,6 +904,12 @@ final class LoginRelay {
             p.payload().release();
         }
         extraSettled();
+    }
+
+    /** Why the second backend did not accept the login: its error message, or {@code otherwise}. */
+    private static String refusal(Packet reply, String otherwise) {
+        return "it refused the login: " + (reply.firstByte() == Packets.ERR
+                ? io.mysqlproxy.protocol.ErrPacket.decode(reply.payload().duplicate()).message() : otherwise);
     }
 
     void extraClosed(Channel channel) {
@@ -936,15 +925,12 @@ final class LoginRelay {
         if (extra.reused != null) {
             // a pooled connection: COM_CHANGE_USER, whose auth switch brings the scramble the client will answer
             extra.phase = ExtraPhase.PROBING;
-            changeUser(new HandshakeResponse(loginCaps, loginResponse.maxPacketSize(), loginResponse.charset(),
-                    loginResponse.username(), new byte[0], loginResponse.database(),
-                    io.mysqlproxy.protocol.NativePassword.PLUGIN), loginCaps & serverCaps, 0, extra.channel);
+            changeUser(loginAnswering(new byte[0], loginCaps), loginCaps & serverCaps, 0, extra.channel);
             return;
         }
-        ByteBuf out = authSwitch(extra.greeting);
         extra.phase = ExtraPhase.SWITCHING;
         extra.awaitingAnswer = true;
-        client.writeAndFlush(PacketFramer.frame(client.alloc(), extra.okSeq & 0xFF, out));
+        askClientToAnswer(extra.greeting, extra.okSeq);
     }
 
     private void extraSwitchAnswer(Packet packet) {
@@ -1031,8 +1017,6 @@ final class LoginRelay {
             extra.heldOk = null;
         }
         extra.release();
-        if (extra.phase != ExtraPhase.DONE) {
-            extra.abandon();
-        }
+        extra.abandon(); // no-op once the second connection belongs to the session
     }
 }

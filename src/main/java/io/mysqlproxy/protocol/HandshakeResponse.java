@@ -91,6 +91,25 @@ public record HandshakeResponse(long capabilities, int maxPacketSize, int charse
         }
     }
 
+    /**
+     * This login as COM_CHANGE_USER on a connection that negotiated {@code negotiated}: the server checks it as a
+     * login, against the connection's scramble, and resets the session. Connection attributes are sent empty.
+     */
+    public void encodeChangeUser(ByteBuf out, long negotiated) {
+        out.writeByte(Commands.COM_CHANGE_USER);
+        Payloads.writeNulString(out, username);
+        out.writeByte(authResponse.length).writeBytes(authResponse);
+        Payloads.writeNulString(out, database == null ? "" : database);
+        out.writeShortLE(charset);
+        if (Capabilities.has(negotiated, Capabilities.CLIENT_PLUGIN_AUTH)) {
+            Payloads.writeNulString(out, authPluginName == null || authPluginName.isEmpty()
+                    ? NativePassword.PLUGIN : authPluginName);
+        }
+        if (Capabilities.has(negotiated, Capabilities.CLIENT_CONNECT_ATTRS)) {
+            out.writeByte(0);
+        }
+    }
+
     /** Writes the 32-byte prefix, which on its own is an SSLRequest. */
     public static void encodeFixedPart(ByteBuf out, long caps, int maxPacketSize, int charset) {
         out.writeIntLE((int) caps);
