@@ -110,9 +110,8 @@ local function pin(reason)
 end
 
 --- true when a SELECT can run on a replica without changing its answer
-local function is_plain_read(tokens)
-  local first = tokenizer.first_stmt_token(tokens)
-  if not first or first.token_name ~= "TK_SQL_SELECT" then
+local function is_plain_read(tokens, first)
+  if first.token_name ~= "TK_SQL_SELECT" then
     return false
   end
   for i = 1, #tokens do
@@ -130,12 +129,8 @@ local function is_plain_read(tokens)
   return true
 end
 
---- true for a SET that only sets session variables to constants, which both connections can run
+--- for a SET statement: true when it only sets session variables to constants, which both connections can run
 local function is_shared_set(tokens)
-  local first = tokenizer.first_stmt_token(tokens)
-  if not first or first.token_name ~= "TK_SQL_SET" then
-    return false
-  end
   for i = 1, #tokens do
     local t = tokens[i]
     local name = t.token_name
@@ -154,17 +149,8 @@ local function is_shared_set(tokens)
   return true
 end
 
-local function first_word_is_set(tokens)
-  local first = tokenizer.first_stmt_token(tokens)
-  return first ~= nil and first.token_name == "TK_SQL_SET"
-end
-
 --- notes what a statement does to the session
-local function track(tokens)
-  local first = tokenizer.first_stmt_token(tokens)
-  if not first then
-    return
-  end
+local function track(tokens, first)
   local reason = PINNING_STATEMENTS[first.token_name]
       or (first.token_name == "TK_LITERAL" and PINNING_WORDS[first.text:upper()])
   if reason then
@@ -204,18 +190,22 @@ function read_query(packet)
   local read = false
   if command == proxy.COM_QUERY and ro > 0 and not pinned then
     local tokens = tokenizer.tokenize(packet:sub(2))
-    if is_shared_set(tokens) then
-      -- the replica's session first (its answer is dropped), then the primary's, which answers the client
-      proxy.atomic_add(stats, "rw", 1)
-      proxy.connection.backend_ndx = ro
-      proxy.queries:append(SET_ID, packet, { resultset_is_needed = true })
-      proxy.queries:append(QUERY_ID, packet)
-      return proxy.PROXY_SEND_QUERY
-    elseif first_word_is_set(tokens) then
+    local first = tokenizer.first_stmt_token(tokens)
+    if first and first.token_name == "TK_SQL_SET" then
+      if is_shared_set(tokens) then
+        -- the replica's session first (its answer is dropped), then the primary's, which answers the client
+        proxy.atomic_add(stats, "rw", 1)
+        proxy.connection.backend_ndx = ro
+        proxy.queries:append(SET_ID, packet, { resultset_is_needed = true })
+        proxy.queries:append(QUERY_ID, packet)
+        return proxy.PROXY_SEND_QUERY
+      end
       pin("SET")
     end
-    track(tokens)
-    read = not pinned and not proxy.connection.server.in_trans and is_plain_read(tokens)
+    if first then
+      track(tokens, first)
+      read = not pinned and not proxy.connection.server.in_trans and is_plain_read(tokens, first)
+    end
   end
   if not read then
     proxy.atomic_add(stats, "rw", 1)

@@ -326,15 +326,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         Backend lost = companionBackend;
         if (activeServer == companion && state == SessionState.READ_QUERY_RESULT) {
-            LOG.warnf("session %d: backend %s closed the connection during a command of client %s", id,
-                    lost.address(), client.remoteAddress());
-            int seq = scripted.errorSeq();
-            if (seq < 0) {
-                close();
-            } else {
-                closeWithError(seq, ErrorCodes.BACKEND_LOST, ErrorCodes.STATE_GENERAL,
-                        "Lost connection to backend " + lost.address() + " during query");
-            }
+            lostDuringScriptedCommand(lost);
             return;
         }
         // an idle second connection went away: commands go to the main one from now on
@@ -384,15 +376,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         if (!state.authenticated()) {
             login.backendClosed();
         } else if (state == SessionState.READ_QUERY_RESULT && scripted != null) {
-            LOG.warnf("session %d: backend %s closed the connection during a command of client %s", id,
-                    backend.address(), client.remoteAddress());
-            int seq = scripted.errorSeq();
-            if (seq < 0) {
-                close();
-            } else {
-                closeWithError(seq, ErrorCodes.BACKEND_LOST, ErrorCodes.STATE_GENERAL,
-                        "Lost connection to backend " + backend.address() + " during query");
-            }
+            lostDuringScriptedCommand(backend);
         } else if (state == SessionState.READ_QUERY_RESULT && serverFrames.atBoundary()) {
             LOG.warnf("session %d: backend %s closed the connection during %s from client %s", id,
                     backend.address(), Commands.name(tracker.currentCommand()),
@@ -402,6 +386,19 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         } else {
             LOG.debugf("session %d: backend %s closed the connection", id, backend.address());
             close();
+        }
+    }
+
+    /** A backend connection closed while a scripted command waited: an ERR if no result was sent yet. */
+    private void lostDuringScriptedCommand(Backend lost) {
+        LOG.warnf("session %d: backend %s closed the connection during a command of client %s", id,
+                lost.address(), client.remoteAddress());
+        int seq = scripted.errorSeq();
+        if (seq < 0) {
+            close();
+        } else {
+            closeWithError(seq, ErrorCodes.BACKEND_LOST, ErrorCodes.STATE_GENERAL,
+                    "Lost connection to backend " + lost.address() + " during query");
         }
     }
 
@@ -500,19 +497,23 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         int command = packet[0] & 0xFF;
         if (command == Commands.COM_INIT_DB) {
             defaultDb = new String(packet, 1, packet.length - 1, java.nio.charset.StandardCharsets.UTF_8);
-        } else if (command == Commands.COM_QUERY && packet.length > 4) {
-            String sql = new String(packet, 1, packet.length - 1, java.nio.charset.StandardCharsets.UTF_8).strip();
-            if (sql.regionMatches(true, 0, "USE", 0, 3) && sql.length() > 3 && Character.isWhitespace(sql.charAt(3))) {
-                String name = sql.substring(4).strip();
-                if (name.endsWith(";")) {
-                    name = name.substring(0, name.length() - 1).strip();
-                }
-                if (name.length() > 1 && name.startsWith("`") && name.endsWith("`")) {
-                    name = name.substring(1, name.length() - 1).replace("``", "`");
-                }
-                defaultDb = name;
+        } else if (command == Commands.COM_QUERY && startsWithUse(packet)) {
+            java.util.List<io.mysqlproxy.sql.SqlToken> tokens = io.mysqlproxy.sql.SqlTokenizer.tokenize(
+                    new String(packet, 1, packet.length - 1, java.nio.charset.StandardCharsets.UTF_8));
+            if (tokens.size() >= 2 && tokens.get(0).id() == io.mysqlproxy.sql.TokenId.TK_SQL_USE) {
+                defaultDb = tokens.get(1).text(); // backticks and doubled backticks already undone
             }
         }
+    }
+
+    /** A cheap look at the bytes before tokenizing: "USE" and a blank, after leading blanks. */
+    private static boolean startsWithUse(byte[] packet) {
+        int i = 1;
+        while (i < packet.length && Character.isWhitespace(packet[i])) {
+            i++;
+        }
+        return packet.length > i + 3 && (packet[i] | 0x20) == 'u' && (packet[i + 1] | 0x20) == 's'
+                && (packet[i + 2] | 0x20) == 'e' && Character.isWhitespace(packet[i + 3]);
     }
 
     /** A snapshot of the connection for a hook call. */

@@ -135,23 +135,20 @@ final class ScriptedRelay {
     }
 
     private void startCommand(Packet p) {
+        boolean quit = p.payload().getUnsignedByte(p.payload().readerIndex()) == Commands.COM_QUIT;
+        if (quit && session.quitIntoPool()) {
+            p.payload().release();
+            return;
+        }
         busy = true;
         resultSent = false;
         session.transition(SessionState.READ_QUERY_RESULT);
         clientSeq = (p.seq() + PacketFramer.framesFor(p.payload().readableBytes()) - 1) & 0xFF;
         byte[] packet = bytes(p.payload());
         p.payload().release();
-        if ((packet[0] & 0xFF) == Commands.COM_QUIT) {
-            busy = false;
-            session.transition(SessionState.READ_QUERY);
-            if (session.quitIntoPool()) {
-                return;
-            }
-            busy = true;
-            session.transition(SessionState.READ_QUERY_RESULT);
-            if (server != null && server != session.mainServer()) {
-                server = session.mainServer(); // the main connection says goodbye; the other one is closed
-                session.activate(server);
+        if (quit) {
+            if (server != null) {
+                switchTo(session.mainServer()); // the main connection says goodbye; the other one is closed
             }
             send(new InjectionRequest(0, packet, false), true);
             return;
@@ -210,6 +207,11 @@ final class ScriptedRelay {
                     session.id(), backendNdx);
             return;
         }
+        switchTo(target);
+    }
+
+    /** Between commands: the next ones go to {@code target}. */
+    private void switchTo(Channel target) {
         if (target != server) {
             fromServer.release();
             fromServer = new PacketAssembler(client.alloc(), Integer.MAX_VALUE);

@@ -39,24 +39,7 @@ public final class ScriptSession {
     }
 
     public CompletableFuture<HookOutcome> readQuery(ConnectionInfo info, byte[] packet) {
-        Script script = runtime.current();
-        return worker.run(() -> worker.call(connection(), script, () -> {
-            LuaConnection c = prepare(info, script);
-            if (c == null) {
-                return HookOutcome.failed("MySQL Proxy Lua script failed to execute. Check the error log.", true);
-            }
-            if (!c.hasHook("read_query")) {
-                return new HookOutcome(HookOutcome.NO_DECISION, List.of(), List.of(), null, false, false);
-            }
-            c.resetResponse();
-            c.queries().set(List.of());
-            try {
-                LuaValue ret = c.hook("read_query").call(LuaValue.valueOf(packet));
-                return c.withPicks(decide("read_query", ret, c, info));
-            } catch (LuaError | StackOverflowError e) {
-                return c.withPicks(hookError("read_query", info, e, List.of()));
-            }
-        }));
+        return callHook("read_query", info, () -> LuaValue.valueOf(packet));
     }
 
     /** {@code connect_server()}: the script may pick a backend or answer the client itself (no backend at all). */
@@ -90,20 +73,29 @@ public final class ScriptSession {
 
     /** {@code read_handshake()}: the backend's greeting arrived; the script may refuse the client. */
     public CompletableFuture<HookOutcome> readHandshake(ConnectionInfo info) {
-        return loginHook("read_handshake", info, null);
+        return callHook("read_handshake", info, () -> LuaValue.NIL);
     }
 
     /** {@code read_auth()}: the client's login arrived; the script may refuse it or replace the auth packet. */
     public CompletableFuture<HookOutcome> readAuth(ConnectionInfo info) {
-        return loginHook("read_auth", info, null);
+        return callHook("read_auth", info, () -> LuaValue.NIL);
     }
 
     /** {@code read_auth_result(auth)}: the backend accepted or refused the login; {@code auth.packet} is its reply. */
     public CompletableFuture<HookOutcome> readAuthResult(ConnectionInfo info, byte[] reply) {
-        return loginHook("read_auth_result", info, reply);
+        return callHook("read_auth_result", info, () -> {
+            LuaTable auth = new LuaTable();
+            auth.set("packet", LuaValue.valueOf(reply));
+            return auth;
+        });
     }
 
-    private CompletableFuture<HookOutcome> loginHook(String hook, ConnectionInfo info, byte[] packet) {
+    /**
+     * Calls {@code hook} with the argument {@code arg} makes, with a fresh {@code proxy.response} and an empty
+     * {@code proxy.queries}; no hook means no decision.
+     */
+    private CompletableFuture<HookOutcome> callHook(String hook, ConnectionInfo info,
+                                                    java.util.function.Supplier<LuaValue> arg) {
         Script script = runtime.current();
         return worker.run(() -> worker.call(connection(), script, () -> {
             LuaConnection c = prepare(info, script);
@@ -116,13 +108,7 @@ public final class ScriptSession {
             c.resetResponse();
             c.queries().set(List.of());
             try {
-                LuaValue arg = LuaValue.NIL;
-                if (packet != null) {
-                    LuaTable auth = new LuaTable();
-                    auth.set("packet", LuaValue.valueOf(packet));
-                    arg = auth;
-                }
-                return c.withPicks(decide(hook, c.hook(hook).call(arg), c, info));
+                return c.withPicks(decide(hook, c.hook(hook).call(arg.get()), c, info));
             } catch (LuaError | StackOverflowError e) {
                 return c.withPicks(hookError(hook, info, e, List.of()));
             }
