@@ -13,7 +13,6 @@ import io.mysqlproxy.scripting.ConnectionInfo;
 import io.mysqlproxy.scripting.ScriptSession;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -33,6 +32,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ClientSession extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(ClientSession.class);
+    /** How long a client may go on sending after the proxy's last packet before its socket is closed. */
+    private static final long CLOSE_LINGER_MILLIS = 2_000;
 
     private final Listener listener;
     private final ProxyContext context;
@@ -600,8 +601,26 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         state = SessionState.CLOSED;
         closeBackends();
-        client.writeAndFlush(framed).addListener(ChannelFutureListener.CLOSE);
+        client.writeAndFlush(framed).addListener(f -> lingerThenClose());
         finish();
+    }
+
+    /**
+     * Ends the client connection after a last packet: half-closes it, so the client reads the packet and then the
+     * end of the stream, and discards what the client still sends for a moment. Closing at once while the client
+     * is still sending (an oversized packet, a refused login with data behind it) makes the kernel answer with a
+     * reset, which can destroy the error packet before the client reads it.
+     */
+    private void lingerThenClose() {
+        if (client instanceof io.netty.channel.socket.DuplexChannel duplex && client.isActive()) {
+            duplex.shutdownOutput();
+            client.config().setAutoRead(true);
+            client.eventLoop().schedule(() -> {
+                client.close();
+            }, CLOSE_LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        } else {
+            client.close();
+        }
     }
 
     /** Closes both sides once what was already written to the client has been sent. */
