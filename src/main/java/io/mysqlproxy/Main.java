@@ -27,6 +27,12 @@ public class Main implements QuarkusApplication {
     @Inject
     Vertx vertx;
 
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry registry;
+
+    @Inject
+    io.mysqlproxy.health.RunningProxy running;
+
     public static void main(String... args) {
         for (String arg : args) {
             if (arg.equals("--help") || arg.equals("-h")) {
@@ -66,8 +72,12 @@ public class Main implements QuarkusApplication {
         ProxyConfig config;
         try {
             Config quarkus = ConfigProvider.getConfig();
-            config = new ConfigLoader(ConfigLoader.parseCommandLine(args), name -> quarkus.getOptionalValue(name, String.class),
-                    quarkus.getPropertyNames()).load();
+            ConfigLoader loader = new ConfigLoader(ConfigLoader.parseCommandLine(args),
+                    name -> quarkus.getOptionalValue(name, String.class), quarkus.getPropertyNames());
+            config = loader.load();
+            if (loader.jsonLogs()) {
+                JsonLogs.install();
+            }
         } catch (ConfigException e) {
             LOG.error(e.getMessage());
             System.err.println("mysqlproxy: " + e.getMessage());
@@ -75,7 +85,8 @@ public class Main implements QuarkusApplication {
         }
         ProxyServer server;
         try {
-            server = new ProxyServer(vertx, config).start();
+            server = new ProxyServer(vertx, config, registry).start();
+            running.set(server);
         } catch (RuntimeException e) {
             LOG.error(e.getMessage());
             System.err.println("mysqlproxy: " + e.getMessage());

@@ -26,7 +26,13 @@ class PackagedProxyIT {
     static final MariaDbExtension DB = new MariaDbExtension();
 
     private static Process launch(Path log, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("java", "-jar", JAR.toString()));
+        return launch(log, List.of(), args);
+    }
+
+    private static Process launch(Path log, List<String> jvmArgs, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("java"));
+        cmd.addAll(jvmArgs);
+        cmd.addAll(List.of("-jar", JAR.toString()));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
@@ -53,6 +59,40 @@ class PackagedProxyIT {
             assertThat(MariaDbServer.listening(port)).isFalse();
         } finally {
             proxy.destroyForcibly();
+        }
+    }
+
+    @Test
+    void adminInterfaceMetricsHealthAndJsonLogs(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        int port = MariaDbServer.freePort();
+        int adminPort = MariaDbServer.freePort();
+        int httpPort = MariaDbServer.freePort();
+        Path log = tmp.resolve("proxy.log");
+        Process proxy = launch(log, List.of("-Dquarkus.http.port=" + httpPort), "--proxy-address=127.0.0.1:" + port,
+                "--proxy-backend-addresses=" + DB.server().address(), "--admin-address=127.0.0.1:" + adminPort,
+                "--admin-password=pw", "--log-format=json", "--slow-query-log=0.2");
+        try {
+            await().atMost(java.time.Duration.ofSeconds(30)).until(() -> MariaDbServer.listening(adminPort));
+            Cli.Result q = Cli.run("mariadb", port, "root", "", null, "--batch", "-e", "SELECT SLEEP(0.3) AS slept");
+            assertThat(q.output()).contains("slept\n0");
+            Cli.Result admin = Cli.run("mariadb", adminPort, "admin", "pw", null, "--batch", "-e",
+                    "SELECT * FROM query_digests");
+            assertThat(admin.output()).contains("SELECT SLEEP( ? ) AS `slept`\t1\t");
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            String metrics = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + httpPort + "/q/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("mysqlproxy_commands_total{command=\"com_query\",listener=\"default\"}");
+            int ready = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + httpPort + "/q/health/ready")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode();
+            assertThat(ready).isEqualTo(200);
+            await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() -> assertThat(Files.readString(log))
+                    .contains("{\"timestamp\":").contains("\"logger\":\"io.mysqlproxy.slowlog\"")
+                    .contains("slow query: 0.3"));
+        } finally {
+            proxy.destroyForcibly();
+            proxy.waitFor(10, TimeUnit.SECONDS);
         }
     }
 

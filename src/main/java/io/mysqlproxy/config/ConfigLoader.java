@@ -163,7 +163,44 @@ public final class ConfigLoader {
                 parse(Option.BACKEND_SSL_VERIFY, ConfigLoader::bool), path(Option.BACKEND_SSL_CA));
         PoolConfig pool = new PoolConfig(intValue(Option.PROXY_POOL_MAX_IDLE, 0), intValue(Option.PROXY_POOL_MIN_IDLE, 0),
                 millis(Option.PROXY_POOL_IDLE_TIMEOUT));
-        return new ProxyConfig(listeners, limits, health, backendTls, pool, script());
+        MonitoringConfig monitoring = new MonitoringConfig(parse(Option.QUERY_DIGESTS, ConfigLoader::bool),
+                intValue(Option.QUERY_DIGESTS_MAX, 1), intValue(Option.QUERY_DIGEST_TEXT_LENGTH, 16),
+                millis(Option.SLOW_QUERY_LOG), parse(Option.READINESS_REQUIRES_BACKEND, ConfigLoader::bool));
+        logFormat();
+        return new ProxyConfig(listeners, limits, health, backendTls, pool, script(), admin(), monitoring);
+    }
+
+    private AdminConfig admin() {
+        String address = value(Option.ADMIN_ADDRESS);
+        if (address.isBlank()) {
+            return null;
+        }
+        return new AdminConfig(parse(Option.ADMIN_ADDRESS, s -> HostPort.parse(s, "127.0.0.1", 4041)),
+                value(Option.ADMIN_USERNAME), value(Option.ADMIN_PASSWORD), path(Option.ADMIN_LUA_SCRIPT),
+                intValue(Option.ADMIN_MAX_FAILED_LOGINS, 1), effective());
+    }
+
+    /** True when console log lines are to be JSON objects. */
+    public boolean jsonLogs() {
+        return logFormat().equals("json");
+    }
+
+    private String logFormat() {
+        String v = value(Option.LOG_FORMAT);
+        if (!v.equals("text") && !v.equals("json")) {
+            throw new ConfigException("--" + Option.LOG_FORMAT.key() + " must be text or json, not " + v);
+        }
+        return v;
+    }
+
+    /** Every option's value as the proxy runs with it, passwords hidden, for the admin table config. */
+    public java.util.Map<String, String> effective() {
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (Option o : Option.values()) {
+            String v = value(o);
+            out.put(o.key(), o.key().endsWith("password") && !v.isEmpty() ? "********" : v);
+        }
+        return out;
     }
 
     private ScriptConfig script() {

@@ -67,10 +67,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private String defaultDb;
     private long capabilities;
 
+    private final CommandRecorder recorder;
+
     ClientSession(Listener listener, ProxyContext context, long id) {
         this.listener = listener;
         this.context = context;
         this.id = id;
+        this.recorder = new CommandRecorder(this, listener.metrics(), context.metrics().digests(),
+                context.monitoring());
+        tracker.observer(recorder);
     }
 
     public long id() {
@@ -87,6 +92,35 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     SocketAddress clientAddress() {
         return client == null ? null : client.remoteAddress();
+    }
+
+    io.mysqlproxy.metrics.ListenerMetrics metrics() {
+        return listener.metrics();
+    }
+
+    /** The user the client logged in as, or null before its login arrived. */
+    String username() {
+        return loginResponse == null ? null : loginResponse.username();
+    }
+
+    /**
+     * What the admin table {@code connections} shows of this session. Read from another thread while the session
+     * runs, so a row may mix two moments; it is for display only.
+     */
+    ConnectionRow describe() {
+        int command = recorder.currentCommand();
+        long since = recorder.currentSinceNanos();
+        Backend b = activeBackend();
+        return new ConnectionRow(id, listener.name(), String.valueOf(clientAddress()), username(),
+                defaultDb != null ? defaultDb : loginResponse == null ? null : loginResponse.database(),
+                b == null ? null : b.address().toString(), state.name().toLowerCase(java.util.Locale.ROOT),
+                command < 0 ? null : Commands.name(command),
+                command < 0 ? 0 : (System.nanoTime() - since) / 1_000_000, recorder.currentText());
+    }
+
+    /** One row of the admin table {@code connections}. */
+    public record ConnectionRow(long id, String listener, String client, String user, String db, String backend,
+                                String state, String command, long commandMillis, String query) {
     }
 
     void transition(SessionState next) {
@@ -119,6 +153,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf buf = (ByteBuf) msg;
+        listener.metrics().clientBytes(buf.readableBytes());
         if (scripted != null && state.authenticated()) {
             scripted.clientRead(buf);
         } else if (state.authenticated()) {
@@ -232,6 +267,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                 || (tracker.serverStatus() & io.mysqlproxy.protocol.ServerStatus.IN_TRANS) != 0) {
             return;
         }
+        if (backend != null && backend.state() == io.mysqlproxy.backend.BackendState.OFFLINE) {
+            return; // draining: its connections close with their clients
+        }
         String user = loginResponse.username();
         // with a second connection, the main one is not kept: a client can take over only one pooled connection
         // (the server's auth switch is the one a client answers), and the second login needs that switch
@@ -260,6 +298,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     void backendRead(ByteBuf buf) {
+        listener.metrics().backendBytes(buf.readableBytes());
         if (scripted != null && state.authenticated()) {
             scripted.serverRead(server, buf);
         } else if (state.authenticated()) {
@@ -300,6 +339,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     void companionRead(Channel channel, ByteBuf buf) {
+        listener.metrics().backendBytes(buf.readableBytes());
         if (scripted != null && state.authenticated()) {
             scripted.serverRead(channel, buf);
         } else if (login != null && state != SessionState.CLOSED) {
@@ -572,14 +612,28 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     /** Ends the session at shutdown, with an error packet when the client can still read one. */
     void shutdownNow() {
+        endWithError(ErrorCodes.SERVER_SHUTDOWN, ErrorCodes.STATE_CONNECTION_FAILURE,
+                "Server shutdown in progress (mysqlproxy)");
+    }
+
+    /** KILL from the admin interface: an error the client can read, at once, even in the middle of a command. */
+    void killedByAdmin() {
+        if (state == SessionState.CLOSED) {
+            return;
+        }
+        LOG.infof("session %d: client %s killed from the admin interface", id, clientAddress());
+        endWithError(ErrorCodes.CONNECTION_KILLED, ErrorCodes.STATE_KILLED, "Connection was killed (mysqlproxy admin)");
+    }
+
+    /** Closes the session now, with an error packet when the client can still read one (not mid-packet). */
+    private void endWithError(int code, String sqlState, String message) {
         if (state == SessionState.CLOSED) {
             return;
         }
         boolean canWrite = !state.authenticated() || serverFrames.atBoundary();
         int seq = state.authenticated() && !isQuiet() ? tracker.lastSeq() + 1 : 0;
         if (canWrite && state != SessionState.CONNECT_SERVER) {
-            closeWithError(seq, ErrorCodes.SERVER_SHUTDOWN, ErrorCodes.STATE_CONNECTION_FAILURE,
-                    "Server shutdown in progress (mysqlproxy)");
+            closeWithError(seq, code, sqlState, message);
         } else {
             close();
         }

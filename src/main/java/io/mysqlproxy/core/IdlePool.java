@@ -134,6 +134,11 @@ final class IdlePool implements PoolView {
     /** Closes every idle connection and keeps no more (shutdown). */
     void close() {
         closed = true;
+        evictAll();
+    }
+
+    /** Closes every idle connection (its backend was taken offline); later ones are kept again. */
+    void evictAll() {
         java.util.List<Idle> all = new java.util.ArrayList<>();
         synchronized (this) {
             byUser.values().forEach(all::addAll);

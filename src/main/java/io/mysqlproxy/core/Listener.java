@@ -37,6 +37,7 @@ public final class Listener {
     private final Map<Backend, IdlePool> pools = new java.util.IdentityHashMap<>();
     private final List<io.mysqlproxy.scripting.ConnectionInfo.BackendInfo> backendInfos;
     private final AtomicLongArray refusals = new AtomicLongArray(Refusal.values().length);
+    private final io.mysqlproxy.metrics.ListenerMetrics metrics;
     private Channel serverChannel;
 
     Listener(ListenerConfig config, ProxyContext context) {
@@ -53,6 +54,53 @@ public final class Listener {
         this.backendInfos = describeBackends();
         this.selector = new BackendSelector(config.policy());
         this.clientSsl = TlsContexts.forClients(config.tls());
+        this.metrics = context.metrics().forListener(config.name());
+        metrics.listenerGauges(sessions, Map::size);
+        for (Backend b : backends) {
+            IdlePool pool = pools.get(b);
+            metrics.backendGauges(b.address().toString(), b, Backend::connectedClients, x -> pool.idle(null),
+                    x -> x.state().acceptsConnections() ? 1 : 0,
+                    x -> x.lastCheckNanos() < 0 ? -1 : x.lastCheckNanos() / 1e9);
+        }
+    }
+
+    io.mysqlproxy.metrics.ListenerMetrics metrics() {
+        return metrics;
+    }
+
+    /** The client sessions open now, as the admin table {@code connections} shows them. */
+    public List<ClientSession.ConnectionRow> connections() {
+        List<ClientSession.ConnectionRow> out = new ArrayList<>();
+        for (ClientSession s : sessions.keySet()) {
+            out.add(s.describe());
+        }
+        out.sort(java.util.Comparator.comparingLong(ClientSession.ConnectionRow::id));
+        return out;
+    }
+
+    /** Closes client session {@code id} with an error (KILL from the admin interface); false if it is not here. */
+    public boolean kill(long id) {
+        for (Map.Entry<ClientSession, Channel> e : sessions.entrySet()) {
+            if (e.getKey().id() == id) {
+                e.getValue().eventLoop().execute(e.getKey()::killedByAdmin);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Closes the idle pooled connections to {@code backend} (it was taken offline). */
+    public void evictPooled(Backend backend) {
+        IdlePool pool = pools.get(backend);
+        if (pool != null) {
+            pool.evictAll();
+        }
+    }
+
+    /** Idle pooled connections to {@code backend}. */
+    public int pooledConnections(Backend backend) {
+        IdlePool pool = pools.get(backend);
+        return pool == null ? 0 : pool.idle(null);
     }
 
     public String name() {
@@ -159,11 +207,20 @@ public final class Listener {
     }
 
     boolean admit(ClientSession session) {
-        return sessions.size() <= config.maxConnections();
+        if (sessions.size() <= config.maxConnections()) {
+            metrics.accepted();
+            return true;
+        }
+        return false;
     }
 
     void refused(Refusal reason) {
         refusals.incrementAndGet(reason.ordinal());
+        if (reason == Refusal.MAX_CONNECTIONS) {
+            metrics.refusedMaxConnections();
+        } else {
+            metrics.refusedNoBackend();
+        }
     }
 
     void remove(ClientSession session) {
@@ -180,7 +237,7 @@ public final class Listener {
         pools.values().forEach(IdlePool::close);
         sessions.keySet().forEach(ClientSession::drain);
         awaitDrained(deadlineNanos, done);
-        return done;
+        return done.thenRun(metrics::remove);
     }
 
     private void awaitDrained(long deadlineNanos, CompletableFuture<Void> done) {

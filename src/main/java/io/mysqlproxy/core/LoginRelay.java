@@ -210,6 +210,9 @@ final class LoginRelay {
                     f.cause().getMessage());
             backend.probeFailed("connection failed: " + f.cause().getMessage(),
                     context.healthCheck().failuresToDown());
+            if (candidates.hasNext()) {
+                listener.metrics().failover();
+            }
             connectNext();
             return;
         }
@@ -593,6 +596,7 @@ final class LoginRelay {
         SslHandler tls = listener.clientSsl().newHandler(client.alloc());
         ByteBuf early = fromClient.drainRemainder();
         client.pipeline().addFirst("tls", tls);
+        tls.handshakeFuture().addListener(f -> listener.metrics().tlsHandshake(f.isSuccess()));
         // bytes that came with the TLS request belong to the TLS handshake: send them through the new handler
         client.eventLoop().execute(() -> {
             if (early.isReadable()) {
@@ -714,6 +718,7 @@ final class LoginRelay {
             release();
             session.authenticated(deprecateEof, clientRest, serverRest);
         } else if (first == Packets.ERR) {
+            listener.metrics().authFailed();
             LOG.debugf("session %d: backend %s refused the login of client %s", session.id(),
                     session.backend().address(), client.remoteAddress());
             session.closeAfterFlush();

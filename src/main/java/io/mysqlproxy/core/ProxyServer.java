@@ -3,6 +3,8 @@ package io.mysqlproxy.core;
 import io.mysqlproxy.backend.HealthChecker;
 import io.mysqlproxy.config.ListenerConfig;
 import io.mysqlproxy.config.ProxyConfig;
+import io.mysqlproxy.metrics.ProxyMetrics;
+import io.mysqlproxy.metrics.QueryDigests;
 import io.mysqlproxy.scripting.Script;
 import io.mysqlproxy.scripting.ScriptCompiler;
 import io.mysqlproxy.scripting.ScriptRuntime;
@@ -24,9 +26,19 @@ public final class ProxyServer {
     private final List<HealthChecker> checkers = new ArrayList<>();
     private final ScriptRuntime scripts;
     private final ScriptWatcher watcher;
+    private final ProxyMetrics metrics;
+    private io.mysqlproxy.admin.AdminServer admin;
+    private volatile boolean started;
 
+    /** A proxy whose meters go nowhere (tests, embedding). */
     public ProxyServer(Vertx vertx, ProxyConfig config) {
+        this(vertx, config, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    }
+
+    public ProxyServer(Vertx vertx, ProxyConfig config, io.micrometer.core.instrument.MeterRegistry registry) {
         this.config = config;
+        this.metrics = new ProxyMetrics(registry, config.monitoring().digests()
+                ? new QueryDigests(config.monitoring().maxDigests()) : null);
         NettyTransport transport = NettyTransport.of(vertx);
         if (config.script() != null) {
             Script initial = new ScriptCompiler().compileFile(config.script().path());
@@ -34,7 +46,7 @@ public final class ProxyServer {
             for (io.netty.util.concurrent.EventExecutor ignored : transport.eventLoops()) {
                 loops++;
             }
-            this.scripts = new ScriptRuntime(config.script().options(), loops, initial);
+            this.scripts = new ScriptRuntime(config.script().options(), loops, initial, metrics, null);
             this.scripts.check(initial);
             this.watcher = new ScriptWatcher(vertx, scripts, config.script().path());
         } else {
@@ -42,7 +54,7 @@ public final class ProxyServer {
             this.watcher = null;
         }
         this.context = new ProxyContext(transport, config.limits(), config.healthCheck(), config.backendTls(),
-                TlsContexts.forBackends(config.backendTls()), config.pool(), scripts);
+                TlsContexts.forBackends(config.backendTls()), config.pool(), scripts, metrics, config.monitoring());
         LOG.debugf("native transport: %s", transport.nativeTransport());
     }
 
@@ -66,7 +78,48 @@ public final class ProxyServer {
             checkers.add(checker);
             checker.start();
         }
+        if (config.admin() != null) {
+            try {
+                admin = new io.mysqlproxy.admin.AdminServer(config.admin(), new io.mysqlproxy.admin.AdminState(this,
+                        metrics.digests(), config.admin().settings()), metrics);
+                admin.start(context.transport().acceptors(), context.transport().eventLoops(),
+                        context.transport().serverChannels());
+            } catch (RuntimeException e) {
+                shutdown(0);
+                throw e;
+            }
+        }
+        started = true;
         return this;
+    }
+
+    /** True once every listener is bound (and the admin interface, if any); false again at shutdown. */
+    public boolean started() {
+        return started;
+    }
+
+    public ProxyConfig config() {
+        return config;
+    }
+
+    public ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    /** The admin interface, or null when there is none. */
+    public io.mysqlproxy.admin.AdminServer admin() {
+        return admin;
+    }
+
+    /** Completes when every event loop has run a task: they are not stuck. */
+    public CompletableFuture<Void> eventLoopsResponsive() {
+        List<CompletableFuture<Void>> pings = new ArrayList<>();
+        for (io.netty.util.concurrent.EventExecutor loop : context.transport().eventLoops()) {
+            CompletableFuture<Void> ping = new CompletableFuture<>();
+            loop.execute(() -> ping.complete(null));
+            pings.add(ping);
+        }
+        return CompletableFuture.allOf(pings.toArray(CompletableFuture[]::new));
     }
 
     /** The scripting pool, or null when no script is configured. */
@@ -96,6 +149,10 @@ public final class ProxyServer {
      * with an error packet. Returns when every session is closed.
      */
     public void shutdown(long timeoutMillis) {
+        started = false;
+        if (admin != null) {
+            admin.stop();
+        }
         checkers.forEach(HealthChecker::stop);
         if (watcher != null) {
             watcher.stop();

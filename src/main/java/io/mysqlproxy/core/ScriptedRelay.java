@@ -184,6 +184,7 @@ final class ScriptedRelay {
             }
             case HookOutcome.SEND_QUERY -> {
                 queue = new ArrayList<>(outcome.queries());
+                session.metrics().injected(queue.size());
                 nextInjection(false);
             }
             default -> {

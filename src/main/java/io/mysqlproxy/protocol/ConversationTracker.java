@@ -7,7 +7,29 @@ package io.mysqlproxy.protocol;
  * making sense it falls back to {@link ResponseState#UNTRACKED} and the relay goes on forwarding.
  */
 public final class ConversationTracker {
+    /** Told where each command starts and ends, for statistics. */
+    public interface Observer {
+        /** A command starts; {@code head} is its first frame, valid only during the call. */
+        void commandStarted(int command, FrameHead head, boolean expectsResponse);
+
+        /** The response to the oldest pending command ended. */
+        void commandCompleted(int command, boolean error, long rows);
+    }
+
+    private static final Observer NONE = new Observer() {
+        @Override
+        public void commandStarted(int command, FrameHead head, boolean expectsResponse) {
+        }
+
+        @Override
+        public void commandCompleted(int command, boolean error, long rows) {
+        }
+    };
+
     private final CommandQueue pending = new CommandQueue();
+    private Observer observer = NONE;
+    private boolean failed;
+    private long rows;
     private boolean deprecateEof;
     private ResponseState state = ResponseState.IDLE;
     private long columnsLeft;
@@ -19,6 +41,10 @@ public final class ConversationTracker {
     private long clientPacketLength;
     private int lastCommand = -1;
     private String untrackedReason;
+
+    public void observer(Observer value) {
+        this.observer = value;
+    }
 
     public void deprecateEof(boolean value) {
         this.deprecateEof = value;
@@ -95,8 +121,10 @@ public final class ConversationTracker {
             quitSent = true;
         }
         if (Commands.expectsNoResponse(command)) {
+            observer.commandStarted(command, head, false);
             return;
         }
+        observer.commandStarted(command, head, true);
         pending.add(command);
         if (state == ResponseState.IDLE) {
             state = ResponseState.FIRST;
@@ -121,6 +149,9 @@ public final class ConversationTracker {
 
     private void advance(FrameHead head) {
         int first = head.firstByte();
+        if (first == Packets.ERR) {
+            failed = true;
+        }
         switch (state) {
             case FIRST -> first(head, first);
             case COLUMNS -> {
@@ -243,6 +274,8 @@ public final class ConversationTracker {
         } else if (first == Packets.EOF && head.length() < Packets.MAX_FRAME_PAYLOAD
                 && (deprecateEof || head.length() < Packets.EOF_MAX_LENGTH)) {
             endOfResult(deprecateEof ? OkPacket.statusFlags(head) : EofPacket.statusFlags(head));
+        } else {
+            rows++;
         }
     }
 
@@ -256,7 +289,10 @@ public final class ConversationTracker {
     }
 
     private void complete() {
-        pending.poll();
+        int command = pending.poll();
+        observer.commandCompleted(command, failed, rows);
+        failed = false;
+        rows = 0;
         state = pending.isEmpty() ? ResponseState.IDLE : ResponseState.FIRST;
     }
 

@@ -32,7 +32,17 @@ public final class ErrorCodes {
     /** ER_QUERY_TIMEOUT. */
     public static final int QUERY_TIMEOUT = 3024;
 
+    /** ER_CONNECTION_KILLED (MariaDB). */
+    public static final int CONNECTION_KILLED = 1927;
+    /** ER_ACCESS_DENIED_ERROR. */
+    public static final int ACCESS_DENIED = 1045;
+    /** ER_HOST_IS_BLOCKED. */
+    public static final int HOST_BLOCKED = 1129;
+    /** ER_UNKNOWN_COM_ERROR. */
+    public static final int UNKNOWN_COMMAND = 1047;
+
     public static final String STATE_GENERAL = "HY000";
+    public static final String STATE_KILLED = "70100";
     /** MySQL Proxy's SQL state for its own errors. */
     public static final String STATE_PROXY = "07000";
     public static final String STATE_CONNECTION_FAILURE = "08S01";

@@ -16,6 +16,8 @@ public final class FrameHead {
     ByteBuf buf;
     int offset;
     int available;
+    /** Payload bytes readable from {@code offset} in the chunk at hand: at least {@code available}. */
+    int contiguous;
 
     public int seq() {
         return seq;
@@ -34,6 +36,15 @@ public final class FrameHead {
     /** How many payload bytes {@link #byteAt(int)} can read: the whole payload or {@link #MAX_BYTES}. */
     public int available() {
         return available;
+    }
+
+    /**
+     * Up to {@code max} payload bytes from {@code from} on as text, as far as they arrived in the chunk being
+     * scanned: a statement split across reads is cut where the read ended.
+     */
+    public String text(int from, int max) {
+        int n = Math.min(max, contiguous - from);
+        return n <= 0 ? "" : buf.toString(offset + from, n, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     public int byteAt(int index) {

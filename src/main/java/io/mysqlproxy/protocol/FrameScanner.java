@@ -55,7 +55,8 @@ public final class FrameScanner {
         head.seq = seq;
         head.length = payload.readableBytes();
         head.continuation = false;
-        emit(payload, payload.readerIndex(), Math.min(payload.readableBytes(), FrameHead.MAX_BYTES));
+        emit(payload, payload.readerIndex(), Math.min(payload.readableBytes(), FrameHead.MAX_BYTES),
+                payload.readableBytes());
     }
 
     /** Looks at the readable bytes of {@code chunk}, leaving its indexes unchanged. */
@@ -104,14 +105,14 @@ public final class FrameScanner {
         payloadRemaining = length;
         inPayload = length > 0;
         if (length == 0) {
-            emit(headCopy, 0, 0);
+            emit(headCopy, 0, 0, 0);
         }
     }
 
     private int readHead(ByteBuf chunk, int i, int end) {
         if (headFill == 0 && end - i >= headWanted) {
             headFill = headWanted;
-            emit(chunk, i, headWanted);
+            emit(chunk, i, headWanted, (int) Math.min(payloadRemaining, end - i));
             return i; // the head stays part of the payload that is skipped next
         }
         int n = Math.min(headWanted - headFill, end - i);
@@ -125,15 +126,16 @@ public final class FrameScanner {
             inPayload = false;
         }
         if (headFill == headWanted) {
-            emit(headCopy, 0, headWanted);
+            emit(headCopy, 0, headWanted, headWanted);
         }
         return i + n;
     }
 
-    private void emit(ByteBuf buf, int offset, int available) {
+    private void emit(ByteBuf buf, int offset, int available, int contiguous) {
         head.buf = buf;
         head.offset = offset;
         head.available = available;
+        head.contiguous = contiguous;
         listener.onFrame(head);
         head.buf = null;
     }

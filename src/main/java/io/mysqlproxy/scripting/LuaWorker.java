@@ -26,7 +26,7 @@ final class LuaWorker {
     private Set<LuaValue> builtinModules;
     private long modulesGeneration = -1;
 
-    LuaWorker(int index, ScriptingOptions options, SharedTable global, Supplier<Script> script) {
+    LuaWorker(int index, ScriptingOptions options, SharedTable global, Supplier<Script> script, AdminApi admin) {
         this.thread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "lua-" + index);
             t.setDaemon(true);
@@ -41,6 +41,9 @@ final class LuaWorker {
             proxy.rawset("tokenizer", tokenizerHelpers); // where module("proxy.tokenizer") put it in 0.8
             proxy.rawset("tokenize", tokenizerHelpers.get("tokenize"));
             globals.set("proxy", proxy);
+            if (admin != null) {
+                globals.set("admin", AdminLib.create(admin));
+            }
             builtinModules = keys(globals.get("package").get("loaded").checktable());
             return null;
         }).join();

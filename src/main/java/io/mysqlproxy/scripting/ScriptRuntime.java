@@ -16,6 +16,7 @@ public final class ScriptRuntime {
     private static final Logger LOG = Logger.getLogger(ScriptRuntime.class);
 
     private final ScriptingOptions options;
+    private final HookObserver observer;
     private final AtomicReference<Script> script = new AtomicReference<>();
     private final SharedTable global = new SharedTable();
     private final List<LuaWorker> workers = new ArrayList<>();
@@ -25,13 +26,23 @@ public final class ScriptRuntime {
             "read_query", "read_query_result", "disconnect_client");
 
     public ScriptRuntime(ScriptingOptions options, int eventLoops, Script initial) {
+        this(options, eventLoops, initial, HookObserver.NONE, null);
+    }
+
+    /**
+     * @param observer told of hook calls and script changes
+     * @param admin    the proxy's state for an admin script (the global {@code admin}), or null for a proxy script
+     */
+    public ScriptRuntime(ScriptingOptions options, int eventLoops, Script initial, HookObserver observer,
+                         AdminApi admin) {
         this.options = options;
+        this.observer = observer;
         this.script.set(initial);
         global.rawset("config", new SharedTable());
         global.setmetatable(BackendsView.metatable());
         int threads = options.threads() > 0 ? options.threads() : Math.max(1, eventLoops);
         for (int i = 0; i < threads; i++) {
-            workers.add(new LuaWorker(i, options, global, this.script::get));
+            workers.add(new LuaWorker(i, options, global, this.script::get, admin));
         }
         LOG.infof("scripting: %d Lua threads, script %s (%s)%s", threads, initial.name(), initial.checksum(),
                 options.sandbox() ? "" : ", sandbox off");
@@ -41,6 +52,10 @@ public final class ScriptRuntime {
         return script.get();
     }
 
+    HookObserver observer() {
+        return observer;
+    }
+
     public ScriptingOptions options() {
         return options;
     }
@@ -48,6 +63,7 @@ public final class ScriptRuntime {
     /** Installs a compiled script for the next command of every connection. */
     public void install(Script next) {
         Script old = script.getAndSet(next);
+        observer.scriptSwapped();
         LOG.infof("script %s replaced: %s -> %s", next.name(), old.checksum(), next.checksum());
     }
 
@@ -71,6 +87,7 @@ public final class ScriptRuntime {
                 return null;
             })).join();
         } catch (java.util.concurrent.CompletionException e) {
+            observer.scriptRejected();
             throw e.getCause() instanceof ScriptException s ? s : new ScriptException(e.getCause().getMessage(), e);
         }
     }

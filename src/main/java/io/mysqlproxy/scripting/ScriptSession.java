@@ -45,7 +45,8 @@ public final class ScriptSession {
     /** {@code connect_server()}: the script may pick a backend or answer the client itself (no backend at all). */
     public CompletableFuture<HookOutcome> connectServer(ConnectionInfo info) {
         Script script = runtime.current();
-        return worker.run(() -> worker.call(connection(), script, () -> {
+        long asked = System.nanoTime();
+        return worker.run(() -> worker.call(connection(), script, () -> timed("connect_server", asked, () -> {
             LuaConnection c = prepare(info, script);
             if (c == null) {
                 return HookOutcome.failed("MySQL Proxy Lua script failed to execute. Check the error log.", true);
@@ -63,7 +64,7 @@ public final class ScriptSession {
                 return c.withPicks(new HookOutcome(o.action(), o.queries(), o.response(), o.error(),
                         o.error() != null, false));
             }
-        }));
+        })));
     }
 
     /** True when the script defines {@code hook}, so the session must stop and call it. */
@@ -97,7 +98,8 @@ public final class ScriptSession {
     private CompletableFuture<HookOutcome> callHook(String hook, ConnectionInfo info,
                                                     java.util.function.Supplier<LuaValue> arg) {
         Script script = runtime.current();
-        return worker.run(() -> worker.call(connection(), script, () -> {
+        long asked = System.nanoTime();
+        return worker.run(() -> worker.call(connection(), script, () -> timed(hook, asked, () -> {
             LuaConnection c = prepare(info, script);
             if (c == null) {
                 return HookOutcome.failed("MySQL Proxy Lua script failed to execute. Check the error log.", true);
@@ -112,13 +114,14 @@ public final class ScriptSession {
             } catch (LuaError | StackOverflowError e) {
                 return c.withPicks(hookError(hook, info, e, List.of()));
             }
-        }));
+        })));
     }
 
     public CompletableFuture<HookOutcome> readQueryResult(ConnectionInfo info, InjectionResult result,
                                                           List<InjectionRequest> remaining) {
         Script script = runtime.current();
-        return worker.run(() -> worker.call(connection(), script, () -> {
+        long asked = System.nanoTime();
+        return worker.run(() -> worker.call(connection(), script, () -> timed("read_query_result", asked, () -> {
             LuaConnection c = connection();
             c.info(info);
             if (!c.hasHook("read_query_result")) {
@@ -138,7 +141,15 @@ public final class ScriptSession {
             } catch (LuaError | StackOverflowError e) {
                 return c.withPicks(hookError("read_query_result", info, e, c.takeQueries()));
             }
-        }));
+        })));
+    }
+
+    private <T> T timed(String hook, long asked, java.util.function.Supplier<T> call) {
+        try {
+            return call.get();
+        } finally {
+            runtime.observer().hookCalled(hook, System.nanoTime() - asked);
+        }
     }
 
     /** Calls {@code disconnect_client} if the script has one; the connection is gone, so nothing is returned. */
@@ -155,6 +166,7 @@ public final class ScriptSession {
                     c.hook("disconnect_client").call();
                 }
             } catch (LuaError | StackOverflowError e) {
+                runtime.observer().hookFailed("disconnect_client");
                 LOG.warnf("session %d: Lua error in disconnect_client: %s", info.sessionId(), e.getMessage());
             }
             return null;
@@ -204,6 +216,7 @@ public final class ScriptSession {
 
     private HookOutcome hookError(String hook, ConnectionInfo info, Throwable e, List<InjectionRequest> queries) {
         String message = e instanceof StackOverflowError ? "stack overflow" : e.getMessage();
+        runtime.observer().hookFailed(hook);
         LOG.warnf("session %d: Lua error in %s: %s", info.sessionId(), hook, message);
         if (runtime.options().forwardOnHookError()) {
             return new HookOutcome(HookOutcome.NO_DECISION, queries, List.of(), null, false, false);

@@ -52,6 +52,32 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void adminAndMonitoringOptions() {
+        ProxyConfig defaults = load(Map.of());
+        assertThat(defaults.admin().address()).isEqualTo(new HostPort("127.0.0.1", 4041));
+        assertThat(defaults.admin().username()).isEqualTo("admin");
+        assertThat(defaults.admin().password()).isEmpty();
+        assertThat(defaults.admin().script()).isNull();
+        assertThat(defaults.monitoring()).isEqualTo(MonitoringConfig.DEFAULTS);
+        ProxyConfig c = load(Map.of("mysqlproxy.admin-password", "pw"), "--admin-address=:5041",
+                "--admin-lua-script=/etc/admin.lua", "--admin-max-failed-logins=9", "--query-digests=false",
+                "--query-digests-max=10", "--query-digest-text-length=100", "--slow-query-log=0.25",
+                "--readiness-requires-backend=false");
+        assertThat(c.admin().address()).isEqualTo(new HostPort("127.0.0.1", 5041));
+        assertThat(c.admin().password()).isEqualTo("pw");
+        assertThat(c.admin().script()).isEqualTo(Path.of("/etc/admin.lua"));
+        assertThat(c.admin().maxFailedLogins()).isEqualTo(9);
+        assertThat(c.admin().settings()).containsEntry("admin-password", "********")
+                .containsEntry("slow-query-log", "0.25");
+        assertThat(c.admin().toString()).doesNotContain("pw]");
+        assertThat(c.monitoring()).isEqualTo(new MonitoringConfig(false, 10, 100, 250, false));
+        assertThat(load(Map.of(), "--admin-address=").admin()).isNull();
+        assertThat(loader(Map.of(), "--log-format=json").jsonLogs()).isTrue();
+        assertThatThrownBy(() -> load(Map.of(), "--log-format=xml")).hasMessageContaining("--log-format must be text or json");
+        assertThatThrownBy(() -> load(Map.of(), "--query-digests-max=0")).hasMessageContaining("--query-digests-max");
+    }
+
+    @Test
     void unknownAndInvalidOptionsNameTheOption() {
         assertThatThrownBy(() -> load(Map.of(), "--proxy-adress=:1")).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("unknown option --proxy-adress=:1");

@@ -41,6 +41,35 @@ class ConversationTrackerTest {
     }
 
     @Test
+    void theObserverSeesEachCommandStartAndEndWithItsRowsAndErrors() {
+        java.util.List<String> seen = new java.util.ArrayList<>();
+        tracker.observer(new ConversationTracker.Observer() {
+            @Override
+            public void commandStarted(int command, FrameHead head, boolean expectsResponse) {
+                seen.add("start " + Commands.name(command) + " " + head.text(1, 100) + " " + expectsResponse);
+            }
+
+            @Override
+            public void commandCompleted(int command, boolean error, long rows) {
+                seen.add("done " + Commands.name(command) + " error=" + error + " rows=" + rows);
+            }
+        });
+        client(0, Commands.COM_QUERY, 'S', 'E', 'L');
+        server(1, 1);
+        server(2, COLUMN);
+        server(3, EOF);
+        server(4, 1, 'x');
+        server(5, 1, 'y');
+        server(6, EOF);
+        client(0, Commands.COM_STMT_CLOSE, 1, 0, 0, 0);
+        client(0, Commands.COM_QUERY, 'X');
+        server(1, ERR);
+        assertThat(seen).containsExactly("start COM_QUERY SEL true", "done COM_QUERY error=false rows=2",
+                "start COM_STMT_CLOSE \u0001\u0000\u0000\u0000 false", "start COM_QUERY X true",
+                "done COM_QUERY error=true rows=0");
+    }
+
+    @Test
     void queryTextResultWithDeprecateEof() {
         tracker.deprecateEof(true);
         client(0, Commands.COM_QUERY, 'S');

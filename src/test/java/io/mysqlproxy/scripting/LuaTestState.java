@@ -3,7 +3,7 @@ package io.mysqlproxy.scripting;
 /** One Lua state as a scripting thread has it, for running snippets in unit tests. */
 final class LuaTestState implements AutoCloseable {
     private final Script empty = new ScriptCompiler().compile("", "empty.lua", null);
-    private final LuaWorker worker = new LuaWorker(0, ScriptingOptions.DEFAULTS, new SharedTable(), () -> empty);
+    private final LuaWorker worker = new LuaWorker(0, ScriptingOptions.DEFAULTS, new SharedTable(), () -> empty, null);
 
     /** Runs {@code lua} as a hook call would (with the budget) and returns its result as a string. */
     String run(String lua) {

@@ -25,9 +25,9 @@ public final class TestProxy implements AutoCloseable {
     private final ProxyServer server;
     private final ProxyConfig config;
 
-    private TestProxy(ProxyConfig config) {
+    private TestProxy(ProxyConfig config, io.micrometer.core.instrument.MeterRegistry registry) {
         this.config = config;
-        this.server = new ProxyServer(vertx(), config).start();
+        this.server = new ProxyServer(vertx(), config, registry).start();
     }
 
     public static synchronized Vertx vertx() {
@@ -61,6 +61,11 @@ public final class TestProxy implements AutoCloseable {
         return server.listeners().get(0).boundPort();
     }
 
+    /** The port the admin interface is bound to. */
+    public int adminPort() {
+        return server.admin().boundPort();
+    }
+
     public String address() {
         return "127.0.0.1:" + port();
     }
@@ -91,6 +96,27 @@ public final class TestProxy implements AutoCloseable {
         private HealthCheck health = new HealthCheck(200, 500, 2, 1, null, null, "SELECT 1");
         private final List<ListenerConfig> extraListeners = new ArrayList<>();
         private io.mysqlproxy.config.ScriptConfig script;
+        private io.mysqlproxy.config.AdminConfig admin;
+        private io.mysqlproxy.config.MonitoringConfig monitoring = io.mysqlproxy.config.MonitoringConfig.DEFAULTS;
+        private io.micrometer.core.instrument.MeterRegistry registry =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+
+        /** An admin interface on a free loopback port with this user, password and script (null: bundled). */
+        public Builder admin(String user, String password, java.nio.file.Path adminScript, int maxFailedLogins) {
+            admin = new io.mysqlproxy.config.AdminConfig(new HostPort("127.0.0.1", 0), user, password, adminScript,
+                    maxFailedLogins, java.util.Map.of("admin-username", user, "admin-password", "********"));
+            return this;
+        }
+
+        public Builder monitoring(io.mysqlproxy.config.MonitoringConfig m) {
+            monitoring = m;
+            return this;
+        }
+
+        public Builder registry(io.micrometer.core.instrument.MeterRegistry r) {
+            registry = r;
+            return this;
+        }
 
         public Builder script(java.nio.file.Path path, io.mysqlproxy.scripting.ScriptingOptions options) {
             script = new io.mysqlproxy.config.ScriptConfig(path, options);
@@ -161,7 +187,8 @@ public final class TestProxy implements AutoCloseable {
             listeners.add(new ListenerConfig("default", new HostPort("127.0.0.1", 0), backends, policy,
                     maxConnections, clientTls));
             listeners.addAll(extraListeners);
-            return new TestProxy(new ProxyConfig(listeners, limits, health, backendTls, pool, script));
+            return new TestProxy(new ProxyConfig(listeners, limits, health, backendTls, pool, script, admin,
+                    monitoring), registry);
         }
     }
 }

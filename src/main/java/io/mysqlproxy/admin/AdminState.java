@@ -1,0 +1,157 @@
+package io.mysqlproxy.admin;
+
+import io.mysqlproxy.backend.Backend;
+import io.mysqlproxy.core.ClientSession;
+import io.mysqlproxy.core.Listener;
+import io.mysqlproxy.core.ProxyServer;
+import io.mysqlproxy.metrics.QueryDigests;
+import io.mysqlproxy.scripting.AdminApi;
+import io.mysqlproxy.scripting.Script;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The proxy's state as admin tables, and the changes an admin may make. Backends are numbered across listeners in
+ * order (for one listener that is MySQL Proxy's backend index).
+ */
+public final class AdminState implements AdminApi {
+    private final ProxyServer proxy;
+    private final QueryDigests digests;
+    private final Map<String, String> settings;
+
+    public AdminState(ProxyServer proxy, QueryDigests digests, Map<String, String> settings) {
+        this.proxy = proxy;
+        this.digests = digests;
+        this.settings = settings;
+    }
+
+    @Override
+    public List<String> tables() {
+        return List.of("backends", "listeners", "connections", "query_digests", "config");
+    }
+
+    @Override
+    public Table table(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "backends" -> backends();
+            case "listeners" -> listeners();
+            case "connections" -> connections();
+            case "query_digests" -> queryDigests();
+            case "config" -> config();
+            default -> null;
+        };
+    }
+
+    private Table backends() {
+        List<List<Object>> rows = new ArrayList<>();
+        int id = 0;
+        for (Listener l : proxy.listeners()) {
+            for (Backend b : l.backends()) {
+                long check = b.lastCheckNanos();
+                rows.add(Arrays.asList(++id, l.name(), b.address().toString(), b.role().label(),
+                        b.state().name().toLowerCase(Locale.ROOT), b.weight(), b.connectedClients(),
+                        l.pooledConnections(b), check < 0 ? null : check / 1000));
+            }
+        }
+        return new Table(columns("id:n", "listener", "address", "role", "state", "weight:n", "connected_clients:n",
+                "pooled_connections:n", "health_check_us:n"), rows);
+    }
+
+    private Table listeners() {
+        List<List<Object>> rows = new ArrayList<>();
+        for (Listener l : proxy.listeners()) {
+            rows.add(Arrays.asList(l.name(), l.config().address().toString(), l.boundPort(), l.backends().size(),
+                    l.connectionCount(), l.config().maxConnections(),
+                    l.refusedCount(Listener.Refusal.MAX_CONNECTIONS), l.refusedCount(Listener.Refusal.NO_BACKEND),
+                    l.config().tls().mode().name().toLowerCase(Locale.ROOT)));
+        }
+        return new Table(columns("name", "address", "port:n", "backends:n", "connections:n", "max_connections:n",
+                "refused_max_connections:n", "refused_no_backend:n", "tls"), rows);
+    }
+
+    private Table connections() {
+        List<List<Object>> rows = new ArrayList<>();
+        for (Listener l : proxy.listeners()) {
+            for (ClientSession.ConnectionRow c : l.connections()) {
+                rows.add(Arrays.asList(c.id(), c.listener(), c.client(), c.user(), c.db(), c.backend(), c.state(),
+                        c.command(), c.command() == null ? null : c.commandMillis(), c.query()));
+            }
+        }
+        return new Table(columns("id:n", "listener", "client", "user", "db", "backend", "state", "command",
+                "command_ms:n", "query"), rows);
+    }
+
+    private Table queryDigests() {
+        List<List<Object>> rows = new ArrayList<>();
+        if (digests != null) {
+            for (QueryDigests.Snapshot d : digests.snapshot()) {
+                rows.add(Arrays.asList(d.digest(), d.count(), d.totalNanos() / 1000, d.minNanos() / 1000,
+                        d.maxNanos() / 1000, d.p99Nanos() / 1000, d.rows(), d.errors()));
+            }
+        }
+        return new Table(columns("digest", "count:n", "total_us:n", "min_us:n", "max_us:n", "p99_us:n", "rows_sent:n",
+                "errors:n"), rows);
+    }
+
+    private Table config() {
+        List<List<Object>> rows = new ArrayList<>();
+        settings.forEach((k, v) -> rows.add(Arrays.asList(k, v)));
+        return new Table(columns("name", "value"), rows);
+    }
+
+    /** Columns from "name" (text) and "name:n" (integer). */
+    private static List<Column> columns(String... specs) {
+        List<Column> out = new ArrayList<>();
+        for (String s : specs) {
+            out.add(s.endsWith(":n") ? new Column(s.substring(0, s.length() - 2), true) : new Column(s, false));
+        }
+        return out;
+    }
+
+    @Override
+    public String setBackendOnline(int id, boolean online) {
+        int n = 0;
+        for (Listener l : proxy.listeners()) {
+            for (Backend b : l.backends()) {
+                if (++n == id) {
+                    b.setOffline(!online);
+                    if (online) {
+                        return "backend " + id + " (" + b.address() + ") is back in service";
+                    }
+                    l.evictPooled(b);
+                    return "backend " + id + " (" + b.address() + ") is offline: " + b.connectedClients()
+                            + " client sessions drain, new ones go to other backends";
+                }
+            }
+        }
+        throw new IllegalArgumentException("there is no backend " + id + " (SELECT * FROM backends lists them)");
+    }
+
+    @Override
+    public boolean kill(long id) {
+        for (Listener l : proxy.listeners()) {
+            if (l.kill(id)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public String reloadScript() {
+        Script s = proxy.reloadScript();
+        return "script " + s.name() + " (" + s.checksum() + ") is running";
+    }
+
+    @Override
+    public void resetQueryDigests() {
+        if (digests == null) {
+            throw new IllegalStateException("query digests are not collected (--query-digests=false)");
+        }
+        digests.reset();
+    }
+}

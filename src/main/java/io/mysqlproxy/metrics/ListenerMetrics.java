@@ -1,0 +1,148 @@
+package io.mysqlproxy.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.mysqlproxy.protocol.Commands;
+
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The meters of one listener, labelled {@code listener}; backend meters add {@code backend} (its address). Counters
+ * of commands are created on first use, one per command code, so the hot path only increments.
+ */
+public final class ListenerMetrics {
+    private final MeterRegistry registry;
+    private final String listener;
+    private final Counter accepted;
+    private final Counter refusedMaxConnections;
+    private final Counter refusedNoBackend;
+    private final Counter[] commands = new Counter[256];
+    private final Timer queries;
+    private final Counter queryErrors;
+    private final Counter clientBytes;
+    private final Counter backendBytes;
+    private final Counter failovers;
+    private final Counter injected;
+    private final Counter authFailures;
+    private final Counter tlsOk;
+    private final Counter tlsFailed;
+
+    ListenerMetrics(MeterRegistry registry, String listener) {
+        this.registry = registry;
+        this.listener = listener;
+        accepted = counter("mysqlproxy.client.connections.accepted", "Client connections accepted");
+        refusedMaxConnections = Counter.builder("mysqlproxy.client.connections.refused").tag("listener", listener)
+                .tag("reason", "max_connections").description("Client connections refused, by reason")
+                .register(registry);
+        refusedNoBackend = Counter.builder("mysqlproxy.client.connections.refused").tag("listener", listener)
+                .tag("reason", "no_backend").description("Client connections refused, by reason").register(registry);
+        queries = Timer.builder("mysqlproxy.query.duration").tag("listener", listener)
+                .description("Statements (COM_QUERY, COM_STMT_EXECUTE) from the client's command to the end of the"
+                        + " result")
+                .publishPercentiles(0.5, 0.95, 0.99).publishPercentileHistogram().register(registry);
+        queryErrors = counter("mysqlproxy.query.errors", "Statements answered with an error");
+        clientBytes = Counter.builder("mysqlproxy.client.received").baseUnit("bytes").tag("listener", listener)
+                .description("Bytes received from clients").register(registry);
+        backendBytes = Counter.builder("mysqlproxy.backend.received").baseUnit("bytes").tag("listener", listener)
+                .description("Bytes received from backends").register(registry);
+        failovers = counter("mysqlproxy.failovers",
+                "Client logins that went to another backend because the chosen one could not be reached");
+        injected = counter("mysqlproxy.injected.queries", "Queries read_query hooks sent instead of the client's (proxy.queries)");
+        authFailures = counter("mysqlproxy.auth.failures", "Client logins the backend refused");
+        tlsOk = Counter.builder("mysqlproxy.tls.handshakes").tag("listener", listener).tag("result", "ok")
+                .description("TLS handshakes with clients").register(registry);
+        tlsFailed = Counter.builder("mysqlproxy.tls.handshakes").tag("listener", listener).tag("result", "failed")
+                .description("TLS handshakes with clients").register(registry);
+    }
+
+    private Counter counter(String name, String description) {
+        return Counter.builder(name).tag("listener", listener).description(description).register(registry);
+    }
+
+    /** Gauges of the listener read live from {@code source}. */
+    public <T> void listenerGauges(T source, ToDoubleFunction<T> connections) {
+        Gauge.builder("mysqlproxy.client.connections", source, connections).tag("listener", listener)
+                .description("Client connections open now").register(registry);
+    }
+
+    /** Gauges of one backend read live: its clients, idle pooled connections, up or not, last check time. */
+    public <T> void backendGauges(String backend, T source, ToDoubleFunction<T> connections,
+                                  ToDoubleFunction<T> pooled, ToDoubleFunction<T> up,
+                                  ToDoubleFunction<T> checkSeconds) {
+        Gauge.builder("mysqlproxy.backend.connections", source, connections).tag("listener", listener)
+                .tag("backend", backend).description("Client sessions connected to the backend").register(registry);
+        Gauge.builder("mysqlproxy.backend.pooled.connections", source, pooled).tag("listener", listener)
+                .tag("backend", backend).description("Idle backend connections kept in the pool").register(registry);
+        Gauge.builder("mysqlproxy.backend.up", source, up).tag("listener", listener).tag("backend", backend)
+                .description("1 when the backend takes new connections (up or not yet checked), else 0")
+                .register(registry);
+        Gauge.builder("mysqlproxy.backend.health.check.duration", source, checkSeconds).baseUnit("seconds")
+                .tag("listener", listener).tag("backend", backend)
+                .description("Duration of the last successful health check (-1 before the first)")
+                .register(registry);
+    }
+
+    /** Removes this listener's meters from the registry (the listener closed). */
+    public void remove() {
+        registry.getMeters().stream().filter(m -> listener.equals(m.getId().getTag("listener")))
+                .forEach(registry::remove);
+    }
+
+    public void accepted() {
+        accepted.increment();
+    }
+
+    public void refusedMaxConnections() {
+        refusedMaxConnections.increment();
+    }
+
+    public void refusedNoBackend() {
+        refusedNoBackend.increment();
+    }
+
+    public void command(int code) {
+        Counter c = commands[code & 0xFF];
+        if (c == null) {
+            c = Counter.builder("mysqlproxy.commands").tag("listener", listener)
+                    .tag("command", Commands.name(code).toLowerCase(Locale.ROOT))
+                    .description("Commands received from clients, by type").register(registry);
+            commands[code & 0xFF] = c;
+        }
+        c.increment();
+    }
+
+    public void query(long nanos, boolean error) {
+        queries.record(nanos, TimeUnit.NANOSECONDS);
+        if (error) {
+            queryErrors.increment();
+        }
+    }
+
+    public void clientBytes(int n) {
+        clientBytes.increment(n);
+    }
+
+    public void backendBytes(int n) {
+        backendBytes.increment(n);
+    }
+
+    public void failover() {
+        failovers.increment();
+    }
+
+    public void injected(int n) {
+        injected.increment(n);
+    }
+
+    public void authFailed() {
+        authFailures.increment();
+    }
+
+    public void tlsHandshake(boolean ok) {
+        (ok ? tlsOk : tlsFailed).increment();
+    }
+}
