@@ -33,6 +33,9 @@ public class Main implements QuarkusApplication {
     @Inject
     io.mysqlproxy.health.RunningProxy running;
 
+    @Inject
+    io.javaoperatorsdk.operator.Operator operator;
+
     public static void main(String... args) {
         for (String arg : args) {
             if (arg.equals("--help") || arg.equals("-h")) {
@@ -70,11 +73,13 @@ public class Main implements QuarkusApplication {
     @Override
     public int run(String... args) {
         ProxyConfig config;
+        boolean kubernetes;
         try {
             Config quarkus = ConfigProvider.getConfig();
             ConfigLoader loader = new ConfigLoader(ConfigLoader.parseCommandLine(args),
                     name -> quarkus.getOptionalValue(name, String.class), quarkus.getPropertyNames());
             config = loader.load();
+            kubernetes = loader.kubernetes(System::getenv);
             if (loader.jsonLogs()) {
                 JsonLogs.install();
             }
@@ -87,12 +92,19 @@ public class Main implements QuarkusApplication {
         try {
             server = new ProxyServer(vertx, config, registry).start();
             running.set(server);
+            if (kubernetes) {
+                LOG.info("starting the operator: listeners follow MySQLProxy resources");
+                operator.start();
+            }
         } catch (RuntimeException e) {
             LOG.error(e.getMessage());
             System.err.println("mysqlproxy: " + e.getMessage());
             return 1;
         }
         Quarkus.waitForExit();
+        if (kubernetes) {
+            operator.stop(); // no resource event may open a listener while the proxy drains
+        }
         LOG.infof("shutting down: running commands may finish within %d ms", config.limits().shutdownTimeoutMillis());
         server.shutdown(config.limits().shutdownTimeoutMillis());
         return 0;

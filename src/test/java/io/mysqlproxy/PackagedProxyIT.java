@@ -77,7 +77,7 @@ class PackagedProxyIT {
             assertThat(q.output()).contains("slept\n0");
             Cli.Result admin = Cli.run("mariadb", adminPort, "admin", "pw", null, "--batch", "-e",
                     "SELECT * FROM query_digests");
-            assertThat(admin.output()).contains("SELECT SLEEP( ? ) AS `slept`\t1\t");
+            assertThat(admin.output()).contains("SELECT SLEEP(?) AS slept\t1\t");
             java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
             String metrics = http.send(java.net.http.HttpRequest.newBuilder(
                     java.net.URI.create("http://127.0.0.1:" + httpPort + "/q/metrics")).build(),

@@ -143,8 +143,12 @@ public final class AdminState implements AdminApi {
 
     @Override
     public String reloadScript() {
-        Script s = proxy.reloadScript();
-        return "script " + s.name() + " (" + s.checksum() + ") is running";
+        StringBuilder out = new StringBuilder();
+        for (Script s : proxy.reloadScripts()) {
+            out.append(out.length() == 0 ? "" : "; ").append("script ").append(s.name()).append(" (")
+                    .append(s.checksum()).append(") is running");
+        }
+        return out.toString();
     }
 
     @Override

@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Backend {
     private static final Logger LOG = Logger.getLogger(Backend.class);
 
-    private final BackendConfig config;
+    private volatile BackendConfig config;
     private final AtomicInteger connectedClients = new AtomicInteger();
     private volatile BackendState state = BackendState.UNKNOWN;
     private volatile long lastCheckNanos = -1;
@@ -26,6 +26,14 @@ public final class Backend {
 
     public BackendConfig config() {
         return config;
+    }
+
+    /** A new weight for the same address and role, taking effect for the next connection. */
+    public void reconfigure(BackendConfig next) {
+        if (!next.address().equals(config.address()) || next.role() != config.role()) {
+            throw new IllegalArgumentException(next + " is not " + config);
+        }
+        config = next;
     }
 
     public HostPort address() {

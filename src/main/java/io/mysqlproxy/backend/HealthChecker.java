@@ -15,23 +15,30 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-/** Probes every backend at a fixed interval and moves it up or down after enough successes or failures. */
+/**
+ * Probes every backend of a listener at a fixed interval and moves it up or down after enough successes or
+ * failures; the list is read each interval, so backends added or removed at run time are followed.
+ */
 public final class HealthChecker {
     private static final Logger LOG = Logger.getLogger(HealthChecker.class);
 
     private final HealthCheck check;
     private final EventLoopGroup loops;
     private final ChannelFactory<? extends Channel> channels;
-    private final List<Backend> backends;
+    private final java.util.function.Supplier<List<Backend>> backends;
     private final Set<Backend> probing = ConcurrentHashMap.newKeySet();
     private ScheduledFuture<?> task;
 
     public HealthChecker(HealthCheck check, EventLoopGroup loops, ChannelFactory<? extends Channel> channels,
-                         List<Backend> backends) {
+                         java.util.function.Supplier<List<Backend>> backends) {
         this.check = check;
         this.loops = loops;
         this.channels = channels;
-        this.backends = List.copyOf(backends);
+        this.backends = backends;
+    }
+
+    public HealthCheck check() {
+        return check;
     }
 
     public void start() {
@@ -45,7 +52,7 @@ public final class HealthChecker {
     }
 
     private void probeAll() {
-        for (Backend backend : backends) {
+        for (Backend backend : backends.get()) {
             if (backend.state() != BackendState.OFFLINE && probing.add(backend)) {
                 probe(backend).whenComplete((failure, e) -> probing.remove(backend));
             }

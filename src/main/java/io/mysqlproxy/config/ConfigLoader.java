@@ -138,12 +138,14 @@ public final class ConfigLoader {
             return new ClientTls(mode, path(Option.PROXY_SSL_CERT), path(Option.PROXY_SSL_KEY));
         });
         List<ListenerConfig> listeners = new ArrayList<>();
-        listeners.add(new ListenerConfig("default",
-                parse(Option.PROXY_ADDRESS, s -> HostPort.parse(s, "0.0.0.0", 4040)),
-                backends(value(Option.PROXY_BACKEND_ADDRESSES), value(Option.PROXY_READ_ONLY_BACKEND_ADDRESSES),
-                        "--" + Option.PROXY_BACKEND_ADDRESSES.key()),
-                parse(Option.PROXY_BACKEND_POLICY, SelectionPolicy::parse),
-                intValue(Option.PROXY_MAX_CONNECTIONS, 1), tls));
+        if (!value(Option.PROXY_ADDRESS).isBlank()) {
+            listeners.add(new ListenerConfig("default",
+                    parse(Option.PROXY_ADDRESS, s -> HostPort.parse(s, "0.0.0.0", 4040)),
+                    backends(value(Option.PROXY_BACKEND_ADDRESSES), value(Option.PROXY_READ_ONLY_BACKEND_ADDRESSES),
+                            "--" + Option.PROXY_BACKEND_ADDRESSES.key()),
+                    parse(Option.PROXY_BACKEND_POLICY, SelectionPolicy::parse),
+                    intValue(Option.PROXY_MAX_CONNECTIONS, 1), tls));
+        }
         extraListeners(tls, listeners);
         Limits limits = new Limits(millis(Option.PROXY_CONNECT_TIMEOUT), millis(Option.PROXY_HANDSHAKE_TIMEOUT),
                 millis(Option.PROXY_IDLE_TIMEOUT), millis(Option.PROXY_READ_TIMEOUT),
@@ -178,6 +180,19 @@ public final class ConfigLoader {
         return new AdminConfig(parse(Option.ADMIN_ADDRESS, s -> HostPort.parse(s, "127.0.0.1", 4041)),
                 value(Option.ADMIN_USERNAME), value(Option.ADMIN_PASSWORD), path(Option.ADMIN_LUA_SCRIPT),
                 intValue(Option.ADMIN_MAX_FAILED_LOGINS, 1), effective());
+    }
+
+    /** Whether to run the operator: asked for, or auto and inside a cluster (as its service account shows). */
+    public boolean kubernetes(java.util.function.Function<String, String> env) {
+        String v = value(Option.KUBERNETES);
+        if (v.equals("auto")) {
+            return env.apply("KUBERNETES_SERVICE_HOST") != null;
+        }
+        try {
+            return bool(v);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--" + Option.KUBERNETES.key() + " must be true, false or auto, not " + v);
+        }
     }
 
     /** True when console log lines are to be JSON objects. */

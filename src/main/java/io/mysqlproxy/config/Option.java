@@ -8,7 +8,7 @@ import java.util.Locale;
  * property {@code mysqlproxy.name} (environment variable {@code MYSQLPROXY_NAME}).
  */
 public enum Option {
-    PROXY_ADDRESS("P", ":4040", "address clients connect to (host:port, :port or [v6]:port)"),
+    PROXY_ADDRESS("P", ":4040", "address clients connect to (host:port, :port or [v6]:port); empty: no command-line listener"),
     PROXY_BACKEND_ADDRESSES("b", "127.0.0.1:3306", "read-write backends, comma-separated or repeated; host:port[@weight]"),
     PROXY_READ_ONLY_BACKEND_ADDRESSES("r", "", "read-only backends, comma-separated or repeated; host:port[@weight]"),
     PROXY_LUA_SCRIPT("s", "", "Lua script with the MySQL Proxy 0.8 API; re-read when the file changes"),
@@ -52,6 +52,7 @@ public enum Option {
     SLOW_QUERY_LOG(null, "0", "seconds from which a statement is logged as slow (category io.mysqlproxy.slowlog; 0: off)"),
     READINESS_REQUIRES_BACKEND(null, "true", "ready only while every listener has a backend that takes connections"),
     LOG_FORMAT(null, "text", "console log lines as text or json (one JSON object per line)"),
+    KUBERNETES(null, "auto", "run the operator (listeners from MySQLProxy resources): true, false, or auto (inside a cluster)"),
     SHUTDOWN_TIMEOUT(null, "30", "seconds running commands may finish after SIGTERM"),
     EVENT_THREADS(null, "0", "event-loop threads (0: one per CPU core)"),
     DEFAULTS_FILE(null, "", "ini file whose [mysql-proxy] section sets options (0660 or stricter; command line only)");

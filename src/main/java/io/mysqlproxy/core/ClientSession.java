@@ -143,8 +143,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             return;
         }
         LOG.debugf("session %d: client %s connected to listener %s", id, client.remoteAddress(), listener.name());
-        if (context.scripts() != null) {
-            scriptSession = context.scripts().attach();
+        io.mysqlproxy.scripting.ScriptRuntime scripts = listener.scripts();
+        if (scripts != null) {
+            scriptSession = scripts.attach();
         }
         login = new LoginRelay(this, listener, context, ctx.alloc());
         login.start();

@@ -3,6 +3,8 @@ package io.mysqlproxy.core;
 import io.mysqlproxy.backend.Backend;
 import io.mysqlproxy.backend.BackendConfig;
 import io.mysqlproxy.backend.BackendSelector;
+import io.mysqlproxy.backend.HealthChecker;
+import io.mysqlproxy.scripting.ConnectionInfo.BackendInfo;
 import io.mysqlproxy.config.ListenerConfig;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -27,41 +29,139 @@ public final class Listener {
     static final String SESSION_HANDLER = "session";
     private static final Logger LOG = Logger.getLogger(Listener.class);
     private static final AtomicLong SESSION_IDS = new AtomicLong();
+    private static final IdlePool NO_POOL = new IdlePool("(removed backend)", io.mysqlproxy.config.PoolConfig.NONE);
+    private static final List<String> STATE_NAMES = java.util.Arrays.stream(io.mysqlproxy.backend.BackendState.values())
+            .map(s -> s.name().toLowerCase(java.util.Locale.ROOT)).toList();
 
-    private final ListenerConfig config;
+    /** What can change while the listener runs, replaced as a whole so that readers see one version. */
+    private record Layout(ListenerConfig config, List<Backend> backends, List<BackendInfo> infos,
+                          BackendSelector selector) {
+    }
+
     private final ProxyContext context;
-    private final List<Backend> backends;
-    private final BackendSelector selector;
     private final SslContext clientSsl;
     private final Map<ClientSession, Channel> sessions = new ConcurrentHashMap<>();
-    private final Map<Backend, IdlePool> pools = new java.util.IdentityHashMap<>();
-    private final List<io.mysqlproxy.scripting.ConnectionInfo.BackendInfo> backendInfos;
+    private final Map<Backend, IdlePool> pools = new ConcurrentHashMap<>();
     private final AtomicLongArray refusals = new AtomicLongArray(Refusal.values().length);
     private final io.mysqlproxy.metrics.ListenerMetrics metrics;
+    private final List<ListenerScript> retiredScripts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile Layout layout;
+    private volatile ListenerScript script;
+    private HealthChecker checker;
     private Channel serverChannel;
 
+    /** Builds the listener and starts its script (throws ScriptException when the script is rejected). */
     Listener(ListenerConfig config, ProxyContext context) {
-        this.config = config;
         this.context = context;
-        List<Backend> list = new ArrayList<>();
-        for (BackendConfig b : config.backends()) {
-            list.add(new Backend(b));
-        }
-        this.backends = List.copyOf(list);
-        for (Backend b : backends) {
-            pools.put(b, new IdlePool(b.address().toString(), context.pool()));
-        }
-        this.backendInfos = describeBackends();
-        this.selector = new BackendSelector(config.policy());
         this.clientSsl = TlsContexts.forClients(config.tls());
         this.metrics = context.metrics().forListener(config.name());
         metrics.listenerGauges(sessions, Map::size);
-        for (Backend b : backends) {
-            IdlePool pool = pools.get(b);
-            metrics.backendGauges(b.address().toString(), b, Backend::connectedClients, x -> pool.idle(null),
-                    x -> x.state().acceptsConnections() ? 1 : 0,
-                    x -> x.lastCheckNanos() < 0 ? -1 : x.lastCheckNanos() / 1e9);
+        try {
+            this.script = config.script() == null ? null : ListenerScript.start(config.script(), context);
+        } catch (RuntimeException e) {
+            metrics.remove();
+            throw e;
         }
+        this.layout = layout(config, List.of());
+    }
+
+    /**
+     * The layout of {@code config}, keeping the Backend objects (state, pool, counters) of {@code previous} whose
+     * address and role did not change; new backends get a pool and meters, removed ones lose theirs.
+     */
+    private Layout layout(ListenerConfig config, List<Backend> previous) {
+        List<Backend> list = new ArrayList<>();
+        for (BackendConfig bc : config.backends()) {
+            Backend kept = previous.stream().filter(b -> b.address().equals(bc.address()) && b.role() == bc.role())
+                    .findFirst().orElse(null);
+            if (kept != null) {
+                kept.reconfigure(bc);
+                list.add(kept);
+            } else {
+                Backend b = new Backend(bc);
+                IdlePool pool = new IdlePool(b.address().toString(), context.pool());
+                pools.put(b, pool);
+                metrics.backendGauges(b.address().toString(), b, Backend::connectedClients, x -> pool.idle(null),
+                        x -> x.state().acceptsConnections() ? 1 : 0,
+                        x -> x.state().name().toLowerCase(java.util.Locale.ROOT), STATE_NAMES,
+                        x -> x.lastCheckNanos() < 0 ? -1 : x.lastCheckNanos() / 1e9);
+                list.add(b);
+            }
+        }
+        for (Backend old : previous) {
+            if (!list.contains(old)) {
+                LOG.infof("listener %s: backend %s removed; its %d sessions go on until they end", config.name(),
+                        old.address(), old.connectedClients());
+                IdlePool pool = pools.remove(old);
+                if (pool != null) {
+                    pool.close();
+                }
+                metrics.removeBackend(old.address().toString());
+            }
+        }
+        List<Backend> backends = List.copyOf(list);
+        return new Layout(config, backends, describe(backends), new BackendSelector(config.policy()));
+    }
+
+    /**
+     * Applies {@code next} (same address and TLS) while the listener runs: backends added, removed or re-weighted,
+     * the policy and connection limit changed, the script swapped. Sessions already open keep their backend
+     * connections. Throws ScriptException, leaving everything as it was, when the new script is rejected.
+     */
+    synchronized void update(ListenerConfig next) {
+        ListenerConfig current = layout.config();
+        if (!current.sameSocket(next)) {
+            throw new IllegalArgumentException("listener " + current.name() + ": a new address or TLS needs a new socket");
+        }
+        if (!java.util.Objects.equals(current.script(), next.script())) {
+            updateScript(next);
+        }
+        layout = layout(next, layout.backends());
+        if (checker != null && !checker.check().equals(healthCheck())) {
+            checker.stop();
+            checker = startChecker();
+        }
+    }
+
+    private void updateScript(ListenerConfig next) {
+        ListenerScript running = script;
+        if (next.script() == null) {
+            script = null; // new sessions run without a script; open ones keep theirs
+            if (running != null) {
+                retiredScripts.add(running);
+            }
+        } else if (running != null && running.canTake(next.script())) {
+            running.update(next.script());
+        } else {
+            script = ListenerScript.start(next.script(), context);
+            if (running != null) {
+                retiredScripts.add(running); // its sessions finish on it; its threads end with the listener
+            }
+        }
+    }
+
+    /** The running script's pool, or null when the listener has no script. */
+    public io.mysqlproxy.scripting.ScriptRuntime scripts() {
+        ListenerScript s = script;
+        return s == null ? null : s.runtime();
+    }
+
+    /** Re-reads a file script now; returns the running script, or null when the listener has none. */
+    io.mysqlproxy.scripting.Script reloadScript() {
+        ListenerScript s = script;
+        return s == null ? null : s.reload();
+    }
+
+    io.mysqlproxy.config.HealthCheck healthCheck() {
+        io.mysqlproxy.config.HealthCheck own = layout.config().healthCheck();
+        return own != null ? own : context.healthCheck();
+    }
+
+    private HealthChecker startChecker() {
+        HealthChecker c = new HealthChecker(healthCheck(), context.transport().eventLoops(),
+                context.transport().channels(), this::backends);
+        c.start();
+        return c;
     }
 
     io.mysqlproxy.metrics.ListenerMetrics metrics() {
@@ -104,15 +204,15 @@ public final class Listener {
     }
 
     public String name() {
-        return config.name();
+        return layout.config().name();
     }
 
     public ListenerConfig config() {
-        return config;
+        return layout.config();
     }
 
     public List<Backend> backends() {
-        return backends;
+        return layout.backends();
     }
 
     public int connectionCount() {
@@ -150,12 +250,16 @@ public final class Listener {
                     }
                 });
         CompletableFuture<Listener> started = new CompletableFuture<>();
+        ListenerConfig config = layout.config();
         ChannelFuture bind = bootstrap.bind(config.address().host(), config.address().port());
         bind.addListener(f -> {
             if (f.isSuccess()) {
                 serverChannel = bind.channel();
                 LOG.infof("listener %s on %s relays to %s (%s)", config.name(), serverChannel.localAddress(),
-                        backends, selector.policy().label());
+                        layout.backends(), config.policy().label());
+                synchronized (this) {
+                    checker = startChecker();
+                }
                 started.complete(this);
             } else {
                 started.completeExceptionally(new IllegalStateException("listener " + config.name()
@@ -173,24 +277,25 @@ public final class Listener {
         return clientSsl;
     }
 
+    /** The idle pool of {@code backend}; for a backend removed from the listener, one that keeps nothing. */
     IdlePool pool(Backend backend) {
-        return pools.get(backend);
+        return pools.getOrDefault(backend, NO_POOL);
     }
 
     /** MySQL Proxy's 1-based backend index, 0 for none. */
     int backendIndex(Backend backend) {
-        return backend == null ? 0 : backends.indexOf(backend) + 1;
+        return backend == null ? 0 : layout.backends().indexOf(backend) + 1;
     }
 
-    /** The backends as scripts see them in {@code proxy.global.backends}: built once, their figures read live. */
-    List<io.mysqlproxy.scripting.ConnectionInfo.BackendInfo> backendInfos() {
-        return backendInfos;
+    /** The backends as scripts see them in {@code proxy.global.backends}: built per layout, figures read live. */
+    List<BackendInfo> backendInfos() {
+        return layout.infos();
     }
 
-    private List<io.mysqlproxy.scripting.ConnectionInfo.BackendInfo> describeBackends() {
-        List<io.mysqlproxy.scripting.ConnectionInfo.BackendInfo> out = new ArrayList<>(backends.size());
+    private List<BackendInfo> describe(List<Backend> backends) {
+        List<BackendInfo> out = new ArrayList<>(backends.size());
         for (Backend b : backends) {
-            out.add(new io.mysqlproxy.scripting.ConnectionInfo.BackendInfo(b.address().host(), b.address().port(),
+            out.add(new BackendInfo(b.address().host(), b.address().port(),
                     () -> b.state().ordinal(), b.role() == io.mysqlproxy.backend.BackendRole.READ_WRITE ? 1 : 2,
                     b::connectedClients, b.weight(), pools.get(b),
                     s -> b.setByScript(io.mysqlproxy.backend.BackendState.values()[s])));
@@ -199,7 +304,8 @@ public final class Listener {
     }
 
     List<Backend> candidates() {
-        return selector.candidates(backends);
+        Layout l = layout;
+        return l.selector().candidates(l.backends());
     }
 
     Channel channelOf(ClientSession session) {
@@ -207,7 +313,7 @@ public final class Listener {
     }
 
     boolean admit(ClientSession session) {
-        if (sessions.size() <= config.maxConnections()) {
+        if (sessions.size() <= layout.config().maxConnections()) {
             metrics.accepted();
             return true;
         }
@@ -233,11 +339,23 @@ public final class Listener {
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
         }
-        LOG.infof("listener %s stopped accepting; draining %d sessions", config.name(), sessions.size());
+        synchronized (this) {
+            if (checker != null) {
+                checker.stop();
+            }
+        }
+        LOG.infof("listener %s stopped accepting; draining %d sessions", name(), sessions.size());
         pools.values().forEach(IdlePool::close);
         sessions.keySet().forEach(ClientSession::drain);
         awaitDrained(deadlineNanos, done);
-        return done.thenRun(metrics::remove);
+        return done.thenRun(() -> {
+            metrics.remove();
+            ListenerScript s = script;
+            if (s != null) {
+                s.close();
+            }
+            retiredScripts.forEach(ListenerScript::close);
+        });
     }
 
     private void awaitDrained(long deadlineNanos, CompletableFuture<Void> done) {
@@ -246,7 +364,7 @@ public final class Listener {
             return;
         }
         if (System.nanoTime() - deadlineNanos >= 0) {
-            LOG.infof("listener %s: shutdown deadline reached, closing %d sessions", config.name(), sessions.size());
+            LOG.infof("listener %s: shutdown deadline reached, closing %d sessions", name(), sessions.size());
             sessions.forEach((session, ch) -> ch.eventLoop().execute(session::shutdownNow));
         }
         context.transport().eventLoops().next().schedule(() -> awaitDrained(deadlineNanos, done), 20,

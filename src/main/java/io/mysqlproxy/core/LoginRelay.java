@@ -209,7 +209,7 @@ final class LoginRelay {
             LOG.debugf("session %d: cannot connect to backend %s: %s", session.id(), backend.address(),
                     f.cause().getMessage());
             backend.probeFailed("connection failed: " + f.cause().getMessage(),
-                    context.healthCheck().failuresToDown());
+                    listener.healthCheck().failuresToDown());
             if (candidates.hasNext()) {
                 listener.metrics().failover();
             }

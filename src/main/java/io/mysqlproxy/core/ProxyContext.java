@@ -6,14 +6,14 @@ import io.mysqlproxy.config.Limits;
 import io.mysqlproxy.config.MonitoringConfig;
 import io.mysqlproxy.config.PoolConfig;
 import io.mysqlproxy.metrics.ProxyMetrics;
-import io.mysqlproxy.scripting.ScriptRuntime;
 import io.netty.handler.ssl.SslContext;
+import io.vertx.core.Vertx;
 
 /**
- * What every session of every listener shares: sockets, limits, TLS toward backends, the script (or null), and
- * the meters.
+ * What every listener shares: sockets, limits, TLS toward backends, the meters, and the defaults a listener
+ * without its own health check uses.
  */
-record ProxyContext(NettyTransport transport, Limits limits, HealthCheck healthCheck, BackendTls backendTls,
-                    SslContext backendSsl, PoolConfig pool, ScriptRuntime scripts, ProxyMetrics metrics,
+record ProxyContext(Vertx vertx, NettyTransport transport, Limits limits, HealthCheck healthCheck,
+                    BackendTls backendTls, SslContext backendSsl, PoolConfig pool, ProxyMetrics metrics,
                     MonitoringConfig monitoring) {
 }

@@ -1,33 +1,36 @@
 package io.mysqlproxy.core;
 
-import io.mysqlproxy.backend.HealthChecker;
+import io.mysqlproxy.admin.AdminServer;
+import io.mysqlproxy.admin.AdminState;
 import io.mysqlproxy.config.ListenerConfig;
 import io.mysqlproxy.config.ProxyConfig;
 import io.mysqlproxy.metrics.ProxyMetrics;
 import io.mysqlproxy.metrics.QueryDigests;
 import io.mysqlproxy.scripting.Script;
-import io.mysqlproxy.scripting.ScriptCompiler;
-import io.mysqlproxy.scripting.ScriptRuntime;
 import io.vertx.core.Vertx;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** The running proxy: its listeners and the health checkers of their backends. */
-public final class ProxyServer {
+/**
+ * The running proxy: its listeners (each with its backends, health checker and script) and the admin interface.
+ * Listeners come from the command line at start and from {@link #putListener}/{@link #removeListener} while it
+ * runs (the operator's path): the one place where configuration is applied to running sockets.
+ */
+public final class ProxyServer implements io.mysqlproxy.config.ListenerRegistry {
     private static final Logger LOG = Logger.getLogger(ProxyServer.class);
 
     private final ProxyConfig config;
     private final ProxyContext context;
-    private final List<Listener> listeners = new ArrayList<>();
-    private final List<HealthChecker> checkers = new ArrayList<>();
-    private final ScriptRuntime scripts;
-    private final ScriptWatcher watcher;
+    private final Map<String, Listener> listeners = new LinkedHashMap<>();
+    private final List<CompletableFuture<Void>> draining = new ArrayList<>();
     private final ProxyMetrics metrics;
-    private io.mysqlproxy.admin.AdminServer admin;
+    private AdminServer admin;
     private volatile boolean started;
 
     /** A proxy whose meters go nowhere (tests, embedding). */
@@ -40,57 +43,120 @@ public final class ProxyServer {
         this.metrics = new ProxyMetrics(registry, config.monitoring().digests()
                 ? new QueryDigests(config.monitoring().maxDigests()) : null);
         NettyTransport transport = NettyTransport.of(vertx);
-        if (config.script() != null) {
-            Script initial = new ScriptCompiler().compileFile(config.script().path());
-            int loops = 0;
-            for (io.netty.util.concurrent.EventExecutor ignored : transport.eventLoops()) {
-                loops++;
-            }
-            this.scripts = new ScriptRuntime(config.script().options(), loops, initial, metrics, null);
-            this.scripts.check(initial);
-            this.watcher = new ScriptWatcher(vertx, scripts, config.script().path());
-        } else {
-            this.scripts = null;
-            this.watcher = null;
-        }
-        this.context = new ProxyContext(transport, config.limits(), config.healthCheck(), config.backendTls(),
-                TlsContexts.forBackends(config.backendTls()), config.pool(), scripts, metrics, config.monitoring());
+        this.context = new ProxyContext(vertx, transport, config.limits(), config.healthCheck(), config.backendTls(),
+                TlsContexts.forBackends(config.backendTls()), config.pool(), metrics, config.monitoring());
         LOG.debugf("native transport: %s", transport.nativeTransport());
     }
 
-    /** Binds every listener and starts health checks; fails if any listener cannot bind. */
+    /** Binds every configured listener and the admin interface; fails if any cannot bind or its script is refused. */
     public ProxyServer start() {
-        List<CompletableFuture<Listener>> binds = new ArrayList<>();
-        for (ListenerConfig lc : config.listeners()) {
-            Listener listener = new Listener(lc, context);
-            listeners.add(listener);
-            binds.add(listener.start());
-        }
         try {
-            CompletableFuture.allOf(binds.toArray(CompletableFuture[]::new)).join();
-        } catch (RuntimeException e) {
-            shutdown(0);
-            throw e.getCause() instanceof RuntimeException r ? r : e;
-        }
-        for (Listener listener : listeners) {
-            HealthChecker checker = new HealthChecker(config.healthCheck(), context.transport().eventLoops(),
-                    context.transport().channels(), listener.backends());
-            checkers.add(checker);
-            checker.start();
-        }
-        if (config.admin() != null) {
-            try {
-                admin = new io.mysqlproxy.admin.AdminServer(config.admin(), new io.mysqlproxy.admin.AdminState(this,
-                        metrics.digests(), config.admin().settings()), metrics);
+            for (ListenerConfig lc : config.listeners()) {
+                putListener(lc.script() == null && config.script() != null ? withScript(lc) : lc).join();
+            }
+            if (config.admin() != null) {
+                admin = new AdminServer(config.admin(), new AdminState(this, metrics.digests(),
+                        config.admin().settings()), metrics);
                 admin.start(context.transport().acceptors(), context.transport().eventLoops(),
                         context.transport().serverChannels());
-            } catch (RuntimeException e) {
-                shutdown(0);
-                throw e;
             }
+        } catch (RuntimeException e) {
+            shutdown(0);
+            throw e instanceof java.util.concurrent.CompletionException && e.getCause() instanceof RuntimeException r
+                    ? r : e;
         }
         started = true;
         return this;
+    }
+
+    /** The command line's script goes to each of its listeners. */
+    private ListenerConfig withScript(ListenerConfig lc) {
+        return new ListenerConfig(lc.name(), lc.address(), lc.backends(), lc.policy(), lc.maxConnections(), lc.tls(),
+                config.script(), lc.healthCheck());
+    }
+
+    /**
+     * Opens listener {@code lc.name()}, or applies {@code lc} to the running one of that name: in place when its
+     * address and TLS stay (open sessions untouched), else by binding the new socket and draining the old one.
+     * Completes exceptionally (and changes nothing) when the socket cannot be bound or the script is rejected.
+     */
+    public synchronized CompletableFuture<Listener> putListener(ListenerConfig lc) {
+        Listener running = listeners.get(lc.name());
+        if (running != null && running.config().sameSocket(lc)) {
+            try {
+                running.update(lc);
+                return CompletableFuture.completedFuture(running);
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        Listener fresh;
+        try {
+            fresh = new Listener(lc, context);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return fresh.start().whenComplete((l, failure) -> {
+            synchronized (this) {
+                if (failure != null) {
+                    fresh.shutdown(System.nanoTime());
+                    return;
+                }
+                Listener replaced = listeners.put(lc.name(), fresh);
+                if (replaced != null) {
+                    LOG.infof("listener %s moved from %s to %s; open sessions drain on the old socket", lc.name(),
+                            replaced.config().address(), lc.address());
+                    drain(replaced);
+                }
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> put(ListenerConfig lc) {
+        return putListener(lc).thenApply(l -> null);
+    }
+
+    @Override
+    public boolean remove(String name) {
+        return removeListener(name);
+    }
+
+    @Override
+    public synchronized java.util.Optional<ListenerStatus> status(String name) {
+        Listener l = listeners.get(name);
+        if (l == null) {
+            return java.util.Optional.empty();
+        }
+        List<BackendStatus> backends = new ArrayList<>();
+        for (io.mysqlproxy.backend.Backend b : l.backends()) {
+            backends.add(new BackendStatus(b.address().toString(), b.role().label(),
+                    b.state().name().toLowerCase(java.util.Locale.ROOT), b.state().acceptsConnections()));
+        }
+        io.mysqlproxy.scripting.ScriptRuntime scripts = l.scripts();
+        return java.util.Optional.of(new ListenerStatus(l.config(),
+                scripts == null ? null : scripts.current().checksum(), backends));
+    }
+
+    /** Closes listener {@code name}: no new clients, running commands finish within the shutdown timeout. */
+    public synchronized boolean removeListener(String name) {
+        Listener l = listeners.remove(name);
+        if (l == null) {
+            return false;
+        }
+        drain(l);
+        return true;
+    }
+
+    private void drain(Listener l) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.limits().shutdownTimeoutMillis());
+        CompletableFuture<Void> done = l.shutdown(deadline);
+        draining.add(done);
+        done.whenComplete((v, e) -> {
+            synchronized (this) {
+                draining.remove(done);
+            }
+        });
     }
 
     /** True once every listener is bound (and the admin interface, if any); false again at shutdown. */
@@ -107,7 +173,7 @@ public final class ProxyServer {
     }
 
     /** The admin interface, or null when there is none. */
-    public io.mysqlproxy.admin.AdminServer admin() {
+    public AdminServer admin() {
         return admin;
     }
 
@@ -122,26 +188,31 @@ public final class ProxyServer {
         return CompletableFuture.allOf(pings.toArray(CompletableFuture[]::new));
     }
 
-    /** The scripting pool, or null when no script is configured. */
-    public ScriptRuntime scripts() {
-        return scripts;
-    }
-
-    /** Re-reads the script now (the watcher does so on change); throws when the new one is rejected. */
-    public Script reloadScript() {
-        if (watcher == null) {
+    /** Re-reads every listener's script file now; throws when one is rejected. Returns the scripts running. */
+    public List<Script> reloadScripts() {
+        List<Script> out = new ArrayList<>();
+        for (Listener l : listeners()) {
+            Script s = l.reloadScript();
+            if (s != null) {
+                out.add(s);
+            }
+        }
+        if (out.isEmpty()) {
             throw new IllegalStateException("no Lua script is configured");
         }
-        return watcher.reload();
+        return out;
     }
 
-    public List<Listener> listeners() {
-        return List.copyOf(listeners);
+    public synchronized List<Listener> listeners() {
+        return List.copyOf(listeners.values());
     }
 
-    public Listener listener(String name) {
-        return listeners.stream().filter(l -> l.name().equals(name)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no listener " + name));
+    public synchronized Listener listener(String name) {
+        Listener l = listeners.get(name);
+        if (l == null) {
+            throw new IllegalArgumentException("no listener " + name);
+        }
+        return l;
     }
 
     /**
@@ -153,19 +224,16 @@ public final class ProxyServer {
         if (admin != null) {
             admin.stop();
         }
-        checkers.forEach(HealthChecker::stop);
-        if (watcher != null) {
-            watcher.stop();
-        }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         List<CompletableFuture<Void>> drained = new ArrayList<>();
-        for (Listener listener : listeners) {
-            drained.add(listener.shutdown(deadline));
+        synchronized (this) {
+            for (Listener listener : listeners.values()) {
+                drained.add(listener.shutdown(deadline));
+            }
+            listeners.clear();
+            drained.addAll(draining);
         }
         CompletableFuture.allOf(drained.toArray(CompletableFuture[]::new)).join();
-        if (scripts != null) {
-            scripts.close();
-        }
         LOG.info("all sessions closed");
     }
 }

@@ -43,7 +43,7 @@ public final class ListenerMetrics {
         queries = Timer.builder("mysqlproxy.query.duration").tag("listener", listener)
                 .description("Statements (COM_QUERY, COM_STMT_EXECUTE) from the client's command to the end of the"
                         + " result")
-                .publishPercentiles(0.5, 0.95, 0.99).publishPercentileHistogram().register(registry);
+                .publishPercentileHistogram().register(registry);
         queryErrors = counter("mysqlproxy.query.errors", "Statements answered with an error");
         clientBytes = Counter.builder("mysqlproxy.client.received").baseUnit("bytes").tag("listener", listener)
                 .description("Bytes received from clients").register(registry);
@@ -69,10 +69,19 @@ public final class ListenerMetrics {
                 .description("Client connections open now").register(registry);
     }
 
-    /** Gauges of one backend read live: its clients, idle pooled connections, up or not, last check time. */
+    /**
+     * Gauges of one backend read live: its clients, idle pooled connections, up or not, its state (one series per
+     * state name, 1 for the current one), last check time.
+     */
     public <T> void backendGauges(String backend, T source, ToDoubleFunction<T> connections,
                                   ToDoubleFunction<T> pooled, ToDoubleFunction<T> up,
+                                  java.util.function.Function<T, String> state, java.util.List<String> states,
                                   ToDoubleFunction<T> checkSeconds) {
+        for (String name : states) {
+            Gauge.builder("mysqlproxy.backend.state", source, x -> name.equals(state.apply(x)) ? 1 : 0)
+                    .tag("listener", listener).tag("backend", backend).tag("state", name)
+                    .description("1 for the backend's current state (unknown, up, down, offline)").register(registry);
+        }
         Gauge.builder("mysqlproxy.backend.connections", source, connections).tag("listener", listener)
                 .tag("backend", backend).description("Client sessions connected to the backend").register(registry);
         Gauge.builder("mysqlproxy.backend.pooled.connections", source, pooled).tag("listener", listener)
@@ -84,6 +93,12 @@ public final class ListenerMetrics {
                 .tag("listener", listener).tag("backend", backend)
                 .description("Duration of the last successful health check (-1 before the first)")
                 .register(registry);
+    }
+
+    /** Removes the meters of one backend (it was taken out of the listener). */
+    public void removeBackend(String backend) {
+        registry.getMeters().stream().filter(m -> listener.equals(m.getId().getTag("listener"))
+                && backend.equals(m.getId().getTag("backend"))).forEach(registry::remove);
     }
 
     /** Removes this listener's meters from the registry (the listener closed). */

@@ -1,6 +1,6 @@
 package io.mysqlproxy.metrics;
 
-import io.mysqlproxy.sql.SqlNormalizer;
+import io.mysqlproxy.sql.StatementDigest;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Statistics per query shape (ProxySQL's query digests): statements that differ only in literals, blanks and
- * comments count together. The number of shapes is bounded; statements of further shapes count under
+ * comments count together ({@link StatementDigest}). The number of shapes is bounded; statements of further shapes count under
  * {@link #OTHER}, so a client sending endless distinct statements cannot grow the proxy's memory.
  */
 public final class QueryDigests {
@@ -27,7 +27,7 @@ public final class QueryDigests {
 
     /** Records one finished statement; {@code sql} is its text as the client sent it. */
     public void record(String sql, long nanos, long rows, boolean error) {
-        String shape = SqlNormalizer.normalize(sql).trim();
+        String shape = StatementDigest.of(sql);
         Digest d = digests.get(shape);
         if (d == null) {
             d = digests.size() < maxDigests ? digests.computeIfAbsent(shape, Digest::new)

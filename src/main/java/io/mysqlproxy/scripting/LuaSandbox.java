@@ -225,6 +225,29 @@ final class LuaSandbox {
 
         String describe();
 
+        /** The current script's inline modules if it has any, else files next to it. */
+        static ModuleSource of(java.util.function.Supplier<Script> script) {
+            ModuleSource files = directory(() -> script.get().dir());
+            return new ModuleSource() {
+                @Override
+                public Module find(String name) {
+                    Script s = script.get();
+                    if (s.modules().isEmpty()) {
+                        return files.find(name);
+                    }
+                    String source = s.modules().get(name + ".lua");
+                    return source == null ? null
+                            : new Module(ScriptCompiler.moduleChunkName(s.name(), name + ".lua"), source);
+                }
+
+                @Override
+                public String describe() {
+                    Script s = script.get();
+                    return s.modules().isEmpty() ? files.describe() : String.join(";", s.modules().keySet());
+                }
+            };
+        }
+
         /** Modules are files {@code name.lua} (dots become directories) under the current script's directory. */
         static ModuleSource directory(java.util.function.Supplier<Path> dirs) {
             return new ModuleSource() {

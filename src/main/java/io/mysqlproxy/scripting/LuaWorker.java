@@ -35,7 +35,7 @@ final class LuaWorker {
         this.budget = new Budget(options.maxInstructions(), options.maxMillis());
         run(() -> {
             globals = LuaSandbox.create(options, budget,
-                    LuaSandbox.ModuleSource.directory(() -> script.get().dir()));
+                    LuaSandbox.ModuleSource.of(script));
             LuaValue proxy = ProxyApi.create(global, () -> current);
             LuaValue tokenizerHelpers = globals.get("package").get("loaded").get("proxy.tokenizer");
             proxy.rawset("tokenizer", tokenizerHelpers); // where module("proxy.tokenizer") put it in 0.8

@@ -34,10 +34,35 @@ public final class ScriptCompiler {
         return compile(source, path.toString(), path.toAbsolutePath().getParent());
     }
 
-    public synchronized Script compile(String source, String name, Path moduleDir) {
+    public Script compile(String source, String name, Path moduleDir) {
+        return compile(source, name, moduleDir, java.util.Map.of(), checksum(source));
+    }
+
+    /**
+     * A script given as text with its modules (a ConfigMap's keys {@code NAME.lua}); every module is compiled
+     * too, so that one that does not compile rejects the whole script, and its checksum covers them all.
+     */
+    public Script compileInline(String name, String source, java.util.Map<String, String> modules) {
+        StringBuilder all = new StringBuilder(source);
+        for (java.util.Map.Entry<String, String> m : new java.util.TreeMap<>(modules).entrySet()) {
+            compile(m.getValue(), moduleChunkName(name, m.getKey()), null);
+            all.append('\0').append(m.getKey()).append('\0').append(m.getValue());
+        }
+        return compile(source, name, null, modules, checksum(all.toString()));
+    }
+
+    /** How errors name an inline module: next to its script's name. */
+    public static String moduleChunkName(String scriptName, String key) {
+        int slash = scriptName.lastIndexOf('/');
+        return (slash < 0 ? "" : scriptName.substring(0, slash + 1)) + key;
+    }
+
+    private synchronized Script compile(String source, String name, Path moduleDir,
+                                        java.util.Map<String, String> modules, String checksum) {
         try {
             Prototype p = compilerGlobals.compilePrototype(new StringReader(source), name);
-            return new Script(name, moduleDir, p, checksum(source), GENERATIONS.incrementAndGet());
+            return new Script(name, moduleDir, java.util.Map.copyOf(modules), p, checksum,
+                    GENERATIONS.incrementAndGet());
         } catch (LuaError e) {
             throw new ScriptException("Lua script " + name + " does not compile: " + e.getMessage(), e);
         } catch (IOException e) {

@@ -28,7 +28,7 @@ class HealthCheckTest {
     private static String probe(HealthCheck check, String address) throws Exception {
         Backend backend = new Backend(BackendConfig.parse(address, BackendRole.READ_WRITE));
         HealthChecker checker = new HealthChecker(check, TestProxy.vertx().nettyEventLoopGroup(),
-                EpollSocketChannel::new, List.of(backend));
+                EpollSocketChannel::new, () -> List.of(backend));
         return checker.probe(backend).get();
     }
 

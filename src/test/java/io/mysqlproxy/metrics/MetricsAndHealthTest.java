@@ -123,8 +123,8 @@ class MetricsAndHealthTest {
             assertThat(after.get("mysqlproxy_client_connections{listener=\"default\"}")).isEqualTo(1.0);
             assertThat(after.get("mysqlproxy_backend_connections" + backend)).isEqualTo(1.0);
             assertThat(after.get("mysqlproxy_backend_up" + backend)).isEqualTo(1.0);
-            assertThat(after.get("mysqlproxy_query_duration_seconds{listener=\"default\",quantile=\"0.99\"}"))
-                    .isPositive();
+            String all = "mysqlproxy_query_duration_seconds_bucket{listener=\"default\",le=\"+Inf\"}";
+            assertThat(after.get(all) - before.get(all)).isEqualTo(6.0);
         }
         await().atMost(Duration.ofSeconds(5)).until(() ->
                 scrape().get("mysqlproxy_client_connections{listener=\"default\"}") == 0.0);

@@ -56,16 +56,16 @@ class ScriptHotSwapTest {
             Files.writeString(script, answering("two, a longer one"));
             await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
                     .until(() -> single(s, "SELECT version_of_script").equals("two, a longer one"));
-            String before = proxy.server().scripts().current().checksum();
+            String before = proxy.server().listeners().get(0).scripts().current().checksum();
 
             Files.writeString(script, "function read_query(packet)\n  return = 1\nend\n");
-            assertThatThrownBy(() -> proxy.server().reloadScript()).isInstanceOf(ScriptException.class)
+            assertThatThrownBy(() -> proxy.server().reloadScripts()).isInstanceOf(ScriptException.class)
                     .hasMessageContaining("main.lua\"]:2: unexpected symbol");
             Files.writeString(script, "error('top level refuses to run')\n");
-            assertThatThrownBy(() -> proxy.server().reloadScript()).isInstanceOf(ScriptException.class)
+            assertThatThrownBy(() -> proxy.server().reloadScripts()).isInstanceOf(ScriptException.class)
                     .hasMessageContaining("top level refuses to run");
             Thread.sleep(1500); // the watcher saw the broken files too
-            assertThat(proxy.server().scripts().current().checksum()).isEqualTo(before);
+            assertThat(proxy.server().listeners().get(0).scripts().current().checksum()).isEqualTo(before);
             assertThat(single(s, "SELECT version_of_script")).isEqualTo("two, a longer one");
             assertThat(single(s, "SELECT 'backend still there'")).isEqualTo("backend still there");
         }

@@ -95,6 +95,13 @@ public final class TestProxy implements AutoCloseable {
         private Limits limits = new Limits(2_000, 10_000, 28_800_000, 28_800_000, 28_800_000, 1L << 30, 30_000);
         private HealthCheck health = new HealthCheck(200, 500, 2, 1, null, null, "SELECT 1");
         private final List<ListenerConfig> extraListeners = new ArrayList<>();
+        private boolean defaultListener = true;
+
+        /** No command-line listener: listeners come from the operator only. */
+        public Builder withoutListeners() {
+            defaultListener = false;
+            return this;
+        }
         private io.mysqlproxy.config.ScriptConfig script;
         private io.mysqlproxy.config.AdminConfig admin;
         private io.mysqlproxy.config.MonitoringConfig monitoring = io.mysqlproxy.config.MonitoringConfig.DEFAULTS;
@@ -184,8 +191,10 @@ public final class TestProxy implements AutoCloseable {
 
         public TestProxy start() {
             List<ListenerConfig> listeners = new ArrayList<>();
-            listeners.add(new ListenerConfig("default", new HostPort("127.0.0.1", 0), backends, policy,
-                    maxConnections, clientTls));
+            if (defaultListener) {
+                listeners.add(new ListenerConfig("default", new HostPort("127.0.0.1", 0), backends, policy,
+                        maxConnections, clientTls));
+            }
             listeners.addAll(extraListeners);
             return new TestProxy(new ProxyConfig(listeners, limits, health, backendTls, pool, script, admin,
                     monitoring), registry);

@@ -1,0 +1,34 @@
+package io.mysqlproxy.config;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * How configuration sources other than the command line (the operator) apply listeners to the running proxy,
+ * and read back what runs. The proxy implements it; sources see nothing else of it.
+ */
+public interface ListenerRegistry {
+    /**
+     * Opens listener {@code config.name()} or applies {@code config} to the running one. Completes exceptionally,
+     * changing nothing, when the socket cannot be bound or the script is rejected (ScriptException).
+     */
+    CompletableFuture<Void> put(ListenerConfig config);
+
+    /** Closes the listener gracefully; false when there is none by that name. */
+    boolean remove(String name);
+
+    /** What runs for listener {@code name}, if it runs. */
+    Optional<ListenerStatus> status(String name);
+
+    /** A running listener as its source may report it. */
+    record ListenerStatus(ListenerConfig config, String scriptChecksum, List<BackendStatus> backends) {
+        public long backendsTakingConnections() {
+            return backends.stream().filter(BackendStatus::takesConnections).count();
+        }
+    }
+
+    /** A backend of a running listener; {@code state} is unknown, up, down or offline. */
+    record BackendStatus(String address, String role, String state, boolean takesConnections) {
+    }
+}

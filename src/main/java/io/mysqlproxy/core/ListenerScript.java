@@ -1,0 +1,85 @@
+package io.mysqlproxy.core;
+
+import io.mysqlproxy.config.ScriptConfig;
+import io.mysqlproxy.scripting.Script;
+import io.mysqlproxy.scripting.ScriptCompiler;
+import io.mysqlproxy.scripting.ScriptRuntime;
+
+/**
+ * The Lua script of one listener: its scripting pool, and how a new version arrives. A file script is re-read
+ * when the file changes (and on demand); an inline script (from a ConfigMap) is replaced by {@link #update}.
+ * Either way a script that does not compile or whose top level fails is rejected and the running one stays.
+ */
+final class ListenerScript {
+    private final ScriptRuntime runtime;
+    private final ScriptWatcher watcher;
+    private volatile ScriptConfig config;
+
+    private ListenerScript(ScriptConfig config, ScriptRuntime runtime, ScriptWatcher watcher) {
+        this.config = config;
+        this.runtime = runtime;
+        this.watcher = watcher;
+    }
+
+    /** Compiles and checks the script and starts its Lua threads; throws ScriptException when it is rejected. */
+    static ListenerScript start(ScriptConfig config, ProxyContext context) {
+        Script initial = compile(config);
+        int loops = 0;
+        for (io.netty.util.concurrent.EventExecutor ignored : context.transport().eventLoops()) {
+            loops++;
+        }
+        ScriptRuntime runtime = new ScriptRuntime(config.options(), loops, initial, context.metrics(), null);
+        try {
+            runtime.check(initial);
+        } catch (RuntimeException e) {
+            runtime.close();
+            throw e;
+        }
+        ScriptWatcher watcher = config.path() == null ? null : new ScriptWatcher(context.vertx(), runtime,
+                config.path());
+        return new ListenerScript(config, runtime, watcher);
+    }
+
+    private static Script compile(ScriptConfig config) {
+        ScriptCompiler compiler = new ScriptCompiler();
+        return config.path() != null ? compiler.compileFile(config.path())
+                : compiler.compileInline(config.name(), config.source(), config.modules());
+    }
+
+    ScriptRuntime runtime() {
+        return runtime;
+    }
+
+    ScriptConfig config() {
+        return config;
+    }
+
+    /** True when {@code next} can be installed in this pool (same threads and sandbox), not only in a new one. */
+    boolean canTake(ScriptConfig next) {
+        return next.options().equals(config.options()) && java.util.Objects.equals(next.path(), config.path());
+    }
+
+    /** Installs {@code next} for the next command of every connection, unless it is the running version. */
+    Script update(ScriptConfig next) {
+        Script compiled = compile(next);
+        config = next;
+        if (compiled.checksum().equals(runtime.current().checksum())) {
+            return runtime.current();
+        }
+        runtime.check(compiled);
+        runtime.install(compiled);
+        return compiled;
+    }
+
+    /** Re-reads a file script now; an inline one has nothing to re-read. */
+    Script reload() {
+        return watcher != null ? watcher.reload() : runtime.current();
+    }
+
+    void close() {
+        if (watcher != null) {
+            watcher.stop();
+        }
+        runtime.close();
+    }
+}

@@ -1,0 +1,209 @@
+package io.mysqlproxy.operator;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.mysqlproxy.backend.BackendConfig;
+import io.mysqlproxy.backend.BackendRole;
+import io.mysqlproxy.backend.SelectionPolicy;
+import io.mysqlproxy.config.ClientTls;
+import io.mysqlproxy.config.ClientTlsMode;
+import io.mysqlproxy.config.HealthCheck;
+import io.mysqlproxy.config.HostPort;
+import io.mysqlproxy.config.ListenerConfig;
+import io.mysqlproxy.config.ScriptConfig;
+import io.mysqlproxy.scripting.ScriptingOptions;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Turns a MySQLProxy resource, with the ConfigMap, Secrets and endpoints it names, into the listener configuration
+ * the proxy applies: the same snapshot the command line produces. What cannot be turned into one raises a
+ * {@link SpecException} naming the condition to report.
+ */
+final class ListenerTranslator {
+    static final String SCRIPT_LOADED = "ScriptLoaded";
+    static final String BACKENDS_AVAILABLE = "BackendsAvailable";
+    static final String READY = "Ready";
+
+    private final KubernetesClient client;
+    private final Path tlsDir;
+    private final BackendDiscoverer discoverer;
+
+    ListenerTranslator(KubernetesClient client, Path tlsDir) {
+        this.client = client;
+        this.tlsDir = tlsDir;
+        this.discoverer = new BackendDiscoverer(client);
+    }
+
+    /** The listener's name in the proxy: namespace/name, unique per cluster. */
+    static String listenerName(MySQLProxy r) {
+        return r.getMetadata().getNamespace() + "/" + r.getMetadata().getName();
+    }
+
+    /**
+     * The listener a resource asks for. A script that cannot be read (no ConfigMap, no key) does not stop the rest:
+     * the translation carries the problem, and {@code config.script()} is null for the caller to decide.
+     */
+    Translation translate(MySQLProxy r) {
+        MySQLProxySpec spec = r.getSpec();
+        if (spec == null || spec.listener == null || spec.listener.port == null) {
+            throw new SpecException(READY, "InvalidSpec", "spec.listener.port is required");
+        }
+        String ns = r.getMetadata().getNamespace();
+        ScriptConfig script = null;
+        SpecException scriptProblem = null;
+        try {
+            script = script(ns, spec);
+        } catch (SpecException e) {
+            scriptProblem = e;
+        }
+        ListenerConfig config = new ListenerConfig(listenerName(r), new HostPort("0.0.0.0", spec.listener.port),
+                backends(ns, spec), policy(spec),
+                spec.listener.maxConnections == null ? 10_000 : spec.listener.maxConnections, tls(r), script,
+                healthCheck(ns, spec));
+        return new Translation(config, scriptProblem);
+    }
+
+    /** A resource as a listener, and why its script could not be read (or null). */
+    record Translation(ListenerConfig config, SpecException scriptProblem) {
+        boolean wantsScript() {
+            return config.script() != null || scriptProblem != null;
+        }
+    }
+
+    /** {@code config} with another script: the running one, kept when the new one cannot be used. */
+    static ListenerConfig withScript(ListenerConfig config, ScriptConfig script) {
+        return new ListenerConfig(config.name(), config.address(), config.backends(), config.policy(),
+                config.maxConnections(), config.tls(), script, config.healthCheck());
+    }
+
+    private static SelectionPolicy policy(MySQLProxySpec spec) {
+        try {
+            return spec.listener.policy == null ? SelectionPolicy.FIRST_AVAILABLE
+                    : SelectionPolicy.parse(spec.listener.policy);
+        } catch (IllegalArgumentException e) {
+            throw new SpecException(READY, "InvalidSpec", "spec.listener.policy: " + e.getMessage());
+        }
+    }
+
+    private List<BackendConfig> backends(String ns, MySQLProxySpec spec) {
+        List<BackendConfig> out = new ArrayList<>();
+        for (MySQLProxySpec.Backend b : spec.backends == null ? List.<MySQLProxySpec.Backend>of() : spec.backends) {
+            BackendRole role = "readOnly".equals(b.role) ? BackendRole.READ_ONLY : BackendRole.READ_WRITE;
+            try {
+                out.add(new BackendConfig(HostPort.parse(b.address, "127.0.0.1", BackendConfig.DEFAULT_PORT), role,
+                        b.weight == null ? 1 : b.weight));
+            } catch (IllegalArgumentException e) {
+                throw new SpecException(BACKENDS_AVAILABLE, "InvalidBackend", "backend " + b.address + ": "
+                        + e.getMessage());
+            }
+        }
+        if (spec.backendDiscovery != null) {
+            out.addAll(discoverer.discover(ns, spec.backendDiscovery));
+        }
+        return out;
+    }
+
+    private ScriptConfig script(String ns, MySQLProxySpec spec) {
+        if (spec.script == null || spec.script.configMapRef == null) {
+            return null;
+        }
+        String name = spec.script.configMapRef.name;
+        String key = spec.script.configMapRef.key == null ? "main.lua" : spec.script.configMapRef.key;
+        ConfigMap cm = client.configMaps().inNamespace(ns).withName(name).get();
+        if (cm == null) {
+            throw new SpecException(SCRIPT_LOADED, "ConfigMapNotFound", "ConfigMap " + ns + "/" + name
+                    + " does not exist");
+        }
+        Map<String, String> data = cm.getData() == null ? Map.of() : cm.getData();
+        String source = data.get(key);
+        if (source == null) {
+            throw new SpecException(SCRIPT_LOADED, "KeyNotFound", "ConfigMap " + ns + "/" + name + " has no key "
+                    + key + " (keys: " + new TreeMap<>(data).keySet() + ")");
+        }
+        Map<String, String> modules = new TreeMap<>();
+        data.forEach((k, v) -> {
+            if (!k.equals(key) && k.endsWith(".lua")) {
+                modules.put(k, v);
+            }
+        });
+        MySQLProxySpec.Scripting s = spec.scripting;
+        ScriptingOptions options = new ScriptingOptions(s == null || s.threads == null ? 0 : s.threads,
+                s == null || s.sandbox == null || s.sandbox, ScriptingOptions.DEFAULTS.maxInstructions(),
+                ScriptingOptions.DEFAULTS.maxMillis(), false);
+        return ScriptConfig.inline(ns + "/" + name + "/" + key, source, modules, options);
+    }
+
+    private HealthCheck healthCheck(String ns, MySQLProxySpec spec) {
+        MySQLProxySpec.HealthCheck h = spec.healthCheck;
+        if (h == null) {
+            return null;
+        }
+        String user = null;
+        String password = null;
+        if (h.credentialsSecretRef != null) {
+            Map<String, String> creds = secret(ns, h.credentialsSecretRef.name, BACKENDS_AVAILABLE);
+            user = creds.get("username");
+            password = creds.getOrDefault("password", "");
+            if (user == null) {
+                throw new SpecException(BACKENDS_AVAILABLE, "InvalidSecret", "Secret " + ns + "/"
+                        + h.credentialsSecretRef.name + " has no key username");
+            }
+        }
+        return new HealthCheck(h.intervalMillis == null ? 1000 : h.intervalMillis,
+                h.timeoutMillis == null ? 1000 : h.timeoutMillis, h.failuresToDown == null ? 2 : h.failuresToDown,
+                h.successesToUp == null ? 1 : h.successesToUp, user, password, "SELECT 1");
+    }
+
+    /** Client TLS from a kubernetes.io/tls Secret, written where the TLS context reads PEM files. */
+    private ClientTls tls(MySQLProxy r) {
+        MySQLProxySpec.ListenerTls t = r.getSpec().listener.tls;
+        if (t == null || "disabled".equals(t.mode)) {
+            return ClientTls.DISABLED;
+        }
+        String ns = r.getMetadata().getNamespace();
+        if (t.secretName == null) {
+            throw new SpecException(READY, "InvalidSpec", "spec.listener.tls.secretName is required unless mode is disabled");
+        }
+        Map<String, String> pem = secret(ns, t.secretName, READY);
+        if (!pem.containsKey("tls.crt") || !pem.containsKey("tls.key")) {
+            throw new SpecException(READY, "InvalidSecret", "Secret " + ns + "/" + t.secretName
+                    + " needs keys tls.crt and tls.key");
+        }
+        try {
+            Path dir = Files.createDirectories(tlsDir.resolve(ns).resolve(r.getMetadata().getName()));
+            Path cert = dir.resolve("tls.crt");
+            Path key = dir.resolve("tls.key");
+            Files.writeString(cert, pem.get("tls.crt"));
+            Files.writeString(key, pem.get("tls.key"));
+            return new ClientTls(ClientTlsMode.parse(t.mode == null ? "optional" : t.mode), cert, key);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private Map<String, String> secret(String ns, String name, String condition) {
+        Secret s = client.secrets().inNamespace(ns).withName(name).get();
+        if (s == null) {
+            throw new SpecException(condition, "SecretNotFound", "Secret " + ns + "/" + name + " does not exist");
+        }
+        Map<String, String> out = new TreeMap<>();
+        if (s.getData() != null) {
+            s.getData().forEach((k, v) -> out.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+        }
+        if (s.getStringData() != null) {
+            out.putAll(s.getStringData());
+        }
+        return out;
+    }
+}

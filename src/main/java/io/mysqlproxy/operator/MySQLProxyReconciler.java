@@ -1,0 +1,278 @@
+package io.mysqlproxy.operator;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.mysqlproxy.config.ListenerConfig;
+import io.mysqlproxy.config.ListenerRegistry;
+import io.mysqlproxy.health.RunningProxy;
+import io.mysqlproxy.scripting.ScriptException;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.stream.Collectors;
+
+/**
+ * Applies MySQLProxy resources to this proxy process. Every replica runs it (no leader election for applying), so
+ * every replica opens the listener. It follows the ConfigMaps and EndpointSlices the resources name. A deleted
+ * resource's listener is closed by a sweep over the resource cache rather than a finalizer, because every replica
+ * must close its own listener and a finalizer would let only one of them know.
+ */
+@ControllerConfiguration(name = MySQLProxyReconciler.NAME)
+public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
+    static final String NAME = "mysqlproxy";
+    private static final Logger LOG = Logger.getLogger(MySQLProxyReconciler.class);
+    /** Backend states change without events; the status is refreshed this often. */
+    static final Duration REFRESH = Duration.ofSeconds(10);
+
+    @Inject
+    RunningProxy running;
+
+    @Inject
+    KubernetesClient client;
+
+    /** How often listeners of deleted resources are looked for. */
+    static final long SWEEP_MILLIS = 1000;
+
+    private ListenerTranslator translator;
+    private final java.util.Set<ResourceID> applied = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private java.util.concurrent.ScheduledExecutorService sweeper;
+
+    @Override
+    public List<EventSource<?, MySQLProxy>> prepareEventSources(EventSourceContext<MySQLProxy> context) {
+        InformerEventSource<ConfigMap, MySQLProxy> configMaps = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(ConfigMap.class, MySQLProxy.class)
+                        .withSecondaryToPrimaryMapper(cm -> referencing(context, cm.getMetadata().getNamespace(),
+                                r -> r.getSpec().script != null && r.getSpec().script.configMapRef != null
+                                        && cm.getMetadata().getName().equals(r.getSpec().script.configMapRef.name)))
+                        .build(), context);
+        InformerEventSource<EndpointSlice, MySQLProxy> slices = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(EndpointSlice.class, MySQLProxy.class)
+                        .withSecondaryToPrimaryMapper(s -> referencing(context, s.getMetadata().getNamespace(),
+                                r -> r.getSpec().backendDiscovery != null && Objects.equals(
+                                        r.getSpec().backendDiscovery.service, s.getMetadata().getLabels() == null ? null
+                                                : s.getMetadata().getLabels().get(BackendDiscoverer.SERVICE_NAME_LABEL))))
+                        .build(), context);
+        startSweeper(context.getPrimaryCache());
+        return List.of(configMaps, slices);
+    }
+
+    private synchronized void startSweeper(io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache<MySQLProxy> cache) {
+        if (sweeper != null) {
+            return;
+        }
+        sweeper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "mysqlproxy-sweeper");
+            t.setDaemon(true);
+            return t;
+        });
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                sweep(cache);
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "closing listeners of deleted MySQLProxy resources failed");
+            }
+        }, SWEEP_MILLIS, SWEEP_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    private void sweep(io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache<MySQLProxy> cache) {
+        ListenerRegistry registry = running.registry();
+        for (ResourceID id : applied) {
+            if (cache.get(id).isEmpty()) {
+                applied.remove(id);
+                String name = id.getNamespace().orElse("") + "/" + id.getName();
+                if (registry != null && registry.remove(name)) {
+                    LOG.infof("MySQLProxy %s deleted: its listener drains and closes", name);
+                }
+            }
+        }
+    }
+
+    private static Set<ResourceID> referencing(EventSourceContext<MySQLProxy> context, String ns,
+                                               java.util.function.Predicate<MySQLProxy> refers) {
+        return context.getPrimaryCache().list(ns).filter(r -> r.getSpec() != null && refers.test(r))
+                .map(ResourceID::fromResource).collect(Collectors.toSet());
+    }
+
+    @Override
+    public UpdateControl<MySQLProxy> reconcile(MySQLProxy resource, Context<MySQLProxy> context) {
+        ListenerRegistry registry = running.registry();
+        if (registry == null) {
+            return UpdateControl.<MySQLProxy>noUpdate().rescheduleAfter(Duration.ofSeconds(1));
+        }
+        String name = ListenerTranslator.listenerName(resource);
+        LOG.debugf("reconciling %s (generation %d)", name, resource.getMetadata().getGeneration());
+        applied.add(ResourceID.fromResource(resource));
+        List<Condition> conditions = new ArrayList<>();
+        apply(resource, registry, conditions);
+        MySQLProxyStatus status = status(resource, registry.status(name), conditions);
+        if (sameStatus(resource.getStatus(), status)) {
+            return UpdateControl.<MySQLProxy>noUpdate().rescheduleAfter(REFRESH);
+        }
+        resource.setStatus(status);
+        return UpdateControl.patchStatus(resource).rescheduleAfter(REFRESH);
+    }
+
+    /** Applies what can be applied and records in {@code conditions} what could not, with the reason. */
+    private void apply(MySQLProxy resource, ListenerRegistry registry, List<Condition> conditions) {
+        String name = ListenerTranslator.listenerName(resource);
+        Optional<ListenerRegistry.ListenerStatus> now = registry.status(name);
+        ListenerTranslator.Translation t;
+        try {
+            t = translator().translate(resource);
+        } catch (SpecException e) {
+            conditions.add(condition(resource, e.condition(), false, e.reason(), e.getMessage()));
+            return;
+        }
+        ListenerConfig wanted = t.config();
+        if (t.scriptProblem() != null) {
+            conditions.add(condition(resource, ListenerTranslator.SCRIPT_LOADED, false, t.scriptProblem().reason(),
+                    t.scriptProblem().getMessage() + keeping(now)));
+            if (now.isEmpty()) {
+                return; // without its script the listener would relay unrouted: it does not open
+            }
+            wanted = ListenerTranslator.withScript(wanted, now.get().config().script());
+        }
+        try {
+            registry.put(wanted).join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof ScriptException && now.isPresent()) {
+                conditions.add(condition(resource, ListenerTranslator.SCRIPT_LOADED, false, "ScriptRejected",
+                        cause.getMessage() + keeping(now)));
+                try {
+                    registry.put(ListenerTranslator.withScript(wanted, now.get().config().script())).join();
+                } catch (CompletionException again) {
+                    conditions.add(condition(resource, ListenerTranslator.READY, false, "ApplyFailed",
+                            again.getCause().getMessage()));
+                }
+            } else if (cause instanceof ScriptException) {
+                conditions.add(condition(resource, ListenerTranslator.SCRIPT_LOADED, false, "ScriptRejected",
+                        cause.getMessage()));
+            } else {
+                conditions.add(condition(resource, ListenerTranslator.READY, false, "ApplyFailed",
+                        String.valueOf(cause.getMessage())));
+            }
+        }
+    }
+
+    private static String keeping(Optional<ListenerRegistry.ListenerStatus> now) {
+        return now.map(s -> s.scriptChecksum() == null ? "" : "; the running script " + shortSum(s.scriptChecksum())
+                + " stays").orElse("");
+    }
+
+    private MySQLProxyStatus status(MySQLProxy r, Optional<ListenerRegistry.ListenerStatus> now,
+                                    List<Condition> problems) {
+        MySQLProxyStatus s = new MySQLProxyStatus();
+        s.observedGeneration = r.getMetadata().getGeneration();
+        List<Condition> previous = r.getStatus() == null ? List.of() : r.getStatus().conditions;
+        Condition scriptLoaded = find(problems, ListenerTranslator.SCRIPT_LOADED);
+        if (scriptLoaded == null && now.isPresent()) {
+            scriptLoaded = now.get().scriptChecksum() == null
+                    ? condition(r, ListenerTranslator.SCRIPT_LOADED, true, "NoScript", "no script: the listener relays transparently")
+                    : condition(r, ListenerTranslator.SCRIPT_LOADED, true, "Loaded", "script "
+                    + now.get().config().script().name() + " " + shortSum(now.get().scriptChecksum()) + " is running");
+        }
+        Condition backends = find(problems, ListenerTranslator.BACKENDS_AVAILABLE);
+        if (backends == null && now.isPresent()) {
+            long up = now.get().backendsTakingConnections();
+            int total = now.get().backends().size();
+            backends = condition(r, ListenerTranslator.BACKENDS_AVAILABLE, up > 0, up > 0 ? "BackendsUp" : "NoBackendUp",
+                    up + " of " + total + " backends take connections");
+        }
+        Condition ready = find(problems, ListenerTranslator.READY);
+        if (ready == null) {
+            boolean ok = now.isPresent() && scriptLoaded != null && "True".equals(scriptLoaded.getStatus())
+                    && backends != null && "True".equals(backends.getStatus());
+            ready = condition(r, ListenerTranslator.READY, ok, ok ? "Serving" : "NotServing", now.isEmpty()
+                    ? "the listener is not open" : ok ? "listening on port " + now.get().config().address().port()
+                    : "see the ScriptLoaded and BackendsAvailable conditions");
+        }
+        for (Condition c : new Condition[] {ready, scriptLoaded, backends}) {
+            if (c != null) {
+                Condition before = find(previous, c.getType());
+                if (before != null && Objects.equals(before.getStatus(), c.getStatus())) {
+                    c.setLastTransitionTime(before.getLastTransitionTime());
+                }
+                s.conditions.add(c);
+            }
+        }
+        now.ifPresent(n -> {
+            s.scriptChecksum = n.scriptChecksum();
+            s.scriptChecksumShort = n.scriptChecksum() == null ? "-" : shortSum(n.scriptChecksum());
+            s.backendsSummary = n.backendsTakingConnections() + "/" + n.backends().size();
+            for (ListenerRegistry.BackendStatus b : n.backends()) {
+                MySQLProxyStatus.BackendStatus bs = new MySQLProxyStatus.BackendStatus();
+                bs.address = b.address();
+                bs.role = "rw".equals(b.role()) ? "readWrite" : "readOnly";
+                bs.state = b.state();
+                s.backends.add(bs);
+            }
+        });
+        return s;
+    }
+
+    private static Condition find(List<Condition> list, String type) {
+        return list == null ? null : list.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
+    }
+
+    private static Condition condition(MySQLProxy r, String type, boolean status, String reason, String message) {
+        return new ConditionBuilder().withType(type).withStatus(status ? "True" : "False").withReason(reason)
+                .withMessage(message).withObservedGeneration(r.getMetadata().getGeneration())
+                .withLastTransitionTime(ZonedDateTime.now().format(DateTimeFormatter.ISO_INSTANT)).build();
+    }
+
+    /** Equal but for the times conditions were computed: nothing to write. */
+    private static boolean sameStatus(MySQLProxyStatus a, MySQLProxyStatus b) {
+        if (a == null) {
+            return false;
+        }
+        return Objects.equals(a.observedGeneration, b.observedGeneration)
+                && Objects.equals(a.scriptChecksum, b.scriptChecksum)
+                && Objects.equals(a.backendsSummary, b.backendsSummary)
+                && Objects.equals(describe(a.backends), describe(b.backends))
+                && Objects.equals(conditionsKey(a.conditions), conditionsKey(b.conditions));
+    }
+
+    private static List<String> describe(List<MySQLProxyStatus.BackendStatus> backends) {
+        return backends == null ? List.of() : backends.stream().map(b -> b.address + "/" + b.role + "/" + b.state).toList();
+    }
+
+    private static List<String> conditionsKey(List<Condition> conditions) {
+        return conditions == null ? List.of() : conditions.stream()
+                .map(c -> c.getType() + "/" + c.getStatus() + "/" + c.getReason() + "/" + c.getMessage()).toList();
+    }
+
+    static String shortSum(String checksum) {
+        String hex = checksum.startsWith("sha256:") ? checksum.substring(7) : checksum;
+        return hex.substring(0, Math.min(12, hex.length()));
+    }
+
+    private synchronized ListenerTranslator translator() {
+        if (translator == null) {
+            translator = new ListenerTranslator(client, Path.of(System.getProperty("java.io.tmpdir"), "mysqlproxy-tls"));
+        }
+        return translator;
+    }
+}

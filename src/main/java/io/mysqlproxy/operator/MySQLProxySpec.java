@@ -1,0 +1,192 @@
+package io.mysqlproxy.operator;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** What a MySQLProxy resource asks for. Every field is documented in the CRD's schema through these descriptions. */
+public class MySQLProxySpec {
+    @Required
+    @JsonPropertyDescription("Where clients connect.")
+    public Listener listener;
+
+    @JsonPropertyDescription("Static backends. May be combined with backendDiscovery; at least one of them is needed.")
+    public List<Backend> backends = new ArrayList<>();
+
+    @JsonPropertyDescription("Backends discovered from the EndpointSlices of a Service in the same namespace.")
+    public BackendDiscovery backendDiscovery;
+
+    @JsonPropertyDescription("The Lua script (MySQL Proxy 0.8 API) the listener runs. Without it the proxy is transparent.")
+    public Script script;
+
+    @JsonPropertyDescription("How the script runs.")
+    public Scripting scripting;
+
+    @JsonPropertyDescription("How backends are checked.")
+    public HealthCheck healthCheck;
+
+    @JsonPropertyDescription("An admin interface for this listener (MySQL protocol). Off unless given.")
+    public Admin admin;
+
+    @JsonPropertyDescription("The Service the operator creates in front of the proxy pods for this listener.")
+    public Service service;
+
+    public static class Listener {
+        @Required
+        @Min(1)
+        @Max(65535)
+        @JsonPropertyDescription("TCP port the proxy listens on, in every proxy pod.")
+        public Integer port;
+
+        @Min(1)
+        @Default("10000")
+        @JsonPropertyDescription("Client connections accepted at once per proxy pod; more get error 1040.")
+        public Integer maxConnections;
+
+        @Default("first-available")
+        @io.fabric8.generator.annotation.ValidationRule(value = "self in ['first-available', 'round-robin', 'least-connections', 'weighted']",
+                message = "policy must be first-available, round-robin, least-connections or weighted")
+        @JsonPropertyDescription("How new connections pick a readWrite backend: first-available, round-robin, least-connections or weighted.")
+        public String policy;
+
+        @JsonPropertyDescription("TLS toward clients.")
+        public ListenerTls tls;
+    }
+
+    public static class ListenerTls {
+        @JsonPropertyDescription("A kubernetes.io/tls Secret (tls.crt, tls.key in PKCS#8) in the same namespace.")
+        public String secretName;
+
+        @Default("optional")
+        @io.fabric8.generator.annotation.ValidationRule(value = "self in ['disabled', 'optional', 'required']",
+                message = "mode must be disabled, optional or required")
+        @JsonPropertyDescription("disabled, optional (clients choose) or required (clients without TLS are refused).")
+        public String mode;
+    }
+
+    public static class Backend {
+        @Required
+        @Pattern("^[A-Za-z0-9._\\-\\[\\]:]+:[0-9]{1,5}$")
+        @JsonPropertyDescription("host:port of a MySQL or MariaDB server.")
+        public String address;
+
+        @Default("readWrite")
+        @io.fabric8.generator.annotation.ValidationRule(value = "self in ['readWrite', 'readOnly']",
+                message = "role must be readWrite or readOnly")
+        @JsonPropertyDescription("readWrite (new connections go there) or readOnly (for scripts, e.g. read/write splitting).")
+        public String role;
+
+        @Min(1)
+        @Default("1")
+        @JsonPropertyDescription("Share of new connections under the weighted policy.")
+        public Integer weight;
+    }
+
+    public static class BackendDiscovery {
+        @Required
+        @JsonPropertyDescription("Name of a Service in the resource's namespace whose EndpointSlices list the backends.")
+        public String service;
+
+        @JsonPropertyDescription("Port of the EndpointSlices to use, by name or number; default: the first.")
+        public String port;
+
+        @JsonPropertyDescription("Label of the backend pods that says their role; without it every endpoint is readWrite.")
+        public String roleLabel;
+
+        @Default("primary")
+        @JsonPropertyDescription("Value of roleLabel that marks a readWrite backend; other values are readOnly.")
+        public String readWriteValue;
+    }
+
+    public static class Script {
+        @Required
+        @JsonPropertyDescription("The ConfigMap holding the script; its other keys NAME.lua are modules for require(\"NAME\").")
+        public ConfigMapKeyRef configMapRef;
+    }
+
+    public static class ConfigMapKeyRef {
+        @Required
+        @JsonPropertyDescription("ConfigMap name, in the resource's namespace.")
+        public String name;
+
+        @Default("main.lua")
+        @JsonPropertyDescription("Key of the entry script.")
+        public String key;
+    }
+
+    public static class Scripting {
+        @Min(0)
+        @Default("0")
+        @JsonPropertyDescription("Lua states (one thread each); 0: one per event-loop thread.")
+        public Integer threads;
+
+        @Default("true")
+        @JsonPropertyDescription("Keep the sandbox (no io, os.execute, luajava, file loading). Turn off only for trusted scripts.")
+        public Boolean sandbox;
+    }
+
+    public static class HealthCheck {
+        @Min(10)
+        @Default("1000")
+        @JsonPropertyDescription("Milliseconds between checks of each backend.")
+        public Integer intervalMillis;
+
+        @Min(10)
+        @Default("1000")
+        @JsonPropertyDescription("Milliseconds a check may take.")
+        public Integer timeoutMillis;
+
+        @Min(1)
+        @Default("2")
+        @JsonPropertyDescription("Failed checks (or failed client connections) that mark a backend down.")
+        public Integer failuresToDown;
+
+        @Min(1)
+        @Default("1")
+        @JsonPropertyDescription("Passed checks that mark a down backend up.")
+        public Integer successesToUp;
+
+        @JsonPropertyDescription("Secret with keys username and password: checks log in and run SELECT 1. Without it they read the greeting only.")
+        public SecretRef credentialsSecretRef;
+    }
+
+    public static class Admin {
+        @Required
+        @Min(1)
+        @Max(65535)
+        @JsonPropertyDescription("TCP port of the admin interface.")
+        public Integer port;
+
+        @Required
+        @JsonPropertyDescription("Secret with keys username and password for the admin interface.")
+        public SecretRef credentialsSecretRef;
+    }
+
+    public static class SecretRef {
+        @Required
+        @JsonPropertyDescription("Secret name, in the resource's namespace.")
+        public String name;
+    }
+
+    public static class Service {
+        @Default("true")
+        @JsonPropertyDescription("Create a Service for this listener (owned by the resource, deleted with it).")
+        public Boolean create;
+
+        @Default("ClusterIP")
+        @io.fabric8.generator.annotation.ValidationRule(value = "self in ['ClusterIP', 'NodePort', 'LoadBalancer']",
+                message = "type must be ClusterIP, NodePort or LoadBalancer")
+        @JsonPropertyDescription("ClusterIP, NodePort or LoadBalancer.")
+        public String type;
+
+        @JsonPropertyDescription("Annotations of the Service (for example for a cloud load balancer).")
+        public Map<String, String> annotations;
+    }
+}

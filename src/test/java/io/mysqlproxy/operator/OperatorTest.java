@@ -1,0 +1,240 @@
+package io.mysqlproxy.operator;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.mysqlproxy.health.RunningProxy;
+import io.mysqlproxy.testing.MariaDbServer;
+import io.mysqlproxy.testing.TestProxy;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The operator against the fabric8 test server (CRUD mode) with real MariaDB behind: resources and ConfigMaps
+ * become listeners and scripts of the running proxy, and the status says what runs.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+class OperatorTest {
+    static final String NS = "test";
+    static MariaDbServer db1;
+    static MariaDbServer db2;
+    static TestProxy proxy;
+
+    @Inject
+    KubernetesClient client;
+
+    @Inject
+    RunningProxy running;
+
+    @Inject
+    Operator operator;
+
+    @BeforeAll
+    static void startServers() {
+        db1 = MariaDbServer.start();
+        db2 = MariaDbServer.start();
+        for (MariaDbServer db : List.of(db1, db2)) {
+            db.execute("CREATE USER 'app'@'%' IDENTIFIED BY 'apppw'", "GRANT ALL ON *.* TO 'app'@'%'");
+        }
+    }
+
+    @AfterAll
+    static void stopServers() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        db1.close();
+        db2.close();
+    }
+
+    @BeforeEach
+    void startOperator() {
+        if (proxy == null) {
+            proxy = TestProxy.builder().withoutListeners().start();
+            running.set(proxy.server());
+            operator.start();
+        }
+    }
+
+    static String script(String answer) {
+        return """
+                local helpers = require("helpers")
+                function read_query(packet)
+                  if packet:sub(2) == "SELECT 'who'" then
+                    return helpers.answer("%s")
+                  end
+                end
+                """.formatted(answer);
+    }
+
+    static final String HELPERS = """
+            local M = {}
+            function M.answer(text)
+              proxy.response = { type = proxy.MYSQLD_PACKET_OK,
+                resultset = { fields = { { name = "who" } }, rows = { { text } } } }
+              return proxy.PROXY_SEND_RESULT
+            end
+            return M
+            """;
+
+    private ConfigMap configMap(String name, String main) {
+        return new ConfigMapBuilder().withMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build())
+                .withData(Map.of("main.lua", main, "helpers.lua", HELPERS)).build();
+    }
+
+    private MySQLProxy resource(String name, int port, String configMap, String... backends) {
+        MySQLProxy r = new MySQLProxy();
+        r.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NS).build());
+        MySQLProxySpec spec = new MySQLProxySpec();
+        spec.listener = new MySQLProxySpec.Listener();
+        spec.listener.port = port;
+        for (String address : backends) {
+            MySQLProxySpec.Backend b = new MySQLProxySpec.Backend();
+            b.address = address;
+            spec.backends.add(b);
+        }
+        if (configMap != null) {
+            spec.script = new MySQLProxySpec.Script();
+            spec.script.configMapRef = new MySQLProxySpec.ConfigMapKeyRef();
+            spec.script.configMapRef.name = configMap;
+        }
+        spec.healthCheck = new MySQLProxySpec.HealthCheck();
+        spec.healthCheck.intervalMillis = 200;
+        r.setSpec(spec);
+        return r;
+    }
+
+    private MySQLProxy get(String name) {
+        return client.resources(MySQLProxy.class).inNamespace(NS).withName(name).get();
+    }
+
+    private Condition condition(String name, String type) {
+        MySQLProxy r = get(name);
+        if (r == null || r.getStatus() == null) {
+            return null;
+        }
+        return r.getStatus().conditions.stream().filter(c -> c.getType().equals(type)).findFirst().orElse(null);
+    }
+
+    private static Connection connect(int port) throws SQLException {
+        return DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + port + "/", "app", "apppw");
+    }
+
+    private static String value(Statement s, String sql) throws SQLException {
+        try (ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    @Test
+    void resourceAndConfigMapBecomeAListenerWhoseScriptFollowsTheConfigMap() throws Exception {
+        int port = MariaDbServer.freePort();
+        client.configMaps().inNamespace(NS).resource(configMap("routing", script("v1"))).create();
+        client.resources(MySQLProxy.class).inNamespace(NS).resource(resource("app", port, "routing", db1.address()))
+                .create();
+        await().atMost(Duration.ofSeconds(15)).until(() -> MariaDbServer.listening(port));
+        try (Connection c = connect(port); Statement s = c.createStatement()) {
+            assertThat(value(s, "SELECT 'who'")).isEqualTo("v1");
+            assertThat(value(s, "SELECT @@port")).isEqualTo(String.valueOf(db1.port()));
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+                MySQLProxy r = get("app");
+                assertThat(r.getStatus()).isNotNull();
+                assertThat(r.getStatus().observedGeneration).isEqualTo(r.getMetadata().getGeneration());
+                assertThat(r.getStatus().scriptChecksum).startsWith("sha256:");
+                assertThat(r.getStatus().backendsSummary).isEqualTo("1/1");
+                assertThat(condition("app", "Ready").getStatus()).isEqualTo("True");
+                assertThat(condition("app", "ScriptLoaded").getStatus()).isEqualTo("True");
+                assertThat(condition("app", "BackendsAvailable").getStatus()).isEqualTo("True");
+            });
+            String firstChecksum = get("app").getStatus().scriptChecksum;
+
+            // a ConfigMap edit reaches the same open connection's next query
+            client.configMaps().inNamespace(NS).resource(configMap("routing", script("v2"))).update();
+            await().atMost(Duration.ofSeconds(5)).until(() -> value(s, "SELECT 'who'").equals("v2"));
+            await().atMost(Duration.ofSeconds(15)).until(() -> !firstChecksum.equals(get("app").getStatus().scriptChecksum));
+
+            // a script that does not compile is refused: the old one keeps answering, the condition says why
+            client.configMaps().inNamespace(NS).resource(configMap("routing", "function read_query(p) return end end"))
+                    .update();
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+                Condition loaded = condition("app", "ScriptLoaded");
+                assertThat(loaded.getStatus()).isEqualTo("False");
+                assertThat(loaded.getReason()).isEqualTo("ScriptRejected");
+                assertThat(loaded.getMessage()).contains("test/routing/main.lua").contains(":1:")
+                        .contains("the running script");
+            });
+            assertThat(value(s, "SELECT 'who'")).isEqualTo("v2");
+            assertThat(condition("app", "Ready").getStatus()).isEqualTo("False");
+        }
+    }
+
+    @Test
+    void backendsAreAddedAndRemovedLiveAndDeletionClosesTheListener() throws Exception {
+        int port = MariaDbServer.freePort();
+        client.resources(MySQLProxy.class).inNamespace(NS).resource(resource("plain", port, null, db1.address()))
+                .create();
+        await().atMost(Duration.ofSeconds(15)).until(() -> MariaDbServer.listening(port));
+        try (Connection c = connect(port); Statement s = c.createStatement()) {
+            assertThat(value(s, "SELECT @@port")).isEqualTo(String.valueOf(db1.port()));
+            await().atMost(Duration.ofSeconds(15)).until(() -> get("plain").getStatus() != null
+                    && "NoScript".equals(condition("plain", "ScriptLoaded").getReason()));
+
+            // the second backend first, then the first one removed: new sessions go to db2, the open one goes on
+            MySQLProxy r = get("plain");
+            MySQLProxySpec.Backend second = new MySQLProxySpec.Backend();
+            second.address = db2.address();
+            r.getSpec().backends.add(0, second);
+            client.resources(MySQLProxy.class).inNamespace(NS).resource(r).update();
+            await().atMost(Duration.ofSeconds(15)).until(() -> "2/2".equals(get("plain").getStatus().backendsSummary));
+            r = get("plain");
+            r.getSpec().backends.remove(1);
+            client.resources(MySQLProxy.class).inNamespace(NS).resource(r).update();
+            await().atMost(Duration.ofSeconds(15)).until(() -> "1/1".equals(get("plain").getStatus().backendsSummary));
+            assertThat(get("plain").getStatus().backends).extracting(b -> b.address).containsExactly(db2.address());
+            try (Connection c2 = connect(port); Statement s2 = c2.createStatement()) {
+                assertThat(value(s2, "SELECT @@port")).isEqualTo(String.valueOf(db2.port()));
+            }
+            assertThat(value(s, "SELECT @@port")).isEqualTo(String.valueOf(db1.port()));
+        }
+        client.resources(MySQLProxy.class).inNamespace(NS).withName("plain").delete();
+        await().atMost(Duration.ofSeconds(15)).until(() -> !MariaDbServer.listening(port));
+    }
+
+    @Test
+    void aMissingConfigMapKeepsANewListenerClosedAndSaysSo() {
+        int port = MariaDbServer.freePort();
+        client.resources(MySQLProxy.class).inNamespace(NS).resource(resource("orphan", port, "nowhere", db1.address()))
+                .create();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            Condition loaded = condition("orphan", "ScriptLoaded");
+            assertThat(loaded).isNotNull();
+            assertThat(loaded.getStatus()).isEqualTo("False");
+            assertThat(loaded.getReason()).isEqualTo("ConfigMapNotFound");
+            assertThat(loaded.getMessage()).isEqualTo("ConfigMap test/nowhere does not exist");
+            assertThat(condition("orphan", "Ready").getStatus()).isEqualTo("False");
+        });
+        assertThat(MariaDbServer.listening(port)).isFalse();
+    }
+}
