@@ -97,6 +97,20 @@ class PackagedProxyIT {
     }
 
     @Test
+    void theDockerfileCopiesWhatThePackageBuiltAndRunsAsTheChartsUser() throws Exception {
+        List<String> lines = Files.readAllLines(Path.of("src/main/docker/Dockerfile.jvm"));
+        List<String> copied = lines.stream().filter(l -> l.startsWith("COPY "))
+                .map(l -> l.split("\\s+")[2]).toList();
+        assertThat(copied).hasSize(4);
+        for (String source : copied) {
+            String path = source.replace("*.jar", "quarkus-run.jar");
+            assertThat(Path.of(path)).as(source).exists();
+        }
+        assertThat(lines).contains("USER 185");
+        assertThat(Files.readString(Path.of("helm/mysqlproxy/templates/deployment.yaml"))).contains("runAsUser: 185");
+    }
+
+    @Test
     void unknownOptionStopsStartUpNamingIt(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
         Path log = tmp.resolve("proxy.log");
         Process proxy = launch(log, "--proxy-adress=:4040");

@@ -597,14 +597,14 @@ final class LoginRelay {
         ByteBuf early = fromClient.drainRemainder();
         client.pipeline().addFirst("tls", tls);
         tls.handshakeFuture().addListener(f -> listener.metrics().tlsHandshake(f.isSuccess()));
-        // bytes that came with the TLS request belong to the TLS handshake: send them through the new handler
-        client.eventLoop().execute(() -> {
-            if (early.isReadable()) {
-                client.pipeline().fireChannelRead(early);
-            } else {
-                early.release();
-            }
-        });
+        // Bytes that came with the TLS request are the start of the client's handshake: they go through the new
+        // handler now, before any later read does, or the handshake would see its bytes out of order. Nothing
+        // comes back up from them: the client can send data only after the proxy answers its hello.
+        if (early.isReadable()) {
+            client.pipeline().fireChannelRead(early);
+        } else {
+            early.release();
+        }
     }
 
     private void startBackendTls(long caps, HandshakeResponse response, int clientSeq, ByteBuf payload) {
