@@ -92,6 +92,10 @@ public final class AdminServer {
                 config.password().isEmpty() ? "; no --admin-password set: every login is refused" : "");
     }
 
+    public AdminConfig config() {
+        return config;
+    }
+
     public int boundPort() {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
     }

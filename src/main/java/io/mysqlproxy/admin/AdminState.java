@@ -22,11 +22,26 @@ public final class AdminState implements AdminApi {
     private final ProxyServer proxy;
     private final QueryDigests digests;
     private final Map<String, String> settings;
+    private final String scope;
 
+    /** The whole proxy's admin state. */
     public AdminState(ProxyServer proxy, QueryDigests digests, Map<String, String> settings) {
+        this(proxy, digests, settings, null);
+    }
+
+    /**
+     * @param scope the one listener this admin interface sees and changes (a MySQLProxy resource's own admin
+     *              port), or null for all of them
+     */
+    public AdminState(ProxyServer proxy, QueryDigests digests, Map<String, String> settings, String scope) {
         this.proxy = proxy;
         this.digests = digests;
         this.settings = settings;
+        this.scope = scope;
+    }
+
+    private java.util.List<Listener> listeners(ProxyServer p) {
+        return scope == null ? p.listeners() : p.listeners().stream().filter(l -> l.name().equals(scope)).toList();
     }
 
     @Override
@@ -49,7 +64,7 @@ public final class AdminState implements AdminApi {
     private Table backends() {
         List<List<Object>> rows = new ArrayList<>();
         int id = 0;
-        for (Listener l : proxy.listeners()) {
+        for (Listener l : listeners(proxy)) {
             for (Backend b : l.backends()) {
                 long check = b.lastCheckNanos();
                 rows.add(Arrays.asList(++id, l.name(), b.address().toString(), b.role().label(),
@@ -63,7 +78,7 @@ public final class AdminState implements AdminApi {
 
     private Table listeners() {
         List<List<Object>> rows = new ArrayList<>();
-        for (Listener l : proxy.listeners()) {
+        for (Listener l : listeners(proxy)) {
             rows.add(Arrays.asList(l.name(), l.config().address().toString(), l.boundPort(), l.backends().size(),
                     l.connectionCount(), l.config().maxConnections(),
                     l.refusedCount(Listener.Refusal.MAX_CONNECTIONS), l.refusedCount(Listener.Refusal.NO_BACKEND),
@@ -75,7 +90,7 @@ public final class AdminState implements AdminApi {
 
     private Table connections() {
         List<List<Object>> rows = new ArrayList<>();
-        for (Listener l : proxy.listeners()) {
+        for (Listener l : listeners(proxy)) {
             for (ClientSession.ConnectionRow c : l.connections()) {
                 rows.add(Arrays.asList(c.id(), c.listener(), c.client(), c.user(), c.db(), c.backend(), c.state(),
                         c.command(), c.command() == null ? null : c.commandMillis(), c.query()));
@@ -115,7 +130,7 @@ public final class AdminState implements AdminApi {
     @Override
     public String setBackendOnline(int id, boolean online) {
         int n = 0;
-        for (Listener l : proxy.listeners()) {
+        for (Listener l : listeners(proxy)) {
             for (Backend b : l.backends()) {
                 if (++n == id) {
                     b.setOffline(!online);
@@ -133,7 +148,7 @@ public final class AdminState implements AdminApi {
 
     @Override
     public boolean kill(long id) {
-        for (Listener l : proxy.listeners()) {
+        for (Listener l : listeners(proxy)) {
             if (l.kill(id)) {
                 return true;
             }
@@ -144,7 +159,8 @@ public final class AdminState implements AdminApi {
     @Override
     public String reloadScript() {
         StringBuilder out = new StringBuilder();
-        for (Script s : proxy.reloadScripts()) {
+        List<Script> scripts = scope == null ? proxy.reloadScripts() : proxy.reloadScript(scope);
+        for (Script s : scripts) {
             out.append(out.length() == 0 ? "" : "; ").append("script ").append(s.name()).append(" (")
                     .append(s.checksum()).append(") is running");
         }

@@ -29,6 +29,8 @@ public final class ProxyServer implements io.mysqlproxy.config.ListenerRegistry 
     private final ProxyContext context;
     private final Map<String, Listener> listeners = new LinkedHashMap<>();
     private final List<CompletableFuture<Void>> draining = new ArrayList<>();
+    /** Admin interfaces of single listeners (a MySQLProxy resource's spec.admin), by listener name. */
+    private final Map<String, AdminServer> listenerAdmins = new LinkedHashMap<>();
     private final ProxyMetrics metrics;
     private AdminServer admin;
     private volatile boolean started;
@@ -71,8 +73,7 @@ public final class ProxyServer implements io.mysqlproxy.config.ListenerRegistry 
 
     /** The command line's script goes to each of its listeners. */
     private ListenerConfig withScript(ListenerConfig lc) {
-        return new ListenerConfig(lc.name(), lc.address(), lc.backends(), lc.policy(), lc.maxConnections(), lc.tls(),
-                config.script(), lc.healthCheck());
+        return lc.withScript(config.script());
     }
 
     /**
@@ -85,6 +86,7 @@ public final class ProxyServer implements io.mysqlproxy.config.ListenerRegistry 
         if (running != null && running.config().sameSocket(lc)) {
             try {
                 running.update(lc);
+                listenerAdmin(lc);
                 return CompletableFuture.completedFuture(running);
             } catch (RuntimeException e) {
                 return CompletableFuture.failedFuture(e);
@@ -109,7 +111,34 @@ public final class ProxyServer implements io.mysqlproxy.config.ListenerRegistry 
                     drain(replaced);
                 }
             }
+        }).thenApplyAsync(l -> { // off the event loop that bound the socket: starting an admin interface blocks
+            try {
+                listenerAdmin(lc);
+            } catch (RuntimeException e) {
+                LOG.errorf("listener %s: its admin interface did not start: %s", lc.name(), e.getMessage());
+                throw e;
+            }
+            return l;
         });
+    }
+
+    /** Starts, restarts or stops the listener's own admin interface to match {@code lc.admin()}. */
+    private synchronized void listenerAdmin(ListenerConfig lc) {
+        AdminServer current = listenerAdmins.get(lc.name());
+        if (current != null && current.config().equals(lc.admin())) {
+            return;
+        }
+        if (current != null) {
+            current.stop();
+            listenerAdmins.remove(lc.name());
+        }
+        if (lc.admin() != null) {
+            AdminServer a = new AdminServer(lc.admin(), new AdminState(this, metrics.digests(),
+                    lc.admin().settings(), lc.name()), metrics);
+            a.start(context.transport().acceptors(), context.transport().eventLoops(),
+                    context.transport().serverChannels());
+            listenerAdmins.put(lc.name(), a);
+        }
     }
 
     @Override
@@ -143,6 +172,10 @@ public final class ProxyServer implements io.mysqlproxy.config.ListenerRegistry 
         Listener l = listeners.remove(name);
         if (l == null) {
             return false;
+        }
+        AdminServer a = listenerAdmins.remove(name);
+        if (a != null) {
+            a.stop();
         }
         drain(l);
         return true;
@@ -188,6 +221,15 @@ public final class ProxyServer implements io.mysqlproxy.config.ListenerRegistry 
         return CompletableFuture.allOf(pings.toArray(CompletableFuture[]::new));
     }
 
+    /** Re-reads listener {@code name}'s script now; throws when it is rejected or there is none. */
+    public List<Script> reloadScript(String name) {
+        Script s = listener(name).reloadScript();
+        if (s == null) {
+            throw new IllegalStateException("listener " + name + " has no Lua script");
+        }
+        return List.of(s);
+    }
+
     /** Re-reads every listener's script file now; throws when one is rejected. Returns the scripts running. */
     public List<Script> reloadScripts() {
         List<Script> out = new ArrayList<>();
@@ -227,6 +269,8 @@ public final class ProxyServer implements io.mysqlproxy.config.ListenerRegistry 
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         List<CompletableFuture<Void>> drained = new ArrayList<>();
         synchronized (this) {
+            listenerAdmins.values().forEach(AdminServer::stop);
+            listenerAdmins.clear();
             for (Listener listener : listeners.values()) {
                 drained.add(listener.shutdown(deadline));
             }

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.mysqlproxy.backend.BackendConfig;
 import io.mysqlproxy.backend.BackendRole;
 import io.mysqlproxy.backend.SelectionPolicy;
+import io.mysqlproxy.config.AdminConfig;
 import io.mysqlproxy.config.ClientTls;
 import io.mysqlproxy.config.ClientTlsMode;
 import io.mysqlproxy.config.HealthCheck;
@@ -70,7 +71,7 @@ final class ListenerTranslator {
         ListenerConfig config = new ListenerConfig(listenerName(r), new HostPort("0.0.0.0", spec.listener.port),
                 backends(ns, spec), policy(spec),
                 spec.listener.maxConnections == null ? 10_000 : spec.listener.maxConnections, tls(r), script,
-                healthCheck(ns, spec));
+                healthCheck(ns, spec), admin(r));
         return new Translation(config, scriptProblem);
     }
 
@@ -83,8 +84,7 @@ final class ListenerTranslator {
 
     /** {@code config} with another script: the running one, kept when the new one cannot be used. */
     static ListenerConfig withScript(ListenerConfig config, ScriptConfig script) {
-        return new ListenerConfig(config.name(), config.address(), config.backends(), config.policy(),
-                config.maxConnections(), config.tls(), script, config.healthCheck());
+        return config.withScript(script);
     }
 
     private static SelectionPolicy policy(MySQLProxySpec spec) {
@@ -165,6 +165,25 @@ final class ListenerTranslator {
                 h.successesToUp == null ? 1 : h.successesToUp, user, password, "SELECT 1");
     }
 
+    /** The resource's own admin interface, with credentials from its Secret; null when it asks for none. */
+    private AdminConfig admin(MySQLProxy r) {
+        MySQLProxySpec.Admin a = r.getSpec().admin;
+        if (a == null || a.port == null) {
+            return null;
+        }
+        String ns = r.getMetadata().getNamespace();
+        if (a.credentialsSecretRef == null) {
+            throw new SpecException(READY, "InvalidSpec", "spec.admin.credentialsSecretRef is required");
+        }
+        Map<String, String> creds = secret(ns, a.credentialsSecretRef.name, READY);
+        if (!creds.containsKey("username") || !creds.containsKey("password")) {
+            throw new SpecException(READY, "InvalidSecret", "Secret " + ns + "/" + a.credentialsSecretRef.name
+                    + " needs keys username and password");
+        }
+        return new AdminConfig(new HostPort("0.0.0.0", a.port), creds.get("username"), creds.get("password"), null,
+                5, Map.of("listener", listenerName(r), "port", String.valueOf(r.getSpec().listener.port)));
+    }
+
     /** Client TLS from a kubernetes.io/tls Secret, written where the TLS context reads PEM files. */
     private ClientTls tls(MySQLProxy r) {
         MySQLProxySpec.ListenerTls t = r.getSpec().listener.tls;
@@ -185,6 +204,10 @@ final class ListenerTranslator {
             Path cert = dir.resolve("tls.crt");
             Path key = dir.resolve("tls.key");
             Files.writeString(cert, pem.get("tls.crt"));
+            if (!Files.exists(key)) {
+                Files.createFile(key, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            }
             Files.writeString(key, pem.get("tls.key"));
             return new ClientTls(ClientTlsMode.parse(t.mode == null ? "optional" : t.mode), cert, key);
         } catch (IOException e) {

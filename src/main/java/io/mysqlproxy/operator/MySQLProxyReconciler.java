@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -27,6 +29,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -35,9 +38,11 @@ import java.util.stream.Collectors;
 
 /**
  * Applies MySQLProxy resources to this proxy process. Every replica runs it (no leader election for applying), so
- * every replica opens the listener. It follows the ConfigMaps and EndpointSlices the resources name. A deleted
- * resource's listener is closed by a sweep over the resource cache rather than a finalizer, because every replica
- * must close its own listener and a finalizer would let only one of them know.
+ * every replica opens the listener, and marks the generation it applied in an annotation
+ * ({@code applied.mysqlproxy.io/POD}). The elected leader alone writes status (folding those marks into
+ * {@code status.replicas}), the resource's Service and Events. It follows the ConfigMaps and EndpointSlices the
+ * resources name. A deleted resource's listener is closed by a sweep over the resource cache rather than a
+ * finalizer, because every replica must close its own listener and a finalizer would let only one of them know.
  */
 @ControllerConfiguration(name = MySQLProxyReconciler.NAME)
 public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
@@ -55,7 +60,13 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
     /** How often listeners of deleted resources are looked for. */
     static final long SWEEP_MILLIS = 1000;
 
+    static final String APPLIED_PREFIX = "applied.mysqlproxy.io/";
+
     private ListenerTranslator translator;
+    private ProxyPods pods;
+    private Leadership leadership;
+    private ServiceWriter services;
+    private EventRecorder events;
     private final java.util.Set<ResourceID> applied = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private java.util.concurrent.ScheduledExecutorService sweeper;
 
@@ -75,6 +86,7 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
                                                 : s.getMetadata().getLabels().get(BackendDiscoverer.SERVICE_NAME_LABEL))))
                         .build(), context);
         startSweeper(context.getPrimaryCache());
+        parts().leadership.start();
         return List.of(configMaps, slices);
     }
 
@@ -126,12 +138,80 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
         applied.add(ResourceID.fromResource(resource));
         List<Condition> conditions = new ArrayList<>();
         apply(resource, registry, conditions);
-        MySQLProxyStatus status = status(resource, registry.status(name), conditions);
+        Optional<ListenerRegistry.ListenerStatus> now = registry.status(name);
+        if (now.isPresent() && conditions.stream().noneMatch(c -> c.getType().equals(ListenerTranslator.READY))) {
+            markApplied(resource);
+        }
+        parts();
+        if (!leadership.isLeader()) {
+            return UpdateControl.<MySQLProxy>noUpdate().rescheduleAfter(REFRESH);
+        }
+        try {
+            services.write(resource, pods.selector());
+        } catch (SpecException e) {
+            conditions.add(condition(resource, e.condition(), false, e.reason(), e.getMessage()));
+        } catch (RuntimeException e) {
+            conditions.add(condition(resource, ListenerTranslator.READY, false, "ServiceFailed",
+                    "the Service could not be written: " + e.getMessage()));
+        }
+        MySQLProxyStatus status = status(resource, now, conditions);
+        status.replicas = replicas(resource);
         if (sameStatus(resource.getStatus(), status)) {
             return UpdateControl.<MySQLProxy>noUpdate().rescheduleAfter(REFRESH);
         }
+        events.record(resource, resource.getStatus(), status);
         resource.setStatus(status);
         return UpdateControl.patchStatus(resource).rescheduleAfter(REFRESH);
+    }
+
+    /** Records on the resource that this replica runs its current generation. */
+    private void markApplied(MySQLProxy r) {
+        String key = APPLIED_PREFIX + pods.name();
+        String generation = String.valueOf(r.getMetadata().getGeneration());
+        Map<String, String> annotations = r.getMetadata().getAnnotations();
+        if (annotations != null && generation.equals(annotations.get(key))) {
+            return;
+        }
+        try {
+            client.resources(MySQLProxy.class).inNamespace(r.getMetadata().getNamespace())
+                    .withName(r.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON_MERGE),
+                            "{\"metadata\":{\"annotations\":{\"" + key + "\":\"" + generation + "\"}}}");
+            if (r.getMetadata().getAnnotations() == null) {
+                r.getMetadata().setAnnotations(new java.util.HashMap<>());
+            }
+            r.getMetadata().getAnnotations().put(key, generation);
+        } catch (RuntimeException e) {
+            LOG.debugf("cannot mark %s applied by %s: %s", r.getMetadata().getName(), pods.name(), e.getMessage());
+        }
+    }
+
+    /** Proxy pods that exist, and those whose mark says they run the current generation. */
+    private MySQLProxyStatus.Replicas replicas(MySQLProxy r) {
+        List<String> siblings = pods.siblings();
+        Map<String, String> annotations = r.getMetadata().getAnnotations() == null ? Map.of()
+                : r.getMetadata().getAnnotations();
+        String generation = String.valueOf(r.getMetadata().getGeneration());
+        MySQLProxyStatus.Replicas out = new MySQLProxyStatus.Replicas();
+        out.desired = siblings.size();
+        out.applied = (int) siblings.stream().filter(p -> generation.equals(annotations.get(APPLIED_PREFIX + p)))
+                .count();
+        List<String> stale = annotations.keySet().stream().filter(k -> k.startsWith(APPLIED_PREFIX)
+                && !siblings.contains(k.substring(APPLIED_PREFIX.length()))).toList();
+        if (!stale.isEmpty() && !pods.selector().isEmpty()) {
+            StringBuilder patch = new StringBuilder("{\"metadata\":{\"annotations\":{");
+            for (int i = 0; i < stale.size(); i++) {
+                patch.append(i == 0 ? "" : ",").append('"').append(stale.get(i)).append("\":null");
+            }
+            patch.append("}}}");
+            try {
+                client.resources(MySQLProxy.class).inNamespace(r.getMetadata().getNamespace())
+                        .withName(r.getMetadata().getName())
+                        .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+            } catch (RuntimeException e) {
+                LOG.debugf("cannot remove marks of gone pods from %s: %s", r.getMetadata().getName(), e.getMessage());
+            }
+        }
+        return out;
     }
 
     /** Applies what can be applied and records in {@code conditions} what could not, with the reason. */
@@ -251,6 +331,8 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
         return Objects.equals(a.observedGeneration, b.observedGeneration)
                 && Objects.equals(a.scriptChecksum, b.scriptChecksum)
                 && Objects.equals(a.backendsSummary, b.backendsSummary)
+                && Objects.equals(a.replicas == null ? null : a.replicas.desired + "/" + a.replicas.applied,
+                b.replicas == null ? null : b.replicas.desired + "/" + b.replicas.applied)
                 && Objects.equals(describe(a.backends), describe(b.backends))
                 && Objects.equals(conditionsKey(a.conditions), conditionsKey(b.conditions));
     }
@@ -269,10 +351,35 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
         return hex.substring(0, Math.min(12, hex.length()));
     }
 
-    private synchronized ListenerTranslator translator() {
+    private ListenerTranslator translator() {
+        return parts().translator;
+    }
+
+    /** Built on first use, once the Kubernetes client is injected. */
+    private synchronized MySQLProxyReconciler parts() {
         if (translator == null) {
             translator = new ListenerTranslator(client, Path.of(System.getProperty("java.io.tmpdir"), "mysqlproxy-tls"));
+            pods = new ProxyPods(client);
+            leadership = new Leadership(client, pods);
+            services = new ServiceWriter(client);
+            events = new EventRecorder(client, pods.name());
         }
-        return translator;
+        return this;
+    }
+
+    /** Gives up the lease (another replica takes over at once) and stops sweeping. */
+    @jakarta.annotation.PreDestroy
+    synchronized void stop() {
+        if (leadership != null) {
+            leadership.stop();
+        }
+        if (sweeper != null) {
+            sweeper.shutdownNow();
+        }
+    }
+
+    /** True while this replica leads (for tests and the log). */
+    boolean leads() {
+        return parts().leadership.isLeader();
     }
 }

@@ -71,10 +71,28 @@ class OperatorTest {
     @BeforeEach
     void startOperator() {
         if (proxy == null) {
+            // this test JVM plays a proxy pod of a Helm release: its host name is the pod's name
+            client.pods().inNamespace(client.getNamespace()).resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+                    .withNewMetadata().withName(hostName()).addToLabels("app.kubernetes.io/name", "mysqlproxy")
+                    .addToLabels("app.kubernetes.io/instance", "db").endMetadata().build()).create();
             proxy = TestProxy.builder().withoutListeners().start();
             running.set(proxy.server());
             operator.start();
         }
+    }
+
+    static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private List<String> eventReasons(String name) {
+        return client.v1().events().inNamespace(NS).list().getItems().stream()
+                .filter(e -> name.equals(e.getInvolvedObject().getName())).map(io.fabric8.kubernetes.api.model.Event::getReason)
+                .toList();
     }
 
     static String script(String answer) {
@@ -170,6 +188,22 @@ class OperatorTest {
             });
             String firstChecksum = get("app").getStatus().scriptChecksum;
 
+            // the leader writes the Service (owned by the resource), the replica count and an Event
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+                io.fabric8.kubernetes.api.model.Service svc = client.services().inNamespace(NS).withName("app").get();
+                assertThat(svc).isNotNull();
+                assertThat(svc.getSpec().getPorts().get(0).getPort()).isEqualTo(port);
+                assertThat(svc.getSpec().getSelector()).containsEntry("app.kubernetes.io/name", "mysqlproxy")
+                        .containsEntry("app.kubernetes.io/instance", "db");
+                assertThat(svc.getMetadata().getOwnerReferences().get(0).getUid())
+                        .isEqualTo(get("app").getMetadata().getUid());
+                assertThat(get("app").getStatus().replicas.desired).isEqualTo(1);
+                assertThat(get("app").getStatus().replicas.applied).isEqualTo(1);
+                assertThat(get("app").getMetadata().getAnnotations())
+                        .containsEntry("applied.mysqlproxy.io/" + hostName(), "1");
+                assertThat(eventReasons("app")).contains("ScriptLoaded");
+            });
+
             // a ConfigMap edit reaches the same open connection's next query
             client.configMaps().inNamespace(NS).resource(configMap("routing", script("v2"))).update();
             await().atMost(Duration.ofSeconds(5)).until(() -> value(s, "SELECT 'who'").equals("v2"));
@@ -187,6 +221,7 @@ class OperatorTest {
             });
             assertThat(value(s, "SELECT 'who'")).isEqualTo("v2");
             assertThat(condition("app", "Ready").getStatus()).isEqualTo("False");
+            assertThat(eventReasons("app")).contains("ScriptSwapped", "ScriptRejected");
         }
     }
 
@@ -220,6 +255,48 @@ class OperatorTest {
         }
         client.resources(MySQLProxy.class).inNamespace(NS).withName("plain").delete();
         await().atMost(Duration.ofSeconds(15)).until(() -> !MariaDbServer.listening(port));
+    }
+
+    @Test
+    void tlsFromASecretAndAnAdminInterfaceThatSeesOnlyItsListener(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        io.mysqlproxy.testing.TestCertificates certs = io.mysqlproxy.testing.TestCertificates.create(dir);
+        client.secrets().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata().withName("proxy-tls").endMetadata().withType("kubernetes.io/tls")
+                .addToStringData("tls.crt", java.nio.file.Files.readString(certs.cert))
+                .addToStringData("tls.key", java.nio.file.Files.readString(certs.key)).build()).create();
+        client.secrets().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata().withName("proxy-admin").endMetadata()
+                .addToStringData("username", "ops").addToStringData("password", "opspw").build()).create();
+        int port = MariaDbServer.freePort();
+        int adminPort = MariaDbServer.freePort();
+        MySQLProxy r = resource("secure", port, null, db1.address());
+        r.getSpec().listener.tls = new MySQLProxySpec.ListenerTls();
+        r.getSpec().listener.tls.secretName = "proxy-tls";
+        r.getSpec().listener.tls.mode = "required";
+        r.getSpec().admin = new MySQLProxySpec.Admin();
+        r.getSpec().admin.port = adminPort;
+        r.getSpec().admin.credentialsSecretRef = new MySQLProxySpec.SecretRef();
+        r.getSpec().admin.credentialsSecretRef.name = "proxy-admin";
+        client.resources(MySQLProxy.class).inNamespace(NS).resource(r).create();
+        await().atMost(Duration.ofSeconds(15)).until(() -> MariaDbServer.listening(port) && MariaDbServer.listening(adminPort));
+        String tls = "jdbc:mariadb://127.0.0.1:" + port + "/?sslMode=verify-full&serverSslCert=" + certs.caCert;
+        try (Connection c = DriverManager.getConnection(tls, "app", "apppw"); Statement s = c.createStatement()) {
+            assertThat(value(s, "SELECT 1")).isEqualTo("1"); // verify-full: the proxy presented the Secret's certificate
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DriverManager.getConnection(
+                "jdbc:mariadb://127.0.0.1:" + port + "/?sslMode=disable", "app", "apppw"))
+                .hasMessageContaining("insecure transport");
+        try (Connection a = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + adminPort + "/", "ops", "opspw");
+             Statement s = a.createStatement(); ResultSet rs = s.executeQuery("SELECT * FROM listeners")) {
+            List<String> names = new java.util.ArrayList<>();
+            while (rs.next()) {
+                names.add(rs.getString("name"));
+            }
+            assertThat(names).containsExactly("test/secure"); // not the listeners of other resources
+        }
+        client.resources(MySQLProxy.class).inNamespace(NS).withName("secure").delete();
+        await().atMost(Duration.ofSeconds(15)).until(() -> !MariaDbServer.listening(port) && !MariaDbServer.listening(adminPort));
     }
 
     @Test
