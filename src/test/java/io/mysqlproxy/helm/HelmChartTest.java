@@ -74,7 +74,7 @@ class HelmChartTest {
         assertThat(pod.at("/terminationGracePeriodSeconds").asInt()).isGreaterThan(30);
         assertThat(pod.at("/topologySpreadConstraints/0/topologyKey").asText()).isEqualTo("kubernetes.io/hostname");
         JsonNode env = container.at("/env");
-        assertThat(env.findValuesAsText("name")).contains("QUARKUS_OPERATOR_SDK_CONTROLLERS_MYSQLPROXY_NAMESPACES");
+        assertThat(env.findValuesAsText("name")).contains("QUARKUS_OPERATOR_SDK_NAMESPACES");
         assertThat(env.get(1).get("value").asText()).isEqualTo("apps");
 
         JsonNode role = only(docs, "Role");

@@ -299,6 +299,49 @@ class OperatorTest {
         await().atMost(Duration.ofSeconds(15)).until(() -> !MariaDbServer.listening(port) && !MariaDbServer.listening(adminPort));
     }
 
+    private io.fabric8.kubernetes.api.model.discovery.v1.Endpoint endpoint(String pod) {
+        return new io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder().withAddresses("127.0.0.1")
+                .withNewConditions().withReady(true).endConditions()
+                .withNewTargetRef().withKind("Pod").withName(pod).withNamespace(NS).endTargetRef().build();
+    }
+
+    private void slice(String name, int port, String pod) {
+        client.discovery().v1().endpointSlices().inNamespace(NS).resource(
+                new io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder().withNewMetadata().withName(name)
+                        .addToLabels("kubernetes.io/service-name", "mysql").endMetadata().withAddressType("IPv4")
+                        .addNewPort().withName("mysql").withPort(port).endPort()
+                        .withEndpoints(endpoint(pod)).build()).create();
+    }
+
+    private void pod(String name, String role) {
+        client.pods().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata()
+                .withName(name).addToLabels("mysql.role", role).endMetadata().build()).create();
+    }
+
+    @Test
+    void backendsDiscoveredFromEndpointSlicesWithRolesFromPodLabels() throws Exception {
+        pod("mysql-0", "primary");
+        pod("mysql-1", "replica");
+        slice("mysql-a", db1.port(), "mysql-0");
+        int port = MariaDbServer.freePort();
+        MySQLProxy r = resource("found", port, null);
+        r.getSpec().backendDiscovery = new MySQLProxySpec.BackendDiscovery();
+        r.getSpec().backendDiscovery.service = "mysql";
+        r.getSpec().backendDiscovery.port = "mysql";
+        r.getSpec().backendDiscovery.roleLabel = "mysql.role";
+        client.resources(MySQLProxy.class).inNamespace(NS).resource(r).create();
+        await().atMost(Duration.ofSeconds(15)).until(() -> MariaDbServer.listening(port));
+        try (Connection c = connect(port); Statement s = c.createStatement()) {
+            assertThat(value(s, "SELECT @@port")).isEqualTo(String.valueOf(db1.port()));
+        }
+        // a new endpoint appears: it is added with the role of its pod's label
+        slice("mysql-b", db2.port(), "mysql-1");
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(get("found").getStatus().backends)
+                .extracting(b -> b.address + " " + b.role).containsExactlyInAnyOrder(
+                        "127.0.0.1:" + db1.port() + " readWrite", "127.0.0.1:" + db2.port() + " readOnly"));
+        client.resources(MySQLProxy.class).inNamespace(NS).withName("found").delete();
+    }
+
     @Test
     void aMissingConfigMapKeepsANewListenerClosedAndSaysSo() {
         int port = MariaDbServer.freePort();
