@@ -33,6 +33,6 @@ public record ListenerConfig(String name, HostPort address, List<BackendConfig> 
 
     /** True when {@code other} can replace this configuration without binding another socket. */
     public boolean sameSocket(ListenerConfig other) {
-        return address.equals(other.address) && tls.equals(other.tls);
+        return address.equals(other.address);
     }
 }

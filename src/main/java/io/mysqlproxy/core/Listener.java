@@ -39,7 +39,7 @@ public final class Listener {
     }
 
     private final ProxyContext context;
-    private final SslContext clientSsl;
+    private volatile SslContext clientSsl;
     private final Map<ClientSession, Channel> sessions = new ConcurrentHashMap<>();
     private final Map<Backend, IdlePool> pools = new ConcurrentHashMap<>();
     private final AtomicLongArray refusals = new AtomicLongArray(Refusal.values().length);
@@ -104,18 +104,20 @@ public final class Listener {
     }
 
     /**
-     * Applies {@code next} (same address and TLS) while the listener runs: backends added, removed or re-weighted,
-     * the policy and connection limit changed, the script swapped. Sessions already open keep their backend
+     * Applies {@code next} (same address) while the listener runs: backends added, removed or re-weighted, the
+     * policy and connection limit changed, TLS changed (a renewed certificate), the script swapped. Sessions already open keep their backend
      * connections. Throws ScriptException, leaving everything as it was, when the new script is rejected.
      */
     synchronized void update(ListenerConfig next) {
         ListenerConfig current = layout.config();
         if (!current.sameSocket(next)) {
-            throw new IllegalArgumentException("listener " + current.name() + ": a new address or TLS needs a new socket");
+            throw new IllegalArgumentException("listener " + current.name() + ": a new address needs a new socket");
         }
+        SslContext ssl = current.tls().equals(next.tls()) ? clientSsl : TlsContexts.forClients(next.tls());
         if (!java.util.Objects.equals(current.script(), next.script())) {
             updateScript(next);
         }
+        clientSsl = ssl; // new clients get the new certificate or mode; connected ones keep their TLS session
         layout = layout(next, layout.backends());
         if (checker != null && !checker.check().equals(healthCheck())) {
             checker.stop();

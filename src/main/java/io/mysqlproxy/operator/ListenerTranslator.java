@@ -200,7 +200,10 @@ final class ListenerTranslator {
                     + " needs keys tls.crt and tls.key");
         }
         try {
-            Path dir = Files.createDirectories(tlsDir.resolve(ns).resolve(r.getMetadata().getName()));
+            // one directory per content, so that a renewed certificate is a new configuration the listener applies
+            String version = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest((pem.get("tls.crt") + pem.get("tls.key")).getBytes(StandardCharsets.UTF_8)), 0, 8);
+            Path dir = Files.createDirectories(tlsDir.resolve(ns).resolve(r.getMetadata().getName()).resolve(version));
             Path cert = dir.resolve("tls.crt");
             Path key = dir.resolve("tls.key");
             Files.writeString(cert, pem.get("tls.crt"));
@@ -212,6 +215,8 @@ final class ListenerTranslator {
             return new ClientTls(ClientTlsMode.parse(t.mode == null ? "optional" : t.mode), cert, key);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -67,7 +67,8 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
     private Leadership leadership;
     private ServiceWriter services;
     private EventRecorder events;
-    private final java.util.Set<ResourceID> applied = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The resources this replica applied, with their uid (to recognise their Service once they are gone). */
+    private final Map<ResourceID, String> applied = new java.util.concurrent.ConcurrentHashMap<>();
     private java.util.concurrent.ScheduledExecutorService sweeper;
 
     @Override
@@ -85,9 +86,30 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
                                         r.getSpec().backendDiscovery.service, s.getMetadata().getLabels() == null ? null
                                                 : s.getMetadata().getLabels().get(BackendDiscoverer.SERVICE_NAME_LABEL))))
                         .build(), context);
+        InformerEventSource<io.fabric8.kubernetes.api.model.Secret, MySQLProxy> secrets = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(io.fabric8.kubernetes.api.model.Secret.class, MySQLProxy.class)
+                        .withSecondaryToPrimaryMapper(s -> referencing(context, s.getMetadata().getNamespace(),
+                                r -> secretNames(r).contains(s.getMetadata().getName())))
+                        .build(), context);
         startSweeper(context.getPrimaryCache());
         parts().leadership.start();
-        return List.of(configMaps, slices);
+        return List.of(configMaps, slices, secrets);
+    }
+
+    /** The Secrets a resource reads: TLS, health-check and admin credentials. */
+    private static Set<String> secretNames(MySQLProxy r) {
+        Set<String> out = new java.util.HashSet<>();
+        MySQLProxySpec s = r.getSpec();
+        if (s.listener != null && s.listener.tls != null && s.listener.tls.secretName != null) {
+            out.add(s.listener.tls.secretName);
+        }
+        if (s.healthCheck != null && s.healthCheck.credentialsSecretRef != null) {
+            out.add(s.healthCheck.credentialsSecretRef.name);
+        }
+        if (s.admin != null && s.admin.credentialsSecretRef != null) {
+            out.add(s.admin.credentialsSecretRef.name);
+        }
+        return out;
     }
 
     private synchronized void startSweeper(io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache<MySQLProxy> cache) {
@@ -110,12 +132,17 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
 
     private void sweep(io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache<MySQLProxy> cache) {
         ListenerRegistry registry = running.registry();
-        for (ResourceID id : applied) {
+        for (Map.Entry<ResourceID, String> e : applied.entrySet()) {
+            ResourceID id = e.getKey();
             if (cache.get(id).isEmpty()) {
                 applied.remove(id);
                 String name = id.getNamespace().orElse("") + "/" + id.getName();
                 if (registry != null && registry.remove(name)) {
                     LOG.infof("MySQLProxy %s deleted: its listener drains and closes", name);
+                }
+                if (leadership.isLeader()) {
+                    // the garbage collector deletes it too (owner reference); this covers clusters where it lags
+                    services.deleteOwned(id.getNamespace().orElse(""), id.getName(), e.getValue());
                 }
             }
         }
@@ -135,7 +162,7 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
         }
         String name = ListenerTranslator.listenerName(resource);
         LOG.debugf("reconciling %s (generation %d)", name, resource.getMetadata().getGeneration());
-        applied.add(ResourceID.fromResource(resource));
+        applied.put(ResourceID.fromResource(resource), String.valueOf(resource.getMetadata().getUid()));
         List<Condition> conditions = new ArrayList<>();
         apply(resource, registry, conditions);
         Optional<ListenerRegistry.ListenerStatus> now = registry.status(name);

@@ -71,6 +71,15 @@ final class ServiceWriter {
         }
     }
 
+    /** Deletes the Service {@code ns/name} if the resource with {@code uid} owns it. */
+    void deleteOwned(String ns, String name, String uid) {
+        Service s = client.services().inNamespace(ns).withName(name).get();
+        if (s != null && s.getMetadata().getOwnerReferences() != null && s.getMetadata().getOwnerReferences().stream()
+                .anyMatch(o -> uid.equals(o.getUid()))) {
+            client.services().inNamespace(ns).withName(name).delete();
+        }
+    }
+
     private static ServicePort port(String name, int port) {
         return new ServicePortBuilder().withName(name).withPort(port).withTargetPort(new IntOrString(port))
                 .withProtocol("TCP").build();

@@ -253,8 +253,10 @@ class OperatorTest {
             }
             assertThat(value(s, "SELECT @@port")).isEqualTo(String.valueOf(db1.port()));
         }
+        assertThat(client.services().inNamespace(NS).withName("plain").get()).isNotNull();
         client.resources(MySQLProxy.class).inNamespace(NS).withName("plain").delete();
         await().atMost(Duration.ofSeconds(15)).until(() -> !MariaDbServer.listening(port));
+        await().atMost(Duration.ofSeconds(5)).until(() -> client.services().inNamespace(NS).withName("plain").get() == null);
     }
 
     @Test
@@ -287,6 +289,17 @@ class OperatorTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> DriverManager.getConnection(
                 "jdbc:mariadb://127.0.0.1:" + port + "/?sslMode=disable", "app", "apppw"))
                 .hasMessageContaining("insecure transport");
+        // a renewed certificate (here from another CA) reaches new clients without a new socket
+        io.mysqlproxy.testing.TestCertificates renewed = io.mysqlproxy.testing.TestCertificates.create(
+                java.nio.file.Files.createDirectories(dir.resolve("renewed")));
+        client.secrets().inNamespace(NS).withName("proxy-tls").edit(s -> new io.fabric8.kubernetes.api.model.SecretBuilder(s)
+                .withData(null).withStringData(Map.of("tls.crt", read(renewed.cert), "tls.key", read(renewed.key))).build());
+        String renewedUrl = "jdbc:mariadb://127.0.0.1:" + port + "/?sslMode=verify-full&serverSslCert=" + renewed.caCert;
+        await().atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> {
+            try (Connection c = DriverManager.getConnection(renewedUrl, "app", "apppw")) {
+                return c.isValid(2);
+            }
+        });
         try (Connection a = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + adminPort + "/", "ops", "opspw");
              Statement s = a.createStatement(); ResultSet rs = s.executeQuery("SELECT * FROM listeners")) {
             List<String> names = new java.util.ArrayList<>();
@@ -297,6 +310,14 @@ class OperatorTest {
         }
         client.resources(MySQLProxy.class).inNamespace(NS).withName("secure").delete();
         await().atMost(Duration.ofSeconds(15)).until(() -> !MariaDbServer.listening(port) && !MariaDbServer.listening(adminPort));
+    }
+
+    private static String read(java.nio.file.Path p) {
+        try {
+            return java.nio.file.Files.readString(p);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private io.fabric8.kubernetes.api.model.discovery.v1.Endpoint endpoint(String pod) {
