@@ -75,6 +75,15 @@ local function err(msg, code)
   return proxy.PROXY_SEND_RESULT
 end
 
+-- runs an admin action; its refusal (a Lua error raised by the proxy) goes to the client as an ERR
+local function attempt(action, ...)
+  local done, msg = pcall(action, ...)
+  if not done then
+    return err((tostring(msg):gsub("^admin%.lua:%d+: ", "")))
+  end
+  return ok()
+end
+
 local function resultset(rs)
   proxy.response = { type = proxy.MYSQLD_PACKET_OK, resultset = rs }
   return proxy.PROXY_SEND_RESULT
@@ -135,11 +144,7 @@ function read_query(packet)
 
   local id, state = lower:match("^set%s+backend%s+(%d+)%s+(%a+)$")
   if id then
-    local done, msg = pcall(admin.set_backend, tonumber(id), state)
-    if not done then
-      return err((tostring(msg):gsub("^admin%.lua:%d+: ", "")))
-    end
-    return ok()
+    return attempt(admin.set_backend, tonumber(id), state)
   end
 
   local victim = lower:match("^kill%s+(%d+)$") or lower:match("^kill%s+connection%s+(%d+)$")
@@ -151,20 +156,12 @@ function read_query(packet)
   end
 
   if lower:match("^reload%s+script$") then
-    local done, msg = pcall(admin.reload_script)
-    if not done then
-      return err((tostring(msg):gsub("^admin%.lua:%d+: ", "")))
-    end
-    return ok()
+    return attempt(admin.reload_script)
   end
 
   if lower:match("^delete%s+from%s+query_digests$") or lower:match("^truncate%s+table%s+query_digests$")
       or lower:match("^truncate%s+query_digests$") then
-    local done, msg = pcall(admin.reset_query_digests)
-    if not done then
-      return err((tostring(msg):gsub("^admin%.lua:%d+: ", "")))
-    end
-    return ok()
+    return attempt(admin.reset_query_digests)
   end
 
   -- what client libraries send on connect
