@@ -34,7 +34,8 @@ public final class ProxyMetrics implements HookObserver {
         for (String hook : HOOKS) {
             hookTimers.put(hook, Timer.builder("mysqlproxy.lua.hook.duration")
                     .description("Time Lua hook calls took, queueing for the scripting thread included")
-                    .tag("hook", hook).publishPercentileHistogram().register(registry));
+                    .tag("hook", hook).serviceLevelObjectives(ListenerMetrics.BUCKETS)
+                    .distributionStatisticBufferLength(1).register(registry));
             hookErrors.put(hook, Counter.builder("mysqlproxy.lua.hook.errors")
                     .description("Lua hook calls that raised an error").tag("hook", hook).register(registry));
         }

@@ -43,7 +43,7 @@ class MetricsAndHealthTest {
     static Path script;
 
     @Inject
-    MeterRegistry registry;
+    io.micrometer.prometheus.PrometheusMeterRegistry registry;
 
     @Inject
     RunningProxy running;
