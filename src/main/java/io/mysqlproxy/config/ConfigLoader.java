@@ -230,7 +230,7 @@ public final class ConfigLoader {
         return new ScriptConfig(path, new io.mysqlproxy.scripting.ScriptingOptions(
                 intValue(Option.LUA_THREADS, 0), parse(Option.LUA_SANDBOX, ConfigLoader::bool),
                 parse(Option.LUA_INSTRUCTION_BUDGET, Long::parseLong), millis(Option.LUA_TIME_BUDGET),
-                onError.equals("forward")));
+                onError.equals("forward"), (long) intValue(Option.LUA_MEMORY_BUDGET, 0) << 20));
     }
 
     /** Event-loop threads to ask Vert.x for. */

@@ -40,6 +40,7 @@ public enum Option {
     LUA_SANDBOX(null, "true", "false gives trusted local scripts io, os, luajava, dofile and loadfile"),
     LUA_INSTRUCTION_BUDGET(null, "10000000", "Lua instructions one hook call may run (0: unlimited)"),
     LUA_TIME_BUDGET(null, "5", "seconds one hook call may run (0: unlimited)"),
+    LUA_MEMORY_BUDGET(null, "256", "MiB one hook call may allocate (0: unlimited)"),
     LUA_HOOK_ERROR(null, "error", "on a runtime error in a hook: error (send the client an ERR) or forward (MySQL Proxy's: send the query on)"),
     ADMIN_ADDRESS(null, "127.0.0.1:4041", "address of the admin interface (MySQL protocol, SQL answered by a Lua script); empty: none"),
     ADMIN_USERNAME(null, "admin", "user name of the admin interface"),

@@ -15,6 +15,7 @@ import org.luaj.vm2.lib.OneArgFunction;
 import org.luaj.vm2.lib.PackageLib;
 import org.luaj.vm2.lib.StringLib;
 import org.luaj.vm2.lib.TableLib;
+import org.luaj.vm2.lib.TwoArgFunction;
 import org.luaj.vm2.lib.VarArgFunction;
 import org.luaj.vm2.lib.ZeroArgFunction;
 import org.luaj.vm2.lib.jse.JseBaseLib;
@@ -41,6 +42,26 @@ final class LuaSandbox {
     private static final Logger LOG = Logger.getLogger("io.mysqlproxy.scripting.lua");
     /** The budget is checked every this many instructions. */
     static final int HOOK_INTERVAL = 1000;
+    /** The string library of the Lua state owned by the current thread. */
+    private static final ThreadLocal<LuaValue> STRING_LIBRARY = new ThreadLocal<>();
+    /**
+     * LuaJ keeps one metatable for all strings of the JVM, pointing at the string library of whichever state
+     * loaded last: {@code s:upper()} in one state would reach another state's {@code string} table, and a script
+     * could change it for all. This one sends method calls on strings to the calling thread's own library and
+     * hides itself from {@code getmetatable}.
+     */
+    private static final LuaTable STRING_METATABLE = new LuaTable();
+
+    static {
+        STRING_METATABLE.set(LuaValue.INDEX, new TwoArgFunction() {
+            @Override
+            public LuaValue call(LuaValue self, LuaValue key) {
+                LuaValue library = STRING_LIBRARY.get();
+                return library == null ? NIL : library.get(key);
+            }
+        });
+        STRING_METATABLE.set(LuaValue.METATABLE, LuaValue.valueOf("string"));
+    }
 
     private LuaSandbox() {
     }
@@ -52,6 +73,8 @@ final class LuaSandbox {
         g.load(new Bit32Lib());
         g.load(new TableLib());
         g.load(new StringLib());
+        STRING_LIBRARY.set(g.get("string")); // create runs on the thread that owns the state
+        org.luaj.vm2.LuaString.s_metatable = STRING_METATABLE;
         g.load(new CoroutineLib());
         g.load(new JseMathLib());
         g.load(new JseOsLib());
@@ -61,6 +84,7 @@ final class LuaSandbox {
             g.load(new LuajavaLib());
         }
         installBudget(g, budget);
+        limitStringRep(g, budget.maxAllocated());
         LuaTable os = g.get("os").checktable();
         if (options.sandbox()) {
             LuaTable safe = new LuaTable();
@@ -141,6 +165,31 @@ final class LuaSandbox {
         meta.set(LuaValue.INDEX, index);
         env.setmetatable(meta);
         return env;
+    }
+
+    /**
+     * string.rep builds its result in one step, between two budget checks: a result larger than the allocation
+     * budget is refused before it is built.
+     */
+    private static void limitStringRep(Globals g, long max) {
+        if (max <= 0) {
+            return;
+        }
+        LuaTable string = g.get("string").checktable();
+        LuaValue rep = string.get("rep");
+        string.set("rep", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs args) {
+                double n = Math.max(0, args.checknumber(2).todouble());
+                double size = args.checkstring(1).length() * n
+                        + args.optstring(3, LuaValue.EMPTYSTRING).length() * Math.max(0, n - 1);
+                if (size > max) {
+                    throw new LuaError("string.rep: a result of " + (long) size + " bytes is larger than the script's "
+                            + (max >> 20) + " MiB allocation budget");
+                }
+                return rep.invoke(args);
+            }
+        });
     }
 
     /** A count hook that raises a Lua error once the running hook call has used up its budget. */

@@ -32,7 +32,7 @@ final class LuaWorker {
             t.setDaemon(true);
             return t;
         });
-        this.budget = new Budget(options.maxInstructions(), options.maxMillis());
+        this.budget = new Budget(options.maxInstructions(), options.maxMillis(), options.maxAllocatedBytes());
         run(() -> {
             globals = LuaSandbox.create(options, budget,
                     LuaSandbox.ModuleSource.of(script));

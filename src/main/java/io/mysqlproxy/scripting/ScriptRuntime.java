@@ -38,8 +38,11 @@ public final class ScriptRuntime {
         this.options = options;
         this.observer = observer;
         this.script.set(initial);
-        global.rawset("config", new SharedTable());
+        SharedTable config = new SharedTable();
+        config.seal();
+        global.rawset("config", config);
         global.setmetatable(BackendsView.metatable());
+        global.seal();
         int threads = options.threads() > 0 ? options.threads() : Math.max(1, eventLoops);
         for (int i = 0; i < threads; i++) {
             workers.add(new LuaWorker(i, options, global, this.script::get, admin));

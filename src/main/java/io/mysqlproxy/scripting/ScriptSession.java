@@ -59,7 +59,7 @@ public final class ScriptSession {
                 HookOutcome o = decide("connect_server", ret, c, info);
                 return c.withPicks(new HookOutcome(o.action(), o.queries(), o.response(), o.error(),
                         o.error() != null, o.close()));
-            } catch (LuaError | StackOverflowError e) {
+            } catch (LuaError | StackOverflowError | OutOfMemoryError e) {
                 HookOutcome o = hookError("connect_server", info, e, List.of());
                 return c.withPicks(new HookOutcome(o.action(), o.queries(), o.response(), o.error(),
                         o.error() != null, false));
@@ -111,7 +111,7 @@ public final class ScriptSession {
             c.queries().set(List.of());
             try {
                 return c.withPicks(decide(hook, c.hook(hook).call(arg.get()), c, info));
-            } catch (LuaError | StackOverflowError e) {
+            } catch (LuaError | StackOverflowError | OutOfMemoryError e) {
                 return c.withPicks(hookError(hook, info, e, List.of()));
             }
         })));
@@ -138,7 +138,7 @@ public final class ScriptSession {
             try {
                 LuaValue ret = c.hook("read_query_result").call(inj);
                 return c.withPicks(decide("read_query_result", ret, c, info));
-            } catch (LuaError | StackOverflowError e) {
+            } catch (LuaError | StackOverflowError | OutOfMemoryError e) {
                 return c.withPicks(hookError("read_query_result", info, e, c.takeQueries()));
             }
         })));
@@ -165,7 +165,7 @@ public final class ScriptSession {
                 if (c.hasHook("disconnect_client")) {
                     c.hook("disconnect_client").call();
                 }
-            } catch (LuaError | StackOverflowError e) {
+            } catch (LuaError | StackOverflowError | OutOfMemoryError e) {
                 runtime.observer().hookFailed("disconnect_client");
                 LOG.warnf("session %d: Lua error in disconnect_client: %s", info.sessionId(), e.getMessage());
             }
@@ -215,7 +215,10 @@ public final class ScriptSession {
     }
 
     private HookOutcome hookError(String hook, ConnectionInfo info, Throwable e, List<InjectionRequest> queries) {
-        String message = e instanceof StackOverflowError ? "stack overflow" : e.getMessage();
+        // out of memory: a script built something larger than the heap between two budget checks; what it built
+        // is garbage once the call has failed
+        String message = e instanceof StackOverflowError ? "stack overflow"
+                : e instanceof OutOfMemoryError ? "script interrupted: out of memory" : e.getMessage();
         runtime.observer().hookFailed(hook);
         LOG.warnf("session %d: Lua error in %s: %s", info.sessionId(), hook, message);
         if (runtime.options().forwardOnHookError()) {

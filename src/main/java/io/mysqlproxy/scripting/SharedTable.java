@@ -1,5 +1,6 @@
 package io.mysqlproxy.scripting;
 
+import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
@@ -13,6 +14,22 @@ import java.util.Map;
  * later changes to its own copy are not seen by others. {@link #add} is an atomic increment for counters.
  */
 final class SharedTable extends LuaTable {
+    /** Once sealed (when the proxy has set it up), scripts cannot change its metatable. */
+    private volatile boolean sealed;
+
+    /** From now on scripts may not replace the metatable (it would run one state's code on other threads). */
+    void seal() {
+        sealed = true;
+    }
+
+    @Override
+    public LuaValue setmetatable(LuaValue metatable) {
+        if (sealed) {
+            throw new LuaError("proxy.global and the tables in it are shared by all scripting threads:"
+                    + " their metatables cannot be changed");
+        }
+        return super.setmetatable(metatable);
+    }
 
     @Override
     public synchronized LuaValue rawget(LuaValue key) {
@@ -71,14 +88,23 @@ final class SharedTable extends LuaTable {
     }
 
     private static LuaValue share(LuaValue value, Map<LuaTable, SharedTable> seen) {
+        if (value.isfunction() || value.isuserdata() || value.isthread()) {
+            // a function belongs to one Lua state: called from another thread it would run that state's code
+            throw new LuaError("proxy.global holds data only (nil, booleans, numbers, strings, tables), not a "
+                    + value.typename());
+        }
         if (!(value instanceof LuaTable plain) || value instanceof SharedTable) {
             return value;
+        }
+        if (plain.getmetatable() != null) {
+            throw new LuaError("proxy.global holds data only: a table with a metatable cannot be shared");
         }
         SharedTable copy = seen.get(plain);
         if (copy != null) {
             return copy;
         }
         copy = new SharedTable();
+        copy.sealed = true;
         seen.put(plain, copy);
         LuaValue k = LuaValue.NIL;
         while (true) {

@@ -54,15 +54,30 @@ class HealthCheckTest {
     }
 
     @Test
-    void pausedServerTimesOutThenComesBack() {
+    void pausedServerTimesOutClientsAndChecksThenComesBack() throws Exception {
         MariaDbServer paused = DB.startAnother();
-        try (TestProxy proxy = TestProxy.to(paused)) {
+        try (TestProxy proxy = TestProxy.builder().backend(paused.address())
+                .limits(l -> new io.mysqlproxy.config.Limits(2_000, 10_000, 28_800_000, 800, 28_800_000, 1 << 24, 1_000))
+                .start();
+             java.sql.Connection c = java.sql.DriverManager.getConnection(proxy.mariadbUrl("", ""), "root", "");
+             java.sql.Statement s = c.createStatement()) {
             Backend b = proxy.server().listeners().get(0).backends().get(0);
             await().atMost(Duration.ofSeconds(5)).until(() -> b.state() == BackendState.UP);
             paused.pause();
-            await().atMost(Duration.ofSeconds(5)).until(() -> b.state() == BackendState.DOWN);
-            paused.resume();
+            try {
+                // SIGSTOP: the server neither answers nor closes; the client hears of it after the read timeout
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.executeQuery("SELECT 1"))
+                        .isInstanceOf(java.sql.SQLException.class).hasMessageContaining("read timeout of 800 ms")
+                        .satisfies(e -> assertThat(((java.sql.SQLException) e).getErrorCode()).isEqualTo(3024));
+                await().atMost(Duration.ofSeconds(5)).until(() -> b.state() == BackendState.DOWN);
+            } finally {
+                paused.resume();
+            }
             await().atMost(Duration.ofSeconds(5)).until(() -> b.state() == BackendState.UP);
+            try (java.sql.Connection again = java.sql.DriverManager.getConnection(proxy.mariadbUrl("", ""), "root", "");
+                 java.sql.Statement s2 = again.createStatement(); java.sql.ResultSet rs = s2.executeQuery("SELECT 2")) {
+                assertThat(rs.next()).isTrue();
+            }
         }
     }
 }

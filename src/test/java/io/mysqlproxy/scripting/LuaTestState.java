@@ -3,7 +3,16 @@ package io.mysqlproxy.scripting;
 /** One Lua state as a scripting thread has it, for running snippets in unit tests. */
 final class LuaTestState implements AutoCloseable {
     private final Script empty = new ScriptCompiler().compile("", "empty.lua", null);
-    private final LuaWorker worker = new LuaWorker(0, ScriptingOptions.DEFAULTS, new SharedTable(), () -> empty, null);
+    private final LuaWorker worker;
+
+    LuaTestState() {
+        this(new SharedTable(), ScriptingOptions.DEFAULTS);
+    }
+
+    /** A state sharing {@code global} (proxy.global) with others, as the states of one scripting pool do. */
+    LuaTestState(SharedTable global, ScriptingOptions options) {
+        worker = new LuaWorker(0, options, global, () -> empty, null);
+    }
 
     /** Runs {@code lua} as a hook call would (with the budget) and returns its result as a string. */
     String run(String lua) {
