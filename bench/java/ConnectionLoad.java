@@ -14,11 +14,15 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  *   java -cp mariadb-java-client.jar ConnectionLoad.java hold  PORT CLIENTS SECONDS RAMP_PER_SECOND
  *   java -cp mariadb-java-client.jar ConnectionLoad.java storm PORT PER_SECOND SECONDS
+ *   java -cp mariadb-java-client.jar ConnectionLoad.java failover PORT THREADS SECONDS KILL_AT SURVIVOR_PORT PID
  *
  * hold: CLIENTS connections (opened at RAMP_PER_SECOND), each running SELECT 1 once a second until SECONDS after
  * the last one connected; prints connected, queries, failures and latency percentiles. storm: PER_SECOND new
  * connections a second for SECONDS, each connecting, logging in, running SELECT 1 and closing; prints failures and
- * the percentiles of connect-to-first-result. Every failure is printed once per message.
+ * the percentiles of connect-to-first-result. failover: THREADS clients that each open a connection, run 20
+ * queries on it and close it, for SECONDS; KILL_AT seconds in it kills process PID (a backend) with SIGKILL; prints the failures before
+ * and after, how long after the kill the last new connection failed (the failover gap), and whether anything run
+ * on the survivor failed. Every failure is printed once per message.
  */
 public class ConnectionLoad {
     static final ConcurrentLinkedQueue<Long> LATENCIES = new ConcurrentLinkedQueue<>();
@@ -29,6 +33,9 @@ public class ConnectionLoad {
                 + "&socketTimeout=60000";
         if (args[0].equals("hold")) {
             hold(url, Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
+        } else if (args[0].equals("failover")) {
+            failover(url, Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]),
+                    Integer.parseInt(args[5]), Long.parseLong(args[6]));
         } else {
             storm(url, Integer.parseInt(args[2]), Integer.parseInt(args[3]));
         }
@@ -124,6 +131,79 @@ public class ConnectionLoad {
         System.out.printf("connections %d ok %d failures %d in %.1f s (%.0f/s asked, %.0f/s done)%n", total, ok.get(),
                 failures(), took, (double) perSecond, total / took);
         percentiles("connect-to-first-result");
+    }
+
+    static void failover(String url, int threads, int seconds, int killAt, int survivorPort, long pid)
+            throws Exception {
+        long start = System.nanoTime();
+        long kill = start + TimeUnit.SECONDS.toNanos(killAt);
+        Thread.ofVirtual().start(() -> {
+            try {
+                sleepUntil(kill);
+            } catch (InterruptedException e) {
+                return;
+            }
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        });
+        long end = start + TimeUnit.SECONDS.toNanos(seconds);
+        AtomicLong lastConnectFailure = new AtomicLong(-1);
+        AtomicLong queries = new AtomicLong();
+        AtomicInteger inFlightErrors = new AtomicInteger();
+        AtomicInteger connectFailures = new AtomicInteger();
+        AtomicInteger survivorFailures = new AtomicInteger();
+        AtomicInteger failuresBefore = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(threads);
+        for (int t = 0; t < threads; t++) {
+            Thread.ofVirtual().start(() -> {
+                try {
+                    while (System.nanoTime() < end) {
+                        Connection c;
+                        try {
+                            c = DriverManager.getConnection(url);
+                        } catch (Exception e) {
+                            long at = System.nanoTime();
+                            (at < kill ? failuresBefore : connectFailures).incrementAndGet();
+                            lastConnectFailure.accumulateAndGet(at - kill, Math::max);
+                            fail(e);
+                            continue;
+                        }
+                        int port = -1;
+                        try (c; Statement s = c.createStatement()) {
+                            for (int i = 0; i < 20 && System.nanoTime() < end; i++) {
+                                long before = System.nanoTime();
+                                try (ResultSet rs = s.executeQuery("SELECT @@port")) {
+                                    rs.next();
+                                    port = rs.getInt(1);
+                                    queries.incrementAndGet();
+                                } catch (Exception e) {
+                                    if (System.nanoTime() < kill) {
+                                        failuresBefore.incrementAndGet();
+                                    } else if (port == survivorPort) {
+                                        survivorFailures.incrementAndGet();
+                                    } else {
+                                        inFlightErrors.incrementAndGet();
+                                    }
+                                    LATENCIES.add(System.nanoTime() - before); // how long the failing query took
+                                    fail(e);
+                                    break;
+                                }
+                            }
+                        } catch (Exception e) {
+                            fail(e);
+                        }
+                    }
+                } finally {
+                    done.countDown();
+                }
+            });
+        }
+        done.await();
+        long gap = lastConnectFailure.get();
+        System.out.printf("queries %d; failures before the kill %d; after it: %d queries on the killed backend"
+                        + " failed, %d new connections failed (the last %.0f ms after the kill), %d failures on the"
+                        + " survivor%n", queries.get(), failuresBefore.get(), inFlightErrors.get(),
+                connectFailures.get(), gap < 0 ? 0 : gap / 1e6, survivorFailures.get());
+        percentiles("time until a query on the killed backend failed");
     }
 
     static void percentiles(String what) {

@@ -984,6 +984,22 @@ final class LoginRelay {
             backendGone = true; // decided when the hook returns: the backend's last answer may still be relayed
             return;
         }
+        if (session.state() == SessionState.READ_HANDSHAKE && !switchAfterGreeting) {
+            // nothing of this backend reached the client yet: like a refused connection, try the next one
+            Backend lost = session.backend();
+            lastFailure = lost.address() + ": closed the connection before its greeting";
+            LOG.debugf("session %d: backend %s closed the connection before its greeting", session.id(),
+                    lost.address());
+            lost.probeFailed("closed the connection before its greeting", listener.healthCheck().failuresToDown());
+            session.backendReleased();
+            server = null;
+            fromServer.drainRemainder().release();
+            if (candidates.hasNext()) {
+                listener.metrics().failover();
+            }
+            connectNext();
+            return;
+        }
         if (session.state() == SessionState.READ_HANDSHAKE || session.state() == SessionState.CONNECT_SERVER) {
             session.closeWithError(0, ErrorCodes.BACKEND_LOST, ErrorCodes.STATE_CONNECTION_FAILURE,
                     "mysqlproxy: backend " + session.backend().address() + " closed the connection before its greeting");

@@ -80,6 +80,34 @@ class FailoverTest {
     }
 
     @Test
+    void aBackendThatClosesBeforeItsGreetingIsSkipped() throws Exception {
+        MariaDbServer good = DB.startAnother();
+        try (java.net.ServerSocket dying = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread closer = new Thread(() -> {
+                while (!dying.isClosed()) {
+                    try {
+                        dying.accept().close(); // accepts, then goes away without a word, as a server being killed
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            });
+            closer.setDaemon(true);
+            closer.start();
+            // checks rarely enough that the dying backend is not marked down before the client tries it
+            try (TestProxy proxy = TestProxy.builder().backend("127.0.0.1:" + dying.getLocalPort())
+                    .backend(good.address())
+                    .health(new io.mysqlproxy.config.HealthCheck(60_000, 500, 3, 1, null, null, "SELECT 1")).start()) {
+                assertThat(serverPort(proxy)).isEqualTo(good.port());
+                assertThat(proxy.server().metrics().registry().find("mysqlproxy.failovers").counter().count())
+                        .isGreaterThanOrEqualTo(1.0);
+            }
+        } finally {
+            good.close();
+        }
+    }
+
+    @Test
     void eachListenerRelaysToItsOwnBackends() throws SQLException {
         MariaDbServer a = DB.startAnother();
         MariaDbServer b = DB.startAnother();
