@@ -23,7 +23,11 @@ The default database follows the client: after USE or COM_INIT_DB the read-only 
 same database before its next read (if that fails, the read goes to the read-write backend).
 
 Reads may see replication lag: a read right after a write of the same connection can miss that write unless it
-runs in a transaction. Counters of routed statements are kept in proxy.global.rwsplit (rw, ro, pinned).
+runs in a transaction. With proxy.global.config.rwsplit.max_replica_lag set (seconds), a read goes to the
+read-only backend only while the proxy's health check measured its lag at most that (the health-check user needs
+the SLAVE MONITOR / REPLICATION CLIENT privilege); a replica whose lag is unknown (replication stopped, not yet
+measured) or too high gets no reads, and new connections do not pick it. Counters of routed statements are kept in
+proxy.global.rwsplit (rw, ro, pinned, lagging).
 
 Connections a client leaves behind wait in each backend's idle pool, as in MySQL Proxy, and the next clients take
 them over (the server checks their login with COM_CHANGE_USER, which also resets the session). The pool sizes
@@ -63,7 +67,7 @@ local config = proxy.global.config.rwsplit
 
 local stats = proxy.global.rwsplit
 if not stats then
-  proxy.global.rwsplit = { rw = 0, ro = 0, pinned = 0 }
+  proxy.global.rwsplit = { rw = 0, ro = 0, pinned = 0, lagging = 0 }
   stats = proxy.global.rwsplit
 end
 
@@ -73,12 +77,23 @@ local pinned = nil    -- why this connection stays on its read-write backend, or
 local db = nil        -- the default database the client asked for last
 local ro_db = nil     -- the default database of the read-only connection
 
+--- false when max_replica_lag is set and backend i is further behind, or its lag is not known
+local function fresh_enough(i)
+  local max = config.max_replica_lag
+  if not max then
+    return true
+  end
+  local lag = proxy.global.backends[i].replication_lag
+  return lag ~= nil and lag <= max
+end
+
 --- the least busy backend of a type that can take connections
 local function least_busy(kind)
   local best, clients
   for i = 1, #proxy.global.backends do
     local b = proxy.global.backends[i]
     if b.type == kind and (b.state == proxy.BACKEND_STATE_UP or b.state == proxy.BACKEND_STATE_UNKNOWN)
+        and (kind == proxy.BACKEND_TYPE_RW or fresh_enough(i))
         and (not best or b.connected_clients < clients) then
       best, clients = i, b.connected_clients
     end
@@ -205,6 +220,10 @@ function read_query(packet)
     if first then
       track(tokens, first)
       read = not pinned and not proxy.connection.server.in_trans and is_plain_read(tokens, first)
+      if read and (proxy.global.backends[ro].state == proxy.BACKEND_STATE_DOWN or not fresh_enough(ro)) then
+        proxy.atomic_add(stats, "lagging", 1)
+        read = false -- the replica is down or too far behind: the primary answers
+      end
     end
   end
   if not read then

@@ -69,11 +69,12 @@ public final class AdminState implements AdminApi {
                 long check = b.lastCheckNanos();
                 rows.add(Arrays.asList(++id, l.name(), b.address().toString(), b.role().label(),
                         b.state().name().toLowerCase(Locale.ROOT), b.weight(), b.connectedClients(),
-                        l.pooledConnections(b), check < 0 ? null : check / 1000));
+                        l.pooledConnections(b), check < 0 ? null : check / 1000,
+                        b.replicationLag() < 0 ? null : b.replicationLag()));
             }
         }
         return new Table(columns("id:n", "listener", "address", "role", "state", "weight:n", "connected_clients:n",
-                "pooled_connections:n", "health_check_us:n"), rows);
+                "pooled_connections:n", "health_check_us:n", "replication_lag_s:n"), rows);
     }
 
     private Table listeners() {

@@ -17,6 +17,7 @@ public final class Backend {
     private final AtomicInteger connectedClients = new AtomicInteger();
     private volatile BackendState state = BackendState.UNKNOWN;
     private volatile long lastCheckNanos = -1;
+    private volatile long replicationLagSeconds = LAG_UNKNOWN;
     private int consecutiveFailures;
     private int consecutiveSuccesses;
 
@@ -62,6 +63,22 @@ public final class Backend {
 
     public void clientDisconnected() {
         connectedClients.decrementAndGet();
+    }
+
+    /** Replication lag not measured, or not known because replication is not running. */
+    public static final long LAG_UNKNOWN = -1;
+
+    /**
+     * How far this replica's replication is behind its primary in seconds (Seconds_Behind_Master at the last
+     * health check), or {@link #LAG_UNKNOWN}: not a read-only backend, no logged-in health check, not a replica,
+     * or replication stopped.
+     */
+    public long replicationLag() {
+        return replicationLagSeconds;
+    }
+
+    public void replicationLag(long seconds) {
+        replicationLagSeconds = seconds;
     }
 
     /** Duration of the last successful health check, or -1. */

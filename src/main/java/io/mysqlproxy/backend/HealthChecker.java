@@ -65,7 +65,8 @@ public final class HealthChecker {
         long start = System.nanoTime();
         Bootstrap bootstrap = new Bootstrap().group(loops).channelFactory(channels)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) check.timeoutMillis())
-                .handler(new HealthProbe(check, result));
+                .handler(new HealthProbe(check, result, backend.role() == BackendRole.READ_ONLY && check.logsIn()
+                        ? backend::replicationLag : null));
         io.netty.channel.ChannelFuture connect = bootstrap.connect(backend.address().host(), backend.address().port());
         connect.addListener(f -> {
             if (!f.isSuccess()) {

@@ -2,6 +2,8 @@ package io.mysqlproxy.backend;
 
 import io.mysqlproxy.config.HealthCheck;
 import io.mysqlproxy.protocol.Capabilities;
+import io.mysqlproxy.protocol.ColumnDefinition;
+import io.mysqlproxy.protocol.TextRow;
 import io.mysqlproxy.protocol.Commands;
 import io.mysqlproxy.protocol.ErrPacket;
 import io.mysqlproxy.protocol.HandshakeResponse;
@@ -21,24 +23,33 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * One health check of one backend, as a handler on a fresh connection: read the greeting; when credentials are
- * configured, log in with mysql_native_password and run the check query. Completes with null on success or with
- * the reason of the failure.
+ * configured, log in with mysql_native_password and run the check query, and for a read-only backend read its
+ * replication lag ({@code SHOW SLAVE STATUS}; the user needs the REPLICATION CLIENT / SLAVE MONITOR privilege).
+ * Completes with null on success or with the reason of the failure.
  */
 final class HealthProbe extends ChannelInboundHandlerAdapter {
     private static final long CLIENT_CAPS = Capabilities.CLIENT_LONG_PASSWORD_FLAG | Capabilities.CLIENT_PROTOCOL_41
             | Capabilities.CLIENT_SECURE_CONNECTION | Capabilities.CLIENT_PLUGIN_AUTH
             | Capabilities.CLIENT_TRANSACTIONS;
 
-    private enum Step { GREETING, LOGIN, QUERY }
+    private enum Step { GREETING, LOGIN, QUERY, QUERY_RESULT, LAG_COLUMNS, LAG_ROW }
+
+    private static final String LAG_COLUMN = "Seconds_Behind_Master";
 
     private final HealthCheck check;
     private final CompletableFuture<String> result;
+    private final java.util.function.LongConsumer lag;
     private PacketAssembler packets;
     private Step step = Step.GREETING;
+    private long columns;
+    private int lagColumn = -1;
+    private int seen;
 
-    HealthProbe(HealthCheck check, CompletableFuture<String> result) {
+    /** @param lag told the replication lag of a read-only backend, or null to measure none */
+    HealthProbe(HealthCheck check, CompletableFuture<String> result, java.util.function.LongConsumer lag) {
         this.check = check;
         this.result = result;
+        this.lag = lag;
     }
 
     @Override
@@ -83,8 +94,65 @@ final class HealthProbe extends ChannelInboundHandlerAdapter {
                 step = Step.LOGIN;
             }
             case LOGIN -> login(ctx, p);
-            case QUERY -> finish(ctx, null);
+            case QUERY -> queryAnswered(ctx, p);
+            case QUERY_RESULT -> {
+                if (p.firstByte() == Packets.EOF && p.payload().readableBytes() < Packets.EOF_MAX_LENGTH && ++seen == 2) {
+                    askLag(ctx);
+                }
+            }
+            case LAG_COLUMNS -> lagColumns(ctx, p);
+            case LAG_ROW -> lagRow(ctx, p);
         }
+    }
+
+    private void queryAnswered(ChannelHandlerContext ctx, Packet p) {
+        if (lag == null) {
+            finish(ctx, null);
+        } else if (p.firstByte() == Packets.OK) {
+            askLag(ctx);
+        } else {
+            step = Step.QUERY_RESULT; // read the rest of the check query's result, then ask for the lag
+            seen = 0;
+        }
+    }
+
+    private void askLag(ChannelHandlerContext ctx) {
+        ByteBuf out = ctx.alloc().buffer();
+        out.writeByte(Commands.COM_QUERY).writeBytes("SHOW SLAVE STATUS".getBytes(StandardCharsets.US_ASCII));
+        ctx.writeAndFlush(PacketFramer.frame(ctx.alloc(), 0, out));
+        step = Step.LAG_COLUMNS;
+        columns = -1;
+        seen = 0;
+    }
+
+    private void lagColumns(ChannelHandlerContext ctx, Packet p) {
+        if (columns < 0) {
+            if (p.firstByte() == Packets.OK) { // no result: not a replica
+                lag.accept(Backend.LAG_UNKNOWN);
+                finish(ctx, null);
+                return;
+            }
+            columns = Payloads.readLenEncInt(p.payload());
+            return;
+        }
+        if (seen < columns) {
+            if (ColumnDefinition.decode(p.payload()).name().equals(LAG_COLUMN)) {
+                lagColumn = seen;
+            }
+            seen++;
+            return;
+        }
+        step = Step.LAG_ROW; // the EOF after the column definitions
+    }
+
+    private void lagRow(ChannelHandlerContext ctx, Packet p) {
+        long seconds = Backend.LAG_UNKNOWN;
+        if (p.firstByte() != Packets.EOF && lagColumn >= 0) {
+            String value = TextRow.decode(p.payload(), (int) columns)[lagColumn];
+            seconds = value == null ? Backend.LAG_UNKNOWN : Long.parseLong(value);
+        }
+        lag.accept(seconds);
+        finish(ctx, null);
     }
 
     private void login(ChannelHandlerContext ctx, Packet p) {

@@ -85,6 +85,9 @@ public final class Listener {
                         x -> x.state().acceptsConnections() ? 1 : 0,
                         x -> x.state().name().toLowerCase(java.util.Locale.ROOT), STATE_NAMES,
                         x -> x.lastCheckNanos() < 0 ? -1 : x.lastCheckNanos() / 1e9);
+                if (b.role() == io.mysqlproxy.backend.BackendRole.READ_ONLY) {
+                    metrics.replicationLagGauge(b.address().toString(), b, Backend::replicationLag);
+                }
                 list.add(b);
             }
         }
@@ -300,7 +303,7 @@ public final class Listener {
             out.add(new BackendInfo(b.address().host(), b.address().port(),
                     () -> b.state().ordinal(), b.role() == io.mysqlproxy.backend.BackendRole.READ_WRITE ? 1 : 2,
                     b::connectedClients, b.weight(), pools.get(b),
-                    s -> b.setByScript(io.mysqlproxy.backend.BackendState.values()[s])));
+                    s -> b.setByScript(io.mysqlproxy.backend.BackendState.values()[s]), b::replicationLag));
         }
         return List.copyOf(out);
     }

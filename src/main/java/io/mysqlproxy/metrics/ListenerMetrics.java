@@ -110,6 +110,14 @@ public final class ListenerMetrics {
                 .register(registry);
     }
 
+    /** The replication lag of a read-only backend as the health check measured it (-1: not known). */
+    public <T> void replicationLagGauge(String backend, T source, ToDoubleFunction<T> seconds) {
+        Gauge.builder("mysqlproxy.backend.replication.lag", source, seconds).baseUnit("seconds")
+                .tag("listener", listener).tag("backend", backend)
+                .description("Seconds a read-only backend is behind its primary at the last health check (-1: not known)")
+                .register(registry);
+    }
+
     /** Removes the meters of one backend (it was taken out of the listener). */
     public void removeBackend(String backend) {
         registry.getMeters().stream().filter(m -> listener.equals(m.getId().getTag("listener"))

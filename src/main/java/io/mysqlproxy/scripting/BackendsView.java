@@ -95,7 +95,15 @@ final class BackendsView {
                 backendMeta.set(LuaValue.INDEX, new TwoArgFunction() {
                     @Override
                     public LuaValue call(LuaValue self, LuaValue field) {
-                        return "state".equals(field.tojstring()) ? LuaValue.valueOf(b.state().getAsInt()) : t.get(field);
+                        String name = field.tojstring();
+                        if ("state".equals(name)) {
+                            return LuaValue.valueOf(b.state().getAsInt());
+                        }
+                        if ("replication_lag".equals(name)) { // seconds behind the primary; nil when not known
+                            long lag = b.replicationLag() == null ? -1 : b.replicationLag().getAsLong();
+                            return lag < 0 ? NIL : LuaValue.valueOf(lag);
+                        }
+                        return t.get(field);
                     }
                 });
                 backendMeta.set(LuaValue.NEWINDEX, new org.luaj.vm2.lib.ThreeArgFunction() {

@@ -16,7 +16,8 @@ public record ConnectionInfo(long sessionId, InetSocketAddress clientSrc, InetSo
     /** A backend as {@code proxy.global.backends[i]} shows it; its state is read and written live. */
     public record BackendInfo(String host, int port, java.util.function.IntSupplier state, int type,
                               java.util.function.IntSupplier connectedClients, int weight, PoolView pool,
-                              java.util.function.IntConsumer setState) {
+                              java.util.function.IntConsumer setState,
+                              java.util.function.LongSupplier replicationLag) {
     }
 
     public boolean deprecateEof() {
