@@ -1,0 +1,75 @@
+package io.mysqlproxy.core;
+
+import io.mysqlproxy.config.Limits;
+import io.mysqlproxy.testing.MariaDbExtension;
+import io.mysqlproxy.testing.TestProxy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Shutdown while clients keep sending: every statement either completes or gets a clear error, none hangs. */
+class GracefulShutdownTest {
+    @RegisterExtension
+    static final MariaDbExtension DB = new MariaDbExtension();
+
+    @Test
+    void underLoadEveryStatementCompletesOrGetsAnError() throws Exception {
+        TestProxy proxy = TestProxy.builder().backend(DB.server().address())
+                .limits(l -> new Limits(2_000, 10_000, 28_800_000, 28_800_000, 28_800_000, 1 << 24, 3_000)).start();
+        String url = proxy.mariadbUrl("", "");
+        AtomicInteger completed = new AtomicInteger();
+        AtomicInteger completedDuringShutdown = new AtomicInteger();
+        ConcurrentLinkedQueue<SQLException> errors = new ConcurrentLinkedQueue<>();
+        long[] shutdownAt = {Long.MAX_VALUE};
+        ExecutorService clients = Executors.newFixedThreadPool(8);
+        List<Future<?>> running = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            boolean slow = i % 2 == 0;
+            running.add(clients.submit(() -> {
+                try (Connection c = DriverManager.getConnection(url, "root", ""); Statement s = c.createStatement()) {
+                    while (true) {
+                        try (ResultSet rs = s.executeQuery(slow ? "SELECT SLEEP(0.3)" : "SELECT 1")) {
+                            rs.next();
+                            completed.incrementAndGet();
+                            if (System.nanoTime() > shutdownAt[0]) {
+                                completedDuringShutdown.incrementAndGet();
+                            }
+                        }
+                    }
+                } catch (SQLException e) {
+                    errors.add(e); // the one way a client may learn of the shutdown
+                }
+                return null;
+            }));
+        }
+        Thread.sleep(1_000);
+        shutdownAt[0] = System.nanoTime();
+        proxy.server().shutdown(3_000);
+        clients.shutdown();
+        assertThat(clients.awaitTermination(10, TimeUnit.SECONDS)).as("no client left waiting for an answer").isTrue();
+        for (Future<?> f : running) {
+            f.get();
+        }
+        assertThat(completed.get()).isGreaterThan(8);
+        assertThat(completedDuringShutdown.get()).as("statements running at shutdown finished").isPositive();
+        assertThat(errors).hasSize(8).allSatisfy(e -> assertThat(e.getErrorCode() == 1053
+                || e.getSQLState() != null && e.getSQLState().startsWith("08"))
+                .as("%s %s %s", e.getErrorCode(), e.getSQLState(), e.getMessage()).isTrue());
+        assertThat(errors).anySatisfy(e -> assertThat(e.getMessage()).contains("Server shutdown in progress"));
+    }
+}
