@@ -16,9 +16,7 @@ CLIENTS=${1:-9000}; HOLD=${2:-60}; STORM=${3:-2000}; STORM_SECONDS=${4:-30}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 bench_start
-LOAD_JAVA=${LOAD_JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
-DRIVER=$(ls ~/.m2/repository/org/mariadb/jdbc/mariadb-java-client/*/mariadb-java-client-*.jar | grep -v sources | tail -1)
-[ -x "$LOAD_JAVA" ] || { echo "bench: LOAD_JAVA must be a java 21+ ($LOAD_JAVA is missing)"; exit 1; }
+load_java
 ulimit -n "$(ulimit -Hn)"
 DB_PORT=25306; PROXY_PORT=25308
 start_mariadb "$WORK" "$DB_PORT" --thread-handling=pool-of-threads --max-connections=20000
@@ -36,7 +34,7 @@ memory() { # resident memory and heap of the proxy now
 }
 
 echo "== hold: $CLIENTS clients, SELECT 1 once a second for $HOLD s"
-"$LOAD_JAVA" -cp "$DRIVER" "$HERE/java/ConnectionLoad.java" hold "$PROXY_PORT" "$CLIENTS" "$HOLD" 500 \
+"${LOAD[@]}" hold "$PROXY_PORT" "$CLIENTS" "$HOLD" 500 \
   > >(while IFS= read -r line; do
         echo "$line"
         if [ "$line" = HOLDING ]; then sleep $((HOLD / 2)); memory; fi
@@ -46,7 +44,7 @@ memory
 for target in "direct $DB_PORT" "proxy $PROXY_PORT"; do
   set -- $target
   echo "== storm $1: $STORM connections a second for $STORM_SECONDS s"
-  "$LOAD_JAVA" -cp "$DRIVER" "$HERE/java/ConnectionLoad.java" storm "$2" "$STORM" "$STORM_SECONDS" \
+  "${LOAD[@]}" storm "$2" "$STORM" "$STORM_SECONDS" \
     2> >(grep -v '^failure' | sed 's/(conn=[0-9]*) //' | sort | uniq -c | sort -rn | head -5 >&2)
   sleep 5
 done

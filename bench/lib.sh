@@ -98,3 +98,11 @@ run_sysbench() { # workload target round -> one TSV line: workload target round 
   fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "${LABEL:-$workload}" "$target" "$round" "$qps" "$p95" "$cpu_us"
 }
+
+# The JDK 21+ (virtual threads) and the MariaDB driver that run bench/java/ConnectionLoad.java: sets LOAD.
+load_java() {
+  local java=${LOAD_JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java} driver
+  [ -x "$java" ] || { echo "bench: LOAD_JAVA must be a java 21+ ($java is missing)"; exit 1; }
+  driver=$(ls ~/.m2/repository/org/mariadb/jdbc/mariadb-java-client/*/mariadb-java-client-*.jar | grep -v sources | tail -1)
+  LOAD=("$java" -cp "$driver" "$HERE/java/ConnectionLoad.java")
+}

@@ -14,9 +14,7 @@ SECONDS_TOTAL=${1:-30}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 bench_start
-LOAD_JAVA=${LOAD_JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
-DRIVER=$(ls ~/.m2/repository/org/mariadb/jdbc/mariadb-java-client/*/mariadb-java-client-*.jar | grep -v sources | tail -1)
-[ -x "$LOAD_JAVA" ] || { echo "bench: LOAD_JAVA must be a java 21+ ($LOAD_JAVA is missing)"; exit 1; }
+load_java
 mkdir -p "$WORK/a" "$WORK/b"
 start_mariadb "$WORK/a" 27306
 start_mariadb "$WORK/b" 27307
@@ -29,7 +27,7 @@ start_proxy failover "$WORK" 27308 "127.0.0.1:27306,127.0.0.1:27307" \
   --health-check-interval=0.5 --health-check-failures-to-down=2 --health-check-timeout=0.5
 KILL_AT=$((SECONDS_TOTAL / 3))
 echo "== failover: SIGKILL of backend 127.0.0.1:27306 after $KILL_AT s (health check: 2 failures x 0.5 s)"
-"$LOAD_JAVA" -cp "$DRIVER" "$HERE/java/ConnectionLoad.java" failover 27308 16 "$SECONDS_TOTAL" "$KILL_AT" 27307 \
+"${LOAD[@]}" failover 27308 16 "$SECONDS_TOTAL" "$KILL_AT" 27307 \
   "$DB_A_PID" \
   2> >(grep -v '^failure' | sed 's/(conn=[0-9]*) //' | sort | uniq -c | sort -rn | head -5 >&2)
 grep -h "is DOWN" "$WORK/failover.log" | head -2
