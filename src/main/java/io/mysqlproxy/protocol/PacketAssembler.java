@@ -53,9 +53,14 @@ public final class PacketAssembler {
         return new Packet(seq, payload);
     }
 
-    /** Whatever has arrived beyond the last whole packet; the caller owns it. The assembler is empty afterwards. */
+    /**
+     * Whatever has arrived beyond the last whole packet, copied: the caller owns it. The assembler is empty
+     * afterwards. (A slice would share the components the assembler frees as read: the bytes could change under
+     * their new owner, as a TLS hello handed to the TLS handler once did.)
+     */
     public ByteBuf drainRemainder() {
-        ByteBuf rest = buffer.readRetainedSlice(buffer.readableBytes());
+        ByteBuf rest = buffer.alloc().buffer(buffer.readableBytes());
+        rest.writeBytes(buffer);
         buffer.discardReadComponents();
         return rest;
     }
