@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Many connections through one proxy (issue: scale and resilience).
 #
-#   bench/connections.sh [clients] [hold-seconds] [storm-per-second] [storm-seconds]
-#                        defaults: 9000 60 2000 30
+#   bench/connections.sh [clients] [hold-seconds] [storm-per-second] [storm-seconds] [loris-sockets]
+#                        defaults: 9000 60 2000 30 5000
 #
 # hold:  CLIENTS connections through the proxy, each running SELECT 1 once a second for HOLD seconds; prints how
 #        many connected, queries and failures, latency percentiles, and the proxy's resident memory and heap while
 #        all are connected.
 # storm: STORM new connections a second for STORM-SECONDS (connect, log in, SELECT 1, disconnect), directly to
 #        the server and through the proxy; prints failures and the p99 of connect-to-first-result of each.
+# loris: LORIS connections that never log in, closed by the handshake timeout, while 16 clients run SELECT 1;
+#        prints how many were closed and when, and the clients' latency before and during.
 # The load runs in its own JVM with virtual threads (Temurin 25, or any java 21+ as LOAD_JAVA). A process may hold
 # 20,000 descriptors here: the proxy needs two per client (client and backend socket).
 set -euo pipefail
-CLIENTS=${1:-9000}; HOLD=${2:-60}; STORM=${3:-2000}; STORM_SECONDS=${4:-30}
+CLIENTS=${1:-9000}; HOLD=${2:-60}; STORM=${3:-2000}; STORM_SECONDS=${4:-30}; LORIS=${5:-5000}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 bench_start
@@ -50,4 +52,7 @@ for target in "direct $DB_PORT" "proxy $PROXY_PORT"; do
     2> >(grep -v '^failure' | sed 's/(conn=[0-9]*) //' | sort | uniq -c | sort -rn | head -5 >&2)
   sleep 5
 done
+memory
+echo "== slow loris: $LORIS connections that never log in (handshake timeout 10 s), 16 clients running SELECT 1"
+"${LOAD[@]}" loris "$PROXY_PORT" "$LORIS" 2> >(grep -v '^failure' | sort | uniq -c | sort -rn | head -5 >&2)
 memory

@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   java -cp mariadb-java-client.jar ConnectionLoad.java hold  PORT CLIENTS SECONDS RAMP_PER_SECOND
  *   java -cp mariadb-java-client.jar ConnectionLoad.java storm PORT PER_SECOND SECONDS
  *   java -cp mariadb-java-client.jar ConnectionLoad.java failover PORT THREADS SECONDS KILL_AT SURVIVOR_PORT PID
+ *   java -cp mariadb-java-client.jar ConnectionLoad.java loris PORT SOCKETS
  *
  * hold: CLIENTS connections (opened at RAMP_PER_SECOND), each running SELECT 1 once a second until SECONDS after
  * the last one connected; prints connected, queries, failures and latency percentiles. storm: PER_SECOND new
@@ -22,7 +23,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * the percentiles of connect-to-first-result. failover: THREADS clients that each open a connection, run 20
  * queries on it and close it, for SECONDS; KILL_AT seconds in it kills process PID (a backend) with SIGKILL; prints the failures before
  * and after, how long after the kill the last new connection failed (the failover gap), and whether anything run
- * on the survivor failed. Every failure is printed once per message.
+ * on the survivor failed. loris: SOCKETS connections that never log in, while 16 clients run SELECT 1 in a loop;
+ * prints how many of the sockets the proxy closed and when, and the clients' latency before and during. Every
+ * failure is printed once per message.
  */
 public class ConnectionLoad {
     static final ConcurrentLinkedQueue<Long> LATENCIES = new ConcurrentLinkedQueue<>();
@@ -33,6 +36,8 @@ public class ConnectionLoad {
                 + "&socketTimeout=60000";
         if (args[0].equals("hold")) {
             hold(url, Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
+        } else if (args[0].equals("loris")) {
+            loris(url, Integer.parseInt(args[1]), Integer.parseInt(args[2]));
         } else if (args[0].equals("failover")) {
             failover(url, Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]),
                     Integer.parseInt(args[5]), Long.parseLong(args[6]));
@@ -204,6 +209,80 @@ public class ConnectionLoad {
                         + " survivor%n", queries.get(), failuresBefore.get(), inFlightErrors.get(),
                 connectFailures.get(), gap < 0 ? 0 : gap / 1e6, survivorFailures.get());
         percentiles("time until a query on the killed backend failed");
+    }
+
+    static void loris(String url, int port, int sockets) throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        ConcurrentLinkedQueue<Long> before = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<Long> during = new ConcurrentLinkedQueue<>();
+        java.util.concurrent.atomic.AtomicReference<ConcurrentLinkedQueue<Long>> phase =
+                new java.util.concurrent.atomic.AtomicReference<>(before);
+        CountDownLatch clientsDone = new CountDownLatch(16);
+        for (int i = 0; i < 16; i++) {
+            Thread.ofVirtual().start(() -> {
+                try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+                    while (!stop.get()) {
+                        long t = System.nanoTime();
+                        try (ResultSet rs = s.executeQuery("SELECT 1")) {
+                            rs.next();
+                        }
+                        phase.get().add(System.nanoTime() - t);
+                        Thread.sleep(5);
+                    }
+                } catch (Exception e) {
+                    fail(e);
+                } finally {
+                    clientsDone.countDown();
+                }
+            });
+        }
+        Thread.sleep(3_000);
+        phase.set(during);
+        long start = System.nanoTime();
+        AtomicInteger opened = new AtomicInteger();
+        AtomicInteger closed = new AtomicInteger();
+        ConcurrentLinkedQueue<Long> closedAfter = new ConcurrentLinkedQueue<>();
+        CountDownLatch lorisDone = new CountDownLatch(sockets);
+        for (int i = 0; i < sockets; i++) {
+            Thread.ofVirtual().start(() -> {
+                try (java.net.Socket s = new java.net.Socket()) {
+                    s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 30_000);
+                    opened.incrementAndGet();
+                    s.setSoTimeout(60_000);
+                    java.io.InputStream in = s.getInputStream();
+                    byte[] buf = new byte[512];
+                    while (in.read(buf) >= 0) {
+                        // the greeting, then the proxy's error; never an answer from us
+                    }
+                    closed.incrementAndGet();
+                    closedAfter.add(System.nanoTime() - start);
+                } catch (Exception e) {
+                    fail(e);
+                } finally {
+                    lorisDone.countDown();
+                }
+            });
+        }
+        lorisDone.await();
+        stop.set(true);
+        clientsDone.await();
+        System.out.printf("loris: %d of %d sockets opened, %d closed by the proxy%n", opened.get(), sockets,
+                closed.get());
+        report("closed after (ms)", closedAfter);
+        report("SELECT 1 before (ms)", before);
+        report("SELECT 1 during (ms)", during);
+        System.out.printf("client failures %d%n", failures());
+    }
+
+    static void report(String what, ConcurrentLinkedQueue<Long> q) {
+        long[] v = q.stream().mapToLong(Long::longValue).toArray();
+        Arrays.sort(v);
+        if (v.length == 0) {
+            System.out.println(what + ": none");
+            return;
+        }
+        System.out.printf("%s: p50 %.2f p99 %.2f max %.2f (%d)%n", what, v[v.length / 2] / 1e6,
+                v[(int) (v.length * 0.99)] / 1e6, v[v.length - 1] / 1e6, v.length);
     }
 
     static void percentiles(String what) {

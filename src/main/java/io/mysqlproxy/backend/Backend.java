@@ -97,6 +97,22 @@ public final class Backend {
         return false;
     }
 
+    /**
+     * True when a connection attempt failed for a reason of this process, not of the backend: no file descriptor
+     * left (EMFILE, ENFILE). Such a failure says nothing about the backend and must not mark it down, or an
+     * overloaded proxy would refuse everyone with "no backend is up".
+     */
+    public static boolean localFailure(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && (m.contains("Too many open files") || m.contains("error(-24)")
+                    || m.contains("error(-23)"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Records a failed probe or connection attempt and returns true when it changed the state. */
     public synchronized boolean probeFailed(String reason, int failuresToDown) {
         consecutiveSuccesses = 0;

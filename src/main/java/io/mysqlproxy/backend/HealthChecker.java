@@ -20,6 +20,8 @@ import java.util.concurrent.TimeUnit;
  * failures; the list is read each interval, so backends added or removed at run time are followed.
  */
 public final class HealthChecker {
+    /** The outcome of a check this process could not make (no descriptor left). */
+    static final String LOCAL = "no file descriptor left in the proxy";
     private static final Logger LOG = Logger.getLogger(HealthChecker.class);
 
     private final HealthCheck check;
@@ -69,7 +71,9 @@ public final class HealthChecker {
                         ? backend::replicationLag : null));
         io.netty.channel.ChannelFuture connect = bootstrap.connect(backend.address().host(), backend.address().port());
         connect.addListener(f -> {
-            if (!f.isSuccess()) {
+            if (!f.isSuccess() && Backend.localFailure(f.cause())) {
+                result.complete(LOCAL); // this process is out of descriptors: no verdict on the backend
+            } else if (!f.isSuccess()) {
                 result.complete("cannot connect: " + f.cause().getMessage());
             }
         });
@@ -80,6 +84,8 @@ public final class HealthChecker {
             connect.channel().close();
             if (failure == null) {
                 backend.probeSucceeded(System.nanoTime() - start, check.successesToUp());
+            } else if (failure == LOCAL) {
+                LOG.debugf("health check of %s skipped: %s", backend.address(), failure);
             } else {
                 LOG.debugf("health check of %s failed: %s", backend.address(), failure);
                 backend.probeFailed(failure, check.failuresToDown());

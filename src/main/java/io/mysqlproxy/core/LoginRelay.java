@@ -208,8 +208,10 @@ final class LoginRelay {
             lastFailure = backend.address() + ": " + f.cause().getMessage();
             LOG.debugf("session %d: cannot connect to backend %s: %s", session.id(), backend.address(),
                     f.cause().getMessage());
-            backend.probeFailed("connection failed: " + f.cause().getMessage(),
-                    listener.healthCheck().failuresToDown());
+            if (!Backend.localFailure(f.cause())) {
+                backend.probeFailed("connection failed: " + f.cause().getMessage(),
+                        listener.healthCheck().failuresToDown());
+            }
             if (candidates.hasNext()) {
                 listener.metrics().failover();
             }
