@@ -135,6 +135,13 @@ final class ScriptedRelay {
     }
 
     private void startCommand(Packet p) {
+        if (!p.payload().isReadable()) {
+            // an empty packet names no command: answered like the server answers it (as COM_SLEEP, unknown)
+            p.payload().release();
+            client.writeAndFlush(ErrorPackets.encode(client.alloc(), p.seq() + 1, ErrorCodes.UNKNOWN_COMMAND,
+                    "08S01", "Unknown command"));
+            return;
+        }
         boolean quit = p.payload().getUnsignedByte(p.payload().readerIndex()) == Commands.COM_QUIT;
         if (quit && session.quitIntoPool()) {
             p.payload().release();

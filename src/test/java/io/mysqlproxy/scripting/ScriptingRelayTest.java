@@ -143,6 +143,19 @@ class ScriptingRelayTest {
     }
 
     @Test
+    void anEmptyPacketGetsUnknownCommandAndTheSessionGoesOn() {
+        // found by SessionFuzzTest: an empty command packet made the scripted relay throw
+        try (io.mysqlproxy.testing.RawClient c = io.mysqlproxy.testing.RawClient.login(proxy.port(), "alice", "secret",
+                io.mysqlproxy.testing.RawClient.DEFAULT_CAPS)) {
+            c.writeRaw(io.mysqlproxy.testing.RawClient.frame(0, new byte[0]));
+            io.mysqlproxy.protocol.ErrPacket err = io.mysqlproxy.testing.RawClient.error(c.readPacket());
+            assertThat(err.errorCode()).isEqualTo(1047);
+            c.command(io.mysqlproxy.protocol.Commands.COM_PING, "");
+            assertThat(c.readPacket()[0]).isEqualTo((byte) io.mysqlproxy.protocol.Packets.OK);
+        }
+    }
+
+    @Test
     void scriptErrorPacket() throws SQLException {
         try (Connection c = connect(); Statement s = c.createStatement()) {
             assertThatThrownBy(() -> s.executeQuery("SELECT 'deny'")).isInstanceOf(SQLException.class)
