@@ -10,5 +10,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$HERE/.."
 export PATH="$PATH:/usr/sbin"
+export FUZZ_SEED=${FUZZ_SEED:-$(date +%s%N)}   # CI uses a fixed seed; here every run tries new inputs
+echo "fuzz seed $FUZZ_SEED"
 FUZZ_SECONDS=${1:-300} mvn -B -q test -Dtest='DecoderFuzzTest,SessionFuzzTest' -Dsurefire.failIfNoSpecifiedTests=false
 grep -ho "fuzz [^<]*inputs in [0-9]* s\|session fuzz: [^<]*" target/surefire-reports/TEST-io.mysqlproxy.fuzz.*.xml
