@@ -67,8 +67,27 @@ public final class ProxyServer implements io.mysqlproxy.config.ListenerRegistry 
             throw e instanceof java.util.concurrent.CompletionException && e.getCause() instanceof RuntimeException r
                     ? r : e;
         }
+        warnIfDescriptorsRunShort();
         started = true;
         return this;
+    }
+
+    /**
+     * Every client needs two descriptors (its socket and its backend's): when the listeners admit more clients than
+     * the process may open descriptors for, the last ones would fail with "Too many open files" instead of the
+     * clear "Too many connections". Said once at start.
+     */
+    private void warnIfDescriptorsRunShort() {
+        if (!(java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean os)) {
+            return;
+        }
+        long wanted = 2L * listeners().stream().mapToLong(l -> l.config().maxConnections()).sum() + 256;
+        if (wanted > os.getMaxFileDescriptorCount()) {
+            LOG.warnf("the listeners admit clients needing %d file descriptors, but this process may open %d:"
+                    + " lower --proxy-max-connections to %d or raise the limit (ulimit -n)", wanted,
+                    os.getMaxFileDescriptorCount(), Math.max(1, (os.getMaxFileDescriptorCount() - 256) / 2));
+        }
     }
 
     /** The command line's script goes to each of its listeners. */
