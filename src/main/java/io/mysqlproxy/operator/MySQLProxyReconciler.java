@@ -405,8 +405,4 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
         }
     }
 
-    /** True while this replica leads (for tests and the log). */
-    boolean leads() {
-        return parts().leadership.isLeader();
-    }
 }
