@@ -132,6 +132,29 @@ class LimitsAndBadInputTest {
     }
 
     @Test
+    void aLoginNamingAnUnknownPluginGetsTheServersAnswer() {
+        try (TestProxy proxy = TestProxy.to(DB.server()); RawClient c = new RawClient(proxy.port());
+             RawClient other = login(proxy)) {
+            c.readGreeting();
+            io.netty.buffer.ByteBuf out = io.netty.buffer.Unpooled.buffer();
+            new io.mysqlproxy.protocol.HandshakeResponse(RawClient.DEFAULT_CAPS, 1 << 24, 33, "root",
+                    new byte[] {1, 2, 3, 4, 5}, "", "no_such_plugin").encode(out);
+            byte[] payload = new byte[out.readableBytes()];
+            out.readBytes(payload);
+            c.writePacket(1, payload);
+            // the server asks for its own plugin (an auth switch) or refuses; the proxy relays it either way
+            byte[] answer = c.readPacket();
+            assertThat(answer[0] & 0xFF).isIn(io.mysqlproxy.protocol.Packets.AUTH_SWITCH,
+                    io.mysqlproxy.protocol.Packets.ERR);
+            if ((answer[0] & 0xFF) == io.mysqlproxy.protocol.Packets.AUTH_SWITCH) {
+                assertThat(new String(answer, 1, 21, java.nio.charset.StandardCharsets.US_ASCII))
+                        .isEqualTo("mysql_native_password");
+            }
+            RareCommandsRelayTest.assertPingWorks(other);
+        }
+    }
+
+    @Test
     void truncatedPacketThenHangUpLeavesNothingBehind() {
         try (TestProxy proxy = TestProxy.to(DB.server()); RawClient other = login(proxy)) {
             for (int i = 0; i < 20; i++) {
