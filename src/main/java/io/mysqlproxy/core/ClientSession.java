@@ -98,6 +98,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         return listener.metrics();
     }
 
+    /** The default database now: the one the client changed to, else the one it logged in with, or null. */
+    private String defaultDatabase() {
+        return defaultDb != null ? defaultDb : loginResponse == null ? null : loginResponse.database();
+    }
+
     /** The user the client logged in as, or null before its login arrived. */
     String username() {
         return loginResponse == null ? null : loginResponse.username();
@@ -112,7 +117,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         long since = recorder.currentSinceNanos();
         Backend b = activeBackend();
         return new ConnectionRow(id, listener.name(), String.valueOf(clientAddress()), username(),
-                defaultDb != null ? defaultDb : loginResponse == null ? null : loginResponse.database(),
+                defaultDatabase(),
                 b == null ? null : b.address().toString(), state.name().toLowerCase(java.util.Locale.ROOT),
                 command < 0 ? null : Commands.name(command),
                 command < 0 ? 0 : (System.nanoTime() - since) / 1_000_000, recorder.currentText());
@@ -565,7 +570,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                 server == null ? null : (InetSocketAddress) server.localAddress(),
                 server == null ? null : (InetSocketAddress) server.remoteAddress(),
                 loginResponse == null ? null : loginResponse.username(),
-                defaultDb != null ? defaultDb : loginResponse == null ? null : loginResponse.database(),
+                defaultDatabase(),
                 loginResponse == null ? null : loginResponse.authPluginName(),
                 loginResponse == null ? null : loginResponse.authResponse(),
                 greeting == null ? 0 : greeting.connectionId(), greeting == null ? null : greeting.serverVersion(),

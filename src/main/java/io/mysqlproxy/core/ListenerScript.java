@@ -50,10 +50,6 @@ final class ListenerScript {
         return runtime;
     }
 
-    ScriptConfig config() {
-        return config;
-    }
-
     /** True when {@code next} can be installed in this pool (same threads and sandbox), not only in a new one. */
     boolean canTake(ScriptConfig next) {
         return next.options().equals(config.options()) && java.util.Objects.equals(next.path(), config.path());
@@ -62,13 +58,12 @@ final class ListenerScript {
     /** Installs {@code next} for the next command of every connection, unless it is the running version. */
     Script update(ScriptConfig next) {
         Script compiled = compile(next);
-        config = next;
-        if (compiled.checksum().equals(runtime.current().checksum())) {
-            return runtime.current();
+        if (!compiled.checksum().equals(runtime.current().checksum())) {
+            runtime.check(compiled);
+            runtime.install(compiled);
         }
-        runtime.check(compiled);
-        runtime.install(compiled);
-        return compiled;
+        config = next; // only once installed: a rejected script leaves the running one's configuration
+        return runtime.current();
     }
 
     /** Re-reads a file script now; an inline one has nothing to re-read. */

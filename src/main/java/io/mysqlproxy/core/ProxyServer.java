@@ -54,7 +54,8 @@ public final class ProxyServer implements io.mysqlproxy.config.ListenerRegistry 
     public ProxyServer start() {
         try {
             for (ListenerConfig lc : config.listeners()) {
-                putListener(lc.script() == null && config.script() != null ? withScript(lc) : lc).join();
+                // the command line's script goes to each of its listeners
+                putListener(lc.script() == null ? lc.withScript(config.script()) : lc).join();
             }
             if (config.admin() != null) {
                 admin = new AdminServer(config.admin(), new AdminState(this, metrics.digests(),
@@ -88,11 +89,6 @@ public final class ProxyServer implements io.mysqlproxy.config.ListenerRegistry 
                     + " lower --proxy-max-connections to %d or raise the limit (ulimit -n)", wanted,
                     os.getMaxFileDescriptorCount(), Math.max(1, (os.getMaxFileDescriptorCount() - 256) / 2));
         }
-    }
-
-    /** The command line's script goes to each of its listeners. */
-    private ListenerConfig withScript(ListenerConfig lc) {
-        return lc.withScript(config.script());
     }
 
     /**

@@ -82,10 +82,6 @@ final class ListenerTranslator {
         }
     }
 
-    /** {@code config} with another script: the running one, kept when the new one cannot be used. */
-    static ListenerConfig withScript(ListenerConfig config, ScriptConfig script) {
-        return config.withScript(script);
-    }
 
     private static SelectionPolicy policy(MySQLProxySpec spec) {
         try {

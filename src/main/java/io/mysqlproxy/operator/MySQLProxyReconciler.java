@@ -259,7 +259,7 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
             if (now.isEmpty()) {
                 return; // without its script the listener would relay unrouted: it does not open
             }
-            wanted = ListenerTranslator.withScript(wanted, now.get().config().script());
+            wanted = wanted.withScript(now.get().config().script());
         }
         try {
             registry.put(wanted).join();
@@ -269,7 +269,7 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
                 conditions.add(condition(resource, ListenerTranslator.SCRIPT_LOADED, false, "ScriptRejected",
                         cause.getMessage() + keeping(now)));
                 try {
-                    registry.put(ListenerTranslator.withScript(wanted, now.get().config().script())).join();
+                    registry.put(wanted.withScript(now.get().config().script())).join();
                 } catch (CompletionException again) {
                     conditions.add(condition(resource, ListenerTranslator.READY, false, "ApplyFailed",
                             again.getCause().getMessage()));

@@ -10,7 +10,7 @@ public final class StatementDigest {
     private StatementDigest() {
     }
 
-    public static String of(CharSequence sql) {
+    public static String of(String sql) {
         int n = sql.length();
         StringBuilder out = new StringBuilder(Math.min(n, 256));
         boolean space = false;
@@ -31,7 +31,7 @@ public final class StatementDigest {
                 continue;
             }
             if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
-                int end = indexOf(sql, "*/", i + 2);
+                int end = sql.indexOf("*/", i + 2);
                 int stop = end < 0 ? n : end + 2;
                 if (i + 2 < n && sql.charAt(i + 2) == '!') {
                     separate(out, space);
@@ -120,15 +120,6 @@ public final class StatementDigest {
             }
         }
         return i;
-    }
-
-    private static int indexOf(CharSequence s, String what, int from) {
-        for (int i = from; i + what.length() <= s.length(); i++) {
-            if (s.charAt(i) == what.charAt(0) && s.charAt(i + 1) == what.charAt(1)) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     private static boolean isDigit(char c) {
