@@ -163,8 +163,12 @@ public final class ConfigLoader {
         }
         BackendTls backendTls = new BackendTls(parse(Option.BACKEND_SSL_MODE, BackendTlsMode::parse),
                 parse(Option.BACKEND_SSL_VERIFY, ConfigLoader::bool), path(Option.BACKEND_SSL_CA));
+        MultiplexingConfig multiplexing = new MultiplexingConfig(parse(Option.MULTIPLEXING, ConfigLoader::bool),
+                java.util.Arrays.stream(value(Option.MULTIPLEXING_EXCLUDE_USERS).split(",")).map(String::trim)
+                        .filter(u -> !u.isEmpty()).collect(java.util.stream.Collectors.toSet()),
+                intValue(Option.MULTIPLEXING_MAX_IDLE, 1), millis(Option.MULTIPLEXING_WAIT_TIMEOUT));
         PoolConfig pool = new PoolConfig(intValue(Option.PROXY_POOL_MAX_IDLE, 0), intValue(Option.PROXY_POOL_MIN_IDLE, 0),
-                millis(Option.PROXY_POOL_IDLE_TIMEOUT));
+                millis(Option.PROXY_POOL_IDLE_TIMEOUT), multiplexing);
         MonitoringConfig monitoring = new MonitoringConfig(parse(Option.QUERY_DIGESTS, ConfigLoader::bool),
                 intValue(Option.QUERY_DIGESTS_MAX, 1), intValue(Option.QUERY_DIGEST_TEXT_LENGTH, 16),
                 millis(Option.SLOW_QUERY_LOG), parse(Option.READINESS_REQUIRES_BACKEND, ConfigLoader::bool));

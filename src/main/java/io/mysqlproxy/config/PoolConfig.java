@@ -8,7 +8,12 @@ package io.mysqlproxy.config;
  * @param maxIdle           idle connections kept per backend and user (0: no pooling)
  * @param minIdle           idle connections of a user that clients of another user may not take
  * @param idleTimeoutMillis how long an idle connection is kept before it is closed
+ * @param multiplexing      whether clients also share connections between their transactions
  */
-public record PoolConfig(int maxIdle, int minIdle, long idleTimeoutMillis) {
+public record PoolConfig(int maxIdle, int minIdle, long idleTimeoutMillis, MultiplexingConfig multiplexing) {
     public static final PoolConfig NONE = new PoolConfig(0, 0, 60_000);
+
+    public PoolConfig(int maxIdle, int minIdle, long idleTimeoutMillis) {
+        this(maxIdle, minIdle, idleTimeoutMillis, MultiplexingConfig.DISABLED);
+    }
 }

@@ -66,6 +66,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     /** The default database once the client changed it after login, else null. */
     private String defaultDb;
     private long capabilities;
+    /** Shares the backend connection with other clients between transactions, or null. */
+    private Multiplexer mux;
 
     private final CommandRecorder recorder;
 
@@ -176,6 +178,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         flushToBackend();
     }
 
+    void flushBackend() {
+        flushToBackend();
+    }
+
     private void flushToBackend() {
         if (backendNeedsFlush && server != null) {
             backendNeedsFlush = false;
@@ -221,6 +227,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             buf.release();
             return;
         }
+        if (mux != null) {
+            mux.clientRead(buf);
+            return;
+        }
+        sendToBackend(buf);
+    }
+
+    /** Relays client bytes to the backend connection the session holds now. */
+    void sendToBackend(ByteBuf buf) {
         clientFrames.scan(buf);
         if (oversizedPacket != null) {
             buf.release();
@@ -268,6 +283,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
      * protocol the proxy lost track of, are never kept.
      */
     private void parkBackends() {
+        if (mux != null) {
+            if (state.authenticated() && relayQuiet() && tracker.state() != ResponseState.UNTRACKED) {
+                mux.park();
+            }
+            return;
+        }
         if (tracker.quitSent() || !state.authenticated() || !isQuiet() || loginResponse == null || greeting == null
                 || tracker.state() == ResponseState.UNTRACKED
                 || (tracker.serverStatus() & io.mysqlproxy.protocol.ServerStatus.IN_TRANS) != 0) {
@@ -279,13 +300,19 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         String user = loginResponse.username();
         // with a second connection, the main one is not kept: a client can take over only one pooled connection
         // (the server's auth switch is the one a client answers), and the second login needs that switch
-        if (server != null && companion == null && listener.pool(backend).offer(new IdlePool.Idle(server, greeting, user, capabilities))) {
+        if (server != null && companion == null && listener.pool(backend)
+                .offer(new IdlePool.Idle(server, greeting, user, capabilities, connectionState()))) {
             server = null;
         }
         if (companion != null && companionGreeting != null && listener.pool(companionBackend)
-                .offer(new IdlePool.Idle(companion, companionGreeting, user, capabilities))) {
+                .offer(new IdlePool.Idle(companion, companionGreeting, user, capabilities, connectionState()))) {
             companion = null;
         }
+    }
+
+    /** The session state a connection this client logged in with carries. */
+    private ConnectionState connectionState() {
+        return new ConnectionState(loginResponse.charset(), defaultDatabase());
     }
 
     /** COM_QUIT at a command boundary: true if the backend connection went to the pool and the client is closed. */
@@ -305,6 +332,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     void backendRead(ByteBuf buf) {
         listener.metrics().backendBytes(buf.readableBytes());
+        if (mux != null && (server == null || mux.inPrelude())) {
+            if (server == null) {
+                buf.release(); // a connection just given back: whatever it says is not this client's
+            } else {
+                mux.preludeRead(buf);
+            }
+            return;
+        }
         if (scripted != null && state.authenticated()) {
             scripted.serverRead(server, buf);
         } else if (state.authenticated()) {
@@ -420,6 +455,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         if (state == SessionState.CLOSED || server == null) {
             return;
         }
+        if (mux != null && mux.retryOnAnotherConnection()) {
+            return;
+        }
         if (!state.authenticated()) {
             login.backendClosed();
         } else if (state == SessionState.READ_QUERY_RESULT && scripted != null) {
@@ -483,6 +521,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         LOG.debugf("session %d: client %s authenticated on backend %s", id, client.remoteAddress(),
                 backend == null ? "(none: the script answers)" : backend.address());
+        if (scriptSession == null && companion == null && server != null
+                && context.pool().multiplexing().appliesTo(username())) {
+            mux = new Multiplexer(this, listener.pool(backend), backend, listener.metrics(),
+                    context.pool().multiplexing().waitTimeoutMillis(), context.limits().readTimeoutMillis(),
+                    new IdlePool.Idle(server, greeting, username(), capabilities, connectionState()),
+                    client.eventLoop());
+        }
         if (scriptSession != null) {
             scripted = new ScriptedRelay(this, scriptSession, client, server, tracker,
                     context.limits().maxPacketSize());
@@ -502,6 +547,43 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         backendReadComplete();
         flushToBackend();
+        if (mux != null) {
+            mux.settle();
+        }
+    }
+
+    // ---- multiplexing ------------------------------------------------------------------------------------------
+
+    /** A borrowed connection is now the one commands go to. */
+    void serverAttached(Channel channel) {
+        server = channel;
+        activeServer = null;
+        activeBackend = null;
+        Timeouts.install(this, null, channel, context.limits());
+        channel.config().setAutoRead(client.isWritable());
+    }
+
+    /** The connection went back to the pool: the session holds none until its next command. */
+    void serverDetached() {
+        backendReadComplete(); // the pool's handler, not this session, sees the end of this read
+        server = null;
+    }
+
+    /** Why this multiplexed client keeps its backend connection now, or null (also when it is not multiplexed). */
+    io.mysqlproxy.sql.PinReason pinReason() {
+        return mux == null ? null : mux.pinReason();
+    }
+
+    boolean multiplexed() {
+        return mux != null;
+    }
+
+    void sendToClient(ByteBuf framed) {
+        client.writeAndFlush(framed, client.voidPromise());
+    }
+
+    io.netty.buffer.ByteBufAllocator alloc() {
+        return client.alloc();
     }
 
     private void updateState() {
@@ -511,6 +593,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                     + " backend %s", id, tracker.untrackedReason(), client.remoteAddress(), backend.address());
         }
         transition(tracker.idle() ? SessionState.READ_QUERY : SessionState.READ_QUERY_RESULT);
+        if (mux != null && tracker.idle() && relayQuiet()) {
+            mux.commandEnded();
+        }
         if (draining && isQuiet()) {
             shutdownNow();
         }
@@ -585,6 +670,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         if (scripted != null) {
             return state == SessionState.READ_QUERY && !scripted.busy();
         }
+        return relayQuiet() && (mux == null || !mux.busy());
+    }
+
+    /** No command runs on the relay and no packet is half-relayed in either direction. */
+    private boolean relayQuiet() {
         return state == SessionState.READ_QUERY && clientFrames.atBoundary() && serverFrames.atBoundary()
                 && !clientFrames.inLongPayload();
     }
@@ -710,6 +800,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     private void finish() {
+        if (mux != null) {
+            mux.closed();
+        }
         if (scripted != null) {
             scripted.release();
         }

@@ -32,8 +32,11 @@ final class IdlePool implements PoolView {
             | Capabilities.CLIENT_CAN_HANDLE_EXPIRED_PASSWORDS | Capabilities.CLIENT_REMEMBER_OPTIONS
             | Capabilities.CLIENT_SSL_VERIFY_SERVER_CERT | Capabilities.CLIENT_LONG_PASSWORD_FLAG;
 
-    /** A logged-in connection waiting for a client; {@code capabilities} are those it negotiated. */
-    record Idle(Channel channel, HandshakeV10 greeting, String user, long capabilities) {
+    /**
+     * A logged-in connection waiting for a client; {@code capabilities} are those it negotiated, {@code state} the
+     * session state it carries (what multiplexing may replay).
+     */
+    record Idle(Channel channel, HandshakeV10 greeting, String user, long capabilities, ConnectionState state) {
         /** Whether a client that negotiates {@code negotiated} can go on with this connection's session. */
         boolean fits(long negotiated) {
             return ((negotiated ^ capabilities) & ~LOGIN_ONLY) == 0;
@@ -46,16 +49,56 @@ final class IdlePool implements PoolView {
     private volatile int maxIdle;
     private volatile boolean closed;
     private final Map<String, Deque<Idle>> byUser = new HashMap<>();
+    /** Multiplexing: per user, its clients and the connections they hold, and statements waiting for one. */
+    private final Map<String, UserShare> shares = new HashMap<>();
+
+    /** A user's multiplexed clients, the connections they hold now, and the statements waiting for one. */
+    private static final class UserShare {
+        int sessions;
+        int lent;
+        final Deque<Waiter> waiters = new ArrayDeque<>();
+    }
+
+    /** A multiplexed statement waiting for a connection that fits it. */
+    record Waiter(Wanted wanted, java.util.function.Consumer<Idle> handOver) {
+    }
+
+    /** What a multiplexed statement needs of a connection. */
+    record Wanted(String user, long capabilities, int charset, String database, EventLoop loop) {
+        boolean fits(Idle idle) {
+            return idle.fits(capabilities) && idle.state().charset == charset
+                    && (database != null || idle.state().database == null);
+        }
+    }
 
     IdlePool(String backend, PoolConfig config) {
         this.backend = backend;
         this.idleTimeoutMillis = config.idleTimeoutMillis();
         this.minIdle = config.minIdle();
-        this.maxIdle = config.maxIdle();
+        this.maxIdle = config.multiplexing().enabled() ? config.multiplexing().maxIdle() : config.maxIdle();
     }
 
     /** Keeps {@code idle} if there is room for its user; the caller closes it otherwise. */
     boolean offer(Idle idle) {
+        Waiter waiter = null;
+        synchronized (this) {
+            UserShare share = shares.get(idle.user());
+            if (share != null && !closed && idle.channel().isActive()) {
+                for (java.util.Iterator<Waiter> it = share.waiters.iterator(); it.hasNext(); ) {
+                    Waiter w = it.next();
+                    if (w.wanted().fits(idle)) {
+                        it.remove();
+                        share.lent++;
+                        waiter = w;
+                        break;
+                    }
+                }
+            }
+        }
+        if (waiter != null) {
+            waiter.handOver().accept(idle);
+            return true;
+        }
         synchronized (this) {
             Deque<Idle> queue = byUser.computeIfAbsent(idle.user(), u -> new ArrayDeque<>());
             if (closed || queue.size() >= maxIdle || !idle.channel().isActive()) {
@@ -70,15 +113,119 @@ final class IdlePool implements PoolView {
         ch.pipeline().replace(BackendHandler.NAME, BackendHandler.NAME, new Watcher(idle));
         ch.config().setAutoRead(true);
         if (idleTimeoutMillis > 0) {
-            ch.eventLoop().schedule(() -> {
-                if (remove(idle)) {
-                    LOG.debugf("pooled connection to %s as '%s' idle for %d ms, closing", backend, idle.user(),
-                            idleTimeoutMillis);
-                    ch.close();
-                }
-            }, idleTimeoutMillis, TimeUnit.MILLISECONDS);
+            scheduleIdleTimeout(idle);
         }
         return true;
+    }
+
+    private void scheduleIdleTimeout(Idle idle) {
+        idle.channel().eventLoop().schedule(() -> {
+            if (lastOfItsUser(idle)) {
+                scheduleIdleTimeout(idle); // multiplexed clients of its user have no other connection
+            } else if (remove(idle)) {
+                LOG.debugf("pooled connection to %s as '%s' idle for %d ms, closing", backend, idle.user(),
+                        idleTimeoutMillis);
+                idle.channel().close();
+            }
+        }, idleTimeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Whether {@code idle} is the only connection left to the multiplexed clients of its user. */
+    private synchronized boolean lastOfItsUser(Idle idle) {
+        UserShare share = shares.get(idle.user());
+        Deque<Idle> queue = byUser.get(idle.user());
+        return share != null && share.sessions > 0 && share.lent == 0 && queue != null && queue.size() == 1
+                && queue.contains(idle);
+    }
+
+    // ---- multiplexing ------------------------------------------------------------------------------------------
+
+    /** A multiplexed client of {@code user} starts, holding the connection it logged in with. */
+    synchronized void sessionStarted(String user) {
+        UserShare share = shares.computeIfAbsent(user, u -> new UserShare());
+        share.sessions++;
+        share.lent++;
+    }
+
+    /** A multiplexed client of {@code user} ended; it held no connection any more. */
+    synchronized void sessionEnded(String user) {
+        UserShare share = shares.get(user);
+        if (share != null && --share.sessions <= 0 && share.lent <= 0) {
+            shares.remove(user);
+        }
+    }
+
+    /**
+     * An idle connection for a multiplexed statement, or null when none fits: the one returned last among those on
+     * the statement's event loop (no thread hop, and the least-used connections can time out), else the one
+     * returned last elsewhere (the caller moves it). With {@code only} set, that connection or nothing.
+     */
+    synchronized Idle borrow(Wanted wanted, Idle only) {
+        Deque<Idle> queue = byUser.get(wanted.user());
+        if (queue == null || queue.isEmpty()) {
+            return null;
+        }
+        Idle chosen = null;
+        if (only != null) {
+            chosen = queue.contains(only) && wanted.fits(only) ? only : null;
+        } else {
+            for (java.util.Iterator<Idle> it = queue.descendingIterator(); it.hasNext(); ) {
+                Idle idle = it.next();
+                if (!idle.channel().isActive() || !wanted.fits(idle)) {
+                    continue;
+                }
+                if (idle.channel().eventLoop() == wanted.loop()) {
+                    chosen = idle;
+                    break;
+                }
+                if (chosen == null) {
+                    chosen = idle;
+                }
+            }
+        }
+        if (chosen != null) {
+            queue.remove(chosen);
+            shares.computeIfAbsent(wanted.user(), u -> new UserShare()).lent++;
+        }
+        return chosen;
+    }
+
+    /**
+     * Queues a statement until a connection of its user comes back; false (nothing queued) when no connection of
+     * that user exists that could come back.
+     */
+    synchronized boolean await(Waiter waiter) {
+        UserShare share = shares.get(waiter.wanted().user());
+        if (share == null || share.lent <= 0 || closed) {
+            return false;
+        }
+        share.waiters.addLast(waiter);
+        return true;
+    }
+
+    /** Gives up waiting; false when the waiter was already handed a connection. */
+    synchronized boolean cancel(Waiter waiter) {
+        UserShare share = shares.get(waiter.wanted().user());
+        return share != null && share.waiters.remove(waiter);
+    }
+
+    /** A multiplexed client gives its connection back (offered to the pool, or closed by the caller). */
+    boolean giveBack(Idle idle) {
+        synchronized (this) {
+            UserShare share = shares.get(idle.user());
+            if (share != null) {
+                share.lent--;
+            }
+        }
+        return offer(idle);
+    }
+
+    /** A connection a multiplexed client held was closed instead of given back. */
+    synchronized void lost(String user) {
+        UserShare share = shares.get(user);
+        if (share != null) {
+            share.lent--;
+        }
     }
 
     /**
@@ -88,8 +235,11 @@ final class IdlePool implements PoolView {
      */
     synchronized Idle take(EventLoop loop) {
         Idle elsewhere = null;
-        for (Deque<Idle> queue : byUser.values()) {
-            if (queue.size() <= minIdle) {
+        for (Map.Entry<String, Deque<Idle>> e : byUser.entrySet()) {
+            Deque<Idle> queue = e.getValue();
+            UserShare share = shares.get(e.getKey());
+            int keep = share != null && share.sessions > 0 && share.lent == 0 ? Math.max(minIdle, 1) : minIdle;
+            if (queue.size() <= keep) {
                 continue;
             }
             for (Idle idle : queue) {

@@ -42,6 +42,11 @@ public final class ListenerMetrics {
     private final Counter authFailures;
     private final Counter tlsOk;
     private final Counter tlsFailed;
+    private final LongAdder borrowHits = new LongAdder();
+    private final LongAdder borrowWaits = new LongAdder();
+    private final LongAdder borrowTimeouts = new LongAdder();
+    private final LongAdder replayed = new LongAdder();
+    private final Counter[] pins = new Counter[io.mysqlproxy.sql.PinReason.values().length];
 
     ListenerMetrics(MeterRegistry registry, String listener) {
         this.registry = registry;
@@ -65,8 +70,29 @@ public final class ListenerMetrics {
         authFailures = counter("mysqlproxy.auth.failures", "Client logins the backend refused");
         tlsOk = Counter.builder("mysqlproxy.tls.handshakes").tag("listener", listener).tag("result", "ok")
                 .description("TLS handshakes with clients").register(registry);
+        multiplexingMeters();
         tlsFailed = Counter.builder("mysqlproxy.tls.handshakes").tag("listener", listener).tag("result", "failed")
                 .description("TLS handshakes with clients").register(registry);
+    }
+
+    private void multiplexingMeters() {
+        String borrows = "mysqlproxy.multiplexing.borrows";
+        String what = "Backend connections multiplexed statements took from the pool: at once (hit), after waiting"
+                + " (wait), or not in time (timeout)";
+        FunctionCounter.builder(borrows, borrowHits, LongAdder::sum).tag("listener", listener).tag("result", "hit")
+                .description(what).register(registry);
+        FunctionCounter.builder(borrows, borrowWaits, LongAdder::sum).tag("listener", listener).tag("result", "wait")
+                .description(what).register(registry);
+        FunctionCounter.builder(borrows, borrowTimeouts, LongAdder::sum).tag("listener", listener)
+                .tag("result", "timeout").description(what).register(registry);
+        count("mysqlproxy.multiplexing.replays", replayed, null,
+                "Commands the proxy ran to bring a borrowed connection to its client's session state");
+        for (io.mysqlproxy.sql.PinReason r : io.mysqlproxy.sql.PinReason.values()) {
+            pins[r.ordinal()] = Counter.builder("mysqlproxy.multiplexing.pins").tag("listener", listener)
+                    .tag("reason", r.label())
+                    .description("Multiplexed clients pinned to their backend connection, by reason")
+                    .register(registry);
+        }
     }
 
     private void count(String name, LongAdder adder, String unit, String description) {
@@ -190,5 +216,21 @@ public final class ListenerMetrics {
 
     public void tlsHandshake(boolean ok) {
         (ok ? tlsOk : tlsFailed).increment();
+    }
+
+    public void multiplexBorrowed(boolean waited) {
+        (waited ? borrowWaits : borrowHits).increment();
+    }
+
+    public void multiplexWaitTimedOut() {
+        borrowTimeouts.increment();
+    }
+
+    public void multiplexReplayed(int commands) {
+        replayed.add(commands);
+    }
+
+    public void multiplexPinned(io.mysqlproxy.sql.PinReason reason) {
+        pins[reason.ordinal()].increment();
     }
 }

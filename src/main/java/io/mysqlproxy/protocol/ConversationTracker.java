@@ -37,6 +37,9 @@ public final class ConversationTracker {
     private int lastSeq;
     /** Server status flags of the last OK or EOF that ended a result, AUTOCOMMIT until one arrives. */
     private int serverStatus = ServerStatus.AUTOCOMMIT;
+    /** The last non-zero insert id an OK packet reported (what LAST_INSERT_ID() returns on that connection). */
+    private long lastInsertId;
+    private boolean lastFailed;
     private boolean quitSent;
     private long clientPacketLength;
     private int lastCommand = -1;
@@ -76,6 +79,18 @@ public final class ConversationTracker {
     /** The server status the last completed result reported (transaction state, autocommit). */
     public int serverStatus() {
         return serverStatus;
+    }
+
+    /** The last non-zero insert id reported since the previous call, or 0; forgets it. */
+    public long takeLastInsertId() {
+        long id = lastInsertId;
+        lastInsertId = 0;
+        return id;
+    }
+
+    /** Whether the response to the last completed command was an error. */
+    public boolean lastCommandFailed() {
+        return lastFailed;
     }
 
     public int lastSeq() {
@@ -180,6 +195,7 @@ public final class ConversationTracker {
             case INFILE_UPLOAD -> untrack("server sent a packet while the client was sending a local file");
             case INFILE_RESULT -> {
                 if (first == Packets.OK) {
+                    okInsertId(head);
                     endOfResult(OkPacket.statusFlags(head));
                 } else {
                     complete();
@@ -217,6 +233,7 @@ public final class ConversationTracker {
         if (first == Packets.ERR) {
             complete();
         } else if (first == Packets.OK) {
+            okInsertId(head);
             endOfResult(OkPacket.statusFlags(head));
         } else if (first == Packets.LOCAL_INFILE && mayAskForFile) {
             state = ResponseState.INFILE_UPLOAD;
@@ -279,6 +296,13 @@ public final class ConversationTracker {
         }
     }
 
+    private void okInsertId(FrameHead head) {
+        long id = OkPacket.lastInsertId(head);
+        if (id != 0) {
+            lastInsertId = id;
+        }
+    }
+
     private void endOfResult(int status) {
         serverStatus = status;
         if ((status & ServerStatus.MORE_RESULTS_EXISTS) != 0) {
@@ -291,6 +315,7 @@ public final class ConversationTracker {
     private void complete() {
         int command = pending.poll();
         observer.commandCompleted(command, failed, rows);
+        lastFailed = failed;
         failed = false;
         rows = 0;
         state = pending.isEmpty() ? ResponseState.IDLE : ResponseState.FIRST;

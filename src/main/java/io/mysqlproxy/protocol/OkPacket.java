@@ -44,4 +44,9 @@ public record OkPacket(long affectedRows, long lastInsertId, int statusFlags, in
         pos += Payloads.lenEncSize(head.byteAt(pos));
         return head.u16At(pos);
     }
+
+    /** The last insert id of an OK packet whose head is in {@code head}. */
+    public static long lastInsertId(FrameHead head) {
+        return head.lenEncAt(1 + Payloads.lenEncSize(head.byteAt(1)));
+    }
 }

@@ -1,0 +1,25 @@
+package io.mysqlproxy.config;
+
+import java.util.Set;
+
+/**
+ * Multiplexing: between transactions, a client's backend connection goes back to the pool and its next statement
+ * may run on another logged-in connection of the same user.
+ *
+ * @param enabled           whether listeners without a Lua script multiplex
+ * @param excludedUsers     users whose clients keep one backend connection each
+ * @param maxIdle           idle connections kept per backend and user
+ * @param waitTimeoutMillis how long a statement waits for a free connection of its user before error 1040
+ */
+public record MultiplexingConfig(boolean enabled, Set<String> excludedUsers, int maxIdle, long waitTimeoutMillis) {
+    public static final MultiplexingConfig DISABLED = new MultiplexingConfig(false, Set.of(), 0, 10_000);
+
+    public MultiplexingConfig {
+        excludedUsers = Set.copyOf(excludedUsers);
+    }
+
+    /** Whether clients of {@code user} are multiplexed. */
+    public boolean appliesTo(String user) {
+        return enabled && user != null && !excludedUsers.contains(user);
+    }
+}

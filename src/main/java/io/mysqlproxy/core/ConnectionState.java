@@ -1,0 +1,32 @@
+package io.mysqlproxy.core;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The session state a logged-in backend connection carries that a multiplexed statement may depend on: what the
+ * proxy replayed or saw succeed on it. Owned by whoever holds the connection (a session, or the pool while idle).
+ */
+final class ConnectionState {
+    final int charset;
+    String database;
+    /** Replayable SET statements run since the last reset, in order. */
+    final List<String> sets = new ArrayList<>();
+    long lastInsertId;
+    /** A pinned client left state behind (variables, temporary tables, a transaction): reset before reuse. */
+    boolean needsReset;
+    /** How often multiplexed clients took the connection: a client finds out whether others used it since. */
+    long borrows;
+
+    ConnectionState(int charset, String database) {
+        this.charset = charset;
+        this.database = database;
+    }
+
+    /** After COM_RESET_CONNECTION: the server forgot everything but the user and the database. */
+    void reset() {
+        sets.clear();
+        lastInsertId = 0;
+        needsReset = false;
+    }
+}

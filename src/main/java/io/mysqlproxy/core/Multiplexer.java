@@ -1,0 +1,593 @@
+package io.mysqlproxy.core;
+
+import io.mysqlproxy.backend.Backend;
+import io.mysqlproxy.metrics.ListenerMetrics;
+import io.mysqlproxy.protocol.Commands;
+import io.mysqlproxy.protocol.ErrPacket;
+import io.mysqlproxy.protocol.ErrorCodes;
+import io.mysqlproxy.protocol.MalformedPacketException;
+import io.mysqlproxy.protocol.Packet;
+import io.mysqlproxy.protocol.PacketAssembler;
+import io.mysqlproxy.protocol.PacketFramer;
+import io.mysqlproxy.protocol.Packets;
+import io.mysqlproxy.protocol.ServerStatus;
+import io.mysqlproxy.sql.PinReason;
+import io.mysqlproxy.sql.StatementEffects;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Multiplexing for one client session: the client holds a backend connection only while a command runs or while
+ * it has session state another connection would not have (see {@link PinReason}). Commands are taken one at a time:
+ * each is read whole, inspected, given a connection of the client's user (borrowed from the backend's pool, or
+ * waited for), brought to the client's session state (reset, database, replayed SETs, LAST_INSERT_ID) and sent;
+ * when its response ends, the connection goes back to the pool unless the client is pinned.
+ */
+final class Multiplexer {
+    private static final Logger LOG = Logger.getLogger(Multiplexer.class);
+    /** Commands longer than this are not read for session state: they pin (when in doubt, pin). */
+    static final int INSPECT_LIMIT = 1 << 16;
+    /** Replayed SET statements a client may accumulate; more pin it. */
+    static final int MAX_REPLAYED_SETS = 32;
+
+    private final ClientSession session;
+    private final IdlePool pool;
+    private final Backend backend;
+    private final ListenerMetrics metrics;
+    private final long waitTimeoutMillis;
+    private final long readTimeoutMillis;
+    private final String user;
+    private final long capabilities;
+    private final int charset;
+    private final EventLoop loop;
+    private final CompositeByteBuf pending;
+
+    private IdlePool.Idle held;
+    /** The connection the last command ran on, and how often it had been borrowed then. */
+    private IdlePool.Idle previous;
+    private long previousBorrows;
+    private PinReason pinned;
+    private boolean inTransaction;
+    private boolean ended;
+    /** The client's session state, which every connection it borrows is brought to. */
+    private String database;
+    private final List<String> sets = new ArrayList<>();
+    private long lastInsertId;
+
+    /** A command is under way: waiting for a connection, being prepared, or running. */
+    private boolean busy;
+    private int command = -1;
+    private StatementEffects effects = StatementEffects.of("");
+    private String commandText;
+    private Prelude prelude;
+    private IdlePool.Waiter waiter;
+    private ScheduledFuture<?> waitTimer;
+
+    Multiplexer(ClientSession session, IdlePool pool, Backend backend, ListenerMetrics metrics,
+                long waitTimeoutMillis, long readTimeoutMillis, IdlePool.Idle loginConnection, EventLoop loop) {
+        this.session = session;
+        this.pool = pool;
+        this.backend = backend;
+        this.metrics = metrics;
+        this.waitTimeoutMillis = waitTimeoutMillis;
+        this.readTimeoutMillis = readTimeoutMillis;
+        this.user = loginConnection.user();
+        this.capabilities = loginConnection.capabilities();
+        this.charset = loginConnection.state().charset;
+        this.database = loginConnection.state().database;
+        this.loop = loop;
+        this.pending = loginConnection.channel().alloc().compositeBuffer(64);
+        this.held = loginConnection;
+        pool.sessionStarted(user);
+    }
+
+    boolean busy() {
+        return busy;
+    }
+
+    boolean inPrelude() {
+        return prelude != null;
+    }
+
+    /** Why the client keeps its connection now, or null. */
+    PinReason pinReason() {
+        return pinned != null ? pinned : inTransaction ? PinReason.TRANSACTION : null;
+    }
+
+    // ---- client bytes ------------------------------------------------------------------------------------------
+
+    void clientRead(ByteBuf buf) {
+        if (ended) {
+            buf.release();
+            return;
+        }
+        if (relaysRaw()) {
+            session.sendToBackend(buf);
+            return;
+        }
+        pending.addComponent(true, buf);
+        next();
+    }
+
+    /**
+     * Bytes go straight through when the client is pinned and nothing waits, and while the server reads what the
+     * running command needs of the client (a local file, an authentication answer).
+     */
+    private boolean relaysRaw() {
+        if (pending.isReadable() || prelude != null || waiter != null) {
+            return false;
+        }
+        if (pinned != null && held != null) {
+            return true;
+        }
+        io.mysqlproxy.protocol.ResponseState s = session.tracker().state();
+        return busy && (s == io.mysqlproxy.protocol.ResponseState.INFILE_UPLOAD
+                || s == io.mysqlproxy.protocol.ResponseState.AUTH);
+    }
+
+    /** Starts the next whole command the client sent, unless one is under way. */
+    private void next() {
+        if (ended || busy || !pending.isReadable()) {
+            return;
+        }
+        if (pinned != null && held != null) {
+            sendToBackend(pending.readableBytes());
+            return;
+        }
+        if (pending.readableBytes() < Packets.HEADER_SIZE + 1) {
+            return;
+        }
+        int at = pending.readerIndex();
+        int length = pending.getUnsignedMediumLE(at);
+        boolean inspect = length < INSPECT_LIMIT;
+        if (inspect && pending.readableBytes() < Packets.HEADER_SIZE + length) {
+            return;
+        }
+        command = length == 0 ? -1 : pending.getUnsignedByte(at + Packets.HEADER_SIZE);
+        if (command == Commands.COM_QUIT) {
+            pending.skipBytes(pending.readableBytes());
+            if (!session.quitIntoPool()) {
+                session.close();
+            }
+            return;
+        }
+        inspect(at, length, inspect && pending.getUnsignedByte(at + 3) == 0);
+        busy = true;
+        int frame = Packets.HEADER_SIZE + length;
+        obtain(() -> sendToBackend(pinned != null ? pending.readableBytes() : frame));
+    }
+
+    private void inspect(int at, int length, boolean inspect) {
+        effects = StatementEffects.of("");
+        commandText = null;
+        if (!inspect) {
+            pin(PinReason.UNINSPECTED);
+            return;
+        }
+        switch (command) {
+            case Commands.COM_QUERY -> {
+                String sql = pending.toString(at + Packets.HEADER_SIZE + 1, length - 1, StandardCharsets.UTF_8);
+                effects = StatementEffects.of(sql);
+                if (effects.pin() != null) {
+                    pin(effects.pin());
+                } else if (effects.replayableSet()) {
+                    commandText = sql;
+                }
+            }
+            case Commands.COM_INIT_DB -> commandText = pending.toString(at + Packets.HEADER_SIZE + 1, length - 1,
+                    StandardCharsets.UTF_8);
+            case Commands.COM_PING, Commands.COM_STATISTICS, Commands.COM_FIELD_LIST, Commands.COM_PROCESS_KILL,
+                    Commands.COM_PROCESS_INFO, Commands.COM_DEBUG, Commands.COM_RESET_CONNECTION -> { }
+            case Commands.COM_STMT_PREPARE, Commands.COM_STMT_EXECUTE, Commands.COM_STMT_FETCH,
+                    Commands.COM_STMT_CLOSE, Commands.COM_STMT_RESET, Commands.COM_STMT_SEND_LONG_DATA,
+                    Commands.COM_STMT_BULK_EXECUTE -> pin(PinReason.PREPARED_STATEMENT);
+            default -> pin(PinReason.COMMAND);
+        }
+    }
+
+    private void pin(PinReason reason) {
+        if (pinned == null) {
+            pinned = reason;
+            metrics.multiplexPinned(reason);
+            LOG.debugf("session %d: pinned to its backend connection (%s)", session.id(), reason.label());
+        }
+    }
+
+    private void sendToBackend(int bytes) {
+        // a copy: discarding read components would shift what a slice of the composite points at
+        ByteBuf command = pending.readBytes(bytes);
+        pending.discardReadComponents();
+        session.sendToBackend(command);
+        session.flushBackend();
+    }
+
+    // ---- getting a connection ----------------------------------------------------------------------------------
+
+    private void obtain(Runnable then) {
+        if (held != null) {
+            prepare(then);
+            return;
+        }
+        IdlePool.Wanted wanted = new IdlePool.Wanted(user, capabilities, charset, database, loop);
+        if (effects.readsPrevious()) {
+            // FOUND_ROWS() and ROW_COUNT() describe the previous statement on that connection: only it will do
+            IdlePool.Idle last = previous == null || previous.state().borrows != previousBorrows ? null
+                    : pool.borrow(wanted, previous);
+            if (last == null) {
+                fail(ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_GENERAL, "mysqlproxy: FOUND_ROWS() and ROW_COUNT()"
+                        + " describe this client's previous statement, whose backend connection another client has"
+                        + " used since (multiplexing); use SQL_CALC_FOUND_ROWS or a transaction");
+                return;
+            }
+            metrics.multiplexBorrowed(false);
+            attach(last, then);
+            return;
+        }
+        IdlePool.Idle idle = pool.borrow(wanted, null);
+        if (idle != null) {
+            metrics.multiplexBorrowed(false);
+            attach(idle, then);
+            return;
+        }
+        IdlePool.Waiter w = new IdlePool.Waiter(wanted, got -> loop.execute(() -> handedOver(got, then)));
+        if (!backend.state().acceptsConnections() || !pool.await(w)) {
+            LOG.infof("session %d: no backend connection of user '%s' to %s is left; closing client %s",
+                    session.id(), user, backend.address(), session.clientAddress());
+            session.closeWithError(1, ErrorCodes.BACKEND_LOST, ErrorCodes.STATE_CONNECTION_FAILURE,
+                    "mysqlproxy: no backend connection of user '" + user + "' to " + backend.address()
+                            + " is left (they were closed); please reconnect");
+            return;
+        }
+        metrics.multiplexBorrowed(true);
+        waiter = w;
+        waitTimer = loop.schedule(() -> {
+            if (waiter == w && pool.cancel(w)) {
+                waiter = null;
+                metrics.multiplexWaitTimedOut();
+                fail(ErrorCodes.TOO_MANY_CONNECTIONS, ErrorCodes.STATE_CONNECTION_REJECTED,
+                        "mysqlproxy: no backend connection of user '" + user + "' became free within "
+                                + waitTimeoutMillis + " ms (all are in use by other clients)");
+            }
+        }, waitTimeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void handedOver(IdlePool.Idle idle, Runnable then) {
+        waiter = null;
+        if (waitTimer != null) {
+            waitTimer.cancel(false);
+        }
+        if (ended) {
+            giveBack(idle);
+            return;
+        }
+        attach(idle, then);
+    }
+
+    /** Takes over {@code idle} on the client's event loop (a session's sockets share one thread). */
+    private void attach(IdlePool.Idle idle, Runnable then) {
+        IdlePool.moveTo(idle.channel(), loop, moved -> {
+            if (!moved) {
+                idle.channel().close();
+                pool.lost(user);
+                if (!ended) {
+                    obtain(then);
+                }
+                return;
+            }
+            if (ended) {
+                giveBack(idle);
+                return;
+            }
+            Channel ch = idle.channel();
+            if (ch.pipeline().get("timeouts") != null) {
+                ch.pipeline().remove("timeouts");
+            }
+            ch.pipeline().replace(BackendHandler.NAME, BackendHandler.NAME, new BackendHandler(session));
+            idle.state().borrows++;
+            held = idle;
+            session.serverAttached(ch);
+            prepare(then);
+        });
+    }
+
+    private void giveBack(IdlePool.Idle idle) {
+        if (!pool.giveBack(idle)) {
+            idle.channel().close();
+        }
+    }
+
+    /** The held connection closed before the command was sent to it: another one is as good. */
+    boolean retryOnAnotherConnection() {
+        if (!busy || prelude == null || held == null) {
+            return false;
+        }
+        LOG.debugf("session %d: pooled connection to %s closed before a command was sent on it; taking another",
+                session.id(), backend.address());
+        Runnable then = prelude.then;
+        prelude.release();
+        prelude = null;
+        held = null;
+        pool.lost(user);
+        session.serverDetached();
+        obtain(then);
+        return true;
+    }
+
+    // ---- bringing the connection to the client's session state -------------------------------------------------
+
+    private void prepare(Runnable then) {
+        ConnectionState s = held.state();
+        List<ByteBuf> steps = new ArrayList<>();
+        List<Runnable> afterOk = new ArrayList<>();
+        boolean reset = s.needsReset || !startsWith(sets, s.sets);
+        Channel ch = held.channel();
+        if (reset) {
+            steps.add(payload(ch, Commands.COM_RESET_CONNECTION, null));
+            afterOk.add(s::reset);
+        }
+        if (database != null && (reset || !database.equals(s.database))) {
+            String db = database;
+            steps.add(payload(ch, Commands.COM_INIT_DB, db));
+            afterOk.add(() -> s.database = db);
+        }
+        for (int i = reset ? 0 : s.sets.size(); i < sets.size(); i++) {
+            String set = sets.get(i);
+            steps.add(payload(ch, Commands.COM_QUERY, set));
+            afterOk.add(() -> s.sets.add(set));
+        }
+        long connectionId = reset ? 0 : s.lastInsertId;
+        if (effects.readsInsertId() && connectionId != lastInsertId) {
+            long id = lastInsertId;
+            steps.add(payload(ch, Commands.COM_QUERY, "DO LAST_INSERT_ID(" + id + ")"));
+            afterOk.add(() -> s.lastInsertId = id);
+        }
+        if (steps.isEmpty()) {
+            then.run();
+            return;
+        }
+        metrics.multiplexReplayed(steps.size());
+        prelude = new Prelude(ch, steps, afterOk, then);
+        prelude.sendNext();
+    }
+
+    private static boolean startsWith(List<String> wanted, List<String> applied) {
+        return applied.size() <= wanted.size() && wanted.subList(0, applied.size()).equals(applied);
+    }
+
+    private static ByteBuf payload(Channel ch, int command, String text) {
+        byte[] bytes = text == null ? new byte[0] : text.getBytes(StandardCharsets.UTF_8);
+        ByteBuf out = ch.alloc().buffer(1 + bytes.length);
+        out.writeByte(command).writeBytes(bytes);
+        return out;
+    }
+
+    void preludeRead(ByteBuf buf) {
+        prelude.read(buf);
+    }
+
+    /** Commands the proxy runs on a borrowed connection before the client's, each answered by OK or ERR. */
+    private final class Prelude {
+        final Channel channel;
+        final List<ByteBuf> steps;
+        final List<Runnable> effects;
+        final Runnable then;
+        final PacketAssembler replies;
+        final ScheduledFuture<?> timer;
+        int done;
+
+        Prelude(Channel channel, List<ByteBuf> steps, List<Runnable> effects, Runnable then) {
+            this.channel = channel;
+            this.steps = steps;
+            this.effects = effects;
+            this.then = then;
+            this.replies = new PacketAssembler(channel.alloc(), 1 << 20);
+            this.timer = readTimeoutMillis <= 0 ? null : loop.schedule(this::timedOut, readTimeoutMillis,
+                    TimeUnit.MILLISECONDS);
+        }
+
+        void sendNext() {
+            channel.writeAndFlush(PacketFramer.frame(channel.alloc(), 0, steps.get(done)));
+        }
+
+        void read(ByteBuf buf) {
+            replies.add(buf);
+            try {
+                Packet reply;
+                while (prelude == this && (reply = replies.next()) != null) {
+                    answered(reply);
+                }
+            } catch (MalformedPacketException e) {
+                session.closeWithError(1, ErrorCodes.BACKEND_LOST, ErrorCodes.STATE_CONNECTION_FAILURE,
+                        "mysqlproxy: backend " + backend.address() + " sent a malformed packet: " + e.getMessage());
+            }
+        }
+
+        private void answered(Packet reply) {
+            try {
+                if (reply.firstByte() != Packets.OK) {
+                    String message = reply.firstByte() == Packets.ERR
+                            ? ErrPacket.decode(reply.payload().duplicate()).message() : "unexpected reply";
+                    held.state().needsReset = true;
+                    finish();
+                    LOG.infof("session %d: replaying the session state on a pooled connection to %s failed: %s",
+                            session.id(), backend.address(), message);
+                    fail(ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_GENERAL,
+                            "mysqlproxy: could not restore the session on a pooled connection: " + message);
+                    return;
+                }
+            } finally {
+                reply.payload().release();
+            }
+            effects.get(done++).run();
+            if (done < steps.size()) {
+                sendNext();
+            } else {
+                finish();
+                then.run();
+            }
+        }
+
+        private void timedOut() {
+            if (prelude == this) {
+                session.closeWithError(1, ErrorCodes.QUERY_TIMEOUT, ErrorCodes.STATE_GENERAL,
+                        "mysqlproxy: backend " + backend.address() + " did not answer within the read timeout of "
+                                + readTimeoutMillis + " ms");
+            }
+        }
+
+        void finish() {
+            prelude = null;
+            release();
+        }
+
+        void release() {
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            replies.release();
+            for (int i = done + 1; i < steps.size(); i++) {
+                steps.get(i).release();
+            }
+            done = steps.size();
+        }
+    }
+
+    /** The client's command gets an error instead of running; the session goes on. */
+    private void fail(int code, String sqlState, String message) {
+        int at = pending.readerIndex();
+        int length = pending.getUnsignedMediumLE(at);
+        pending.skipBytes(Math.min(pending.readableBytes(), Packets.HEADER_SIZE + length));
+        pending.discardReadComponents();
+        session.sendToClient(ErrorPackets.encode(session.alloc(), 1, code, sqlState, message));
+        busy = false;
+        command = -1;
+        if (held != null && pinned == null && !inTransaction) {
+            release();
+        }
+        next();
+    }
+
+    // ---- the end of a command ----------------------------------------------------------------------------------
+
+    /** The response to the running command ended (the session is at a command boundary). */
+    void commandEnded() {
+        if (!busy || prelude != null || waiter != null) {
+            return;
+        }
+        busy = false;
+        io.mysqlproxy.protocol.ConversationTracker tracker = session.tracker();
+        long id = tracker.takeLastInsertId();
+        if (id != 0) {
+            lastInsertId = id;
+            if (held != null) {
+                held.state().lastInsertId = id;
+            }
+        }
+        if (!tracker.lastCommandFailed() && held != null) {
+            applied();
+        }
+        int status = tracker.serverStatus();
+        boolean transaction = (status & ServerStatus.IN_TRANS) != 0 || (status & ServerStatus.AUTOCOMMIT) == 0;
+        if (transaction && !inTransaction && pinned == null) {
+            metrics.multiplexPinned(PinReason.TRANSACTION);
+        }
+        inTransaction = transaction;
+        command = -1;
+        if (held != null && pinned == null && !inTransaction) {
+            release();
+        }
+        next();
+    }
+
+    /** The command succeeded: what it changed of the session is now the client's state and its connection's. */
+    private void applied() {
+        ConnectionState s = held.state();
+        if (command == Commands.COM_INIT_DB) {
+            database = commandText;
+            s.database = commandText;
+        } else if (command == Commands.COM_RESET_CONNECTION) {
+            sets.clear();
+            s.reset();
+            lastInsertId = 0;
+            pinned = null;
+        } else if (command == Commands.COM_QUERY) {
+            if (effects.useDatabase() != null) {
+                database = effects.useDatabase();
+                s.database = database;
+            }
+            if (commandText != null) {
+                if (sets.size() >= MAX_REPLAYED_SETS) {
+                    pin(PinReason.SESSION_VARIABLE);
+                } else if (sets.isEmpty() || !sets.get(sets.size() - 1).equals(commandText)) {
+                    sets.add(commandText);
+                    s.sets.add(commandText);
+                }
+            }
+        }
+    }
+
+    /** Gives the held connection back to the pool. */
+    private void release() {
+        IdlePool.Idle idle = held;
+        held = null;
+        previous = idle;
+        previousBorrows = idle.state().borrows;
+        session.serverDetached();
+        giveBack(idle);
+    }
+
+    /** Logged in: the login connection goes back to the pool until the first command. */
+    void settle() {
+        if (!busy && held != null && pinned == null && !inTransaction && !pending.isReadable()) {
+            release();
+        }
+    }
+
+    /**
+     * The client leaves at a command boundary: its connection goes back to the pool, marked for a reset if the
+     * client left session state on it.
+     */
+    void park() {
+        if (held == null || busy) {
+            return; // mid-command: the session closes the connection
+        }
+        if (pinned != null || inTransaction) {
+            held.state().needsReset = true;
+        }
+        release();
+    }
+
+    /** The session closed; a connection it still held was closed with it. */
+    void closed() {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        pending.release();
+        if (waiter != null) {
+            pool.cancel(waiter);
+            waiter = null;
+        }
+        if (waitTimer != null) {
+            waitTimer.cancel(false);
+        }
+        if (prelude != null) {
+            prelude.release();
+            prelude = null;
+        }
+        if (held != null) {
+            held = null;
+            pool.lost(user);
+        }
+        pool.sessionEnded(user);
+    }
+}

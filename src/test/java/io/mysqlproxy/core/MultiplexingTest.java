@@ -1,0 +1,402 @@
+package io.mysqlproxy.core;
+
+import io.mysqlproxy.config.MultiplexingConfig;
+import io.mysqlproxy.config.PoolConfig;
+import io.mysqlproxy.testing.MariaDbExtension;
+import io.mysqlproxy.testing.TestProxy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Multiplexing against a real server: clients share a few backend connections between transactions, and every kind
+ * of session state pins a client to its connection. Each pin test interleaves two clients so that, were the state
+ * not pinned (or replayed), one client's statement would run on the connection the other left its state on.
+ */
+class MultiplexingTest {
+    @RegisterExtension
+    static final MariaDbExtension DB = new MariaDbExtension(1);
+    private static TestProxy proxy;
+    /** Server-side prepared statements, and a bound on how long a test waits should a statement block. */
+    private static final String CLIENT_OPTIONS = "useServerPrepStmts=true&socketTimeout=20000";
+
+    @BeforeAll
+    static void start() {
+        DB.server().execute("CREATE USER 'app'@'%' IDENTIFIED BY 'app-pw'", "GRANT ALL ON *.* TO 'app'@'%'",
+                "CREATE USER 'solo'@'%' IDENTIFIED BY 'solo-pw'", "GRANT ALL ON *.* TO 'solo'@'%'",
+                "CREATE DATABASE mux", "CREATE DATABASE mux2",
+                "CREATE TABLE mux.t (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(20))",
+                "CREATE TABLE mux2.marker (v VARCHAR(20))", "INSERT INTO mux2.marker VALUES ('second')");
+        proxy = TestProxy.builder().backend(DB.server().address())
+                .pool(new PoolConfig(0, 0, 60_000, new MultiplexingConfig(true, Set.of("solo"), 200, 2_000)))
+                .start();
+    }
+
+    @AfterAll
+    static void stop() {
+        proxy.close();
+    }
+
+    private static Connection client() throws SQLException {
+        return DriverManager.getConnection(proxy.mariadbUrl("mux", CLIENT_OPTIONS), "app", "app-pw");
+    }
+
+    /**
+     * Two clients whose unpinned statements run on the same backend connection, one after the other: what one leaves
+     * on the connection, the other would see. (Connections are borrowed on the client's own event loop first, so
+     * not every two clients share.)
+     */
+    private record SharingPair(Connection a, Connection b, List<Connection> all) implements AutoCloseable {
+        @Override
+        public void close() throws SQLException {
+            for (Connection c : all) {
+                c.close();
+            }
+        }
+    }
+
+    private static SharingPair sharingPair() throws SQLException {
+        List<Connection> all = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            all.add(client());
+        }
+        for (Connection a : all) {
+            for (Connection b : all) {
+                if (a != b && sameThread(a, b) && sameThread(a, b)) {
+                    return new SharingPair(a, b, all);
+                }
+            }
+        }
+        throw new AssertionError("no two of six clients share a backend connection");
+    }
+
+    private static boolean sameThread(Connection a, Connection b) throws SQLException {
+        return one(a, "SELECT @@pseudo_thread_id").equals(one(b, "SELECT @@pseudo_thread_id"));
+    }
+
+    private static String one(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static void run(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    private static int backendConnections(String user) throws SQLException {
+        try (Connection c = DriverManager.getConnection(DB.server().jdbcUrl(), "root", "");
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = '"
+                     + user + "'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Test
+    void manyClientsShareAFewBackendConnections() throws SQLException {
+        List<Connection> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) {
+                clients.add(client());
+            }
+            Set<String> threads = new HashSet<>();
+            for (int round = 0; round < 3; round++) {
+                for (Connection c : clients) {
+                    threads.add(one(c, "SELECT @@pseudo_thread_id"));
+                    assertThat(one(c, "SELECT COUNT(*) FROM t")).isNotNull();
+                }
+            }
+            assertThat(threads).hasSizeLessThanOrEqualTo(3);
+            assertThat(backendConnections("app")).isLessThanOrEqualTo(3);
+        } finally {
+            for (Connection c : clients) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    void anExcludedUserKeepsItsOwnConnection() throws SQLException {
+        try (Connection a = DriverManager.getConnection(proxy.mariadbUrl("mux", ""), "solo", "solo-pw");
+             Connection b = DriverManager.getConnection(proxy.mariadbUrl("mux", ""), "solo", "solo-pw")) {
+            one(a, "SELECT 1");
+            one(b, "SELECT 1");
+            assertThat(one(a, "SELECT @@pseudo_thread_id")).isNotEqualTo(one(b, "SELECT @@pseudo_thread_id"));
+            assertThat(backendConnections("solo")).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void userVariablesPin() throws SQLException {
+        try (SharingPair pair = sharingPair()) {
+            Connection a = pair.a();
+            Connection b = pair.b();
+            run(a, "SET @who = 'a'");
+            run(b, "SET @who = 'b'");
+            assertThat(one(a, "SELECT @who")).isEqualTo("a");
+            assertThat(one(b, "SELECT @who")).isEqualTo("b");
+            try (Connection c = client()) {
+                assertThat(one(c, "SELECT @who")).isNull();
+            }
+        }
+    }
+
+    @Test
+    void temporaryTablesPin() throws SQLException {
+        try (SharingPair pair = sharingPair()) {
+            Connection a = pair.a();
+            Connection b = pair.b();
+            run(a, "CREATE TEMPORARY TABLE tmp (v VARCHAR(5))");
+            run(a, "INSERT INTO tmp VALUES ('a')");
+            run(b, "CREATE TEMPORARY TABLE tmp (v VARCHAR(5))");
+            run(b, "INSERT INTO tmp VALUES ('b')");
+            assertThat(one(a, "SELECT GROUP_CONCAT(v) FROM tmp")).isEqualTo("a");
+            assertThat(one(b, "SELECT GROUP_CONCAT(v) FROM tmp")).isEqualTo("b");
+        }
+    }
+
+    @Test
+    void transactionsPinUntilTheyEnd() throws SQLException {
+        try (SharingPair pair = sharingPair()) {
+            Connection a = pair.a();
+            Connection b = pair.b();
+            run(a, "BEGIN");
+            run(a, "INSERT INTO t (v) VALUES ('in-tx')");
+            assertThat(one(b, "SELECT COUNT(*) FROM t WHERE v = 'in-tx'")).isEqualTo("0");
+            assertThat(one(a, "SELECT COUNT(*) FROM t WHERE v = 'in-tx'")).isEqualTo("1");
+            run(a, "ROLLBACK");
+            assertThat(one(b, "SELECT COUNT(*) FROM t WHERE v = 'in-tx'")).isEqualTo("0");
+
+            a.setAutoCommit(false); // SET autocommit=0: an implicit transaction from the next statement on
+            run(a, "INSERT INTO t (v) VALUES ('no-autocommit')");
+            assertThat(one(b, "SELECT COUNT(*) FROM t WHERE v = 'no-autocommit'")).isEqualTo("0");
+            a.rollback();
+            a.setAutoCommit(true);
+            assertThat(one(b, "SELECT COUNT(*) FROM t WHERE v = 'no-autocommit'")).isEqualTo("0");
+            run(a, "INSERT INTO t (v) VALUES ('committed')");
+            assertThat(one(b, "SELECT COUNT(*) FROM t WHERE v = 'committed'")).isEqualTo("1");
+        }
+    }
+
+    @Test
+    void namedLocksPin() throws SQLException {
+        try (SharingPair pair = sharingPair()) {
+            Connection a = pair.a();
+            Connection b = pair.b();
+            assertThat(one(a, "SELECT GET_LOCK('mux-lock', 0)")).isEqualTo("1");
+            assertThat(one(b, "SELECT GET_LOCK('mux-lock', 0)")).isEqualTo("0");
+            assertThat(one(a, "SELECT RELEASE_LOCK('mux-lock')")).isEqualTo("1");
+            assertThat(one(b, "SELECT GET_LOCK('mux-lock', 0)")).isEqualTo("1");
+        }
+    }
+
+    @Test
+    void tableLocksPin() throws SQLException {
+        try (SharingPair pair = sharingPair()) {
+            Connection a = pair.a();
+            Connection b = pair.b();
+            run(a, "LOCK TABLES t WRITE");
+            b.setAutoCommit(false); // b takes a connection and keeps it: not the one holding the lock
+            run(b, "SELECT 1");
+            run(a, "INSERT INTO t (v) VALUES ('locked')"); // elsewhere, it would wait for the lock
+            assertThat(one(a, "SELECT COUNT(*) FROM t WHERE v = 'locked'")).isEqualTo("1");
+            run(a, "UNLOCK TABLES");
+            b.setAutoCommit(true);
+        }
+    }
+
+    @Test
+    void otherSessionVariablesPin() throws SQLException {
+        try (SharingPair pair = sharingPair()) {
+            Connection a = pair.a();
+            Connection b = pair.b();
+            run(a, "SET SESSION lock_wait_timeout = 7");
+            assertThat(one(b, "SELECT @@lock_wait_timeout")).isNotEqualTo("7");
+            assertThat(one(a, "SELECT @@lock_wait_timeout")).isEqualTo("7");
+        }
+    }
+
+    @Test
+    void trackedVariablesAreReplayedInsteadOfPinning() throws SQLException {
+        try (SharingPair pair = sharingPair()) {
+            Connection a = pair.a();
+            Connection b = pair.b();
+            run(a, "SET time_zone = '+05:00'");
+            run(a, "SET SESSION sql_mode = 'ANSI_QUOTES'");
+            Set<String> threads = new HashSet<>();
+            for (int i = 0; i < 5; i++) {
+                assertThat(one(b, "SELECT @@time_zone")).isEqualTo("SYSTEM");
+                assertThat(one(b, "SELECT @@sql_mode")).isNotEqualTo("ANSI_QUOTES");
+                assertThat(one(a, "SELECT @@time_zone")).isEqualTo("+05:00");
+                assertThat(one(a, "SELECT @@sql_mode")).isEqualTo("ANSI_QUOTES");
+                threads.add(one(a, "SELECT @@pseudo_thread_id"));
+                threads.add(one(b, "SELECT @@pseudo_thread_id"));
+            }
+            // not pinned: both clients ran on shared connections
+            assertThat(threads).hasSizeLessThan(10);
+        }
+    }
+
+    @Test
+    void theDefaultDatabaseFollowsTheClient() throws SQLException {
+        try (SharingPair pair = sharingPair()) {
+            Connection a = pair.a();
+            Connection b = pair.b();
+            run(a, "USE mux2");
+            assertThat(one(b, "SELECT DATABASE()")).isEqualTo("mux");
+            assertThat(one(a, "SELECT DATABASE()")).isEqualTo("mux2");
+            assertThat(one(a, "SELECT v FROM marker")).isEqualTo("second");
+            a.setCatalog("mux"); // COM_INIT_DB
+            assertThat(one(a, "SELECT DATABASE()")).isEqualTo("mux");
+        }
+    }
+
+    @Test
+    void lastInsertIdIsTheClientsOwn() throws SQLException {
+        try (SharingPair pair = sharingPair()) {
+            Connection a = pair.a();
+            Connection b = pair.b();
+            run(a, "INSERT INTO t (v) VALUES ('a-insert')");
+            String aId = one(a, "SELECT MAX(id) FROM t WHERE v = 'a-insert'");
+            run(b, "INSERT INTO t (v) VALUES ('b-insert')");
+            String bId = one(b, "SELECT MAX(id) FROM t WHERE v = 'b-insert'");
+            assertThat(aId).isNotEqualTo(bId);
+            assertThat(one(a, "SELECT LAST_INSERT_ID()")).isEqualTo(aId);
+            assertThat(one(b, "SELECT LAST_INSERT_ID()")).isEqualTo(bId);
+            assertThat(one(a, "SELECT @@last_insert_id")).isEqualTo(aId);
+        }
+    }
+
+    @Test
+    void foundRowsPins() throws SQLException {
+        try (SharingPair pair = sharingPair()) {
+            Connection a = pair.a();
+            Connection b = pair.b();
+            run(a, "INSERT INTO t (v) VALUES ('r1'), ('r2'), ('r3')");
+            one(a, "SELECT SQL_CALC_FOUND_ROWS id FROM t LIMIT 1");
+            one(b, "SELECT SQL_CALC_FOUND_ROWS id FROM t WHERE v = 'r1' LIMIT 1");
+            int total = Integer.parseInt(one(b, "SELECT COUNT(*) FROM t"));
+            assertThat(one(a, "SELECT FOUND_ROWS()")).isEqualTo(String.valueOf(total));
+        }
+    }
+
+    @Test
+    void foundRowsOfAConnectionAnotherClientUsedSinceIsAnErrorNotAWrongAnswer() throws SQLException {
+        try (SharingPair pair = sharingPair()) {
+            run(pair.a(), "INSERT INTO t (v) VALUES ('rc1'), ('rc2')");
+            assertThat(one(pair.a(), "SELECT ROW_COUNT()")).isEqualTo("2"); // nobody used the connection since
+            run(pair.a(), "INSERT INTO t (v) VALUES ('rc3')");
+            one(pair.b(), "SELECT 1");
+            assertThatThrownBy(() -> one(pair.a(), "SELECT ROW_COUNT()")).isInstanceOf(SQLException.class)
+                    .hasMessageContaining("another client has used since");
+        }
+    }
+
+    @Test
+    void serverSidePreparedStatementsPin() throws SQLException {
+        try (SharingPair pair = sharingPair();
+             PreparedStatement pa = pair.a().prepareStatement("SELECT CONCAT('a:', ?)")) {
+            pa.setInt(1, -1);
+            pa.executeQuery().close(); // prepared now
+            pair.b().setAutoCommit(false); // b keeps a connection: not the one the statement was prepared on
+            run(pair.b(), "SELECT 1");
+            try (PreparedStatement pb = pair.b().prepareStatement("SELECT CONCAT('b:', ?)")) {
+                for (int i = 0; i < 3; i++) {
+                    pa.setInt(1, i);
+                    pb.setInt(1, i);
+                    try (ResultSet ra = pa.executeQuery(); ResultSet rb = pb.executeQuery()) {
+                        ra.next();
+                        rb.next();
+                        assertThat(ra.getString(1)).isEqualTo("a:" + i);
+                        assertThat(rb.getString(1)).isEqualTo("b:" + i);
+                    }
+                }
+            }
+            pair.b().setAutoCommit(true);
+        }
+    }
+
+    @Test
+    void aConnectionAPinnedClientLeavesIsResetBeforeReuse() throws SQLException {
+        try (SharingPair pair = sharingPair()) {
+            run(pair.a(), "SET @secret = 'left behind'");
+            run(pair.a(), "CREATE TEMPORARY TABLE mux.leftover (v INT)");
+            pair.a().close(); // its connection goes back to the pool, where b takes it next
+            Connection b = pair.b();
+            assertThat(one(b, "SELECT @secret")).isNull();
+            assertThatThrownBy(() -> one(b, "SELECT * FROM leftover")).isInstanceOf(SQLException.class)
+                    .hasMessageContaining("doesn't exist");
+        }
+    }
+
+    @Test
+    void theBackendChecksEveryLogin() throws SQLException {
+        try (Connection a = client()) {
+            one(a, "SELECT 1");
+            assertThatThrownBy(() -> DriverManager.getConnection(proxy.mariadbUrl("mux", ""), "app", "wrong"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("Access denied");
+            assertThat(one(a, "SELECT CURRENT_USER()")).isEqualTo("app@%");
+        }
+    }
+
+    @Test
+    void aStatementWaitsForAFreeConnectionAndGetsAClearErrorWhenNoneComesInTime() throws Exception {
+        DB.server().execute("CREATE USER 'waiter'@'%' IDENTIFIED BY 'w-pw'", "GRANT ALL ON *.* TO 'waiter'@'%'");
+        String url = proxy.mariadbUrl("mux", "");
+        try (Connection a = DriverManager.getConnection(url, "waiter", "w-pw");
+             Connection b = DriverManager.getConnection(url, "waiter", "w-pw")) {
+            run(a, "BEGIN");
+            String held = one(a, "SELECT @@pseudo_thread_id");
+            // the user's other connections go away: b's next statement has only a's to wait for
+            try (Connection root = DriverManager.getConnection(DB.server().jdbcUrl(), "root", "");
+                 Statement s = root.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'waiter'"
+                         + " AND ID <> " + held)) {
+                List<String> others = new ArrayList<>();
+                while (rs.next()) {
+                    others.add(rs.getString(1));
+                }
+                for (String id : others) {
+                    root.createStatement().execute("KILL " + id);
+                }
+            }
+            await().until(() -> backendConnections("waiter") == 1);
+
+            assertThatThrownBy(() -> one(b, "SELECT 'b'")).isInstanceOf(SQLException.class)
+                    .hasMessageContaining("no backend connection of user 'waiter' became free within 2000 ms");
+
+            var answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return one(b, "SELECT 'b'");
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(300);
+            assertThat(answer).isNotDone();
+            run(a, "COMMIT"); // a's connection goes back and b's statement runs on it
+            assertThat(answer.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("b");
+        }
+    }
+}
