@@ -521,12 +521,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         LOG.debugf("session %d: client %s authenticated on backend %s", id, client.remoteAddress(),
                 backend == null ? "(none: the script answers)" : backend.address());
-        if (scriptSession == null && companion == null && server != null
-                && context.pool().multiplexing().appliesTo(username())) {
+        if (listener.multiplexes(this) && companion == null && server != null) {
             mux = new Multiplexer(this, listener.pool(backend), backend, listener.metrics(),
                     context.pool().multiplexing().waitTimeoutMillis(), context.limits().readTimeoutMillis(),
                     new IdlePool.Idle(server, greeting, username(), capabilities, connectionState()),
                     client.eventLoop());
+            if (!context.pool().multiplexing().appliesTo(username())) {
+                mux.pinForExcludedUser(); // still one of the listener's sessions for KILL
+            }
         }
         if (scriptSession != null) {
             scripted = new ScriptedRelay(this, scriptSession, client, server, tracker,
@@ -710,6 +712,26 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     void shutdownNow() {
         endWithError(ErrorCodes.SERVER_SHUTDOWN, ErrorCodes.STATE_CONNECTION_FAILURE,
                 "Server shutdown in progress (mysqlproxy)");
+    }
+
+    /** KILL [CONNECTION] from another client of the same user: as the server would, with error 1927. */
+    void killedByClient() {
+        client.eventLoop().execute(() -> {
+            if (state != SessionState.CLOSED) {
+                LOG.infof("session %d: client %s killed by KILL from another client", id, clientAddress());
+                endWithError(ErrorCodes.CONNECTION_KILLED, ErrorCodes.STATE_KILLED, "Connection was killed");
+            }
+        });
+    }
+
+    /** The backend thread running this multiplexed client's command now, or -1; read from other threads. */
+    long runningThreadId() {
+        Multiplexer m = mux;
+        return m == null ? -1 : m.runningThreadId();
+    }
+
+    Listener listener() {
+        return listener;
     }
 
     /** KILL from the admin interface: an error the client can read, at once, even in the middle of a command. */

@@ -183,6 +183,21 @@ public final class Listener {
         return out;
     }
 
+    /** Whether {@code session}'s clients may be multiplexed: the proxy multiplexes and it runs no script. */
+    boolean multiplexes(ClientSession session) {
+        return context.pool().multiplexing().enabled() && session.scriptSession() == null;
+    }
+
+    /** The multiplexed session a client knows by thread id {@code threadId} (see {@link Multiplexer}), or null. */
+    ClientSession byClientThreadId(long threadId) {
+        for (ClientSession s : sessions.keySet()) {
+            if (s.multiplexed() && Multiplexer.clientThreadId(s.id()) == threadId) {
+                return s;
+            }
+        }
+        return null;
+    }
+
     /** Closes client session {@code id} with an error (KILL from the admin interface); false if it is not here. */
     public boolean kill(long id) {
         for (Map.Entry<ClientSession, Channel> e : sessions.entrySet()) {

@@ -328,7 +328,12 @@ final class LoginRelay {
             caps |= Capabilities.CLIENT_SSL;
         }
         ByteBuf out = client.alloc().buffer(128);
-        handshake.withCapabilities(caps).encode(out);
+        HandshakeV10 sent = handshake.withCapabilities(caps);
+        if (listener.multiplexes(session)) {
+            // the backend's thread id would name a connection other clients use too: KILL gets the proxy's id
+            sent = sent.withConnectionId(Multiplexer.clientThreadId(session.id()));
+        }
+        sent.encode(out);
         client.writeAndFlush(PacketFramer.frame(client.alloc(), seq, out));
         session.transition(SessionState.READ_AUTH);
         processClientPackets();

@@ -38,6 +38,19 @@ final class Multiplexer {
     static final int INSPECT_LIMIT = 1 << 16;
     /** Replayed SET statements a client may accumulate; more pin it. */
     static final int MAX_REPLAYED_SETS = 32;
+    /**
+     * The thread ids clients of a multiplexing listener see (in the greeting, for KILL): the session id with this bit,
+     * so that they do not collide with backend thread ids, which are passed through.
+     */
+    private static final long CLIENT_THREAD_ID_BIT = 0x4000_0000L;
+
+    static long clientThreadId(long sessionId) {
+        return CLIENT_THREAD_ID_BIT | (sessionId & (CLIENT_THREAD_ID_BIT - 1));
+    }
+
+    /** A KILL a client sent: of a connection, or only of the query it runs. */
+    private record Kill(long threadId, boolean queryOnly) {
+    }
 
     private final ClientSession session;
     private final IdlePool pool;
@@ -66,11 +79,15 @@ final class Multiplexer {
     /** A command is under way: waiting for a connection, being prepared, or running. */
     private boolean busy;
     private int command = -1;
+    /** The running command's bytes were taken from {@link #pending} (sent, or replaced by the proxy's). */
+    private boolean commandSkipped;
     private StatementEffects effects = StatementEffects.of("");
     private String commandText;
     private Prelude prelude;
     private IdlePool.Waiter waiter;
     private ScheduledFuture<?> waitTimer;
+    /** Backend thread id of the connection the client holds, or -1; read by other clients' KILL QUERY. */
+    private volatile long runningThreadId = -1;
 
     Multiplexer(ClientSession session, IdlePool pool, Backend backend, ListenerMetrics metrics,
                 long waitTimeoutMillis, long readTimeoutMillis, IdlePool.Idle loginConnection, EventLoop loop) {
@@ -87,7 +104,12 @@ final class Multiplexer {
         this.loop = loop;
         this.pending = loginConnection.channel().alloc().compositeBuffer(64);
         this.held = loginConnection;
+        this.runningThreadId = loginConnection.greeting().connectionId();
         pool.sessionStarted(user);
+    }
+
+    long runningThreadId() {
+        return runningThreadId;
     }
 
     boolean busy() {
@@ -110,7 +132,7 @@ final class Multiplexer {
             buf.release();
             return;
         }
-        if (relaysRaw()) {
+        if (relaysRaw() && !(session.tracker().idle() && isKill(buf))) {
             session.sendToBackend(buf);
             return;
         }
@@ -139,7 +161,7 @@ final class Multiplexer {
         if (ended || busy || !pending.isReadable()) {
             return;
         }
-        if (pinned != null && held != null) {
+        if (pinned != null && held != null && !isKill(pending)) {
             sendToBackend(pending.readableBytes());
             return;
         }
@@ -160,10 +182,118 @@ final class Multiplexer {
             }
             return;
         }
-        inspect(at, length, inspect && pending.getUnsignedByte(at + 3) == 0);
+        commandSkipped = false;
+        boolean command0 = inspect && pending.getUnsignedByte(at + 3) == 0;
+        Kill kill = command0 ? kill(at, length) : null;
+        if (kill != null && (kill.threadId() & CLIENT_THREAD_ID_BIT) != 0) {
+            busy = true;
+            kill(kill);
+            return;
+        }
+        if (pinned == null) {
+            inspect(at, length, command0);
+        }
         busy = true;
         int frame = Packets.HEADER_SIZE + length;
         obtain(() -> sendToBackend(pinned != null ? pending.readableBytes() : frame));
+    }
+
+    /** Whether {@code buf} starts with a whole or partial KILL command (COM_PROCESS_KILL, or a query "KILL ..."). */
+    private static boolean isKill(ByteBuf buf) {
+        int at = buf.readerIndex();
+        if (buf.readableBytes() < Packets.HEADER_SIZE + 1 || buf.getUnsignedByte(at + 3) != 0) {
+            return false;
+        }
+        int command = buf.getUnsignedByte(at + Packets.HEADER_SIZE);
+        if (command == Commands.COM_PROCESS_KILL) {
+            return true;
+        }
+        if (command != Commands.COM_QUERY) {
+            return false;
+        }
+        int i = at + Packets.HEADER_SIZE + 1;
+        int end = buf.writerIndex();
+        while (i < end && Character.isWhitespace(buf.getByte(i))) {
+            i++;
+        }
+        return end - i >= 5 && (buf.getByte(i) | 0x20) == 'k' && (buf.getByte(i + 1) | 0x20) == 'i'
+                && (buf.getByte(i + 2) | 0x20) == 'l' && (buf.getByte(i + 3) | 0x20) == 'l'
+                && Character.isWhitespace(buf.getByte(i + 4));
+    }
+
+    /** The KILL the whole command at {@code at} asks for, or null when it is none (or one the server should see). */
+    private Kill kill(int at, int length) {
+        int command = length == 0 ? -1 : pending.getUnsignedByte(at + Packets.HEADER_SIZE);
+        if (command == Commands.COM_PROCESS_KILL && length >= 5) {
+            return new Kill(pending.getUnsignedIntLE(at + Packets.HEADER_SIZE + 1), false);
+        }
+        if (command != Commands.COM_QUERY || !isKill(pending)) {
+            return null;
+        }
+        List<io.mysqlproxy.sql.SqlToken> tokens = io.mysqlproxy.sql.SqlTokenizer.tokenize(
+                pending.toString(at + Packets.HEADER_SIZE + 1, length - 1, StandardCharsets.UTF_8));
+        int i = 1;
+        boolean queryOnly = false;
+        while (i < tokens.size() && tokens.get(i).id() != io.mysqlproxy.sql.TokenId.TK_INTEGER) {
+            String word = tokens.get(i).text().toUpperCase(java.util.Locale.ROOT);
+            if (word.equals("QUERY")) {
+                queryOnly = true;
+            } else if (!word.equals("CONNECTION") && !word.equals("HARD") && !word.equals("SOFT")) {
+                return null; // KILL USER, KILL QUERY ID: the server's
+            }
+            i++;
+        }
+        if (i != tokens.size() - 1 && !(i == tokens.size() - 2
+                && tokens.get(i + 1).id() == io.mysqlproxy.sql.TokenId.TK_SEMICOLON)) {
+            return null;
+        }
+        try {
+            return new Kill(Long.parseLong(tokens.get(i).text()), queryOnly);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /**
+     * KILL of a thread id the proxy gave a client: KILL CONNECTION closes that client (the server's rule applies:
+     * only a client of the same user may), KILL QUERY becomes a KILL QUERY of the backend thread running that
+     * client's command now, checked by the server; with none running there is nothing to interrupt.
+     */
+    private void kill(Kill kill) {
+        ClientSession target = session.listener().byClientThreadId(kill.threadId());
+        if (target == null) {
+            fail(ErrorCodes.NO_SUCH_THREAD, ErrorCodes.STATE_GENERAL, "Unknown thread id: " + kill.threadId());
+            return;
+        }
+        if (!kill.queryOnly()) {
+            if (!user.equals(target.username())) {
+                fail(ErrorCodes.KILL_DENIED, ErrorCodes.STATE_GENERAL,
+                        "You are not owner of thread " + kill.threadId());
+                return;
+            }
+            answerOk();
+            target.killedByClient();
+            return;
+        }
+        long running = target.runningThreadId();
+        if (running < 0) {
+            answerOk();
+            return;
+        }
+        skipCommand();
+        command = Commands.COM_QUERY;
+        effects = StatementEffects.of("");
+        ByteBuf statement = payload(session.alloc(), Commands.COM_QUERY, "KILL QUERY " + running);
+        obtain(() -> {
+            session.sendToBackend(PacketFramer.frame(session.alloc(), 0, statement));
+            session.flushBackend();
+        });
+    }
+
+    private void answerOk() {
+        ByteBuf ok = session.alloc().buffer(16);
+        new io.mysqlproxy.protocol.OkPacket(0, 0, ServerStatus.AUTOCOMMIT, 0, "").encode(ok);
+        answer(PacketFramer.frame(session.alloc(), 1, ok));
     }
 
     private void inspect(int at, int length, boolean inspect) {
@@ -194,6 +324,10 @@ final class Multiplexer {
         }
     }
 
+    void pinForExcludedUser() {
+        pin(PinReason.EXCLUDED_USER);
+    }
+
     private void pin(PinReason reason) {
         if (pinned == null) {
             pinned = reason;
@@ -206,6 +340,7 @@ final class Multiplexer {
         // a copy: discarding read components would shift what a slice of the composite points at
         ByteBuf command = pending.readBytes(bytes);
         pending.discardReadComponents();
+        commandSkipped = true;
         session.sendToBackend(command);
         session.flushBackend();
     }
@@ -294,6 +429,7 @@ final class Multiplexer {
             ch.pipeline().replace(BackendHandler.NAME, BackendHandler.NAME, new BackendHandler(session));
             idle.state().borrows++;
             held = idle;
+            runningThreadId = idle.greeting().connectionId();
             session.serverAttached(ch);
             prepare(then);
         });
@@ -316,6 +452,7 @@ final class Multiplexer {
         prelude.release();
         prelude = null;
         held = null;
+        runningThreadId = -1;
         pool.lost(user);
         session.serverDetached();
         obtain(then);
@@ -364,8 +501,12 @@ final class Multiplexer {
     }
 
     private static ByteBuf payload(Channel ch, int command, String text) {
+        return payload(ch.alloc(), command, text);
+    }
+
+    private static ByteBuf payload(io.netty.buffer.ByteBufAllocator alloc, int command, String text) {
         byte[] bytes = text == null ? new byte[0] : text.getBytes(StandardCharsets.UTF_8);
-        ByteBuf out = ch.alloc().buffer(1 + bytes.length);
+        ByteBuf out = alloc.buffer(1 + bytes.length);
         out.writeByte(command).writeBytes(bytes);
         return out;
     }
@@ -463,11 +604,23 @@ final class Multiplexer {
 
     /** The client's command gets an error instead of running; the session goes on. */
     private void fail(int code, String sqlState, String message) {
-        int at = pending.readerIndex();
-        int length = pending.getUnsignedMediumLE(at);
-        pending.skipBytes(Math.min(pending.readableBytes(), Packets.HEADER_SIZE + length));
-        pending.discardReadComponents();
-        session.sendToClient(ErrorPackets.encode(session.alloc(), 1, code, sqlState, message));
+        answer(ErrorPackets.encode(session.alloc(), 1, code, sqlState, message));
+    }
+
+    /** Drops the client's command from what waits to be sent, unless it was dropped already. */
+    private void skipCommand() {
+        if (pending.readableBytes() >= Packets.HEADER_SIZE && !commandSkipped) {
+            int length = pending.getUnsignedMediumLE(pending.readerIndex());
+            pending.skipBytes(Math.min(pending.readableBytes(), Packets.HEADER_SIZE + length));
+            pending.discardReadComponents();
+        }
+        commandSkipped = true;
+    }
+
+    /** The proxy answers the client's command itself ({@code framed}); the session goes on. */
+    private void answer(ByteBuf framed) {
+        skipCommand();
+        session.sendToClient(framed);
         busy = false;
         command = -1;
         if (held != null && pinned == null && !inTransaction) {
@@ -539,6 +692,7 @@ final class Multiplexer {
     private void release() {
         IdlePool.Idle idle = held;
         held = null;
+        runningThreadId = -1;
         previous = idle;
         previousBorrows = idle.state().borrows;
         session.serverDetached();

@@ -32,6 +32,10 @@ public final class ErrorCodes {
     /** ER_QUERY_TIMEOUT. */
     public static final int QUERY_TIMEOUT = 3024;
 
+    /** ER_NO_SUCH_THREAD. */
+    public static final int NO_SUCH_THREAD = 1094;
+    /** ER_KILL_DENIED_ERROR. */
+    public static final int KILL_DENIED = 1095;
     /** ER_CONNECTION_KILLED (MariaDB). */
     public static final int CONNECTION_KILLED = 1927;
     /** ER_ACCESS_DENIED_ERROR. */

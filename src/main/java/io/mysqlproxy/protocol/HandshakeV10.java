@@ -88,6 +88,11 @@ public record HandshakeV10(String serverVersion, long connectionId, byte[] authP
                 authPluginDataLength, authPluginName);
     }
 
+    public HandshakeV10 withConnectionId(long id) {
+        return new HandshakeV10(serverVersion, id, authPluginData, capabilities, charset, statusFlags,
+                authPluginDataLength, authPluginName);
+    }
+
     public boolean isMariaDb() {
         return serverVersion.contains("MariaDB") || !Capabilities.has(capabilities, Capabilities.CLIENT_MYSQL);
     }

@@ -140,10 +140,13 @@ class MultiplexingTest {
     void anExcludedUserKeepsItsOwnConnection() throws SQLException {
         try (Connection a = DriverManager.getConnection(proxy.mariadbUrl("mux", ""), "solo", "solo-pw");
              Connection b = DriverManager.getConnection(proxy.mariadbUrl("mux", ""), "solo", "solo-pw")) {
-            one(a, "SELECT 1");
-            one(b, "SELECT 1");
-            assertThat(one(a, "SELECT @@pseudo_thread_id")).isNotEqualTo(one(b, "SELECT @@pseudo_thread_id"));
-            assertThat(backendConnections("solo")).isEqualTo(2);
+            String aThread = one(a, "SELECT @@pseudo_thread_id");
+            String bThread = one(b, "SELECT @@pseudo_thread_id");
+            assertThat(aThread).isNotEqualTo(bThread);
+            for (int i = 0; i < 3; i++) {
+                assertThat(one(b, "SELECT @@pseudo_thread_id")).isEqualTo(bThread);
+                assertThat(one(a, "SELECT @@pseudo_thread_id")).isEqualTo(aThread);
+            }
         }
     }
 
@@ -397,6 +400,55 @@ class MultiplexingTest {
             assertThat(answer).isNotDone();
             run(a, "COMMIT"); // a's connection goes back and b's statement runs on it
             assertThat(answer.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("b");
+        }
+    }
+
+    @Test
+    void killNamesTheClientsOwnThreadIdNotASharedBackendConnection() throws Exception {
+        try (SharingPair pair = sharingPair(); Connection killer = client();
+             Connection stranger = DriverManager.getConnection(proxy.mariadbUrl("mux", CLIENT_OPTIONS), "solo",
+                     "solo-pw")) {
+            long aId = pair.a().unwrap(org.mariadb.jdbc.Connection.class).getThreadId();
+            long bId = pair.b().unwrap(org.mariadb.jdbc.Connection.class).getThreadId();
+            assertThat(aId).isNotEqualTo(bId); // they share a backend connection, not a thread id
+
+            var sleeping = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return one(pair.a(), "SELECT SLEEP(20)");
+                } catch (SQLException e) {
+                    return e.getMessage();
+                }
+            });
+            await().until(() -> one(killer, "SELECT COUNT(*) FROM information_schema.PROCESSLIST"
+                    + " WHERE INFO = 'SELECT SLEEP(20)'").equals("1"));
+            run(killer, "KILL QUERY " + aId);
+            assertThat(sleeping.get(5, java.util.concurrent.TimeUnit.SECONDS))
+                    .contains("Query execution was interrupted");
+            assertThat(one(pair.b(), "SELECT 'b is fine'")).isEqualTo("b is fine");
+            assertThat(one(pair.a(), "SELECT 'a goes on'")).isEqualTo("a goes on");
+
+            assertThatThrownBy(() -> run(stranger, "KILL " + aId)).isInstanceOf(SQLException.class)
+                    .hasMessageContaining("You are not owner of thread " + aId);
+            assertThatThrownBy(() -> run(killer, "KILL " + (aId + 100_000))).isInstanceOf(SQLException.class)
+                    .hasMessageContaining("Unknown thread id");
+            run(killer, "KILL CONNECTION " + aId);
+            assertThatThrownBy(() -> one(pair.a(), "SELECT 1")).isInstanceOf(SQLException.class);
+            assertThat(one(pair.b(), "SELECT 'b is still fine'")).isEqualTo("b is still fine");
+        }
+    }
+
+    @Test
+    void mysqlConnectorQueryTimeoutsKillOnlyTheirOwnQuery() throws Exception {
+        String url = proxy.mysqlUrl("mux", "useSSL=false&allowPublicKeyRetrieval=true");
+        try (Connection a = DriverManager.getConnection(url, "app", "app-pw");
+             Statement s = a.createStatement()) {
+            s.setQueryTimeout(1);
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> s.executeQuery("SELECT SLEEP(10)").close())
+                    .isInstanceOf(java.sql.SQLTimeoutException.class);
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).isLessThan(
+                    java.time.Duration.ofSeconds(8));
+            assertThat(one(a, "SELECT 'still usable'")).isEqualTo("still usable");
         }
     }
 }
