@@ -166,7 +166,7 @@ public final class ConfigLoader {
         MultiplexingConfig multiplexing = new MultiplexingConfig(parse(Option.MULTIPLEXING, ConfigLoader::bool),
                 java.util.Arrays.stream(value(Option.MULTIPLEXING_EXCLUDE_USERS).split(",")).map(String::trim)
                         .filter(u -> !u.isEmpty()).collect(java.util.stream.Collectors.toSet()),
-                intValue(Option.MULTIPLEXING_MAX_IDLE, 1), millis(Option.MULTIPLEXING_WAIT_TIMEOUT));
+                intValue(Option.MULTIPLEXING_MAX_CONNECTIONS, 1), millis(Option.MULTIPLEXING_WAIT_TIMEOUT));
         PoolConfig pool = new PoolConfig(intValue(Option.PROXY_POOL_MAX_IDLE, 0), intValue(Option.PROXY_POOL_MIN_IDLE, 0),
                 millis(Option.PROXY_POOL_IDLE_TIMEOUT), multiplexing);
         MonitoringConfig monitoring = new MonitoringConfig(parse(Option.QUERY_DIGESTS, ConfigLoader::bool),

@@ -8,10 +8,10 @@ import java.util.Set;
  *
  * @param enabled           whether listeners without a Lua script multiplex
  * @param excludedUsers     users whose clients keep one backend connection each
- * @param maxIdle           idle connections kept per backend and user
+ * @param maxConnections    backend connections opened per backend (and listener) at most
  * @param waitTimeoutMillis how long a statement waits for a free connection of its user before error 1040
  */
-public record MultiplexingConfig(boolean enabled, Set<String> excludedUsers, int maxIdle, long waitTimeoutMillis) {
+public record MultiplexingConfig(boolean enabled, Set<String> excludedUsers, int maxConnections, long waitTimeoutMillis) {
     public static final MultiplexingConfig DISABLED = new MultiplexingConfig(false, Set.of(), 0, 10_000);
 
     public MultiplexingConfig {

@@ -25,7 +25,7 @@ public enum Option {
     PROXY_POOL_IDLE_TIMEOUT(null, "60", "seconds an idle pooled connection is kept"),
     MULTIPLEXING(null, "false", "share backend connections between clients between transactions (listeners without a Lua script)"),
     MULTIPLEXING_EXCLUDE_USERS(null, "", "users whose clients are not multiplexed, comma-separated"),
-    MULTIPLEXING_MAX_IDLE(null, "200", "idle connections a multiplexing listener keeps per backend and user"),
+    MULTIPLEXING_MAX_CONNECTIONS(null, "200", "backend connections a multiplexing proxy opens per backend and listener at most; logins wait for a free one"),
     MULTIPLEXING_WAIT_TIMEOUT(null, "10", "seconds a multiplexed statement waits for a free backend connection before error 1040"),
     PROXY_SSL_MODE(null, "disabled", "TLS toward clients: disabled, optional, required"),
     PROXY_SSL_CERT(null, "", "PEM certificate chain presented to clients"),

@@ -75,11 +75,57 @@ final class IdlePool implements PoolView {
         this.backend = backend;
         this.idleTimeoutMillis = config.idleTimeoutMillis();
         this.minIdle = config.minIdle();
-        this.maxIdle = config.multiplexing().enabled() ? config.multiplexing().maxIdle() : config.maxIdle();
+        this.maxIdle = config.multiplexing().enabled() ? config.multiplexing().maxConnections() : config.maxIdle();
+        this.maxConnections = config.multiplexing().enabled() ? config.multiplexing().maxConnections() : 0;
+    }
+
+    /** Multiplexing: how many connections logins may open, and those they opened that are still open. */
+    private final int maxConnections;
+    private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+    /** Logins waiting for any idle connection to take over, since no more may be opened. */
+    private final Deque<java.util.function.Consumer<Idle>> loginWaiters = new ArrayDeque<>();
+
+    /** A login opened {@code channel} to this backend: it counts until it closes. */
+    void opened(Channel channel) {
+        if (maxConnections > 0) {
+            open.incrementAndGet();
+            channel.closeFuture().addListener(f -> open.decrementAndGet());
+        }
+    }
+
+    /** Whether a login must take over an idle connection rather than open one. */
+    boolean full() {
+        return maxConnections > 0 && open.get() >= maxConnections;
+    }
+
+    /** Connections logins opened that are still open (multiplexing only). */
+    int openConnections() {
+        return open.get();
+    }
+
+    /** Queues a login until an idle connection comes back; {@code handOver} gets it on the pool's thread. */
+    synchronized void awaitLogin(java.util.function.Consumer<Idle> handOver) {
+        loginWaiters.addLast(handOver);
+    }
+
+    /** Gives up waiting; false when the login was already handed a connection. */
+    synchronized boolean cancelLogin(java.util.function.Consumer<Idle> handOver) {
+        return loginWaiters.remove(handOver);
+    }
+
+    /** Whether a login may take {@code idle} without leaving multiplexed clients of its user without any. */
+    private boolean takeable(Idle idle, int othersIdle) {
+        UserShare share = shares.get(idle.user());
+        int keep = share != null && share.sessions > 0 && share.lent == 0 ? Math.max(minIdle, 1) : minIdle;
+        return othersIdle >= keep;
     }
 
     /** Keeps {@code idle} if there is room for its user; the caller closes it otherwise. */
     boolean offer(Idle idle) {
+        Channel ch = idle.channel();
+        if (ch.pipeline().get("timeouts") != null) {
+            ch.pipeline().remove("timeouts"); // the session's; whoever takes the connection installs its own
+        }
         Waiter waiter = null;
         synchronized (this) {
             UserShare share = shares.get(idle.user());
@@ -99,16 +145,24 @@ final class IdlePool implements PoolView {
             waiter.handOver().accept(idle);
             return true;
         }
+        java.util.function.Consumer<Idle> login = null;
+        synchronized (this) {
+            Deque<Idle> queue = byUser.get(idle.user());
+            if (!loginWaiters.isEmpty() && !closed && idle.channel().isActive()
+                    && takeable(idle, queue == null ? 0 : queue.size())) {
+                login = loginWaiters.pollFirst();
+            }
+        }
+        if (login != null) {
+            login.accept(idle);
+            return true;
+        }
         synchronized (this) {
             Deque<Idle> queue = byUser.computeIfAbsent(idle.user(), u -> new ArrayDeque<>());
             if (closed || queue.size() >= maxIdle || !idle.channel().isActive()) {
                 return false;
             }
             queue.addLast(idle);
-        }
-        Channel ch = idle.channel();
-        if (ch.pipeline().get("timeouts") != null) {
-            ch.pipeline().remove("timeouts");
         }
         ch.pipeline().replace(BackendHandler.NAME, BackendHandler.NAME, new Watcher(idle));
         ch.config().setAutoRead(true);
@@ -237,9 +291,7 @@ final class IdlePool implements PoolView {
         Idle elsewhere = null;
         for (Map.Entry<String, Deque<Idle>> e : byUser.entrySet()) {
             Deque<Idle> queue = e.getValue();
-            UserShare share = shares.get(e.getKey());
-            int keep = share != null && share.sessions > 0 && share.lent == 0 ? Math.max(minIdle, 1) : minIdle;
-            if (queue.size() <= keep) {
+            if (queue.isEmpty() || !takeable(queue.peekFirst(), queue.size() - 1)) {
                 continue;
             }
             for (Idle idle : queue) {

@@ -164,19 +164,59 @@ final class LoginRelay {
         // a pooled connection logs the client in through the server's own auth switch; clients take only one,
         // and a second login needs it
         boolean mayReuse = !switchAfterGreeting && extra.phase == ExtraPhase.NONE;
-        IdlePool.Idle idle = mayReuse ? listener.pool(backend).take(client.eventLoop()) : null;
+        IdlePool pool = listener.pool(backend);
+        IdlePool.Idle idle = mayReuse ? pool.take(client.eventLoop()) : null;
         if (idle != null) {
-            IdlePool.moveTo(idle.channel(), client.eventLoop(), moved -> {
-                if (!moved || session.state() == SessionState.CLOSED) {
-                    idle.channel().close();
-                    connectNext(backend);
-                } else {
-                    reuse(backend, idle);
-                }
-            });
+            takeOver(backend, idle);
+            return;
+        }
+        if (mayReuse && pool.full()) {
+            awaitFreeConnection(backend, pool);
             return;
         }
         connectNext(backend);
+    }
+
+    private void takeOver(Backend backend, IdlePool.Idle idle) {
+        IdlePool.moveTo(idle.channel(), client.eventLoop(), moved -> {
+            if (!moved || session.state() == SessionState.CLOSED) {
+                idle.channel().close();
+                if (session.state() != SessionState.CLOSED) {
+                    connectNext(backend);
+                }
+            } else {
+                reuse(backend, idle);
+            }
+        });
+    }
+
+    /**
+     * Multiplexing opened as many connections to {@code backend} as it may: the login waits for one to come back
+     * to the pool and takes it over (COM_CHANGE_USER), or gets error 1040 when none comes in time.
+     */
+    private void awaitFreeConnection(Backend backend, IdlePool pool) {
+        long timeout = context.pool().multiplexing().waitTimeoutMillis();
+        java.util.function.Consumer<IdlePool.Idle>[] waiter = new java.util.function.Consumer[1];
+        ScheduledFuture<?> expiry = client.eventLoop().schedule(() -> {
+            if (pool.cancelLogin(waiter[0]) && session.state() != SessionState.CLOSED) {
+                LOG.infof("session %d: no connection to %s became free within %d ms for client %s", session.id(),
+                        backend.address(), timeout, client.remoteAddress());
+                session.closeWithError(0, ErrorCodes.TOO_MANY_CONNECTIONS, ErrorCodes.STATE_CONNECTION_REJECTED,
+                        "mysqlproxy: all " + context.pool().multiplexing().maxConnections() + " connections to "
+                                + backend.address() + " are in use and none became free within " + timeout + " ms");
+            }
+        }, timeout, TimeUnit.MILLISECONDS);
+        waiter[0] = idle -> client.eventLoop().execute(() -> {
+            expiry.cancel(false);
+            if (session.state() == SessionState.CLOSED) {
+                if (!pool.offer(idle)) {
+                    idle.channel().close();
+                }
+                return;
+            }
+            takeOver(backend, idle);
+        });
+        pool.awaitLogin(waiter[0]);
     }
 
     private void connectNext(Backend backend) {
@@ -219,6 +259,7 @@ final class LoginRelay {
             return;
         }
         server = f.channel();
+        listener.pool(backend).opened(server);
         session.backendConnected(backend, server);
         session.transition(SessionState.READ_HANDSHAKE);
     }

@@ -423,9 +423,6 @@ final class Multiplexer {
                 return;
             }
             Channel ch = idle.channel();
-            if (ch.pipeline().get("timeouts") != null) {
-                ch.pipeline().remove("timeouts");
-            }
             ch.pipeline().replace(BackendHandler.NAME, BackendHandler.NAME, new BackendHandler(session));
             idle.state().borrows++;
             held = idle;

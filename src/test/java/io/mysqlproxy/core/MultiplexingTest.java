@@ -451,4 +451,38 @@ class MultiplexingTest {
             assertThat(one(a, "SELECT 'still usable'")).isEqualTo("still usable");
         }
     }
+
+    @Test
+    void loginsBeyondTheConnectionLimitWaitForAFreeConnection() throws Exception {
+        DB.server().execute("CREATE USER 'capped'@'%' IDENTIFIED BY 'c-pw'", "GRANT ALL ON *.* TO 'capped'@'%'");
+        try (TestProxy small = TestProxy.builder().backend(DB.server().address())
+                .pool(new PoolConfig(0, 0, 60_000, new MultiplexingConfig(true, Set.of(), 2, 1_000))).start()) {
+            String url = small.mariadbUrl("mux", CLIENT_OPTIONS);
+            try (Connection a = DriverManager.getConnection(url, "capped", "c-pw");
+                 Connection b = DriverManager.getConnection(url, "capped", "c-pw")) {
+                run(a, "BEGIN");
+                run(a, "SELECT 1");
+                run(b, "BEGIN");
+                run(b, "SELECT 1");
+                assertThat(backendConnections("capped")).isEqualTo(2);
+                assertThatThrownBy(() -> DriverManager.getConnection(url, "capped", "c-pw").close())
+                        .isInstanceOf(SQLException.class)
+                        .hasMessageContaining("all 2 connections to " + DB.server().address() + " are in use");
+
+                var login = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try (Connection c = DriverManager.getConnection(url, "capped", "c-pw")) {
+                        return one(c, "SELECT CONCAT('c:', CURRENT_USER())");
+                    } catch (SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                Thread.sleep(200);
+                run(a, "COMMIT"); // a's connection comes back: the waiting login takes it over
+                assertThat(login.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("c:capped@%");
+                assertThat(one(a, "SELECT 'a again'")).isEqualTo("a again");
+                assertThat(backendConnections("capped")).isEqualTo(2);
+                run(b, "COMMIT");
+            }
+        }
+    }
 }
