@@ -10,7 +10,7 @@ proxy.response). The global `admin` reaches into the running proxy:
   admin.reset_query_digests()
 
 Statements:
-  SELECT * FROM help | backends | listeners | connections | query_digests | config
+  SELECT * FROM help | backends | listeners | connections | pools | query_digests | config
   SET backend <id> offline | online
   KILL [CONNECTION] <id>
   RELOAD SCRIPT
@@ -24,7 +24,8 @@ local HELP = {
   { "SELECT * FROM help", "this list" },
   { "SELECT * FROM backends", "backends: address, role, state, weight, clients, pooled connections, last health check" },
   { "SELECT * FROM listeners", "listeners: address, bound port, connections, refusals" },
-  { "SELECT * FROM connections", "client connections: user, db, backend, state, running command and its duration" },
+  { "SELECT * FROM connections", "client connections: user, db, backend, state, running command and its duration, pinned (multiplexing)" },
+  { "SELECT * FROM pools", "backend connections per backend and user: multiplexed clients, in use, idle, waiting statements" },
   { "SELECT * FROM query_digests", "statistics per normalized statement: count, times (us), rows, errors" },
   { "SELECT * FROM config", "every option and its value (passwords hidden)" },
   { "SET backend <id> offline|online", "take a backend out of service (sessions drain) or back in" },

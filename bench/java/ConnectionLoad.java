@@ -13,12 +13,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * Load for bench/connections.sh, run with a JDK 21+ (virtual threads) as a single-file program:
  *
  *   java -cp mariadb-java-client.jar ConnectionLoad.java hold  PORT CLIENTS SECONDS RAMP_PER_SECOND
+ *   java -cp mariadb-java-client.jar ConnectionLoad.java tx    PORT CLIENTS SECONDS RAMP_PER_SECOND PERIOD_MS
  *   java -cp mariadb-java-client.jar ConnectionLoad.java storm PORT PER_SECOND SECONDS
  *   java -cp mariadb-java-client.jar ConnectionLoad.java failover PORT THREADS SECONDS KILL_AT SURVIVOR_PORT PID
  *   java -cp mariadb-java-client.jar ConnectionLoad.java loris PORT SOCKETS
  *
  * hold: CLIENTS connections (opened at RAMP_PER_SECOND), each running SELECT 1 once a second until SECONDS after
- * the last one connected; prints connected, queries, failures and latency percentiles. storm: PER_SECOND new
+ * the last one connected; prints connected, queries, failures and latency percentiles. tx: the same, but each
+ * client runs a short transaction (BEGIN, UPDATE and SELECT of its own row of bench.t, COMMIT) every PERIOD_MS
+ * milliseconds instead of SELECT 1 every second; prints transactions a second. storm: PER_SECOND new
  * connections a second for SECONDS, each connecting, logging in, running SELECT 1 and closing; prints failures and
  * the percentiles of connect-to-first-result. failover: THREADS clients that each open a connection, run 20
  * queries on it and close it, for SECONDS; KILL_AT seconds in it kills process PID (a backend) with SIGKILL; prints the failures before
@@ -35,7 +38,11 @@ public class ConnectionLoad {
         String url = "jdbc:mariadb://127.0.0.1:" + args[1] + "/?user=bench&password=bench&connectTimeout=30000"
                 + "&socketTimeout=60000";
         if (args[0].equals("hold")) {
-            hold(url, Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
+            hold(url, Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]), 1000,
+                    "SELECT 1", ConnectionLoad::selectOne);
+        } else if (args[0].equals("tx")) {
+            hold(url, Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]),
+                    Integer.parseInt(args[5]), "transaction", ConnectionLoad::shortTransaction);
         } else if (args[0].equals("loris")) {
             loris(url, Integer.parseInt(args[1]), Integer.parseInt(args[2]));
         } else if (args[0].equals("failover")) {
@@ -57,15 +64,39 @@ public class ConnectionLoad {
         return FAILURES.values().stream().mapToInt(AtomicInteger::get).sum();
     }
 
-    static void hold(String url, int clients, int seconds, int ramp) throws Exception {
+    /** What a held client runs each period. */
+    interface Work {
+        void run(Statement s, int client) throws Exception;
+    }
+
+    static void selectOne(Statement s, int client) throws Exception {
+        try (ResultSet rs = s.executeQuery("SELECT 1")) {
+            rs.next();
+        }
+    }
+
+    static void shortTransaction(Statement s, int client) throws Exception {
+        int id = client + 1;
+        s.execute("BEGIN");
+        s.executeUpdate("UPDATE bench.t SET n = n + 1 WHERE id = " + id);
+        try (ResultSet rs = s.executeQuery("SELECT n FROM bench.t WHERE id = " + id)) {
+            rs.next();
+        }
+        s.execute("COMMIT");
+    }
+
+    static void hold(String url, int clients, int seconds, int ramp, int periodMillis, String what, Work work)
+            throws Exception {
         AtomicInteger connected = new AtomicInteger();
         AtomicLong queries = new AtomicLong();
         CountDownLatch allConnected = new CountDownLatch(clients);
         CountDownLatch done = new CountDownLatch(clients);
         long[] endAt = {Long.MAX_VALUE};
         long start = System.nanoTime();
+        long period = TimeUnit.MILLISECONDS.toNanos(periodMillis);
         for (int i = 0; i < clients; i++) {
             long due = start + TimeUnit.SECONDS.toNanos(i) / ramp;
+            int client = i;
             Thread.ofVirtual().start(() -> {
                 try {
                     sleepUntil(due);
@@ -73,18 +104,18 @@ public class ConnectionLoad {
                         connected.incrementAndGet();
                         allConnected.countDown();
                         allConnected.await();
-                        long next = System.nanoTime() + (long) (Math.random() * 1e9);
+                        long next = System.nanoTime() + (long) (Math.random() * period);
                         while (System.nanoTime() < endAt[0]) {
                             sleepUntil(next);
                             long t = System.nanoTime();
-                            try (ResultSet rs = s.executeQuery("SELECT 1")) {
-                                rs.next();
+                            try {
+                                work.run(s, client);
                                 queries.incrementAndGet();
                                 LATENCIES.add(System.nanoTime() - t);
                             } catch (Exception e) {
                                 fail(e);
                             }
-                            next += 1_000_000_000L;
+                            next += period;
                         }
                     }
                 } catch (Exception e) {
@@ -102,9 +133,9 @@ public class ConnectionLoad {
         System.out.println("HOLDING"); // the script samples the proxy's memory now
         endAt[0] = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         done.await();
-        System.out.printf("clients %d connected %d queries %d failures %d%n", clients, connected.get(),
-                queries.get(), failures());
-        percentiles("SELECT 1 latency");
+        System.out.printf("clients %d connected %d runs %d (%.0f/s) failures %d%n", clients, connected.get(),
+                queries.get(), queries.get() / (double) seconds, failures());
+        percentiles(what + " latency");
     }
 
     static void storm(String url, int perSecond, int seconds) throws Exception {

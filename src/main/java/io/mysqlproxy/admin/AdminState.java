@@ -46,7 +46,7 @@ public final class AdminState implements AdminApi {
 
     @Override
     public List<String> tables() {
-        return List.of("backends", "listeners", "connections", "query_digests", "config");
+        return List.of("backends", "listeners", "connections", "pools", "query_digests", "config");
     }
 
     @Override
@@ -55,6 +55,7 @@ public final class AdminState implements AdminApi {
             case "backends" -> backends();
             case "listeners" -> listeners();
             case "connections" -> connections();
+            case "pools" -> pools();
             case "query_digests" -> queryDigests();
             case "config" -> config();
             default -> null;
@@ -94,11 +95,24 @@ public final class AdminState implements AdminApi {
         for (Listener l : listeners(proxy)) {
             for (ClientSession.ConnectionRow c : l.connections()) {
                 rows.add(Arrays.asList(c.id(), c.listener(), c.client(), c.user(), c.db(), c.backend(), c.state(),
-                        c.command(), c.command() == null ? null : c.commandMillis(), c.query()));
+                        c.command(), c.command() == null ? null : c.commandMillis(), c.query(), c.pinned()));
             }
         }
         return new Table(columns("id:n", "listener", "client", "user", "db", "backend", "state", "command",
-                "command_ms:n", "query"), rows);
+                "command_ms:n", "query", "pinned"), rows);
+    }
+
+    private Table pools() {
+        List<List<Object>> rows = new ArrayList<>();
+        for (Listener l : listeners(proxy)) {
+            for (Listener.PoolRow p : l.pools()) {
+                var u = p.user();
+                rows.add(Arrays.asList(p.listener(), p.backend(), p.opened(), u.user(), u.clients(), u.inUse(),
+                        u.idle(), u.waiting()));
+            }
+        }
+        return new Table(columns("listener", "backend", "backend_connections:n", "user", "multiplexed_clients:n",
+                "in_use:n", "idle:n", "waiting:n"), rows);
     }
 
     private Table queryDigests() {

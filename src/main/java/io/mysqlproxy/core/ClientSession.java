@@ -122,12 +122,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                 defaultDatabase(),
                 b == null ? null : b.address().toString(), state.name().toLowerCase(java.util.Locale.ROOT),
                 command < 0 ? null : Commands.name(command),
-                command < 0 ? 0 : (System.nanoTime() - since) / 1_000_000, recorder.currentText());
+                command < 0 ? 0 : (System.nanoTime() - since) / 1_000_000, recorder.currentText(),
+                mux == null ? null : mux.pinReason() == null ? "no" : mux.pinReason().label());
     }
 
     /** One row of the admin table {@code connections}. */
     public record ConnectionRow(long id, String listener, String client, String user, String db, String backend,
-                                String state, String command, long commandMillis, String query) {
+                                String state, String command, long commandMillis, String query, String pinned) {
     }
 
     void transition(SessionState next) {

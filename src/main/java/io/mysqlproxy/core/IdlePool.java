@@ -14,6 +14,7 @@ import org.jboss.logging.Logger;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -85,17 +86,43 @@ final class IdlePool implements PoolView {
     /** Logins waiting for any idle connection to take over, since no more may be opened. */
     private final Deque<java.util.function.Consumer<Idle>> loginWaiters = new ArrayDeque<>();
 
-    /** A login opened {@code channel} to this backend: it counts until it closes. */
-    void opened(Channel channel) {
+    /**
+     * A login may open a connection to this backend: true, counting it from now on (the caller then reports it
+     * {@link #opened} or {@link #notOpened}); false when as many are open or opening as multiplexing allows.
+     */
+    boolean reserve() {
+        if (maxConnections <= 0) {
+            return true;
+        }
+        int n;
+        do {
+            n = open.get();
+            if (n >= maxConnections) {
+                return false;
+            }
+        } while (!open.compareAndSet(n, n + 1));
+        return true;
+    }
+
+    /** Counts a connection a login must open whatever the limit. */
+    void reserveBeyondLimit() {
         if (maxConnections > 0) {
             open.incrementAndGet();
+        }
+    }
+
+    /** The reserved connection is open: it counts until it closes. */
+    void opened(Channel channel) {
+        if (maxConnections > 0) {
             channel.closeFuture().addListener(f -> open.decrementAndGet());
         }
     }
 
-    /** Whether a login must take over an idle connection rather than open one. */
-    boolean full() {
-        return maxConnections > 0 && open.get() >= maxConnections;
+    /** The reserved connection could not be opened. */
+    void notOpened() {
+        if (maxConnections > 0) {
+            open.decrementAndGet();
+        }
     }
 
     /** Connections logins opened that are still open (multiplexing only). */
@@ -194,6 +221,37 @@ final class IdlePool implements PoolView {
 
     // ---- multiplexing ------------------------------------------------------------------------------------------
 
+    /** One user's share of the pool: its multiplexed clients, connections in use and idle, statements waiting. */
+    public record UserRow(String user, int clients, int inUse, int idle, int waiting) {
+    }
+
+    synchronized List<UserRow> users() {
+        java.util.Set<String> names = new java.util.TreeSet<>(byUser.keySet());
+        names.addAll(shares.keySet());
+        List<UserRow> rows = new java.util.ArrayList<>();
+        for (String user : names) {
+            UserShare share = shares.get(user);
+            Deque<Idle> queue = byUser.get(user);
+            int idle = queue == null ? 0 : queue.size();
+            if (share == null && idle == 0) {
+                continue;
+            }
+            rows.add(new UserRow(user, share == null ? 0 : share.sessions, share == null ? 0 : Math.max(0, share.lent),
+                    idle, share == null ? 0 : share.waiters.size()));
+        }
+        return rows;
+    }
+
+    /** Multiplexed clients of every user. */
+    synchronized int multiplexedClients() {
+        return shares.values().stream().mapToInt(s -> s.sessions).sum();
+    }
+
+    /** Connections multiplexed clients hold now. */
+    synchronized int connectionsInUse() {
+        return shares.values().stream().mapToInt(s -> Math.max(0, s.lent)).sum();
+    }
+
     /** A multiplexed client of {@code user} starts, holding the connection it logged in with. */
     synchronized void sessionStarted(String user) {
         UserShare share = shares.computeIfAbsent(user, u -> new UserShare());
@@ -245,12 +303,13 @@ final class IdlePool implements PoolView {
     }
 
     /**
-     * Queues a statement until a connection of its user comes back; false (nothing queued) when no connection of
-     * that user exists that could come back.
+     * Queues a statement until a connection of its user comes back; false (nothing queued) when no connection to
+     * the backend is open any more (it restarted, or was taken out of service), so none can come back.
      */
     synchronized boolean await(Waiter waiter) {
         UserShare share = shares.get(waiter.wanted().user());
-        if (share == null || share.lent <= 0 || closed) {
+        // a user's connections may all be in the middle of a login (COM_CHANGE_USER) now: count every open one
+        if (share == null || closed || open.get() <= 0 && share.lent <= 0) {
             return false;
         }
         share.waiters.addLast(waiter);

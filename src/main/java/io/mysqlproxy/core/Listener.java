@@ -85,6 +85,10 @@ public final class Listener {
                         x -> x.state().acceptsConnections() ? 1 : 0,
                         x -> x.state().name().toLowerCase(java.util.Locale.ROOT), STATE_NAMES,
                         x -> x.lastCheckNanos() < 0 ? -1 : x.lastCheckNanos() / 1e9);
+                if (context.pool().multiplexing().enabled()) {
+                    metrics.multiplexingGauges(b.address().toString(), pool, IdlePool::multiplexedClients,
+                            IdlePool::connectionsInUse, IdlePool::openConnections);
+                }
                 if (b.role() == io.mysqlproxy.backend.BackendRole.READ_ONLY) {
                     metrics.replicationLagGauge(b.address().toString(), b, Backend::replicationLag);
                 }
@@ -215,6 +219,24 @@ public final class Listener {
         if (pool != null) {
             pool.evictAll();
         }
+    }
+
+    /** Idle pooled connections to {@code backend}. */
+    public List<PoolRow> pools() {
+        List<PoolRow> rows = new java.util.ArrayList<>();
+        for (Backend b : backends()) {
+            IdlePool pool = pools.get(b);
+            if (pool != null) {
+                for (IdlePool.UserRow u : pool.users()) {
+                    rows.add(new PoolRow(name(), b.address().toString(), pool.openConnections(), u));
+                }
+            }
+        }
+        return rows;
+    }
+
+    /** One row of the admin table {@code pools}: a backend's connections, and one user's share of them. */
+    public record PoolRow(String listener, String backend, int opened, IdlePool.UserRow user) {
     }
 
     /** Idle pooled connections to {@code backend}. */

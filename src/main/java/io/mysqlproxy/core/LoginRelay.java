@@ -170,10 +170,6 @@ final class LoginRelay {
             takeOver(backend, idle);
             return;
         }
-        if (mayReuse && pool.full()) {
-            awaitFreeConnection(backend, pool);
-            return;
-        }
         connectNext(backend);
     }
 
@@ -220,6 +216,14 @@ final class LoginRelay {
     }
 
     private void connectNext(Backend backend) {
+        IdlePool pool = listener.pool(backend);
+        if (!pool.reserve()) {
+            if (!switchAfterGreeting && extra.phase == ExtraPhase.NONE) {
+                awaitFreeConnection(backend, pool);
+                return;
+            }
+            pool.reserveBeyondLimit(); // this client cannot take over a pooled connection
+        }
         connect(backend, false).addListener((ChannelFuture f) -> connected(backend, f));
     }
 
@@ -240,6 +244,11 @@ final class LoginRelay {
     }
 
     private void connected(Backend backend, ChannelFuture f) {
+        if (!f.isSuccess()) {
+            listener.pool(backend).notOpened();
+        } else {
+            listener.pool(backend).opened(f.channel());
+        }
         if (session.state() == SessionState.CLOSED) {
             f.channel().close();
             return;
@@ -259,7 +268,6 @@ final class LoginRelay {
             return;
         }
         server = f.channel();
-        listener.pool(backend).opened(server);
         session.backendConnected(backend, server);
         session.transition(SessionState.READ_HANDSHAKE);
     }

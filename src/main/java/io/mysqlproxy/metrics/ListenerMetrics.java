@@ -104,6 +104,23 @@ public final class ListenerMetrics {
         return Counter.builder(name).tag("listener", listener).description(description).register(registry);
     }
 
+    /** Multiplexing gauges of one backend, read live from its pool. */
+    public <T> void multiplexingGauges(String backend, T pool, ToDoubleFunction<T> clients, ToDoubleFunction<T> inUse,
+                                       ToDoubleFunction<T> opened) {
+        Gauge.builder("mysqlproxy.multiplexing.clients", pool, clients).tag("listener", listener)
+                .tag("backend", backend).description("Multiplexed client connections on the backend").register(registry);
+        Gauge.builder("mysqlproxy.multiplexing.connections.in.use", pool, inUse).tag("listener", listener)
+                .tag("backend", backend).description("Backend connections multiplexed clients hold now")
+                .register(registry);
+        Gauge.builder("mysqlproxy.multiplexing.connections.open", pool, opened).tag("listener", listener)
+                .tag("backend", backend).description("Backend connections open for multiplexed listeners")
+                .register(registry);
+        Gauge.builder("mysqlproxy.multiplexing.ratio", pool,
+                        p -> opened.applyAsDouble(p) == 0 ? 0 : clients.applyAsDouble(p) / opened.applyAsDouble(p))
+                .tag("listener", listener).tag("backend", backend)
+                .description("Multiplexed clients per open backend connection").register(registry);
+    }
+
     /** Gauges of the listener read live from {@code source}. */
     public <T> void listenerGauges(T source, ToDoubleFunction<T> connections) {
         Gauge.builder("mysqlproxy.client.connections", source, connections).tag("listener", listener)
