@@ -168,7 +168,8 @@ public final class ConfigLoader {
                         .filter(u -> !u.isEmpty()).collect(java.util.stream.Collectors.toSet()),
                 intValue(Option.MULTIPLEXING_MAX_CONNECTIONS, 1), millis(Option.MULTIPLEXING_WAIT_TIMEOUT));
         PoolConfig pool = new PoolConfig(intValue(Option.PROXY_POOL_MAX_IDLE, 0), intValue(Option.PROXY_POOL_MIN_IDLE, 0),
-                millis(Option.PROXY_POOL_IDLE_TIMEOUT), multiplexing);
+                millis(Option.PROXY_POOL_IDLE_TIMEOUT), millis(Option.PROXY_POOL_MAX_AGE),
+                millis(Option.PROXY_POOL_PING_AFTER), multiplexing);
         MonitoringConfig monitoring = new MonitoringConfig(parse(Option.QUERY_DIGESTS, ConfigLoader::bool),
                 intValue(Option.QUERY_DIGESTS_MAX, 1), intValue(Option.QUERY_DIGEST_TEXT_LENGTH, 16),
                 millis(Option.SLOW_QUERY_LOG), parse(Option.READINESS_REQUIRES_BACKEND, ConfigLoader::bool));

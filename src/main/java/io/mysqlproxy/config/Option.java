@@ -23,6 +23,8 @@ public enum Option {
     PROXY_POOL_MAX_IDLE(null, "0", "idle backend connections kept per backend and user for new clients (0: no pooling)"),
     PROXY_POOL_MIN_IDLE(null, "0", "idle connections of a user that new clients of other users may not take"),
     PROXY_POOL_IDLE_TIMEOUT(null, "60", "seconds an idle pooled connection is kept"),
+    PROXY_POOL_MAX_AGE(null, "0", "seconds after it was opened a backend connection is closed instead of pooled (0: no limit)"),
+    PROXY_POOL_PING_AFTER(null, "10", "seconds idle after which a pooled connection is pinged before a multiplexed statement uses it"),
     MULTIPLEXING(null, "false", "share backend connections between clients between transactions (listeners without a Lua script)"),
     MULTIPLEXING_EXCLUDE_USERS(null, "", "users whose clients are not multiplexed, comma-separated"),
     MULTIPLEXING_MAX_CONNECTIONS(null, "200", "backend connections a multiplexing proxy opens per backend and listener at most; logins wait for a free one"),

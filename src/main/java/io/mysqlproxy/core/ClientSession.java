@@ -524,7 +524,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                 backend == null ? "(none: the script answers)" : backend.address());
         if (listener.multiplexes(this) && companion == null && server != null) {
             mux = new Multiplexer(this, listener.pool(backend), backend, listener.metrics(),
-                    context.pool().multiplexing().waitTimeoutMillis(), context.limits().readTimeoutMillis(),
+                    context.pool(), context.limits().readTimeoutMillis(),
                     new IdlePool.Idle(server, greeting, username(), capabilities, connectionState()),
                     client.eventLoop());
             if (!context.pool().multiplexing().appliesTo(username())) {

@@ -17,6 +17,8 @@ final class ConnectionState {
     boolean needsReset;
     /** How often multiplexed clients took the connection: a client finds out whether others used it since. */
     long borrows;
+    /** When the connection last went idle (System.nanoTime), to know whether to ping it before use. */
+    long idleSinceNanos = System.nanoTime();
 
     ConnectionState(int charset, String database) {
         this.charset = charset;

@@ -78,6 +78,23 @@ final class IdlePool implements PoolView {
         this.minIdle = config.minIdle();
         this.maxIdle = config.multiplexing().enabled() ? config.multiplexing().maxConnections() : config.maxIdle();
         this.maxConnections = config.multiplexing().enabled() ? config.multiplexing().maxConnections() : 0;
+        this.maxAgeNanos = TimeUnit.MILLISECONDS.toNanos(config.maxAgeMillis());
+    }
+
+    private static final io.netty.util.AttributeKey<Long> OPENED_AT = io.netty.util.AttributeKey.valueOf("openedAt");
+    private final long maxAgeNanos;
+
+    /** Whether {@code idle} outlived the maximum age and is not the last connection its multiplexed clients have. */
+    private boolean tooOld(Idle idle) {
+        Long opened = idle.channel().attr(OPENED_AT).get();
+        if (maxAgeNanos <= 0 || opened == null || System.nanoTime() - opened < maxAgeNanos) {
+            return false;
+        }
+        UserShare share = shares.get(idle.user());
+        Deque<Idle> queue = byUser.get(idle.user());
+        int others = (queue == null ? 0 : queue.size() - (queue.contains(idle) ? 1 : 0))
+                + (share == null ? 0 : Math.max(0, share.lent));
+        return share == null || share.sessions == 0 || others > 0;
     }
 
     /** Multiplexing: how many connections logins may open, and those they opened that are still open. */
@@ -113,6 +130,7 @@ final class IdlePool implements PoolView {
 
     /** The reserved connection is open: it counts until it closes. */
     void opened(Channel channel) {
+        channel.attr(OPENED_AT).set(System.nanoTime());
         if (maxConnections > 0) {
             channel.closeFuture().addListener(f -> open.decrementAndGet());
         }
@@ -150,6 +168,13 @@ final class IdlePool implements PoolView {
     /** Keeps {@code idle} if there is room for its user; the caller closes it otherwise. */
     boolean offer(Idle idle) {
         Channel ch = idle.channel();
+        idle.state().idleSinceNanos = System.nanoTime();
+        synchronized (this) {
+            if (tooOld(idle)) {
+                LOG.debugf("connection to %s as '%s' reached the maximum age; closing", backend, idle.user());
+                return false;
+            }
+        }
         if (ch.pipeline().get("timeouts") != null) {
             ch.pipeline().remove("timeouts"); // the session's; whoever takes the connection installs its own
         }

@@ -57,6 +57,7 @@ final class Multiplexer {
     private final Backend backend;
     private final ListenerMetrics metrics;
     private final long waitTimeoutMillis;
+    private final long pingAfterNanos;
     private final long readTimeoutMillis;
     private final String user;
     private final long capabilities;
@@ -90,12 +91,14 @@ final class Multiplexer {
     private volatile long runningThreadId = -1;
 
     Multiplexer(ClientSession session, IdlePool pool, Backend backend, ListenerMetrics metrics,
-                long waitTimeoutMillis, long readTimeoutMillis, IdlePool.Idle loginConnection, EventLoop loop) {
+                io.mysqlproxy.config.PoolConfig config, long readTimeoutMillis, IdlePool.Idle loginConnection,
+                EventLoop loop) {
         this.session = session;
         this.pool = pool;
         this.backend = backend;
         this.metrics = metrics;
-        this.waitTimeoutMillis = waitTimeoutMillis;
+        this.waitTimeoutMillis = config.multiplexing().waitTimeoutMillis();
+        this.pingAfterNanos = TimeUnit.MILLISECONDS.toNanos(config.pingAfterMillis());
         this.readTimeoutMillis = readTimeoutMillis;
         this.user = loginConnection.user();
         this.capabilities = loginConnection.capabilities();
@@ -462,8 +465,13 @@ final class Multiplexer {
         ConnectionState s = held.state();
         List<ByteBuf> steps = new ArrayList<>();
         List<Runnable> afterOk = new ArrayList<>();
-        boolean reset = s.needsReset || !startsWith(sets, s.sets);
         Channel ch = held.channel();
+        if (pingAfterNanos > 0 && System.nanoTime() - s.idleSinceNanos > pingAfterNanos) {
+            // long idle: a connection the server or a firewall dropped is found now, and another one taken
+            steps.add(payload(ch, Commands.COM_PING, null));
+            afterOk.add(() -> { });
+        }
+        boolean reset = s.needsReset || !startsWith(sets, s.sets);
         if (reset) {
             steps.add(payload(ch, Commands.COM_RESET_CONNECTION, null));
             afterOk.add(s::reset);

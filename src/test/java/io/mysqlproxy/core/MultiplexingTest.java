@@ -539,4 +539,32 @@ class MultiplexingTest {
             }
         }
     }
+
+    @Test
+    void oldConnectionsAreClosedButAUsersLastOneIsKeptAndLongIdleOnesArePinged() throws Exception {
+        DB.server().execute("CREATE USER 'aged'@'%' IDENTIFIED BY 'a-pw'", "GRANT ALL ON *.* TO 'aged'@'%'");
+        var registry = new io.micrometer.prometheus.PrometheusMeterRegistry(
+                io.micrometer.prometheus.PrometheusConfig.DEFAULT);
+        try (TestProxy aging = TestProxy.builder().backend(DB.server().address()).registry(registry)
+                .pool(new PoolConfig(0, 0, 60_000, 200, 1, new MultiplexingConfig(true, Set.of(), 20, 1_000)))
+                .start()) {
+            String url = aging.mariadbUrl("mux", CLIENT_OPTIONS);
+            try (Connection a = DriverManager.getConnection(url, "aged", "a-pw");
+                 Connection b = DriverManager.getConnection(url, "aged", "a-pw")) {
+                assertThat(backendConnections("aged")).isEqualTo(2);
+                Thread.sleep(300); // both connections are older than the maximum age now
+                double before = registry.get("mysqlproxy.multiplexing.replays").functionCounter().count();
+                for (int i = 0; i < 3; i++) {
+                    Thread.sleep(5); // idle for longer than the 1 ms after which a connection is pinged
+                    assertThat(one(a, "SELECT 'a'")).isEqualTo("a");
+                    Thread.sleep(5);
+                    assertThat(one(b, "SELECT 'b'")).isEqualTo("b");
+                }
+                await().until(() -> backendConnections("aged") == 1); // the last one stays: no password to open one
+                double replays = registry.get("mysqlproxy.multiplexing.replays").functionCounter().count();
+                assertThat(replays - before).as("a COM_PING before each use of a connection idle for over 1 ms")
+                        .isGreaterThanOrEqualTo(6);
+            }
+        }
+    }
 }
