@@ -27,7 +27,7 @@ public final class ConfigLoader {
     public static final String PREFIX = "mysqlproxy.";
     private static final String LISTENERS = PREFIX + "listeners.";
     private static final Set<String> LISTENER_KEYS = Set.of("address", "backend-addresses",
-            "read-only-backend-addresses", "backend-policy", "max-connections");
+            "read-only-backend-addresses", "backend-policy", "max-connections", "multiplexing");
 
     private final Map<Option, String> commandLine;
     private final Map<Option, String> defaultsFile;
@@ -146,7 +146,11 @@ public final class ConfigLoader {
                     parse(Option.PROXY_BACKEND_POLICY, SelectionPolicy::parse),
                     intValue(Option.PROXY_MAX_CONNECTIONS, 1), tls));
         }
-        extraListeners(tls, listeners);
+        MultiplexingConfig multiplexing = new MultiplexingConfig(parse(Option.MULTIPLEXING, ConfigLoader::bool),
+                java.util.Arrays.stream(value(Option.MULTIPLEXING_EXCLUDE_USERS).split(",")).map(String::trim)
+                        .filter(u -> !u.isEmpty()).collect(java.util.stream.Collectors.toSet()),
+                intValue(Option.MULTIPLEXING_MAX_CONNECTIONS, 1), millis(Option.MULTIPLEXING_WAIT_TIMEOUT));
+        extraListeners(tls, multiplexing, listeners);
         Limits limits = new Limits(millis(Option.PROXY_CONNECT_TIMEOUT), millis(Option.PROXY_HANDSHAKE_TIMEOUT),
                 millis(Option.PROXY_IDLE_TIMEOUT), millis(Option.PROXY_READ_TIMEOUT),
                 millis(Option.PROXY_WRITE_TIMEOUT), parse(Option.PROXY_MAX_PACKET_SIZE, Long::parseLong),
@@ -163,10 +167,6 @@ public final class ConfigLoader {
         }
         BackendTls backendTls = new BackendTls(parse(Option.BACKEND_SSL_MODE, BackendTlsMode::parse),
                 parse(Option.BACKEND_SSL_VERIFY, ConfigLoader::bool), path(Option.BACKEND_SSL_CA));
-        MultiplexingConfig multiplexing = new MultiplexingConfig(parse(Option.MULTIPLEXING, ConfigLoader::bool),
-                java.util.Arrays.stream(value(Option.MULTIPLEXING_EXCLUDE_USERS).split(",")).map(String::trim)
-                        .filter(u -> !u.isEmpty()).collect(java.util.stream.Collectors.toSet()),
-                intValue(Option.MULTIPLEXING_MAX_CONNECTIONS, 1), millis(Option.MULTIPLEXING_WAIT_TIMEOUT));
         PoolConfig pool = new PoolConfig(intValue(Option.PROXY_POOL_MAX_IDLE, 0), intValue(Option.PROXY_POOL_MIN_IDLE, 0),
                 millis(Option.PROXY_POOL_IDLE_TIMEOUT), millis(Option.PROXY_POOL_MAX_AGE),
                 millis(Option.PROXY_POOL_PING_AFTER), multiplexing);
@@ -261,7 +261,7 @@ public final class ConfigLoader {
         }
     }
 
-    private void extraListeners(ClientTls tls, List<ListenerConfig> out) {
+    private void extraListeners(ClientTls tls, MultiplexingConfig multiplexing, List<ListenerConfig> out) {
         Map<String, Map<String, String>> byName = new TreeMap<>();
         for (String name : propertyNames) {
             if (name.startsWith(LISTENERS)) {
@@ -281,7 +281,9 @@ public final class ConfigLoader {
                         backends(keys.getOrDefault("backend-addresses", ""),
                                 keys.getOrDefault("read-only-backend-addresses", ""), where + "backend-addresses"),
                         SelectionPolicy.parse(keys.getOrDefault("backend-policy", "first-available")),
-                        Integer.parseInt(keys.getOrDefault("max-connections", "10000")), tls));
+                        Integer.parseInt(keys.getOrDefault("max-connections", "10000")), tls)
+                        .withMultiplexing(keys.containsKey("multiplexing")
+                                ? multiplexing.withEnabled(bool(keys.get("multiplexing"))) : null));
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(where + ": " + e.getMessage());
             }

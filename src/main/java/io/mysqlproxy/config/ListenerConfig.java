@@ -8,12 +8,13 @@ import java.util.List;
 /**
  * One address the proxy listens on, and the backends its clients are relayed to. {@code script} and
  * {@code healthCheck} are the listener's own, or null for the proxy-wide ones (the command line's); {@code admin}
- * is an admin interface that sees only this listener, or null. A listener may
+ * is an admin interface that sees only this listener, or null; {@code multiplexing} is the listener's own, or null for
+ * the proxy-wide one. A listener may
  * have no backend for a while (discovery found none yet): its clients are refused with "no backend".
  */
 public record ListenerConfig(String name, HostPort address, List<BackendConfig> backends, SelectionPolicy policy,
                              int maxConnections, ClientTls tls, ScriptConfig script, HealthCheck healthCheck,
-                             AdminConfig admin) {
+                             AdminConfig admin, MultiplexingConfig multiplexing) {
     public ListenerConfig {
         backends = List.copyOf(backends);
         if (maxConnections < 1) {
@@ -23,12 +24,25 @@ public record ListenerConfig(String name, HostPort address, List<BackendConfig> 
 
     public ListenerConfig(String name, HostPort address, List<BackendConfig> backends, SelectionPolicy policy,
                           int maxConnections, ClientTls tls) {
-        this(name, address, backends, policy, maxConnections, tls, null, null, null);
+        this(name, address, backends, policy, maxConnections, tls, null, null, null, null);
+    }
+
+    public ListenerConfig(String name, HostPort address, List<BackendConfig> backends, SelectionPolicy policy,
+                          int maxConnections, ClientTls tls, ScriptConfig script, HealthCheck healthCheck,
+                          AdminConfig admin) {
+        this(name, address, backends, policy, maxConnections, tls, script, healthCheck, admin, null);
+    }
+
+    /** The same listener with its own multiplexing settings. */
+    public ListenerConfig withMultiplexing(MultiplexingConfig other) {
+        return new ListenerConfig(name, address, backends, policy, maxConnections, tls, script, healthCheck, admin,
+                other);
     }
 
     /** The same listener with another script (for example the running one, kept when a new one cannot be used). */
     public ListenerConfig withScript(ScriptConfig other) {
-        return new ListenerConfig(name, address, backends, policy, maxConnections, tls, other, healthCheck, admin);
+        return new ListenerConfig(name, address, backends, policy, maxConnections, tls, other, healthCheck, admin,
+                multiplexing);
     }
 
     /** True when {@code other} can replace this configuration without binding another socket. */

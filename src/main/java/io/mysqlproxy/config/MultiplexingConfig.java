@@ -18,6 +18,10 @@ public record MultiplexingConfig(boolean enabled, Set<String> excludedUsers, int
         excludedUsers = Set.copyOf(excludedUsers);
     }
 
+    public MultiplexingConfig withEnabled(boolean value) {
+        return new MultiplexingConfig(value, excludedUsers, maxConnections, waitTimeoutMillis);
+    }
+
     /** Whether clients of {@code user} are multiplexed. */
     public boolean appliesTo(String user) {
         return enabled && user != null && !excludedUsers.contains(user);

@@ -524,10 +524,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                 backend == null ? "(none: the script answers)" : backend.address());
         if (listener.multiplexes(this) && companion == null && server != null) {
             mux = new Multiplexer(this, listener.pool(backend), backend, listener.metrics(),
-                    context.pool(), context.limits().readTimeoutMillis(),
+                    listener.poolConfig(), context.limits().readTimeoutMillis(),
                     new IdlePool.Idle(server, greeting, username(), capabilities, connectionState()),
                     client.eventLoop());
-            if (!context.pool().multiplexing().appliesTo(username())) {
+            if (!listener.multiplexing().appliesTo(username())) {
                 mux.pinForExcludedUser(); // still one of the listener's sessions for KILL
             }
         }

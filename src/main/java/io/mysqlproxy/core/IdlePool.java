@@ -48,6 +48,7 @@ final class IdlePool implements PoolView {
     private final long idleTimeoutMillis;
     private volatile int minIdle;
     private volatile int maxIdle;
+    private volatile int maxConnections;
     private volatile boolean closed;
     private final Map<String, Deque<Idle>> byUser = new HashMap<>();
     /** Multiplexing: per user, its clients and the connections they hold, and statements waiting for one. */
@@ -81,6 +82,12 @@ final class IdlePool implements PoolView {
         this.maxAgeNanos = TimeUnit.MILLISECONDS.toNanos(config.maxAgeMillis());
     }
 
+    /** The listener's multiplexing settings changed: limits apply from now on, open connections stay. */
+    void reconfigure(PoolConfig config) {
+        this.maxIdle = config.multiplexing().enabled() ? config.multiplexing().maxConnections() : config.maxIdle();
+        this.maxConnections = config.multiplexing().enabled() ? config.multiplexing().maxConnections() : 0;
+    }
+
     private static final io.netty.util.AttributeKey<Long> OPENED_AT = io.netty.util.AttributeKey.valueOf("openedAt");
     private final long maxAgeNanos;
 
@@ -97,8 +104,7 @@ final class IdlePool implements PoolView {
         return share == null || share.sessions == 0 || others > 0;
     }
 
-    /** Multiplexing: how many connections logins may open, and those they opened that are still open. */
-    private final int maxConnections;
+    /** Multiplexing: connections logins opened that are still open (at most {@link #maxConnections}). */
     private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
     /** Logins waiting for any idle connection to take over, since no more may be opened. */
     private final Deque<java.util.function.Consumer<Idle>> loginWaiters = new ArrayDeque<>();
@@ -108,13 +114,10 @@ final class IdlePool implements PoolView {
      * {@link #opened} or {@link #notOpened}); false when as many are open or opening as multiplexing allows.
      */
     boolean reserve() {
-        if (maxConnections <= 0) {
-            return true;
-        }
         int n;
         do {
             n = open.get();
-            if (n >= maxConnections) {
+            if (maxConnections > 0 && n >= maxConnections) {
                 return false;
             }
         } while (!open.compareAndSet(n, n + 1));
@@ -123,27 +126,21 @@ final class IdlePool implements PoolView {
 
     /** Counts a connection a login must open whatever the limit. */
     void reserveBeyondLimit() {
-        if (maxConnections > 0) {
-            open.incrementAndGet();
-        }
+        open.incrementAndGet();
     }
 
     /** The reserved connection is open: it counts until it closes. */
     void opened(Channel channel) {
         channel.attr(OPENED_AT).set(System.nanoTime());
-        if (maxConnections > 0) {
-            channel.closeFuture().addListener(f -> open.decrementAndGet());
-        }
+        channel.closeFuture().addListener(f -> open.decrementAndGet());
     }
 
     /** The reserved connection could not be opened. */
     void notOpened() {
-        if (maxConnections > 0) {
-            open.decrementAndGet();
-        }
+        open.decrementAndGet();
     }
 
-    /** Connections logins opened that are still open (multiplexing only). */
+    /** Connections logins opened that are still open. */
     int openConnections() {
         return open.get();
     }

@@ -1,5 +1,7 @@
 package io.mysqlproxy.core;
 
+import io.mysqlproxy.config.MultiplexingConfig;
+import io.mysqlproxy.config.PoolConfig;
 import io.mysqlproxy.backend.Backend;
 import io.mysqlproxy.backend.BackendConfig;
 import io.mysqlproxy.backend.BackendSelector;
@@ -79,13 +81,13 @@ public final class Listener {
                 list.add(kept);
             } else {
                 Backend b = new Backend(bc);
-                IdlePool pool = new IdlePool(b.address().toString(), context.pool());
+                IdlePool pool = new IdlePool(b.address().toString(), poolConfig(config));
                 pools.put(b, pool);
                 metrics.backendGauges(b.address().toString(), b, Backend::connectedClients, x -> pool.idle(null),
                         x -> x.state().acceptsConnections() ? 1 : 0,
                         x -> x.state().name().toLowerCase(java.util.Locale.ROOT), STATE_NAMES,
                         x -> x.lastCheckNanos() < 0 ? -1 : x.lastCheckNanos() / 1e9);
-                if (context.pool().multiplexing().enabled()) {
+                if (multiplexing(config).enabled()) {
                     metrics.multiplexingGauges(b.address().toString(), pool, IdlePool::multiplexedClients,
                             IdlePool::connectionsInUse, IdlePool::openConnections);
                 }
@@ -125,6 +127,11 @@ public final class Listener {
             updateScript(next);
         }
         clientSsl = ssl; // new clients get the new certificate or mode; connected ones keep their TLS session
+        if (!multiplexing(current).equals(multiplexing(next))) {
+            // open sessions keep the mode they started with; limits apply to the pools from now on
+            PoolConfig pool = poolConfig(next);
+            pools.values().forEach(p -> p.reconfigure(pool));
+        }
         layout = layout(next, layout.backends());
         if (checker != null && !checker.check().equals(healthCheck())) {
             checker.stop();
@@ -187,9 +194,29 @@ public final class Listener {
         return out;
     }
 
-    /** Whether {@code session}'s clients may be multiplexed: the proxy multiplexes and it runs no script. */
+    /** Whether {@code session}'s clients may be multiplexed: the listener multiplexes and it runs no script. */
     boolean multiplexes(ClientSession session) {
-        return context.pool().multiplexing().enabled() && session.scriptSession() == null;
+        return multiplexing().enabled() && session.scriptSession() == null;
+    }
+
+    /** The listener's multiplexing settings: its own, else the proxy's. */
+    MultiplexingConfig multiplexing() {
+        return multiplexing(layout.config());
+    }
+
+    private MultiplexingConfig multiplexing(ListenerConfig config) {
+        return config.multiplexing() != null ? config.multiplexing() : context.pool().multiplexing();
+    }
+
+    /** The proxy's pool settings with this listener's multiplexing. */
+    PoolConfig poolConfig() {
+        return poolConfig(layout.config());
+    }
+
+    private PoolConfig poolConfig(ListenerConfig config) {
+        PoolConfig p = context.pool();
+        return new PoolConfig(p.maxIdle(), p.minIdle(), p.idleTimeoutMillis(), p.maxAgeMillis(), p.pingAfterMillis(),
+                multiplexing(config));
     }
 
     /** The multiplexed session a client knows by thread id {@code threadId} (see {@link Multiplexer}), or null. */

@@ -191,14 +191,14 @@ final class LoginRelay {
      * to the pool and takes it over (COM_CHANGE_USER), or gets error 1040 when none comes in time.
      */
     private void awaitFreeConnection(Backend backend, IdlePool pool) {
-        long timeout = context.pool().multiplexing().waitTimeoutMillis();
+        long timeout = listener.multiplexing().waitTimeoutMillis();
         java.util.function.Consumer<IdlePool.Idle>[] waiter = new java.util.function.Consumer[1];
         ScheduledFuture<?> expiry = client.eventLoop().schedule(() -> {
             if (pool.cancelLogin(waiter[0]) && session.state() != SessionState.CLOSED) {
                 LOG.infof("session %d: no connection to %s became free within %d ms for client %s", session.id(),
                         backend.address(), timeout, client.remoteAddress());
                 session.closeWithError(0, ErrorCodes.TOO_MANY_CONNECTIONS, ErrorCodes.STATE_CONNECTION_REJECTED,
-                        "mysqlproxy: all " + context.pool().multiplexing().maxConnections() + " connections to "
+                        "mysqlproxy: all " + listener.multiplexing().maxConnections() + " connections to "
                                 + backend.address() + " are in use and none became free within " + timeout + " ms");
             }
         }, timeout, TimeUnit.MILLISECONDS);

@@ -71,7 +71,7 @@ final class ListenerTranslator {
         ListenerConfig config = new ListenerConfig(listenerName(r), new HostPort("0.0.0.0", spec.listener.port),
                 backends(ns, spec), policy(spec),
                 spec.listener.maxConnections == null ? 10_000 : spec.listener.maxConnections, tls(r), script,
-                healthCheck(ns, spec), admin(r));
+                healthCheck(ns, spec), admin(r), multiplexing(spec));
         return new Translation(config, scriptProblem);
     }
 
@@ -82,6 +82,18 @@ final class ListenerTranslator {
         }
     }
 
+
+    /** The resource's multiplexing, or null for the proxy's own setting. */
+    private static io.mysqlproxy.config.MultiplexingConfig multiplexing(MySQLProxySpec spec) {
+        MySQLProxySpec.Multiplexing m = spec.multiplexing;
+        if (m == null) {
+            return null;
+        }
+        return new io.mysqlproxy.config.MultiplexingConfig(m.enabled == null || m.enabled,
+                m.excludeUsers == null ? java.util.Set.of() : java.util.Set.copyOf(m.excludeUsers),
+                m.maxConnections == null ? 200 : m.maxConnections,
+                m.waitTimeoutMillis == null ? 10_000 : m.waitTimeoutMillis);
+    }
 
     private static SelectionPolicy policy(MySQLProxySpec spec) {
         try {

@@ -38,6 +38,28 @@ public class MySQLProxySpec {
     @JsonPropertyDescription("The Service the operator creates in front of the proxy pods for this listener.")
     public Service service;
 
+    @JsonPropertyDescription("Multiplexing: clients share backend connections between transactions. Without it, the proxy's --multiplexing setting applies. Not for listeners with a script.")
+    public Multiplexing multiplexing;
+
+    public static class Multiplexing {
+        @Default("true")
+        @JsonPropertyDescription("Whether this listener multiplexes.")
+        public Boolean enabled;
+
+        @JsonPropertyDescription("Users whose clients keep a backend connection of their own.")
+        public List<String> excludeUsers;
+
+        @Min(1)
+        @Default("200")
+        @JsonPropertyDescription("Backend connections opened per backend and proxy pod at most; logins beyond wait for a free one.")
+        public Integer maxConnections;
+
+        @Min(1)
+        @Default("10000")
+        @JsonPropertyDescription("Milliseconds a statement (or login) waits for a free backend connection before error 1040.")
+        public Integer waitTimeoutMillis;
+    }
+
     public static class Listener {
         @Required
         @Min(1)

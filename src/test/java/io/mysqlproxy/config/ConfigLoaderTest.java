@@ -137,6 +137,24 @@ class ConfigLoaderTest {
                 BackendRole.READ_ONLY);
         assertThatThrownBy(() -> load(Map.of("mysqlproxy.listeners.x.adress", "1"))).hasMessageContaining(
                 "mysqlproxy.listeners.x.adress");
+        assertThat(reports.multiplexing()).as("the proxy's setting").isNull();
+    }
+
+    @Test
+    void multiplexingIsSetForTheProxyAndPerListener() {
+        ProxyConfig c = load(Map.of("mysqlproxy.listeners.reports.address", "127.0.0.1:4050",
+                "mysqlproxy.listeners.reports.backend-addresses", "10.0.0.9:3306",
+                "mysqlproxy.listeners.reports.multiplexing", "false"), "--multiplexing=true",
+                "--multiplexing-exclude-users=etl, admin", "--multiplexing-max-connections=50",
+                "--multiplexing-wait-timeout=2.5");
+        MultiplexingConfig proxy = c.pool().multiplexing();
+        assertThat(proxy.enabled()).isTrue();
+        assertThat(proxy.appliesTo("app")).isTrue();
+        assertThat(proxy.appliesTo("etl")).isFalse();
+        assertThat(proxy.maxConnections()).isEqualTo(50);
+        assertThat(proxy.waitTimeoutMillis()).isEqualTo(2_500);
+        assertThat(c.listeners().get(1).multiplexing().enabled()).isFalse();
+        assertThat(c.listeners().get(1).multiplexing().excludedUsers()).containsExactlyInAnyOrder("etl", "admin");
     }
 
     @Test

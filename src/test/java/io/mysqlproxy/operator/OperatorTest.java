@@ -340,6 +340,46 @@ class OperatorTest {
     }
 
     @Test
+    void aResourceTurnsMultiplexingOnAndOffForItsListener() throws Exception {
+        int port = MariaDbServer.freePort();
+        MySQLProxy r = resource("shared", port, null, db1.address());
+        r.getSpec().multiplexing = new MySQLProxySpec.Multiplexing();
+        r.getSpec().multiplexing.maxConnections = 5;
+        client.resources(MySQLProxy.class).inNamespace(NS).resource(r).create();
+        await().atMost(Duration.ofSeconds(15)).until(() -> MariaDbServer.listening(port));
+        List<Connection> clients = new java.util.ArrayList<>();
+        try {
+            java.util.Set<String> threads = new java.util.HashSet<>();
+            for (int i = 0; i < 6; i++) {
+                Connection c = connect(port);
+                clients.add(c);
+                // the proxy's own thread id: the backend thread is shared
+                assertThat(c.unwrap(org.mariadb.jdbc.Connection.class).getThreadId()).isGreaterThanOrEqualTo(1L << 30);
+            }
+            for (Connection c : clients) {
+                try (Statement s = c.createStatement()) {
+                    threads.add(value(s, "SELECT @@pseudo_thread_id"));
+                }
+            }
+            assertThat(threads).hasSizeLessThan(6);
+
+            r = get("shared");
+            r.getSpec().multiplexing.enabled = false;
+            client.resources(MySQLProxy.class).inNamespace(NS).resource(r).update();
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+                try (Connection c = connect(port)) {
+                    assertThat(c.unwrap(org.mariadb.jdbc.Connection.class).getThreadId()).isLessThan(1L << 30);
+                }
+            });
+        } finally {
+            for (Connection c : clients) {
+                c.close();
+            }
+            client.resources(MySQLProxy.class).inNamespace(NS).withName("shared").delete();
+        }
+    }
+
+    @Test
     void backendsDiscoveredFromEndpointSlicesWithRolesFromPodLabels() throws Exception {
         pod("mysql-0", "primary");
         pod("mysql-1", "replica");
