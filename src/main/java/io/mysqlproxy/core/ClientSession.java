@@ -246,10 +246,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         server.write(buf, server.voidPromise());
         backendNeedsFlush = true;
-        updateState();
         if (!server.isWritable()) {
             client.config().setAutoRead(false);
         }
+        updateState(); // last: a multiplexed session may give the connection back (and start its next command) here
     }
 
     private void onClientFrame(FrameHead head) {
@@ -498,7 +498,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         serverFrames.scan(buf);
         client.write(buf, client.voidPromise());
         clientNeedsFlush = true;
-        updateState();
         if (!client.isWritable()) {
             server.config().setAutoRead(false);
             long timeout = context.limits().writeTimeoutMillis();
@@ -507,6 +506,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                         timeout, TimeUnit.MILLISECONDS);
             }
         }
+        updateState(); // last: a multiplexed session may give the connection back (and start its next command) here
     }
 
     // ---- phases ------------------------------------------------------------------------------------------------
@@ -569,6 +569,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     /** The connection went back to the pool: the session holds none until its next command. */
     void serverDetached() {
         backendReadComplete(); // the pool's handler, not this session, sees the end of this read
+        flushToBackend(); // nothing of this client's may wait in the connection for the next one to flush
         server = null;
     }
 

@@ -36,7 +36,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * Hostile clients against the session state machine, through real sockets to a proxy in front of a real server:
  * noise instead of a login, logins followed by random commands, bogus lengths, truncated frames, abandoned
- * connections, with and without a Lua script. Afterwards the proxy must still serve a normal client, hold no
+ * connections, with and without a Lua script, and multiplexed. Afterwards the proxy must still serve a normal client, hold no
  * session and no backend connection of the fuzzing, and have logged no unexpected error. Seeded (FUZZ_SEED, fixed
  * in CI); FUZZ_SECONDS (default 4) sets the length.
  */
@@ -89,16 +89,21 @@ class SessionFuzzTest {
         Limits limits = new Limits(2_000, 500, 2_000, 2_000, 2_000, 1 << 20, 1_000);
         try (TestProxy plain = TestProxy.builder().backend(DB.server().address()).limits(l -> limits).start();
              TestProxy scripted = TestProxy.builder().backend(DB.server().address()).limits(l -> limits)
-                     .script(script).start()) {
+                     .script(script).start();
+             TestProxy multiplexed = TestProxy.builder().backend(DB.server().address()).limits(l -> limits)
+                     .pool(new io.mysqlproxy.config.PoolConfig(0, 0, 60_000,
+                             new io.mysqlproxy.config.MultiplexingConfig(true, java.util.Set.of(), 20, 1_000)))
+                     .start()) {
             int before = threadsConnected();
             long seed = DecoderFuzzTest.seed();
             AtomicLong sessions = new AtomicLong();
-            ExecutorService pool = Executors.newFixedThreadPool(8);
+            ExecutorService pool = Executors.newFixedThreadPool(9);
             List<Future<?>> workers = new ArrayList<>();
             long end = System.nanoTime() + SECONDS * 1_000_000_000L;
-            for (int w = 0; w < 8; w++) {
+            List<TestProxy> proxies = List.of(plain, scripted, multiplexed);
+            for (int w = 0; w < 9; w++) {
                 Random r = new Random(seed + w);
-                int port = w % 2 == 0 ? plain.port() : scripted.port();
+                int port = proxies.get(w % 3).port();
                 workers.add(pool.submit(() -> {
                     while (System.nanoTime() < end) {
                         hostileSession(r, port);
@@ -113,7 +118,7 @@ class SessionFuzzTest {
             pool.shutdown();
             System.out.printf("session fuzz: %d hostile sessions in %d s (seed %d)%n", sessions.get(), SECONDS, seed);
             assertThat(sessions.get()).isGreaterThan(50);
-            for (TestProxy p : List.of(plain, scripted)) {
+            for (TestProxy p : proxies) {
                 try (Connection c = DriverManager.getConnection(p.mariadbUrl("", ""), "fuzz", "fuzz");
                      Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT 6 * 7")) {
                     rs.next();
@@ -122,8 +127,11 @@ class SessionFuzzTest {
                 await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                         assertThat(p.server().listeners().get(0).connectionCount()).as("sessions left").isZero());
             }
+            // the multiplexing proxy keeps its idle connections pooled, and nothing else
+            var muxListener = multiplexed.server().listeners().get(0);
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                    assertThat(threadsConnected()).as("backend connections left").isEqualTo(before));
+                    assertThat(threadsConnected()).as("backend connections left").isEqualTo(before
+                            + muxListener.pooledConnections(muxListener.backends().get(0))));
         } finally {
             root.removeHandler(unexpected);
         }
