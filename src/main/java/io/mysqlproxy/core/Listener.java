@@ -87,10 +87,9 @@ public final class Listener {
                         x -> x.state().acceptsConnections() ? 1 : 0,
                         x -> x.state().name().toLowerCase(java.util.Locale.ROOT), STATE_NAMES,
                         x -> x.lastCheckNanos() < 0 ? -1 : x.lastCheckNanos() / 1e9);
-                if (multiplexing(config).enabled()) {
-                    metrics.multiplexingGauges(b.address().toString(), pool, IdlePool::multiplexedClients,
-                            IdlePool::connectionsInUse, IdlePool::openConnections);
-                }
+                // registered whether or not the listener multiplexes now: a resource may turn it on later
+                metrics.multiplexingGauges(b.address().toString(), pool, IdlePool::multiplexedClients,
+                        IdlePool::connectionsInUse, IdlePool::openConnections);
                 if (b.role() == io.mysqlproxy.backend.BackendRole.READ_ONLY) {
                     metrics.replicationLagGauge(b.address().toString(), b, Backend::replicationLag);
                 }
