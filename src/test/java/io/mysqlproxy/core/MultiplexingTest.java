@@ -567,4 +567,45 @@ class MultiplexingTest {
             }
         }
     }
+
+    @Test
+    void localInfileLongStatementsAndMultiStatementsWorkMultiplexed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        java.nio.file.Path file = tmp.resolve("rows.csv");
+        StringBuilder rows = new StringBuilder();
+        for (int i = 0; i < 3000; i++) {
+            rows.append("file-").append(i).append('\n');
+        }
+        java.nio.file.Files.writeString(file, rows);
+        String url = proxy.mariadbUrl("mux", CLIENT_OPTIONS + "&allowLocalInfile=true&allowMultiQueries=true");
+        try (Connection a = DriverManager.getConnection(url, "app", "app-pw");
+             Connection b = DriverManager.getConnection(url, "app", "app-pw");
+             Statement s = a.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS mux.loaded (v VARCHAR(64))");
+            assertThat(s.executeUpdate("LOAD DATA LOCAL INFILE '" + file + "' INTO TABLE mux.loaded")).isEqualTo(3000);
+            assertThat(one(b, "SELECT COUNT(*) FROM mux.loaded")).isEqualTo("3000");
+
+            // a statement longer than what is read for session state (64 KiB) pins, and works
+            String big = "x".repeat(200_000);
+            assertThat(one(a, "SELECT LENGTH('" + big + "')")).isEqualTo("200000");
+            assertThat(one(b, "SELECT 'b after a long one'")).isEqualTo("b after a long one");
+
+            // every statement of a multi-statement text is read: the user variable in the second one pins
+            try (Connection c = DriverManager.getConnection(url, "app", "app-pw");
+                 Statement m = c.createStatement()) {
+                m.execute("SELECT 1; SET @multi = 'kept'");
+                assertThat(one(b, "SELECT @multi")).isNull();
+                assertThat(one(c, "SELECT @multi")).isEqualTo("kept");
+            }
+        }
+    }
+
+    @Test
+    void theMariadbCommandLineClientWorksMultiplexed() {
+        io.mysqlproxy.testing.Cli.Result r = io.mysqlproxy.testing.Cli.run("mariadb", proxy.port(), "app", "app-pw",
+                "USE mux;\nSET time_zone = '+03:00';\nSELECT @@time_zone, DATABASE();\nSELECT COUNT(*) > -1 FROM t;\n",
+                "--batch", "--skip-column-names");
+        assertThat(r.output()).contains("+03:00\tmux").contains("1");
+        assertThat(r.exitCode()).isZero();
+    }
 }
