@@ -573,11 +573,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         server = null;
     }
 
-    /** Why this multiplexed client keeps its backend connection now, or null (also when it is not multiplexed). */
-    io.mysqlproxy.sql.PinReason pinReason() {
-        return mux == null ? null : mux.pinReason();
-    }
-
     boolean multiplexed() {
         return mux != null;
     }

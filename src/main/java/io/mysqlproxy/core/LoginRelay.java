@@ -165,6 +165,22 @@ final class LoginRelay {
         // and a second login needs it
         boolean mayReuse = !switchAfterGreeting && extra.phase == ExtraPhase.NONE;
         IdlePool pool = listener.pool(backend);
+        if (mayReuse && listener.multiplexing().enabled()) {
+            // a login adds a connection to the pool while the limit allows: clients that pin (prepared statements,
+            // transactions) need one each, and the proxy can open none without a login; beyond the limit, logins
+            // take over idle connections
+            if (pool.reserve()) {
+                connectReserved(backend);
+                return;
+            }
+            IdlePool.Idle idle = pool.take(client.eventLoop());
+            if (idle != null) {
+                takeOver(backend, idle);
+            } else {
+                awaitFreeConnection(backend, pool);
+            }
+            return;
+        }
         IdlePool.Idle idle = mayReuse ? pool.take(client.eventLoop()) : null;
         if (idle != null) {
             takeOver(backend, idle);
@@ -224,6 +240,11 @@ final class LoginRelay {
             }
             pool.reserveBeyondLimit(); // this client cannot take over a pooled connection
         }
+        connectReserved(backend);
+    }
+
+    /** Opens a connection to {@code backend}, counted in its pool already. */
+    private void connectReserved(Backend backend) {
         connect(backend, false).addListener((ChannelFuture f) -> connected(backend, f));
     }
 

@@ -82,7 +82,7 @@ final class Multiplexer {
     private int command = -1;
     /** The running command's bytes were taken from {@link #pending} (sent, or replaced by the proxy's). */
     private boolean commandSkipped;
-    private StatementEffects effects = StatementEffects.of("");
+    private StatementEffects effects = StatementEffects.NONE;
     private String commandText;
     private Prelude prelude;
     private IdlePool.Waiter waiter;
@@ -285,7 +285,7 @@ final class Multiplexer {
         }
         skipCommand();
         command = Commands.COM_QUERY;
-        effects = StatementEffects.of("");
+        effects = StatementEffects.NONE;
         ByteBuf statement = payload(session.alloc(), Commands.COM_QUERY, "KILL QUERY " + running);
         obtain(() -> {
             session.sendToBackend(PacketFramer.frame(session.alloc(), 0, statement));
@@ -300,7 +300,7 @@ final class Multiplexer {
     }
 
     private void inspect(int at, int length, boolean inspect) {
-        effects = StatementEffects.of("");
+        effects = StatementEffects.NONE;
         commandText = null;
         if (!inspect) {
             pin(PinReason.UNINSPECTED);

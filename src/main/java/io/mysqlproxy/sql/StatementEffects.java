@@ -24,7 +24,8 @@ public record StatementEffects(PinReason pin, boolean replayableSet, String useD
             "session_track_schema", "session_track_system_variables", "session_track_state_change",
             "session_track_transaction_info", "sql_select_limit", "max_execution_time", "net_write_timeout",
             "net_read_timeout", "wait_timeout", "interactive_timeout", "sql_auto_is_null", "group_concat_max_len");
-    private static final StatementEffects NONE = new StatementEffects(null, false, null, false, false);
+    /** A statement that does nothing multiplexing cares about. */
+    public static final StatementEffects NONE = new StatementEffects(null, false, null, false, false);
 
     public static StatementEffects of(String sql) {
         List<SqlToken> tokens = SqlTokenizer.tokenize(sql);

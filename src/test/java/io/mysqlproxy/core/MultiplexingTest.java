@@ -116,21 +116,53 @@ class MultiplexingTest {
     }
 
     @Test
-    void manyClientsShareAFewBackendConnections() throws SQLException {
-        List<Connection> clients = new ArrayList<>();
-        try {
-            for (int i = 0; i < 20; i++) {
-                clients.add(client());
-            }
-            Set<String> threads = new HashSet<>();
-            for (int round = 0; round < 3; round++) {
+    void manyClientsShareAFewBackendConnections() throws Exception {
+        DB.server().execute("CREATE USER 'many'@'%' IDENTIFIED BY 'm-pw'", "GRANT ALL ON *.* TO 'many'@'%'");
+        try (TestProxy three = TestProxy.builder().backend(DB.server().address())
+                .pool(new PoolConfig(0, 0, 60_000, new MultiplexingConfig(true, Set.of(), 3, 2_000))).start()) {
+            List<Connection> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < 20; i++) {
+                    clients.add(DriverManager.getConnection(three.mariadbUrl("mux", CLIENT_OPTIONS), "many", "m-pw"));
+                }
+                Set<String> threads = new HashSet<>();
+                for (int round = 0; round < 3; round++) {
+                    for (Connection c : clients) {
+                        threads.add(one(c, "SELECT @@pseudo_thread_id"));
+                        assertThat(one(c, "SELECT COUNT(*) FROM t")).isNotNull();
+                    }
+                }
+                assertThat(threads).hasSizeLessThanOrEqualTo(3);
+                assertThat(backendConnections("many")).isLessThanOrEqualTo(3);
+            } finally {
                 for (Connection c : clients) {
-                    threads.add(one(c, "SELECT @@pseudo_thread_id"));
-                    assertThat(one(c, "SELECT COUNT(*) FROM t")).isNotNull();
+                    c.close();
                 }
             }
-            assertThat(threads).hasSizeLessThanOrEqualTo(3);
-            assertThat(backendConnections("app")).isLessThanOrEqualTo(3);
+        }
+    }
+
+    @Test
+    void everyClientThatPinsGetsAConnectionOfItsOwnUpToTheLimit() throws Exception {
+        DB.server().execute("CREATE USER 'prep'@'%' IDENTIFIED BY 'p-pw'", "GRANT ALL ON *.* TO 'prep'@'%'");
+        List<Connection> clients = new ArrayList<>();
+        List<PreparedStatement> statements = new ArrayList<>();
+        try {
+            for (int i = 0; i < 12; i++) {
+                Connection c = DriverManager.getConnection(proxy.mariadbUrl("mux", CLIENT_OPTIONS), "prep", "p-pw");
+                clients.add(c);
+                one(c, "SELECT 1");
+            }
+            for (int i = 0; i < clients.size(); i++) { // server-side prepared statements: each client pins
+                PreparedStatement ps = clients.get(i).prepareStatement("SELECT CONCAT(?, ':', @@pseudo_thread_id)");
+                statements.add(ps);
+                ps.setInt(1, i);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    assertThat(rs.getString(1)).startsWith(i + ":");
+                }
+            }
+            assertThat(backendConnections("prep")).isEqualTo(12);
         } finally {
             for (Connection c : clients) {
                 c.close();
