@@ -7,12 +7,17 @@ import io.netty.handler.timeout.IdleStateEvent;
 
 /**
  * Hands the events of a backend socket to the session that owns it: its main backend connection, or the second
- * one a routing script asked for ({@code companion}).
+ * one a routing script asked for ({@code companion}). While the connection waits in an idle pool it belongs to no
+ * session: the same handler watches it for the pool. A multiplexed connection changes hands after every statement,
+ * so the handler stays in place and only its owner changes.
  */
 final class BackendHandler extends ChannelInboundHandlerAdapter {
     static final String NAME = "backend";
-    private final ClientSession session;
-    private final boolean companion;
+    private volatile ClientSession session;
+    private volatile boolean companion;
+    /** The pool holding the connection while it has no session, and its entry there. */
+    private volatile IdlePool pool;
+    private volatile IdlePool.Idle idle;
 
     BackendHandler(ClientSession session) {
         this(session, false);
@@ -23,51 +28,91 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         this.companion = companion;
     }
 
+    /** The handler of {@code channel}'s pipeline. */
+    static BackendHandler of(io.netty.channel.Channel channel) {
+        return (BackendHandler) channel.pipeline().get(NAME);
+    }
+
+    /** A session takes the connection over. */
+    void lend(ClientSession to, boolean asCompanion) {
+        pool = null;
+        idle = null;
+        companion = asCompanion;
+        session = to;
+    }
+
+    /** The connection waits in {@code inPool}: whatever the server says now is its last word before it closes. */
+    void park(IdlePool inPool, IdlePool.Idle entry) {
+        session = null;
+        idle = entry;
+        pool = inPool;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (companion) {
-            session.companionRead(ctx.channel(), (ByteBuf) msg);
+        ClientSession s = session;
+        if (s == null) {
+            ((ByteBuf) msg).release();
+            IdlePool p = pool;
+            if (p != null && p.remove(idle)) {
+                ctx.close();
+            }
+        } else if (companion) {
+            s.companionRead(ctx.channel(), (ByteBuf) msg);
         } else {
-            session.backendRead((ByteBuf) msg);
+            s.backendRead((ByteBuf) msg);
         }
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (!companion) {
-            session.backendReadComplete();
+        ClientSession s = session;
+        if (s != null && !companion) {
+            s.backendReadComplete();
         }
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        session.backendWritabilityChanged(ctx.channel());
+        ClientSession s = session;
+        if (s != null) {
+            s.backendWritabilityChanged(ctx.channel());
+        }
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent idle) {
-            session.backendIdle(ctx.channel(), idle);
+        ClientSession s = session;
+        if (evt instanceof IdleStateEvent e && s != null) {
+            s.backendIdle(ctx.channel(), e);
         }
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (companion) {
-            session.companionInactive(ctx.channel());
+        ClientSession s = session;
+        if (s == null) {
+            IdlePool p = pool;
+            if (p != null) {
+                p.closedWhileIdle(idle);
+            }
+        } else if (companion) {
+            s.companionInactive(ctx.channel());
         } else {
-            session.backendInactive();
+            s.backendInactive();
         }
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (companion) {
-            session.companionException(cause);
-            ctx.close(); // handled as the channel goes inactive
-        } else {
-            session.backendException(cause);
-            ctx.close();
+        ClientSession s = session;
+        if (s != null) {
+            if (companion) {
+                s.companionException(cause);
+            } else {
+                s.backendException(cause);
+            }
         }
+        ctx.close(); // handled as the channel goes inactive
     }
 }

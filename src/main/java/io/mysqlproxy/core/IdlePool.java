@@ -4,10 +4,7 @@ import io.mysqlproxy.config.PoolConfig;
 import io.mysqlproxy.protocol.Capabilities;
 import io.mysqlproxy.protocol.HandshakeV10;
 import io.mysqlproxy.scripting.PoolView;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import org.jboss.logging.Logger;
 
@@ -50,6 +47,7 @@ final class IdlePool implements PoolView {
     private volatile int maxIdle;
     private volatile int maxConnections;
     private volatile boolean closed;
+    private java.util.concurrent.ScheduledFuture<?> sweeper;
     private final Map<String, Deque<Idle>> byUser = new HashMap<>();
     /** Multiplexing: per user, its clients and the connections they hold, and statements waiting for one. */
     private final Map<String, UserShare> shares = new HashMap<>();
@@ -172,9 +170,8 @@ final class IdlePool implements PoolView {
                 return false;
             }
         }
-        if (ch.pipeline().get("timeouts") != null) {
-            ch.pipeline().remove("timeouts"); // the session's; whoever takes the connection installs its own
-        }
+        // from here until someone takes it, the connection's events are the pool's
+        BackendHandler handler = BackendHandler.of(ch);
         Waiter waiter = null;
         synchronized (this) {
             UserShare share = shares.get(idle.user());
@@ -191,6 +188,7 @@ final class IdlePool implements PoolView {
             }
         }
         if (waiter != null) {
+            handler.park(this, idle);
             waiter.handOver().accept(idle);
             return true;
         }
@@ -203,6 +201,7 @@ final class IdlePool implements PoolView {
             }
         }
         if (login != null) {
+            handler.park(this, idle);
             login.accept(idle);
             return true;
         }
@@ -211,34 +210,53 @@ final class IdlePool implements PoolView {
             if (closed || queue.size() >= maxIdle || !idle.channel().isActive()) {
                 return false;
             }
+            handler.park(this, idle);
             queue.addLast(idle);
         }
-        ch.pipeline().replace(BackendHandler.NAME, BackendHandler.NAME, new Watcher(idle));
         ch.config().setAutoRead(true);
-        if (idleTimeoutMillis > 0) {
-            scheduleIdleTimeout(idle);
+        if (idleTimeoutMillis > 0 && sweeper == null) {
+            startSweeper(ch.eventLoop());
         }
         return true;
     }
 
-    private void scheduleIdleTimeout(Idle idle) {
-        idle.channel().eventLoop().schedule(() -> {
-            if (lastOfItsUser(idle)) {
-                scheduleIdleTimeout(idle); // multiplexed clients of its user have no other connection
-            } else if (remove(idle)) {
-                LOG.debugf("pooled connection to %s as '%s' idle for %d ms, closing", backend, idle.user(),
-                        idleTimeoutMillis);
-                idle.channel().close();
-            }
-        }, idleTimeoutMillis, TimeUnit.MILLISECONDS);
+    /**
+     * Idle connections are closed by one periodic sweep per pool, not by a task per offer: a multiplexed
+     * connection goes back to the pool after every statement.
+     */
+    private synchronized void startSweeper(EventLoop loop) {
+        if (sweeper == null && !closed) {
+            long period = Math.max(10, Math.min(idleTimeoutMillis / 4, 1_000));
+            sweeper = loop.scheduleAtFixedRate(this::sweep, period, period, TimeUnit.MILLISECONDS);
+        }
     }
 
-    /** Whether {@code idle} is the only connection left to the multiplexed clients of its user. */
-    private synchronized boolean lastOfItsUser(Idle idle) {
-        UserShare share = shares.get(idle.user());
-        Deque<Idle> queue = byUser.get(idle.user());
-        return share != null && share.sessions > 0 && share.lent == 0 && queue != null && queue.size() == 1
-                && queue.contains(idle);
+    /** Closes connections idle for longer than the idle timeout, but not a user's last while it has clients. */
+    private void sweep() {
+        List<Idle> expired = new java.util.ArrayList<>();
+        long now = System.nanoTime();
+        long timeout = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
+        synchronized (this) {
+            for (Map.Entry<String, Deque<Idle>> e : byUser.entrySet()) {
+                Deque<Idle> queue = e.getValue();
+                UserShare share = shares.get(e.getKey());
+                boolean keepLast = share != null && share.sessions > 0 && share.lent <= 0;
+                // oldest first: connections join at the end with a fresh idle time
+                for (java.util.Iterator<Idle> it = queue.iterator(); it.hasNext(); ) {
+                    Idle idle = it.next();
+                    if (now - idle.state().idleSinceNanos < timeout || keepLast && queue.size() == 1) {
+                        break;
+                    }
+                    it.remove();
+                    expired.add(idle);
+                }
+            }
+        }
+        for (Idle idle : expired) {
+            LOG.debugf("pooled connection to %s as '%s' idle for %d ms, closing", backend, idle.user(),
+                    idleTimeoutMillis);
+            idle.channel().close();
+        }
     }
 
     // ---- multiplexing ------------------------------------------------------------------------------------------
@@ -409,7 +427,14 @@ final class IdlePool implements PoolView {
         });
     }
 
-    private synchronized boolean remove(Idle idle) {
+    /** An idle connection closed (the server closed it): it leaves the pool. */
+    void closedWhileIdle(Idle idle) {
+        if (remove(idle)) {
+            LOG.debugf("pooled connection to %s as '%s' closed by the server", backend, idle.user());
+        }
+    }
+
+    synchronized boolean remove(Idle idle) {
         Deque<Idle> queue = byUser.get(idle.user());
         return queue != null && queue.remove(idle);
     }
@@ -417,6 +442,11 @@ final class IdlePool implements PoolView {
     /** Closes every idle connection and keeps no more (shutdown). */
     void close() {
         closed = true;
+        synchronized (this) {
+            if (sweeper != null) {
+                sweeper.cancel(false);
+            }
+        }
         evictAll();
     }
 
@@ -457,34 +487,5 @@ final class IdlePool implements PoolView {
         }
         Deque<Idle> queue = byUser.get(user);
         return queue == null ? 0 : queue.size();
-    }
-
-    /** Watches an idle connection: whatever the server says now is its last word before it closes. */
-    private final class Watcher extends ChannelInboundHandlerAdapter {
-        private final Idle idle;
-
-        Watcher(Idle idle) {
-            this.idle = idle;
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ((ByteBuf) msg).release();
-            if (remove(idle)) {
-                ctx.close();
-            }
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            if (remove(idle)) {
-                LOG.debugf("pooled connection to %s as '%s' closed by the server", backend, idle.user());
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close();
-        }
     }
 }

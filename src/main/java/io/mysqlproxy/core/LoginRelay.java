@@ -372,7 +372,7 @@ final class LoginRelay {
     private void reuse(Backend backend, IdlePool.Idle idle) {
         reused = idle;
         server = idle.channel();
-        idle.channel().pipeline().replace(BackendHandler.NAME, BackendHandler.NAME, new BackendHandler(session));
+        BackendHandler.of(idle.channel()).lend(session, false);
         session.backendConnected(backend, idle.channel());
         session.transition(SessionState.READ_HANDSHAKE);
         LOG.debugf("session %d: client %s gets a pooled connection to %s (was '%s')", session.id(),
@@ -884,8 +884,7 @@ final class LoginRelay {
                     }
                     return;
                 }
-                idle.channel().pipeline().replace(BackendHandler.NAME, BackendHandler.NAME,
-                        new BackendHandler(session, true));
+                BackendHandler.of(idle.channel()).lend(session, true);
                 extra.channel = idle.channel();
                 extra.greeting = idle.greeting();
                 extra.reused = idle;

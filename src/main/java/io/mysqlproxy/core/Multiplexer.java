@@ -426,7 +426,7 @@ final class Multiplexer {
                 return;
             }
             Channel ch = idle.channel();
-            ch.pipeline().replace(BackendHandler.NAME, BackendHandler.NAME, new BackendHandler(session));
+            BackendHandler.of(ch).lend(session, false);
             idle.state().borrows++;
             held = idle;
             runningThreadId = idle.greeting().connectionId();

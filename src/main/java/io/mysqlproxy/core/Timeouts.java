@@ -27,7 +27,8 @@ final class Timeouts {
             client.pipeline().addBefore(Listener.SESSION_HANDLER, "timeouts",
                     new IdleStateHandler(limits.idleTimeoutMillis(), 0, 0, TimeUnit.MILLISECONDS));
         }
-        if (limits.readTimeoutMillis() > 0 && server != null) {
+        // a pooled connection keeps its handler from one client to the next
+        if (limits.readTimeoutMillis() > 0 && server != null && server.pipeline().get("timeouts") == null) {
             server.pipeline().addBefore(BackendHandler.NAME, "timeouts",
                     new IdleStateHandler(limits.readTimeoutMillis(), 0, 0, TimeUnit.MILLISECONDS));
         }

@@ -27,7 +27,16 @@ public record StatementEffects(PinReason pin, boolean replayableSet, String useD
     /** A statement that does nothing multiplexing cares about. */
     public static final StatementEffects NONE = new StatementEffects(null, false, null, false, false);
 
+    /** Words without which a statement has none of the effects above (checked before tokenizing, which costs more). */
+    private static final Set<String> TRIGGERS = Set.of("SET", "USE", "LOCK", "GET_LOCK", "FLUSH", "TEMPORARY", "CALL",
+            "HANDLER", "PREPARE", "EXECUTE", "DEALLOCATE", "XA", "SQL_CALC_FOUND_ROWS", "FOUND_ROWS", "ROW_COUNT",
+            "CONNECTION_ID", "LAST_INSERT_ID");
+    private static final int LONGEST_TRIGGER = "SQL_CALC_FOUND_ROWS".length();
+
     public static StatementEffects of(String sql) {
+        if (!mayHaveEffects(sql)) {
+            return NONE;
+        }
         List<SqlToken> tokens = SqlTokenizer.tokenize(sql);
         PinReason pin = null;
         boolean replayable = false;
@@ -120,6 +129,44 @@ public record StatementEffects(PinReason pin, boolean replayableSet, String useD
             return NONE;
         }
         return new StatementEffects(pin, replayable && pin == null, use, readsInsertId, readsPrevious);
+    }
+
+    /**
+     * Whether {@code sql} contains a user or system variable, a versioned comment, or one of the {@link #TRIGGERS}
+     * as a word (in any case, also inside strings: a false alarm only costs tokenizing).
+     */
+    static boolean mayHaveEffects(String sql) {
+        int n = sql.length();
+        char[] word = new char[LONGEST_TRIGGER];
+        int i = 0;
+        while (i < n) {
+            char c = sql.charAt(i);
+            if (c == '@' || c == '/' && i + 2 < n && sql.charAt(i + 1) == '*' && sql.charAt(i + 2) == '!') {
+                return true;
+            }
+            if (!isWordChar(c)) {
+                i++;
+                continue;
+            }
+            int start = i;
+            while (i < n && isWordChar(sql.charAt(i))) {
+                i++;
+            }
+            int length = i - start;
+            if (length <= LONGEST_TRIGGER) {
+                for (int k = 0; k < length; k++) {
+                    word[k] = Character.toUpperCase(sql.charAt(start + k));
+                }
+                if (TRIGGERS.contains(new String(word, 0, length))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean isWordChar(char c) {
+        return c == '_' || c == '$' || Character.isLetterOrDigit(c);
     }
 
     /** The SQL inside a {@code /*!50000 ... *}{@code /} comment, without its version number. */

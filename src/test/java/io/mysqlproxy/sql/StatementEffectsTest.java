@@ -65,4 +65,14 @@ class StatementEffectsTest {
         assertThat(StatementEffects.of("SELECT ROW_COUNT()").readsPrevious()).isTrue();
         assertThat(StatementEffects.of("SELECT FOUND_ROWS()").pin()).isNull();
     }
+
+    @Test
+    void statementsWithoutTriggerWordsAreNotTokenized() {
+        assertThat(StatementEffects.mayHaveEffects("SELECT c FROM sbtest1 WHERE id = 5035")).isFalse();
+        assertThat(StatementEffects.mayHaveEffects("UPDATE t SET n = n + 1")).isTrue();
+        assertThat(StatementEffects.mayHaveEffects("select get_lock('a', 1)")).isTrue();
+        assertThat(StatementEffects.mayHaveEffects("SELECT 1 /*!40101 , 2 */")).isTrue();
+        assertThat(StatementEffects.mayHaveEffects("SELECT id FROM users WHERE name = 'x'")).isFalse();
+        assertThat(StatementEffects.mayHaveEffects("SELECT @@version")).isTrue();
+    }
 }
