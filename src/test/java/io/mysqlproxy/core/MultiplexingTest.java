@@ -15,6 +15,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -639,5 +640,29 @@ class MultiplexingTest {
                 "--batch", "--skip-column-names");
         assertThat(r.output()).contains("+03:00\tmux").contains("1");
         assertThat(r.exitCode()).isZero();
+    }
+
+    @Test
+    void theIdleTimeoutClosesIdleConnectionsButNotAUsersLastOneWhileItHasClients() throws Exception {
+        DB.server().execute("CREATE USER 'sleepy'@'%' IDENTIFIED BY 's-pw'", "GRANT ALL ON *.* TO 'sleepy'@'%'",
+                "CREATE USER 'gone'@'%' IDENTIFIED BY 'g-pw'", "GRANT ALL ON *.* TO 'gone'@'%'");
+        try (TestProxy quick = TestProxy.builder().backend(DB.server().address())
+                .pool(new PoolConfig(0, 0, 200, new MultiplexingConfig(true, Set.of(), 20, 1_000))).start()) {
+            String url = quick.mariadbUrl("mux", CLIENT_OPTIONS);
+            try (Connection a = DriverManager.getConnection(url, "sleepy", "s-pw");
+                 Connection b = DriverManager.getConnection(url, "sleepy", "s-pw")) {
+                try (Connection c = DriverManager.getConnection(url, "gone", "g-pw")) {
+                    one(c, "SELECT 1");
+                }
+                assertThat(backendConnections("sleepy")).isEqualTo(2);
+                // idle for longer than the timeout: one of sleepy's two goes, the last stays; gone's goes
+                await().atMost(Duration.ofSeconds(5)).until(() -> backendConnections("sleepy") == 1
+                        && backendConnections("gone") == 0);
+                Thread.sleep(500);
+                assertThat(backendConnections("sleepy")).isEqualTo(1);
+                assertThat(one(a, "SELECT 'a'")).isEqualTo("a");
+                assertThat(one(b, "SELECT 'b'")).isEqualTo("b");
+            }
+        }
     }
 }
