@@ -179,11 +179,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         flushToBackend();
     }
 
-    void flushBackend() {
-        flushToBackend();
-    }
-
-    private void flushToBackend() {
+    void flushToBackend() {
         if (backendNeedsFlush && server != null) {
             backendNeedsFlush = false;
             server.flush();
@@ -333,12 +329,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     void backendRead(ByteBuf buf) {
         listener.metrics().backendBytes(buf.readableBytes());
-        if (mux != null && (server == null || mux.inPrelude())) {
-            if (server == null) {
-                buf.release(); // a connection just given back: whatever it says is not this client's
-            } else {
-                mux.preludeRead(buf);
-            }
+        if (mux != null && server == null) {
+            buf.release(); // a connection just given back: whatever it says is not this client's
+            return;
+        }
+        if (mux != null && mux.inPrelude()) {
+            mux.preludeRead(buf);
             return;
         }
         if (scripted != null && state.authenticated()) {

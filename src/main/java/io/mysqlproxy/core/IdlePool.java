@@ -6,6 +6,7 @@ import io.mysqlproxy.protocol.HandshakeV10;
 import io.mysqlproxy.scripting.PoolView;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
+import io.netty.util.AttributeKey;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayDeque;
@@ -14,6 +15,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * One backend's idle connections, as MySQL Proxy kept them: logged-in connections a client left behind, by the
@@ -49,6 +52,13 @@ final class IdlePool implements PoolView {
     private volatile boolean closed;
     private java.util.concurrent.ScheduledFuture<?> sweeper;
     private final Map<String, Deque<Idle>> byUser = new HashMap<>();
+    /** When a connection was opened (for the maximum age). */
+    private static final AttributeKey<Long> OPENED_AT = AttributeKey.valueOf("openedAt");
+    private final long maxAgeNanos;
+    /** Connections logins opened that are still open (with multiplexing, at most {@link #maxConnections}). */
+    private final AtomicInteger open = new AtomicInteger();
+    /** Logins waiting for any idle connection to take over, since no more may be opened. */
+    private final Deque<Consumer<Idle>> loginWaiters = new ArrayDeque<>();
     /** Multiplexing: per user, its clients and the connections they hold, and statements waiting for one. */
     private final Map<String, UserShare> shares = new HashMap<>();
 
@@ -60,7 +70,7 @@ final class IdlePool implements PoolView {
     }
 
     /** A multiplexed statement waiting for a connection that fits it. */
-    record Waiter(Wanted wanted, java.util.function.Consumer<Idle> handOver) {
+    record Waiter(Wanted wanted, Consumer<Idle> handOver) {
     }
 
     /** What a multiplexed statement needs of a connection. */
@@ -75,19 +85,15 @@ final class IdlePool implements PoolView {
         this.backend = backend;
         this.idleTimeoutMillis = config.idleTimeoutMillis();
         this.minIdle = config.minIdle();
-        this.maxIdle = config.multiplexing().enabled() ? config.multiplexing().maxConnections() : config.maxIdle();
-        this.maxConnections = config.multiplexing().enabled() ? config.multiplexing().maxConnections() : 0;
         this.maxAgeNanos = TimeUnit.MILLISECONDS.toNanos(config.maxAgeMillis());
+        reconfigure(config);
     }
 
-    /** The listener's multiplexing settings changed: limits apply from now on, open connections stay. */
+    /** Takes the limits of {@code config} (again, when the listener's multiplexing settings changed). */
     void reconfigure(PoolConfig config) {
         this.maxIdle = config.multiplexing().enabled() ? config.multiplexing().maxConnections() : config.maxIdle();
         this.maxConnections = config.multiplexing().enabled() ? config.multiplexing().maxConnections() : 0;
     }
-
-    private static final io.netty.util.AttributeKey<Long> OPENED_AT = io.netty.util.AttributeKey.valueOf("openedAt");
-    private final long maxAgeNanos;
 
     /** Whether {@code idle} outlived the maximum age and is not the last connection its multiplexed clients have. */
     private boolean tooOld(Idle idle) {
@@ -101,11 +107,6 @@ final class IdlePool implements PoolView {
                 + (share == null ? 0 : Math.max(0, share.lent));
         return share == null || share.sessions == 0 || others > 0;
     }
-
-    /** Multiplexing: connections logins opened that are still open (at most {@link #maxConnections}). */
-    private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
-    /** Logins waiting for any idle connection to take over, since no more may be opened. */
-    private final Deque<java.util.function.Consumer<Idle>> loginWaiters = new ArrayDeque<>();
 
     /**
      * A login may open a connection to this backend: true, counting it from now on (the caller then reports it
@@ -144,12 +145,12 @@ final class IdlePool implements PoolView {
     }
 
     /** Queues a login until an idle connection comes back; {@code handOver} gets it on the pool's thread. */
-    synchronized void awaitLogin(java.util.function.Consumer<Idle> handOver) {
+    synchronized void awaitLogin(Consumer<Idle> handOver) {
         loginWaiters.addLast(handOver);
     }
 
     /** Gives up waiting; false when the login was already handed a connection. */
-    synchronized boolean cancelLogin(java.util.function.Consumer<Idle> handOver) {
+    synchronized boolean cancelLogin(Consumer<Idle> handOver) {
         return loginWaiters.remove(handOver);
     }
 
@@ -192,7 +193,7 @@ final class IdlePool implements PoolView {
             waiter.handOver().accept(idle);
             return true;
         }
-        java.util.function.Consumer<Idle> login = null;
+        Consumer<Idle> login = null;
         synchronized (this) {
             Deque<Idle> queue = byUser.get(idle.user());
             if (!loginWaiters.isEmpty() && !closed && idle.channel().isActive()
@@ -413,7 +414,7 @@ final class IdlePool implements PoolView {
      * Moves a taken connection to the event loop of the client that took it (a session's sockets share one
      * thread), then calls {@code done} on that loop with whether it worked.
      */
-    static void moveTo(Channel ch, EventLoop loop, java.util.function.Consumer<Boolean> done) {
+    static void moveTo(Channel ch, EventLoop loop, Consumer<Boolean> done) {
         if (ch.eventLoop() == loop) {
             done.accept(true);
             return;

@@ -289,7 +289,7 @@ final class Multiplexer {
         ByteBuf statement = payload(session.alloc(), Commands.COM_QUERY, "KILL QUERY " + running);
         obtain(() -> {
             session.sendToBackend(PacketFramer.frame(session.alloc(), 0, statement));
-            session.flushBackend();
+            session.flushToBackend();
         });
     }
 
@@ -345,7 +345,7 @@ final class Multiplexer {
         pending.discardReadComponents();
         commandSkipped = true;
         session.sendToBackend(command);
-        session.flushBackend();
+        session.flushToBackend();
     }
 
     // ---- getting a connection ----------------------------------------------------------------------------------
