@@ -463,15 +463,21 @@ final class Multiplexer {
 
     private void prepare(Runnable then) {
         ConnectionState s = held.state();
+        // long idle: a connection the server or a firewall dropped is found now, and another one taken
+        boolean ping = pingAfterNanos > 0 && System.nanoTime() - s.idleSinceNanos > pingAfterNanos;
+        boolean reset = s.needsReset || !startsWith(sets, s.sets);
+        if (!ping && !reset && s.sets.size() == sets.size() && (database == null || database.equals(s.database))
+                && !(effects.readsInsertId() && s.lastInsertId != lastInsertId)) {
+            then.run(); // the common case, on every statement: nothing to bring over
+            return;
+        }
         List<ByteBuf> steps = new ArrayList<>();
         List<Runnable> afterOk = new ArrayList<>();
         Channel ch = held.channel();
-        if (pingAfterNanos > 0 && System.nanoTime() - s.idleSinceNanos > pingAfterNanos) {
-            // long idle: a connection the server or a firewall dropped is found now, and another one taken
+        if (ping) {
             steps.add(payload(ch, Commands.COM_PING, null));
             afterOk.add(() -> { });
         }
-        boolean reset = s.needsReset || !startsWith(sets, s.sets);
         if (reset) {
             steps.add(payload(ch, Commands.COM_RESET_CONNECTION, null));
             afterOk.add(s::reset);
@@ -491,10 +497,6 @@ final class Multiplexer {
             long id = lastInsertId;
             steps.add(payload(ch, Commands.COM_QUERY, "DO LAST_INSERT_ID(" + id + ")"));
             afterOk.add(() -> s.lastInsertId = id);
-        }
-        if (steps.isEmpty()) {
-            then.run();
-            return;
         }
         metrics.multiplexReplayed(steps.size());
         prelude = new Prelude(ch, steps, afterOk, then);
