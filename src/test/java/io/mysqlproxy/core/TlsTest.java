@@ -92,6 +92,31 @@ class TlsTest {
     }
 
     @Test
+    void multiplexedClientsShareTlsBackendConnections() throws SQLException {
+        try (TestProxy proxy = TestProxy.builder().backend(tlsServer.address())
+                .backendTls(new BackendTls(BackendTlsMode.REQUIRED, true, certs.caCert))
+                .pool(new io.mysqlproxy.config.PoolConfig(0, 0, 60_000,
+                        new io.mysqlproxy.config.MultiplexingConfig(true, java.util.Set.of(), 2, 2_000))).start()) {
+            java.util.List<Connection> clients = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 6; i++) { // more clients than the two connections: logins take them over
+                    clients.add(DriverManager.getConnection(proxy.mariadbUrl("", "sslMode=disable"), "alice",
+                            "secret"));
+                }
+                for (int round = 0; round < 3; round++) {
+                    for (Connection c : clients) {
+                        assertThat(backendCipher(c)).isNotEmpty();
+                    }
+                }
+            } finally {
+                for (Connection c : clients) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    @Test
     void tlsOnBothSidesWithMySqlConnector() throws SQLException {
         try (TestProxy proxy = TestProxy.builder().backend(tlsServer.address())
                 .clientTls(new ClientTls(ClientTlsMode.REQUIRED, certs.cert, certs.key))
