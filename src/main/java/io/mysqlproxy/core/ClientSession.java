@@ -624,23 +624,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         int command = packet[0] & 0xFF;
         if (command == Commands.COM_INIT_DB) {
             defaultDb = new String(packet, 1, packet.length - 1, java.nio.charset.StandardCharsets.UTF_8);
-        } else if (command == Commands.COM_QUERY && startsWithUse(packet)) {
+        } else if (command == Commands.COM_QUERY
+                && io.mysqlproxy.protocol.Payloads.startsWithWord(io.netty.buffer.Unpooled.wrappedBuffer(packet), 1,
+                        "use")) {
             java.util.List<io.mysqlproxy.sql.SqlToken> tokens = io.mysqlproxy.sql.SqlTokenizer.tokenize(
                     new String(packet, 1, packet.length - 1, java.nio.charset.StandardCharsets.UTF_8));
             if (tokens.size() >= 2 && tokens.get(0).id() == io.mysqlproxy.sql.TokenId.TK_SQL_USE) {
                 defaultDb = tokens.get(1).text(); // backticks and doubled backticks already undone
             }
         }
-    }
-
-    /** A cheap look at the bytes before tokenizing: "USE" and a blank, after leading blanks. */
-    private static boolean startsWithUse(byte[] packet) {
-        int i = 1;
-        while (i < packet.length && Character.isWhitespace(packet[i])) {
-            i++;
-        }
-        return packet.length > i + 3 && (packet[i] | 0x20) == 'u' && (packet[i + 1] | 0x20) == 's'
-                && (packet[i + 2] | 0x20) == 'e' && Character.isWhitespace(packet[i + 3]);
     }
 
     /** A snapshot of the connection for a hook call. */

@@ -211,17 +211,8 @@ final class Multiplexer {
         if (command == Commands.COM_PROCESS_KILL) {
             return true;
         }
-        if (command != Commands.COM_QUERY) {
-            return false;
-        }
-        int i = at + Packets.HEADER_SIZE + 1;
-        int end = buf.writerIndex();
-        while (i < end && Character.isWhitespace(buf.getByte(i))) {
-            i++;
-        }
-        return end - i >= 5 && (buf.getByte(i) | 0x20) == 'k' && (buf.getByte(i + 1) | 0x20) == 'i'
-                && (buf.getByte(i + 2) | 0x20) == 'l' && (buf.getByte(i + 3) | 0x20) == 'l'
-                && Character.isWhitespace(buf.getByte(i + 4));
+        return command == Commands.COM_QUERY
+                && io.mysqlproxy.protocol.Payloads.startsWithWord(buf, at + Packets.HEADER_SIZE + 1, "kill");
     }
 
     /** The KILL the whole command at {@code at} asks for, or null when it is none (or one the server should see). */
@@ -287,10 +278,7 @@ final class Multiplexer {
         command = Commands.COM_QUERY;
         effects = StatementEffects.NONE;
         ByteBuf statement = payload(session.alloc(), Commands.COM_QUERY, "KILL QUERY " + running);
-        obtain(() -> {
-            session.sendToBackend(PacketFramer.frame(session.alloc(), 0, statement));
-            session.flushToBackend();
-        });
+        obtain(() -> send(PacketFramer.frame(session.alloc(), 0, statement)));
     }
 
     private void answerOk() {
@@ -344,7 +332,11 @@ final class Multiplexer {
         ByteBuf command = pending.readBytes(bytes);
         pending.discardReadComponents();
         commandSkipped = true;
-        session.sendToBackend(command);
+        send(command);
+    }
+
+    private void send(ByteBuf framed) {
+        session.sendToBackend(framed);
         session.flushToBackend();
     }
 
@@ -475,27 +467,27 @@ final class Multiplexer {
         List<Runnable> afterOk = new ArrayList<>();
         Channel ch = held.channel();
         if (ping) {
-            steps.add(payload(ch, Commands.COM_PING, null));
+            steps.add(payload(ch.alloc(), Commands.COM_PING, null));
             afterOk.add(() -> { });
         }
         if (reset) {
-            steps.add(payload(ch, Commands.COM_RESET_CONNECTION, null));
+            steps.add(payload(ch.alloc(), Commands.COM_RESET_CONNECTION, null));
             afterOk.add(s::reset);
         }
         if (database != null && (reset || !database.equals(s.database))) {
             String db = database;
-            steps.add(payload(ch, Commands.COM_INIT_DB, db));
+            steps.add(payload(ch.alloc(), Commands.COM_INIT_DB, db));
             afterOk.add(() -> s.database = db);
         }
         for (int i = reset ? 0 : s.sets.size(); i < sets.size(); i++) {
             String set = sets.get(i);
-            steps.add(payload(ch, Commands.COM_QUERY, set));
+            steps.add(payload(ch.alloc(), Commands.COM_QUERY, set));
             afterOk.add(() -> s.sets.add(set));
         }
         long connectionId = reset ? 0 : s.lastInsertId;
         if (effects.readsInsertId() && connectionId != lastInsertId) {
             long id = lastInsertId;
-            steps.add(payload(ch, Commands.COM_QUERY, "DO LAST_INSERT_ID(" + id + ")"));
+            steps.add(payload(ch.alloc(), Commands.COM_QUERY, "DO LAST_INSERT_ID(" + id + ")"));
             afterOk.add(() -> s.lastInsertId = id);
         }
         metrics.multiplexReplayed(steps.size());
@@ -505,10 +497,6 @@ final class Multiplexer {
 
     private static boolean startsWith(List<String> wanted, List<String> applied) {
         return applied.size() <= wanted.size() && wanted.subList(0, applied.size()).equals(applied);
-    }
-
-    private static ByteBuf payload(Channel ch, int command, String text) {
-        return payload(ch.alloc(), command, text);
     }
 
     private static ByteBuf payload(io.netty.buffer.ByteBufAllocator alloc, int command, String text) {

@@ -119,4 +119,25 @@ public final class Payloads {
     public static String readRestAsString(ByteBuf buf) {
         return new String(readFixed(buf, buf.readableBytes()), StandardCharsets.UTF_8);
     }
+
+    /**
+     * Whether the text from {@code from} on starts, after blanks, with {@code word} (lower case; matched in any case
+     * of ASCII letters) and a blank: a cheap look at a statement before tokenizing it.
+     */
+    public static boolean startsWithWord(ByteBuf buf, int from, String word) {
+        int end = buf.writerIndex();
+        int i = from;
+        while (i < end && Character.isWhitespace(buf.getByte(i))) {
+            i++;
+        }
+        if (end - i <= word.length()) {
+            return false;
+        }
+        for (int k = 0; k < word.length(); k++) {
+            if ((buf.getByte(i + k) | 0x20) != word.charAt(k)) {
+                return false;
+            }
+        }
+        return Character.isWhitespace(buf.getByte(i + word.length()));
+    }
 }
