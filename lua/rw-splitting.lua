@@ -33,6 +33,10 @@ Connections a client leaves behind wait in each backend's idle pool, as in MySQL
 them over (the server checks their login with COM_CHANGE_USER, which also resets the session). The pool sizes
 come from proxy.global.config.rwsplit: min_idle_connections (default 0) and max_idle_connections (default 8), per
 backend and user.
+
+On a multiplexing listener (--multiplexing) the same routing picks pools instead of connections: a read borrows a
+connection of the client's user from the read-only backend's pool, everything else from the read-write one's, and
+a client the proxy pins (proxy.connection.pinned: a transaction, session state) reads from its pinned connection.
 ]]
 
 local tokenizer = require("proxy.tokenizer")
@@ -114,6 +118,14 @@ function connect_server()
   local ro = least_busy(proxy.BACKEND_TYPE_RO)
   if ro then
     proxy.connection.extra_backend_ndx = ro
+  end
+end
+
+--- the reason the proxy keeps this client on one backend connection while multiplexing, or nil
+local function kept()
+  local why = proxy.connection.pinned
+  if why ~= "not_multiplexed" then
+    return why
   end
 end
 
@@ -219,7 +231,7 @@ function read_query(packet)
     end
     if first then
       track(tokens, first)
-      read = not pinned and not proxy.connection.server.in_trans and is_plain_read(tokens, first)
+      read = not pinned and not kept() and not proxy.connection.server.in_trans and is_plain_read(tokens, first)
       if read and (proxy.global.backends[ro].state == proxy.BACKEND_STATE_DOWN or not fresh_enough(ro)) then
         proxy.atomic_add(stats, "lagging", 1)
         read = false -- the replica is down or too far behind: the primary answers

@@ -230,7 +230,7 @@ final class AdminSession extends ChannelInboundHandlerAdapter {
         return new ConnectionInfo(id, (InetSocketAddress) channel.remoteAddress(),
                 (InetSocketAddress) channel.localAddress(), null, null, login.username(), login.database(),
                 NativePassword.PLUGIN, null, id, SERVER_VERSION, scramble, 0, 0, capabilities,
-                ServerStatus.AUTOCOMMIT, List.of());
+                ServerStatus.AUTOCOMMIT, List.of(), ConnectionInfo.NOT_MULTIPLEXED);
     }
 
     private void writeOk(int seq) {

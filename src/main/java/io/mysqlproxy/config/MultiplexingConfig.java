@@ -6,7 +6,7 @@ import java.util.Set;
  * Multiplexing: between transactions, a client's backend connection goes back to the pool and its next statement
  * may run on another logged-in connection of the same user.
  *
- * @param enabled           whether listeners without a Lua script multiplex
+ * @param enabled           whether listeners multiplex
  * @param excludedUsers     users whose clients keep one backend connection each
  * @param maxConnections    backend connections opened per backend (and listener) at most
  * @param waitTimeoutMillis how long a statement waits for a free connection of its user before error 1040

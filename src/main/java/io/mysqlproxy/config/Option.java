@@ -25,7 +25,7 @@ public enum Option {
     PROXY_POOL_IDLE_TIMEOUT(null, "60", "seconds an idle pooled connection is kept"),
     PROXY_POOL_MAX_AGE(null, "0", "seconds after it was opened a backend connection is closed instead of pooled (0: no limit)"),
     PROXY_POOL_PING_AFTER(null, "10", "seconds idle after which a pooled connection is pinged before a multiplexed statement uses it"),
-    MULTIPLEXING(null, "false", "share backend connections between clients between transactions (listeners without a Lua script)"),
+    MULTIPLEXING(null, "false", "share backend connections between clients between transactions"),
     MULTIPLEXING_EXCLUDE_USERS(null, "", "users whose clients are not multiplexed, comma-separated"),
     MULTIPLEXING_MAX_CONNECTIONS(null, "200", "backend connections a multiplexing proxy opens per backend and listener at most; logins wait for a free one"),
     MULTIPLEXING_WAIT_TIMEOUT(null, "10", "seconds a multiplexed statement waits for a free backend connection before error 1040"),

@@ -68,6 +68,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private long capabilities;
     /** Shares the backend connection with other clients between transactions, or null. */
     private Multiplexer mux;
+    /** Multiplexing: the connection the last command ran on, which scripts see as the server between commands. */
+    private Channel lastServer;
 
     private final CommandRecorder recorder;
 
@@ -518,20 +520,28 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         LOG.debugf("session %d: client %s authenticated on backend %s", id, client.remoteAddress(),
                 backend == null ? "(none: the script answers)" : backend.address());
-        if (listener.multiplexes(this) && companion == null && server != null) {
+        if (listener.multiplexes() && server != null) {
             mux = new Multiplexer(this, listener.pool(backend), backend, listener.metrics(),
                     listener.poolConfig(), context.limits().readTimeoutMillis(),
                     new IdlePool.Idle(server, greeting, username(), capabilities, connectionState()),
                     client.eventLoop());
             if (!listener.multiplexing().appliesTo(username())) {
                 mux.pinForExcludedUser(); // still one of the listener's sessions for KILL
+            } else if (companion != null) {
+                // the second login's connection serves the script's picks of that backend, through its pool
+                mux.join(companionBackend, listener.pool(companionBackend),
+                        new IdlePool.Idle(companion, companionGreeting, username(), capabilities, connectionState()));
+                companion = null;
             }
         }
         if (scriptSession != null) {
-            scripted = new ScriptedRelay(this, scriptSession, client, server, tracker,
+            scripted = new ScriptedRelay(this, scriptSession, mux, client, server, tracker,
                     context.limits().maxPacketSize());
             scripted.serverRead(server, serverRest);
             scripted.clientRead(clientRest);
+            if (mux != null) {
+                mux.settle();
+            }
             return;
         }
         if (serverRest.isReadable()) {
@@ -553,11 +563,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     // ---- multiplexing ------------------------------------------------------------------------------------------
 
-    /** A borrowed connection is now the one commands go to. */
-    void serverAttached(Channel channel) {
+    /** A borrowed connection (to {@code itsBackend}) is now the one commands go to. */
+    void serverAttached(Channel channel, Backend itsBackend) {
         server = channel;
         activeServer = null;
-        activeBackend = null;
+        activeBackend = itsBackend;
         Timeouts.install(this, null, channel, context.limits());
         channel.config().setAutoRead(client.isWritable());
     }
@@ -566,6 +576,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     void serverDetached() {
         backendReadComplete(); // the pool's handler, not this session, sees the end of this read
         flushToBackend(); // nothing of this client's may wait in the connection for the next one to flush
+        lastServer = server;
         server = null;
     }
 
@@ -637,10 +648,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     /** A snapshot of the connection for a hook call. */
     ConnectionInfo connectionInfo() {
+        Channel s = server != null ? server : lastServer;
         return new ConnectionInfo(id, (InetSocketAddress) client.remoteAddress(),
                 (InetSocketAddress) client.localAddress(),
-                server == null ? null : (InetSocketAddress) server.localAddress(),
-                server == null ? null : (InetSocketAddress) server.remoteAddress(),
+                s == null ? null : (InetSocketAddress) s.localAddress(),
+                s == null ? null : (InetSocketAddress) s.remoteAddress(),
                 loginResponse == null ? null : loginResponse.username(),
                 defaultDatabase(),
                 loginResponse == null ? null : loginResponse.authPluginName(),
@@ -649,7 +661,16 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                 greeting == null ? null : greeting.scramble(),
                 listener.backendIndex(activeBackend != null ? activeBackend : backend),
                 listener.backendIndex(companionBackend), capabilities, tracker.serverStatus(),
-                listener.backendInfos());
+                listener.backendInfos(), pinned());
+    }
+
+    /** What {@code proxy.connection.pinned} says: why the client keeps its backend connection, or null. */
+    private String pinned() {
+        if (mux == null) {
+            return ConnectionInfo.NOT_MULTIPLEXED;
+        }
+        io.mysqlproxy.sql.PinReason reason = mux.pinReason();
+        return reason == null ? null : reason.label();
     }
 
     /** Idle, with no packet half-relayed in either direction. */
@@ -709,10 +730,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         });
     }
 
-    /** The backend thread running this multiplexed client's command now, or -1; read from other threads. */
-    long runningThreadId() {
+    /** The backend thread running this multiplexed client's command now, or null; read from other threads. */
+    Multiplexer.Running running() {
         Multiplexer m = mux;
-        return m == null ? -1 : m.runningThreadId();
+        return m == null ? null : m.running();
     }
 
     Listener listener() {

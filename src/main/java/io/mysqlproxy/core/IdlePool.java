@@ -295,9 +295,20 @@ final class IdlePool implements PoolView {
 
     /** A multiplexed client of {@code user} starts, holding the connection it logged in with. */
     synchronized void sessionStarted(String user) {
-        UserShare share = shares.computeIfAbsent(user, u -> new UserShare());
-        share.sessions++;
-        share.lent++;
+        sessionJoined(user);
+        shares.get(user).lent++;
+    }
+
+    /** A multiplexed client of {@code user} that holds none of this pool's connections starts using them. */
+    synchronized void sessionJoined(String user) {
+        shares.computeIfAbsent(user, u -> new UserShare()).sessions++;
+    }
+
+    /** Whether a multiplexed client of {@code user} can be served here: the pool holds or lends its connections. */
+    synchronized boolean serves(String user) {
+        UserShare share = shares.get(user);
+        Deque<Idle> idle = byUser.get(user);
+        return share != null && share.lent > 0 || idle != null && !idle.isEmpty();
     }
 
     /** A multiplexed client of {@code user} ended; it held no connection any more. */
@@ -476,9 +487,12 @@ final class IdlePool implements PoolView {
         return maxIdle;
     }
 
+    /** Scripts may not lower it while multiplexing: a multiplexed pool keeps all its connections idle in turn. */
     @Override
     public void maxIdle(int value) {
-        maxIdle = Math.max(0, value);
+        if (maxConnections == 0) {
+            maxIdle = Math.max(0, value);
+        }
     }
 
     @Override

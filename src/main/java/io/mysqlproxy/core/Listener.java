@@ -193,9 +193,9 @@ public final class Listener {
         return out;
     }
 
-    /** Whether {@code session}'s clients may be multiplexed: the listener multiplexes and it runs no script. */
-    boolean multiplexes(ClientSession session) {
-        return multiplexing().enabled() && session.scriptSession() == null;
+    /** Whether the listener multiplexes its clients' backend connections now. */
+    boolean multiplexes() {
+        return multiplexing().enabled();
     }
 
     /** The listener's multiplexing settings: its own, else the proxy's. */

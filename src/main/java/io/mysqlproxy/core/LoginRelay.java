@@ -399,7 +399,7 @@ final class LoginRelay {
         }
         ByteBuf out = client.alloc().buffer(128);
         HandshakeV10 sent = handshake.withCapabilities(caps);
-        if (listener.multiplexes(session)) {
+        if (listener.multiplexes()) {
             // the backend's thread id would name a connection other clients use too: KILL gets the proxy's id
             sent = sent.withConnectionId(Multiplexer.clientThreadId(session.id()));
         }
@@ -901,7 +901,16 @@ final class LoginRelay {
     }
 
     private void connectExtra(Backend b) {
+        IdlePool pool = listener.pool(b);
+        if (!pool.reserve()) {
+            pool.reserveBeyondLimit(); // a second login cannot wait for a pooled connection: the client waits on it
+        }
         connect(b, true).addListener((ChannelFuture f) -> {
+            if (f.isSuccess()) {
+                pool.opened(f.channel());
+            } else {
+                pool.notOpened();
+            }
             if (!f.isSuccess()) {
                 extra.fail("cannot connect: " + f.cause().getMessage());
                 extraSettled();

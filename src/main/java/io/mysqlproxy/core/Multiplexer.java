@@ -15,6 +15,7 @@ import io.mysqlproxy.sql.PinReason;
 import io.mysqlproxy.sql.StatementEffects;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import org.jboss.logging.Logger;
@@ -52,9 +53,16 @@ final class Multiplexer {
     private record Kill(long threadId, boolean queryOnly) {
     }
 
+    /** The backend thread running a client's command now, and its server (thread ids are per server). */
+    record Running(long threadId, Backend backend) {
+    }
+
     private final ClientSession session;
-    private final IdlePool pool;
-    private final Backend backend;
+    /** The pool of the backend the client logged in to: its commands go there unless a script picks another. */
+    private final IdlePool homePool;
+    private final Backend homeBackend;
+    /** Pools whose connections of the client's user it may borrow (counted there as one of the user's clients). */
+    private final List<IdlePool> joined = new ArrayList<>(2);
     private final ListenerMetrics metrics;
     private final long waitTimeoutMillis;
     private final long pingAfterNanos;
@@ -66,9 +74,19 @@ final class Multiplexer {
     private final CompositeByteBuf pending;
 
     private IdlePool.Idle held;
-    /** The connection the last command ran on, and how often it had been borrowed then. */
+    private IdlePool heldPool;
+    private Backend heldBackend;
+    /** The connection the last command ran on, its pool, and how often it had been borrowed then. */
     private IdlePool.Idle previous;
+    private IdlePool previousPool;
+    private Backend previousBackend;
     private long previousBorrows;
+    /** Where the running command goes: the home backend, or the one a script picked. */
+    private IdlePool targetPool;
+    private Backend targetBackend;
+    /** Set while a script's command runs: how it is sent and how the proxy's own answer reaches the script. */
+    private java.util.function.Consumer<byte[]> scriptedSend;
+    private java.util.function.Consumer<ByteBuf> scriptedAnswer;
     private PinReason pinned;
     private boolean inTransaction;
     private boolean ended;
@@ -86,16 +104,19 @@ final class Multiplexer {
     private String commandText;
     private Prelude prelude;
     private IdlePool.Waiter waiter;
+    private IdlePool waiterPool;
     private ScheduledFuture<?> waitTimer;
-    /** Backend thread id of the connection the client holds, or -1; read by other clients' KILL QUERY. */
-    private volatile long runningThreadId = -1;
+    /** The connection the client holds, or null; read by other clients' KILL QUERY. */
+    private volatile Running running;
 
     Multiplexer(ClientSession session, IdlePool pool, Backend backend, ListenerMetrics metrics,
                 io.mysqlproxy.config.PoolConfig config, long readTimeoutMillis, IdlePool.Idle loginConnection,
                 EventLoop loop) {
         this.session = session;
-        this.pool = pool;
-        this.backend = backend;
+        this.homePool = pool;
+        this.homeBackend = backend;
+        this.targetPool = pool;
+        this.targetBackend = backend;
         this.metrics = metrics;
         this.waitTimeoutMillis = config.multiplexing().waitTimeoutMillis();
         this.pingAfterNanos = TimeUnit.MILLISECONDS.toNanos(config.pingAfterMillis());
@@ -107,12 +128,29 @@ final class Multiplexer {
         this.loop = loop;
         this.pending = loginConnection.channel().alloc().compositeBuffer(64);
         this.held = loginConnection;
-        this.runningThreadId = loginConnection.greeting().connectionId();
+        this.heldPool = pool;
+        this.heldBackend = backend;
+        this.running = new Running(loginConnection.greeting().connectionId(), backend);
         pool.sessionStarted(user);
+        joined.add(pool);
     }
 
-    long runningThreadId() {
-        return runningThreadId;
+    /**
+     * A second connection the client logged in with (a routing script's {@code extra_backend_ndx}): it goes to
+     * its backend's pool, which the client may borrow from when the script routes a command there.
+     */
+    void join(Backend backend, IdlePool pool, IdlePool.Idle loggedIn) {
+        if (!joined.contains(pool)) {
+            pool.sessionJoined(user);
+            joined.add(pool);
+        }
+        if (!pool.offer(loggedIn)) {
+            loggedIn.channel().close();
+        }
+    }
+
+    Running running() {
+        return running;
     }
 
     boolean busy() {
@@ -187,18 +225,82 @@ final class Multiplexer {
         }
         commandSkipped = false;
         boolean command0 = inspect && pending.getUnsignedByte(at + 3) == 0;
-        Kill kill = command0 ? kill(at, length) : null;
+        Kill kill = command0 ? kill(pending, at, length) : null;
         if (kill != null && (kill.threadId() & CLIENT_THREAD_ID_BIT) != 0) {
             busy = true;
             kill(kill);
             return;
         }
         if (pinned == null) {
-            inspect(at, length, command0);
+            inspect(pending, at, length, command0);
         }
         busy = true;
         int frame = Packets.HEADER_SIZE + length;
         obtain(() -> sendToBackend(pinned != null ? pending.readableBytes() : frame));
+    }
+
+    // ---- commands a script sends ------------------------------------------------------------------------------
+
+    /**
+     * A scripted session sends {@code packet} (the client's command or one a script injected) to the pool of
+     * {@code wanted} (null for the client's own backend): {@code send} gets the packet, or the proxy's replacement
+     * of it, once the session holds a connection brought to the client's state; {@code answer} gets the framed
+     * response instead when the proxy answers itself (a KILL of a proxy thread id, an error).
+     */
+    void run(Backend wanted, byte[] packet, java.util.function.Consumer<byte[]> send,
+             java.util.function.Consumer<ByteBuf> answer) {
+        if (ended) {
+            return;
+        }
+        scriptedSend = send;
+        scriptedAnswer = answer;
+        IdlePool pool = wanted == null ? homePool : session.listener().pool(wanted);
+        boolean picked = pool != homePool && usable(pool);
+        targetPool = picked ? pool : homePool;
+        targetBackend = picked ? wanted : homeBackend;
+        ByteBuf framed = PacketFramer.frame(session.alloc(), 0, Unpooled.wrappedBuffer(packet));
+        int length = framed.getUnsignedMediumLE(0);
+        busy = true;
+        commandSkipped = true;
+        command = packet.length == 0 ? -1 : packet[0] & 0xFF;
+        boolean inspect = length < INSPECT_LIMIT;
+        Kill kill = inspect ? kill(framed, 0, length) : null;
+        if (kill != null && (kill.threadId() & CLIENT_THREAD_ID_BIT) != 0) {
+            kill(kill);
+        } else {
+            if (pinned == null) {
+                inspect(framed, 0, length, inspect);
+            }
+            obtain(() -> scriptedSend.accept(packet));
+        }
+        framed.release();
+    }
+
+    /** The response to a script's command ended: what it did to the session is noted; the connection stays. */
+    void scriptedResponseEnded() {
+        responseEnded();
+    }
+
+    /** The client's command is answered: its connection goes back to the pool unless the client keeps it. */
+    void scriptedCommandDone() {
+        scriptedSend = null;
+        scriptedAnswer = null;
+        if (!busy && held != null && pinned == null && !inTransaction) {
+            release();
+        }
+    }
+
+    /**
+     * A script pins the client to its connection ({@code proxy.connection.pinned = true}) or lifts its own pin
+     * ({@code false}); pins for session state stay.
+     */
+    void pinnedByScript(boolean pin) {
+        if (pin) {
+            pin(PinReason.SCRIPT);
+        } else if (pinned == PinReason.SCRIPT) {
+            pinned = null;
+            LOG.debugf("session %d: the script lifted its pin", session.id());
+        }
     }
 
     /** Whether {@code buf} starts with a whole or partial KILL command (COM_PROCESS_KILL, or a query "KILL ..."). */
@@ -216,16 +318,16 @@ final class Multiplexer {
     }
 
     /** The KILL the whole command at {@code at} asks for, or null when it is none (or one the server should see). */
-    private Kill kill(int at, int length) {
-        int command = length == 0 ? -1 : pending.getUnsignedByte(at + Packets.HEADER_SIZE);
+    private static Kill kill(ByteBuf buf, int at, int length) {
+        int command = length == 0 ? -1 : buf.getUnsignedByte(at + Packets.HEADER_SIZE);
         if (command == Commands.COM_PROCESS_KILL && length >= 5) {
-            return new Kill(pending.getUnsignedIntLE(at + Packets.HEADER_SIZE + 1), false);
+            return new Kill(buf.getUnsignedIntLE(at + Packets.HEADER_SIZE + 1), false);
         }
-        if (command != Commands.COM_QUERY || !isKill(pending)) {
+        if (command != Commands.COM_QUERY || !isKill(buf)) {
             return null;
         }
         List<io.mysqlproxy.sql.SqlToken> tokens = io.mysqlproxy.sql.SqlTokenizer.tokenize(
-                pending.toString(at + Packets.HEADER_SIZE + 1, length - 1, StandardCharsets.UTF_8));
+                buf.toString(at + Packets.HEADER_SIZE + 1, length - 1, StandardCharsets.UTF_8));
         int i = 1;
         boolean queryOnly = false;
         while (i < tokens.size() && tokens.get(i).id() != io.mysqlproxy.sql.TokenId.TK_INTEGER) {
@@ -269,16 +371,34 @@ final class Multiplexer {
             target.killedByClient();
             return;
         }
-        long running = target.runningThreadId();
-        if (running < 0) {
+        Running thread = target.running();
+        if (thread == null) {
             answerOk();
+            return;
+        }
+        IdlePool serverPool = session.listener().pool(thread.backend());
+        if (!usable(serverPool)) {
+            fail(ErrorCodes.KILL_DENIED, ErrorCodes.STATE_GENERAL, "mysqlproxy: thread " + kill.threadId()
+                    + " runs its query on " + thread.backend().address() + ", where user '" + user
+                    + "' has no connection");
             return;
         }
         skipCommand();
         command = Commands.COM_QUERY;
         effects = StatementEffects.NONE;
-        ByteBuf statement = payload(session.alloc(), Commands.COM_QUERY, "KILL QUERY " + running);
-        obtain(() -> send(PacketFramer.frame(session.alloc(), 0, statement)));
+        targetPool = serverPool;
+        targetBackend = thread.backend();
+        String statement = "KILL QUERY " + thread.threadId();
+        obtain(() -> sendReplacement(statement));
+    }
+
+    /** Sends a statement of the proxy's in place of the client's command. */
+    private void sendReplacement(String statement) {
+        if (scriptedSend != null) {
+            scriptedSend.accept(payloadBytes(Commands.COM_QUERY, statement));
+            return;
+        }
+        send(PacketFramer.frame(session.alloc(), 0, payload(session.alloc(), Commands.COM_QUERY, statement)));
     }
 
     private void answerOk() {
@@ -287,7 +407,7 @@ final class Multiplexer {
         answer(PacketFramer.frame(session.alloc(), 1, ok));
     }
 
-    private void inspect(int at, int length, boolean inspect) {
+    private void inspect(ByteBuf buf, int at, int length, boolean inspect) {
         effects = StatementEffects.NONE;
         commandText = null;
         if (!inspect) {
@@ -296,7 +416,7 @@ final class Multiplexer {
         }
         switch (command) {
             case Commands.COM_QUERY -> {
-                String sql = pending.toString(at + Packets.HEADER_SIZE + 1, length - 1, StandardCharsets.UTF_8);
+                String sql = buf.toString(at + Packets.HEADER_SIZE + 1, length - 1, StandardCharsets.UTF_8);
                 effects = StatementEffects.of(sql);
                 if (effects.pin() != null) {
                     pin(effects.pin());
@@ -304,7 +424,7 @@ final class Multiplexer {
                     commandText = sql;
                 }
             }
-            case Commands.COM_INIT_DB -> commandText = pending.toString(at + Packets.HEADER_SIZE + 1, length - 1,
+            case Commands.COM_INIT_DB -> commandText = buf.toString(at + Packets.HEADER_SIZE + 1, length - 1,
                     StandardCharsets.UTF_8);
             case Commands.COM_PING, Commands.COM_STATISTICS, Commands.COM_FIELD_LIST, Commands.COM_PROCESS_KILL,
                     Commands.COM_PROCESS_INFO, Commands.COM_DEBUG, Commands.COM_RESET_CONNECTION -> { }
@@ -342,14 +462,25 @@ final class Multiplexer {
 
     // ---- getting a connection ----------------------------------------------------------------------------------
 
+    /**
+     * Gets the command a connection of the target pool, then runs {@code then}. A client that keeps its connection
+     * (pinned, in a transaction) goes on with it whichever pool a script picked.
+     */
     private void obtain(Runnable then) {
-        if (held != null) {
+        if (held != null && (heldPool == targetPool || pinned != null || inTransaction)) {
             prepare(then);
             return;
         }
+        if (held != null) {
+            release(); // a script sends this command to another backend
+        }
+        IdlePool pool = targetPool;
+        Backend backend = targetBackend;
         IdlePool.Wanted wanted = new IdlePool.Wanted(user, capabilities, charset, database, loop);
         if (effects.readsPrevious()) {
             // FOUND_ROWS() and ROW_COUNT() describe the previous statement on that connection: only it will do
+            pool = previousPool;
+            backend = previousBackend;
             IdlePool.Idle last = previous == null || previous.state().borrows != previousBorrows ? null
                     : pool.borrow(wanted, previous);
             if (last == null) {
@@ -359,17 +490,26 @@ final class Multiplexer {
                 return;
             }
             metrics.multiplexBorrowed(false);
-            attach(last, then);
+            attach(last, pool, backend, then);
             return;
         }
         IdlePool.Idle idle = pool.borrow(wanted, null);
         if (idle != null) {
             metrics.multiplexBorrowed(false);
-            attach(idle, then);
+            attach(idle, pool, backend, then);
             return;
         }
-        IdlePool.Waiter w = new IdlePool.Waiter(wanted, got -> loop.execute(() -> handedOver(got, then)));
+        IdlePool from = pool;
+        Backend to = backend;
+        IdlePool.Waiter w = new IdlePool.Waiter(wanted, got -> loop.execute(() -> handedOver(got, from, to, then)));
         if (!backend.state().acceptsConnections() || !pool.await(w)) {
+            if (pool != homePool) {
+                // a script picked a backend where the user's connections are all gone: the home backend answers
+                targetPool = homePool;
+                targetBackend = homeBackend;
+                obtain(then);
+                return;
+            }
             LOG.infof("session %d: no backend connection of user '%s' to %s is left; closing client %s",
                     session.id(), user, backend.address(), session.clientAddress());
             session.closeWithError(1, ErrorCodes.BACKEND_LOST, ErrorCodes.STATE_CONNECTION_FAILURE,
@@ -379,8 +519,9 @@ final class Multiplexer {
         }
         metrics.multiplexBorrowed(true);
         waiter = w;
+        waiterPool = pool;
         waitTimer = loop.schedule(() -> {
-            if (waiter == w && pool.cancel(w)) {
+            if (waiter == w && from.cancel(w)) {
                 waiter = null;
                 metrics.multiplexWaitTimedOut();
                 fail(ErrorCodes.TOO_MANY_CONNECTIONS, ErrorCodes.STATE_CONNECTION_REJECTED,
@@ -390,20 +531,20 @@ final class Multiplexer {
         }, waitTimeoutMillis, TimeUnit.MILLISECONDS);
     }
 
-    private void handedOver(IdlePool.Idle idle, Runnable then) {
+    private void handedOver(IdlePool.Idle idle, IdlePool pool, Backend backend, Runnable then) {
         waiter = null;
         if (waitTimer != null) {
             waitTimer.cancel(false);
         }
         if (ended) {
-            giveBack(idle);
+            giveBack(idle, pool);
             return;
         }
-        attach(idle, then);
+        attach(idle, pool, backend, then);
     }
 
     /** Takes over {@code idle} on the client's event loop (a session's sockets share one thread). */
-    private void attach(IdlePool.Idle idle, Runnable then) {
+    private void attach(IdlePool.Idle idle, IdlePool pool, Backend backend, Runnable then) {
         IdlePool.moveTo(idle.channel(), loop, moved -> {
             if (!moved) {
                 idle.channel().close();
@@ -414,23 +555,38 @@ final class Multiplexer {
                 return;
             }
             if (ended) {
-                giveBack(idle);
+                giveBack(idle, pool);
                 return;
             }
             Channel ch = idle.channel();
             BackendHandler.of(ch).lend(session, false);
             idle.state().borrows++;
             held = idle;
-            runningThreadId = idle.greeting().connectionId();
-            session.serverAttached(ch);
+            heldPool = pool;
+            heldBackend = backend;
+            running = new Running(idle.greeting().connectionId(), backend);
+            session.serverAttached(ch, backend);
             prepare(then);
         });
     }
 
-    private void giveBack(IdlePool.Idle idle) {
+    private static void giveBack(IdlePool.Idle idle, IdlePool pool) {
         if (!pool.giveBack(idle)) {
             idle.channel().close();
         }
+    }
+
+    /** Whether the client may borrow from {@code pool}: the pool has connections of its user. */
+    private boolean usable(IdlePool pool) {
+        if (joined.contains(pool)) {
+            return true;
+        }
+        if (!pool.serves(user)) {
+            return false;
+        }
+        pool.sessionJoined(user);
+        joined.add(pool);
+        return true;
     }
 
     /** The held connection closed before the command was sent to it: another one is as good. */
@@ -439,13 +595,13 @@ final class Multiplexer {
             return false;
         }
         LOG.debugf("session %d: pooled connection to %s closed before a command was sent on it; taking another",
-                session.id(), backend.address());
+                session.id(), heldBackend.address());
         Runnable then = prelude.then;
         prelude.release();
         prelude = null;
         held = null;
-        runningThreadId = -1;
-        pool.lost(user);
+        running = null;
+        heldPool.lost(user);
         session.serverDetached();
         obtain(then);
         return true;
@@ -499,6 +655,14 @@ final class Multiplexer {
         return applied.size() <= wanted.size() && wanted.subList(0, applied.size()).equals(applied);
     }
 
+    private static byte[] payloadBytes(int command, String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[1 + bytes.length];
+        out[0] = (byte) command;
+        System.arraycopy(bytes, 0, out, 1, bytes.length);
+        return out;
+    }
+
     private static ByteBuf payload(io.netty.buffer.ByteBufAllocator alloc, int command, String text) {
         byte[] bytes = text == null ? new byte[0] : text.getBytes(StandardCharsets.UTF_8);
         ByteBuf out = alloc.buffer(1 + bytes.length);
@@ -543,7 +707,7 @@ final class Multiplexer {
                 }
             } catch (MalformedPacketException e) {
                 session.closeWithError(1, ErrorCodes.BACKEND_LOST, ErrorCodes.STATE_CONNECTION_FAILURE,
-                        "mysqlproxy: backend " + backend.address() + " sent a malformed packet: " + e.getMessage());
+                        "mysqlproxy: backend " + heldBackend.address() + " sent a malformed packet: " + e.getMessage());
             }
         }
 
@@ -555,7 +719,7 @@ final class Multiplexer {
                     held.state().needsReset = true;
                     finish();
                     LOG.infof("session %d: replaying the session state on a pooled connection to %s failed: %s",
-                            session.id(), backend.address(), message);
+                            session.id(), heldBackend.address(), message);
                     fail(ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_GENERAL,
                             "mysqlproxy: could not restore the session on a pooled connection: " + message);
                     return;
@@ -575,7 +739,7 @@ final class Multiplexer {
         private void timedOut() {
             if (prelude == this) {
                 session.closeWithError(1, ErrorCodes.QUERY_TIMEOUT, ErrorCodes.STATE_GENERAL,
-                        "mysqlproxy: backend " + backend.address() + " did not answer within the read timeout of "
+                        "mysqlproxy: backend " + heldBackend.address() + " did not answer within the read timeout of "
                                 + readTimeoutMillis + " ms");
             }
         }
@@ -614,10 +778,14 @@ final class Multiplexer {
 
     /** The proxy answers the client's command itself ({@code framed}); the session goes on. */
     private void answer(ByteBuf framed) {
-        skipCommand();
-        session.sendToClient(framed);
         busy = false;
         command = -1;
+        if (scriptedAnswer != null) {
+            scriptedAnswer.accept(framed); // the script's command ends with it: the connection stays until then
+            return;
+        }
+        skipCommand();
+        session.sendToClient(framed);
         if (held != null && pinned == null && !inTransaction) {
             release();
         }
@@ -628,8 +796,19 @@ final class Multiplexer {
 
     /** The response to the running command ended (the session is at a command boundary). */
     void commandEnded() {
-        if (!busy || prelude != null || waiter != null) {
+        if (!responseEnded()) {
             return;
+        }
+        if (held != null && pinned == null && !inTransaction) {
+            release();
+        }
+        next();
+    }
+
+    /** What the command that just ended did to the session is noted; false if no command of the client ran. */
+    private boolean responseEnded() {
+        if (!busy || prelude != null || waiter != null) {
+            return false;
         }
         busy = false;
         io.mysqlproxy.protocol.ConversationTracker tracker = session.tracker();
@@ -650,10 +829,7 @@ final class Multiplexer {
         }
         inTransaction = transaction;
         command = -1;
-        if (held != null && pinned == null && !inTransaction) {
-            release();
-        }
-        next();
+        return true;
     }
 
     /** The command succeeded: what it changed of the session is now the client's state and its connection's. */
@@ -687,11 +863,13 @@ final class Multiplexer {
     private void release() {
         IdlePool.Idle idle = held;
         held = null;
-        runningThreadId = -1;
+        running = null;
         previous = idle;
+        previousPool = heldPool;
+        previousBackend = heldBackend;
         previousBorrows = idle.state().borrows;
         session.serverDetached();
-        giveBack(idle);
+        giveBack(idle, heldPool);
     }
 
     /** Logged in: the login connection goes back to the pool until the first command. */
@@ -723,7 +901,7 @@ final class Multiplexer {
         ended = true;
         pending.release();
         if (waiter != null) {
-            pool.cancel(waiter);
+            waiterPool.cancel(waiter);
             waiter = null;
         }
         if (waitTimer != null) {
@@ -735,8 +913,10 @@ final class Multiplexer {
         }
         if (held != null) {
             held = null;
-            pool.lost(user);
+            heldPool.lost(user);
         }
-        pool.sessionEnded(user);
+        for (IdlePool pool : joined) {
+            pool.sessionEnded(user);
+        }
     }
 }

@@ -26,6 +26,8 @@ import java.util.List;
  * connection's scripting thread, then sent as they are, replaced by the script's injected queries, or answered by
  * the script. Responses are relayed packet by packet (buffered only when the script asked to see them), and each
  * client command gets exactly one result. Commands are handled one at a time; pipelined ones wait their turn.
+ * On a multiplexing listener every command borrows a connection from the pool of the backend the script picked
+ * ({@link Multiplexer#run}), and the connection goes back when the client's command is answered.
  */
 final class ScriptedRelay {
     /**
@@ -36,9 +38,13 @@ final class ScriptedRelay {
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ScriptedRelay.class);
     private final ClientSession session;
     private final ScriptSession script;
+    /** Lends this session backend connections per command, or null when the session keeps its own. */
+    private final Multiplexer mux;
     private final Channel client;
     /** Where the current command goes: the session's main backend connection or its companion. */
     private Channel server;
+    /** Multiplexing: the backend whose pool the script picked ({@code backend_ndx}), or null for the login's. */
+    private io.mysqlproxy.backend.Backend picked;
     private final ConversationTracker tracker;
     private final FrameScanner clientHeads;
     private final FrameScanner serverHeads;
@@ -74,10 +80,11 @@ final class ScriptedRelay {
         }
     }
 
-    ScriptedRelay(ClientSession session, ScriptSession script, Channel client, Channel server,
+    ScriptedRelay(ClientSession session, ScriptSession script, Multiplexer mux, Channel client, Channel server,
                   ConversationTracker tracker, long maxPacketSize) {
         this.session = session;
         this.script = script;
+        this.mux = mux;
         this.client = client;
         this.server = server;
         this.tracker = tracker;
@@ -143,8 +150,9 @@ final class ScriptedRelay {
             return;
         }
         boolean quit = p.payload().getUnsignedByte(p.payload().readerIndex()) == Commands.COM_QUIT;
-        if (quit && session.quitIntoPool()) {
+        if (quit && (session.quitIntoPool() || mux != null)) {
             p.payload().release();
+            session.close(); // a borrowed connection the client still holds is not the client's to end
             return;
         }
         busy = true;
@@ -173,7 +181,7 @@ final class ScriptedRelay {
         if (!session.state().authenticated()) {
             return;
         }
-        route(outcome.backendNdx());
+        route(outcome);
         closeWhenDone = outcome.close();
         if (outcome.error() != null) {
             if (outcome.fatal()) {
@@ -203,9 +211,20 @@ final class ScriptedRelay {
 
     /**
      * The script wrote {@code proxy.connection.backend_ndx}: the next commands go to that backend if this session
-     * has a connection there (its own, or the second one it logged into); otherwise nothing changes.
+     * has a connection there (its own, or the second one it logged into); otherwise nothing changes. Multiplexed,
+     * they go to that backend's pool if it has connections of the client's user; and a script may pin the client.
      */
-    private void route(int backendNdx) {
+    private void route(HookOutcome outcome) {
+        int backendNdx = outcome.backendNdx();
+        if (mux != null) {
+            if (outcome.pin() != null) {
+                mux.pinnedByScript(outcome.pin());
+            }
+            if (backendNdx > 0) {
+                picked = session.listener().backends().get(backendNdx - 1);
+            }
+            return;
+        }
         if (backendNdx <= 0 || server == null) {
             return;
         }
@@ -240,7 +259,7 @@ final class ScriptedRelay {
     }
 
     private void send(InjectionRequest request, boolean passthrough) {
-        if (server == null) {
+        if (server == null && mux == null) {
             if ((request.packet()[0] & 0xFF) == Commands.COM_QUIT) {
                 session.close();
                 return;
@@ -257,15 +276,44 @@ final class ScriptedRelay {
         int frames = PacketFramer.framesFor(request.packet().length);
         current.seqOffset = clientSeq - (frames - 1);
         current.streaming = !current.buffered() && !resultSent;
-        ByteBuf payload = Unpooled.wrappedBuffer(request.packet());
+        if (mux != null) {
+            Injection inj = current;
+            mux.run(picked, request.packet(), packet -> write(inj, packet), framed -> answered(inj, framed));
+            return;
+        }
+        write(current, request.packet());
+    }
+
+    private void write(Injection inj, byte[] packet) {
+        if (current != inj || !session.state().authenticated()) {
+            return;
+        }
+        if (mux != null) {
+            server = session.mainServer(); // the connection the multiplexer lent for this command
+        }
+        ByteBuf payload = Unpooled.wrappedBuffer(packet);
         clientHeads.scanWhole(0, payload);
         server.writeAndFlush(PacketFramer.frame(server.alloc(), 0, payload));
-        if (Commands.expectsNoResponse(request.packet()[0] & 0xFF)) {
-            Injection done = current;
+        if (Commands.expectsNoResponse(packet[0] & 0xFF)) {
             current = null;
             resultSent = true; // the client expects nothing either
-            finishInjection(done);
+            finishInjection(inj);
         }
+    }
+
+    /** The proxy answered the command itself (multiplexing: a KILL of a proxy thread id, or an error). */
+    private void answered(Injection inj, ByteBuf framed) {
+        if (current != inj || !session.state().authenticated()) {
+            framed.release();
+            return;
+        }
+        clientHeads.scanWhole(0, Unpooled.wrappedBuffer(inj.request.packet()));
+        fromServer.add(framed);
+        Packet p;
+        while (session.state().authenticated() && (p = fromServer.next()) != null) {
+            onServerPacket(p);
+        }
+        client.flush();
     }
 
     void serverRead(Channel from, ByteBuf buf) {
@@ -329,6 +377,9 @@ final class ScriptedRelay {
     }
 
     private void finishInjection(Injection inj) {
+        if (mux != null) {
+            mux.scriptedResponseEnded();
+        }
         if (inj.first != null && inj.first.length > 0 && inj.first[0] == Packets.OK) {
             session.commandSucceeded(inj.request.packet());
         }
@@ -349,7 +400,7 @@ final class ScriptedRelay {
         if (!session.state().authenticated()) {
             return;
         }
-        route(outcome.backendNdx());
+        route(outcome);
         queue = new ArrayList<>(outcome.queries());
         closeWhenDone |= outcome.close();
         if (outcome.error() != null) {
@@ -369,6 +420,9 @@ final class ScriptedRelay {
     private void commandDone() {
         busy = false;
         current = null;
+        if (mux != null) {
+            mux.scriptedCommandDone();
+        }
         client.config().setAutoRead(true);
         if (closeWhenDone) {
             session.closeAfterFlush();

@@ -5,13 +5,17 @@ import java.util.List;
 
 /**
  * What a script may know of its connection, copied from the session for each hook call, since hooks run on a
- * scripting thread while the session lives on its event loop.
+ * scripting thread while the session lives on its event loop. {@code pinned} is why the client keeps its backend
+ * connection (a multiplexing pin reason, or {@link #NOT_MULTIPLEXED}), or null while it shares connections.
  */
 public record ConnectionInfo(long sessionId, InetSocketAddress clientSrc, InetSocketAddress clientDst,
                              InetSocketAddress serverSrc, InetSocketAddress serverDst, String username,
                              String defaultDb, String authPlugin, byte[] scrambledPassword, long threadId,
                              String serverVersion, byte[] scramble, int backendNdx, int extraBackendNdx,
-                             long capabilities, int serverStatus, List<BackendInfo> backends) {
+                             long capabilities, int serverStatus, List<BackendInfo> backends, String pinned) {
+
+    /** {@link #pinned} of a connection that has its backend connection to itself: its listener does not multiplex. */
+    public static final String NOT_MULTIPLEXED = "not_multiplexed";
 
     /** A backend as {@code proxy.global.backends[i]} shows it; its state is read and written live. */
     public record BackendInfo(String host, int port, java.util.function.IntSupplier state, int type,

@@ -15,12 +15,13 @@ import java.util.List;
  *                   {@link #UNCHANGED}
  * @param extraBackendNdx the second backend the script wants this connection logged into
  *                   ({@code proxy.connection.extra_backend_ndx}), or {@link #UNCHANGED}
+ * @param pin     what the script wrote to {@code proxy.connection.pinned} (pin, or lift its pin), or null
  */
 public record HookOutcome(int action, List<InjectionRequest> queries, List<byte[]> response, String error,
-                          boolean fatal, boolean close, int backendNdx, int extraBackendNdx) {
+                          boolean fatal, boolean close, int backendNdx, int extraBackendNdx, Boolean pin) {
     public HookOutcome(int action, List<InjectionRequest> queries, List<byte[]> response, String error,
                        boolean fatal, boolean close) {
-        this(action, queries, response, error, fatal, close, UNCHANGED, UNCHANGED);
+        this(action, queries, response, error, fatal, close, UNCHANGED, UNCHANGED, null);
     }
 
     /** The script did not write the backend index. */
@@ -35,8 +36,8 @@ public record HookOutcome(int action, List<InjectionRequest> queries, List<byte[
         return new HookOutcome(NO_DECISION, List.of(), List.of(), error, fatal, false);
     }
 
-    /** The same decision, with the backend choices the script wrote during the hook. */
-    public HookOutcome withBackends(int backend, int extraBackend) {
-        return new HookOutcome(action, queries, response, error, fatal, close, backend, extraBackend);
+    /** The same decision, with the backend choices and the pin the script wrote during the hook. */
+    public HookOutcome withPicks(int backend, int extraBackend, Boolean pinned) {
+        return new HookOutcome(action, queries, response, error, fatal, close, backend, extraBackend, pinned);
     }
 }

@@ -28,6 +28,7 @@ final class LuaConnection {
     private boolean closeRequested;
     private int pickedBackend = HookOutcome.UNCHANGED;
     private int pickedExtraBackend = HookOutcome.UNCHANGED;
+    private Boolean pin;
 
     LuaConnection(Globals globals) {
         this.globals = globals;
@@ -85,11 +86,12 @@ final class LuaConnection {
         response = new LuaTable();
     }
 
-    /** The hook's outcome with the backends the script picked during the call (which resets them). */
+    /** The hook's outcome with the backends and the pin the script wrote during the call (which resets them). */
     HookOutcome withPicks(HookOutcome o) {
-        HookOutcome picked = o.withBackends(pickedBackend, pickedExtraBackend);
+        HookOutcome picked = o.withPicks(pickedBackend, pickedExtraBackend, pin);
         pickedBackend = HookOutcome.UNCHANGED;
         pickedExtraBackend = HookOutcome.UNCHANGED;
+        pin = null;
         return picked;
     }
 
@@ -135,6 +137,8 @@ final class LuaConnection {
         fields.set("thread_id", i.threadId());
         fields.set("mysqld_version", i.mysqldVersion());
         fields.set("default_db", str(i.defaultDb()));
+        // not in MySQL Proxy: why the backend connection is this client's alone (multiplexing), or nil
+        fields.set("pinned", str(i.pinned()));
         LuaTable meta = new LuaTable();
         meta.set(LuaValue.INDEX, fields);
         meta.set(LuaValue.NEWINDEX, new ThreeArgFunction() {
@@ -145,6 +149,10 @@ final class LuaConnection {
                     return NONE;
                 }
                 String name = key.tojstring();
+                if ("pinned".equals(name)) {
+                    pin(fields, value);
+                    return NONE;
+                }
                 if ("backend_ndx".equals(name) || "extra_backend_ndx".equals(name)) {
                     int ndx = value.checkint();
                     if (ndx < 0 || ndx > info.backends().size()) {
@@ -163,6 +171,24 @@ final class LuaConnection {
             }
         });
         return new LuaUserdata(i, meta);
+    }
+
+    /**
+     * {@code proxy.connection.pinned = true} (or a reason text) keeps the client on its backend connection;
+     * {@code false} or nil lifts that again. Pins for session state stay whatever the script writes.
+     */
+    private void pin(LuaTable fields, LuaValue value) {
+        if (!value.isnil() && !value.isboolean() && !value.isstring()) {
+            throw new LuaError("proxy.connection.pinned takes true, false or a reason text, not a " + value.typename());
+        }
+        boolean on = value.toboolean();
+        pin = on;
+        LuaValue now = fields.get("pinned");
+        if (on && now.isnil()) {
+            fields.set("pinned", io.mysqlproxy.sql.PinReason.SCRIPT.label());
+        } else if (!on && now.isstring() && io.mysqlproxy.sql.PinReason.SCRIPT.label().equals(now.tojstring())) {
+            fields.set("pinned", LuaValue.NIL);
+        }
     }
 
     private static LuaValue readOnly(LuaTable fields, String what) {

@@ -5,11 +5,13 @@ import java.util.Locale;
 /**
  * Why a multiplexed client keeps its backend connection: session state that another connection would not have.
  * {@link #TRANSACTION} lasts while the server reports a transaction (or autocommit off); the others last until the
- * client disconnects or resets its connection.
+ * client disconnects or resets its connection ({@link #SCRIPT} also until the script lifts it).
  */
 public enum PinReason {
     TRANSACTION, USER_VARIABLE, TEMPORARY_TABLE, NAMED_LOCK, TABLE_LOCK, SESSION_VARIABLE, PREPARED_STATEMENT,
-    FOUND_ROWS, LAST_INSERT_ID, CONNECTION_ID, STORED_PROCEDURE, HANDLER, UNINSPECTED, COMMAND, EXCLUDED_USER;
+    FOUND_ROWS, LAST_INSERT_ID, CONNECTION_ID, STORED_PROCEDURE, HANDLER, UNINSPECTED, COMMAND, EXCLUDED_USER,
+    /** A Lua script asked for it ({@code proxy.connection.pinned = true}). */
+    SCRIPT;
 
     /** The name in metrics and the admin interface. */
     public String label() {
