@@ -268,8 +268,8 @@ final class Multiplexer {
         if (kill != null && (kill.threadId() & CLIENT_THREAD_ID_BIT) != 0) {
             kill(kill);
         } else {
-            if (pinned == null) {
-                inspect(framed, 0, length, inspect);
+            if (pinned == null || pinned == PinReason.SCRIPT) {
+                inspect(framed, 0, length, inspect); // state a script-pinned client creates pins it for good
             }
             obtain(() -> scriptedSend.accept(packet));
         }
@@ -386,6 +386,7 @@ final class Multiplexer {
         skipCommand();
         command = Commands.COM_QUERY;
         effects = StatementEffects.NONE;
+        commandText = null;
         targetPool = serverPool;
         targetBackend = thread.backend();
         String statement = "KILL QUERY " + thread.threadId();
@@ -439,8 +440,9 @@ final class Multiplexer {
         pin(PinReason.EXCLUDED_USER);
     }
 
+    /** Pins the client; a pin for session state replaces a script's (which the script may lift). */
     private void pin(PinReason reason) {
-        if (pinned == null) {
+        if (pinned == null || pinned == PinReason.SCRIPT && reason != PinReason.SCRIPT) {
             pinned = reason;
             metrics.multiplexPinned(reason);
             LOG.debugf("session %d: pinned to its backend connection (%s)", session.id(), reason.label());
@@ -823,6 +825,12 @@ final class Multiplexer {
             applied();
         }
         int status = tracker.serverStatus();
+        if ((status & ServerStatus.SESSION_STATE_CHANGED) != 0 && held != null && !tracker.lastCommandFailed()
+                && !carriedOver()) {
+            // the server saw session state change (clients with CLIENT_SESSION_TRACK, and with
+            // session_track_state_change on, any change): state the tokenizer missed, say in a stored function
+            pin(PinReason.SESSION_STATE);
+        }
         boolean transaction = (status & ServerStatus.IN_TRANS) != 0 || (status & ServerStatus.AUTOCOMMIT) == 0;
         if (transaction && !inTransaction && pinned == null) {
             metrics.multiplexPinned(PinReason.TRANSACTION);
@@ -830,6 +838,12 @@ final class Multiplexer {
         inTransaction = transaction;
         command = -1;
         return true;
+    }
+
+    /** Whether the proxy brings what the running command changes to every connection the client borrows. */
+    private boolean carriedOver() {
+        return command == Commands.COM_INIT_DB || command == Commands.COM_RESET_CONNECTION
+                || command == Commands.COM_QUERY && (commandText != null || effects.useDatabase() != null);
     }
 
     /** The command succeeded: what it changed of the session is now the client's state and its connection's. */

@@ -10,6 +10,8 @@ import java.util.Locale;
 public enum PinReason {
     TRANSACTION, USER_VARIABLE, TEMPORARY_TABLE, NAMED_LOCK, TABLE_LOCK, SESSION_VARIABLE, PREPARED_STATEMENT,
     FOUND_ROWS, LAST_INSERT_ID, CONNECTION_ID, STORED_PROCEDURE, HANDLER, UNINSPECTED, COMMAND, EXCLUDED_USER,
+    /** The server reported a change of session state ({@code CLIENT_SESSION_TRACK}) the proxy does not carry over. */
+    SESSION_STATE,
     /** A Lua script asked for it ({@code proxy.connection.pinned = true}). */
     SCRIPT;
 

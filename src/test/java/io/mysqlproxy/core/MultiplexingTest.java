@@ -75,9 +75,17 @@ class MultiplexingTest {
     }
 
     private static SharingPair sharingPair() throws SQLException {
+        return sharingPair(MultiplexingTest::client);
+    }
+
+    private interface Client {
+        Connection open() throws SQLException;
+    }
+
+    private static SharingPair sharingPair(Client client) throws SQLException {
         List<Connection> all = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            all.add(client());
+            all.add(client.open());
         }
         for (Connection a : all) {
             for (Connection b : all) {
@@ -182,6 +190,28 @@ class MultiplexingTest {
                 assertThat(one(b, "SELECT @@pseudo_thread_id")).isEqualTo(bThread);
                 assertThat(one(a, "SELECT @@pseudo_thread_id")).isEqualTo(aThread);
             }
+        }
+    }
+
+    @Test
+    void sessionStateTheServerReportsPinsWhatTheStatementDoesNotShow() throws SQLException {
+        // a stored function sets a user variable: nothing in "SELECT mux.remember(7)" says so, but with
+        // session_track_state_change on, the server's OK says the session changed (clients with CLIENT_SESSION_TRACK)
+        DB.server().execute("CREATE USER 'tracked'@'%' IDENTIFIED BY 'tracked-pw'", "GRANT ALL ON *.* TO 'tracked'@'%'",
+                "CREATE FUNCTION mux.remember(v INT) RETURNS INT DETERMINISTIC NO SQL BEGIN SET @remembered = v;"
+                        + " RETURN v; END",
+                "SET GLOBAL session_track_state_change = ON");
+        try (TestProxy tracked = TestProxy.builder().backend(DB.server().address())
+                .pool(new PoolConfig(0, 0, 60_000, new MultiplexingConfig(true, Set.of(), 3, 2_000))).start();
+             SharingPair pair = sharingPair(() -> DriverManager.getConnection(tracked.mariadbUrl("mux",
+                     CLIENT_OPTIONS), "tracked", "tracked-pw"))) {
+            assertThat(one(pair.a(), "SELECT mux.remember(7)")).isEqualTo("7");
+            for (int i = 0; i < 3; i++) {
+                assertThat(one(pair.b(), "SELECT COALESCE(@remembered, 'unset')")).isEqualTo("unset");
+                assertThat(one(pair.a(), "SELECT @remembered")).isEqualTo("7");
+            }
+        } finally {
+            DB.server().execute("SET GLOBAL session_track_state_change = OFF");
         }
     }
 

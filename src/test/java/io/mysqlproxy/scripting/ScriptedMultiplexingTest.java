@@ -183,6 +183,11 @@ class ScriptedMultiplexingTest {
             assertThat(one(c, "SHOW PIN")).isEqualTo("user_variable");
             assertThat(one(c, "UNPIN")).as("a script lifts only its own pin").isEqualTo("user_variable");
         }
+        try (Connection c = client(control)) {
+            assertThat(one(c, "PIN")).isEqualTo("script");
+            run(c, "SET @w = 1"); // state made while the script's pin holds: pinned for it from now on
+            assertThat(one(c, "UNPIN")).isEqualTo("user_variable");
+        }
     }
 
     private static boolean sameThread(Connection a, Connection b) throws SQLException {
