@@ -50,6 +50,11 @@ final class IdlePool implements PoolView {
     private volatile int maxIdle;
     private volatile int maxConnections;
     private volatile boolean closed;
+    /**
+     * The server answered COM_RESET_CONNECTION with "unknown command" (MySQL before 5.7.3, MariaDB before 10.2.4):
+     * a connection that needs a reset is left to logins, whose COM_CHANGE_USER resets it.
+     */
+    private volatile boolean resetUnsupported;
     private java.util.concurrent.ScheduledFuture<?> sweeper;
     private final Map<String, Deque<Idle>> byUser = new HashMap<>();
     /** When a connection was opened (for the maximum age). */
@@ -179,7 +184,7 @@ final class IdlePool implements PoolView {
             if (share != null && !closed && idle.channel().isActive()) {
                 for (java.util.Iterator<Waiter> it = share.waiters.iterator(); it.hasNext(); ) {
                     Waiter w = it.next();
-                    if (w.wanted().fits(idle)) {
+                    if (w.wanted().fits(idle) && resettable(idle)) {
                         it.remove();
                         share.lent++;
                         waiter = w;
@@ -331,11 +336,11 @@ final class IdlePool implements PoolView {
         }
         Idle chosen = null;
         if (only != null) {
-            chosen = queue.contains(only) && wanted.fits(only) ? only : null;
+            chosen = queue.contains(only) && wanted.fits(only) && resettable(only) ? only : null;
         } else {
             for (java.util.Iterator<Idle> it = queue.descendingIterator(); it.hasNext(); ) {
                 Idle idle = it.next();
-                if (!idle.channel().isActive() || !wanted.fits(idle)) {
+                if (!idle.channel().isActive() || !wanted.fits(idle) || !resettable(idle)) {
                     continue;
                 }
                 if (idle.channel().eventLoop() == wanted.loop()) {
@@ -366,6 +371,18 @@ final class IdlePool implements PoolView {
         }
         share.waiters.addLast(waiter);
         return true;
+    }
+
+    /** Whether a multiplexed statement can have {@code idle}: it needs no reset, or the server can do one. */
+    private boolean resettable(Idle idle) {
+        return !resetUnsupported || !idle.state().needsReset;
+    }
+
+    /** The server does not know COM_RESET_CONNECTION; true the first time this is reported. */
+    boolean resetUnsupported() {
+        boolean first = !resetUnsupported;
+        resetUnsupported = true;
+        return first;
     }
 
     /** Gives up waiting; false when the waiter was already handed a connection. */
@@ -399,26 +416,35 @@ final class IdlePool implements PoolView {
      * ({@link #moveTo}) and replaces the pool's handler.
      */
     synchronized Idle take(EventLoop loop) {
-        Idle elsewhere = null;
+        Idle best = null;
+        int bestScore = -1;
         for (Map.Entry<String, Deque<Idle>> e : byUser.entrySet()) {
             Deque<Idle> queue = e.getValue();
             if (queue.isEmpty() || !takeable(queue.peekFirst(), queue.size() - 1)) {
                 continue;
             }
             for (Idle idle : queue) {
-                if (idle.channel().isActive()) {
-                    if (idle.channel().eventLoop() == loop) {
-                        queue.remove(idle);
-                        return idle;
-                    }
-                    elsewhere = elsewhere == null ? idle : elsewhere;
+                int score = takeScore(idle, loop);
+                if (idle.channel().isActive() && score > bestScore) {
+                    best = idle;
+                    bestScore = score;
                 }
             }
         }
-        if (elsewhere != null) {
-            byUser.get(elsewhere.user()).remove(elsewhere);
+        if (best != null) {
+            byUser.get(best.user()).remove(best);
         }
-        return elsewhere;
+        return best;
+    }
+
+    /**
+     * How well {@code idle} suits a login on {@code loop}: one on that loop saves a thread hop, and one that needs a
+     * reset is best given to a login (COM_CHANGE_USER resets it); where the server cannot reset, that comes first.
+     */
+    private int takeScore(Idle idle, EventLoop loop) {
+        int sameLoop = idle.channel().eventLoop() == loop ? 1 : 0;
+        int dirty = idle.state().needsReset ? 1 : 0;
+        return resetUnsupported ? dirty * 2 + sameLoop : sameLoop * 2 + dirty;
     }
 
     /**

@@ -628,6 +628,7 @@ final class Multiplexer {
             steps.add(payload(ch.alloc(), Commands.COM_PING, null));
             afterOk.add(() -> { });
         }
+        int resetStep = reset ? steps.size() : -1;
         if (reset) {
             steps.add(payload(ch.alloc(), Commands.COM_RESET_CONNECTION, null));
             afterOk.add(s::reset);
@@ -649,7 +650,7 @@ final class Multiplexer {
             afterOk.add(() -> s.lastInsertId = id);
         }
         metrics.multiplexReplayed(steps.size());
-        prelude = new Prelude(ch, steps, afterOk, then);
+        prelude = new Prelude(ch, steps, afterOk, resetStep, then);
         prelude.sendNext();
     }
 
@@ -681,15 +682,18 @@ final class Multiplexer {
         final Channel channel;
         final List<ByteBuf> steps;
         final List<Runnable> effects;
+        /** Which step is COM_RESET_CONNECTION, or -1. */
+        final int resetStep;
         final Runnable then;
         final PacketAssembler replies;
         final ScheduledFuture<?> timer;
         int done;
 
-        Prelude(Channel channel, List<ByteBuf> steps, List<Runnable> effects, Runnable then) {
+        Prelude(Channel channel, List<ByteBuf> steps, List<Runnable> effects, int resetStep, Runnable then) {
             this.channel = channel;
             this.steps = steps;
             this.effects = effects;
+            this.resetStep = resetStep;
             this.then = then;
             this.replies = new PacketAssembler(channel.alloc(), 1 << 20);
             this.timer = readTimeoutMillis <= 0 ? null : loop.schedule(this::timedOut, readTimeoutMillis,
@@ -716,10 +720,16 @@ final class Multiplexer {
         private void answered(Packet reply) {
             try {
                 if (reply.firstByte() != Packets.OK) {
-                    String message = reply.firstByte() == Packets.ERR
-                            ? ErrPacket.decode(reply.payload().duplicate()).message() : "unexpected reply";
+                    ErrPacket err = reply.firstByte() == Packets.ERR ? ErrPacket.decode(reply.payload().duplicate())
+                            : null;
+                    String message = err != null ? err.message() : "unexpected reply";
                     held.state().needsReset = true;
+                    int failed = done;
                     finish();
+                    if (failed == resetStep && err != null && err.errorCode() == ErrorCodes.UNKNOWN_COMMAND) {
+                        resetUnsupported();
+                        return;
+                    }
                     LOG.infof("session %d: replaying the session state on a pooled connection to %s failed: %s",
                             session.id(), heldBackend.address(), message);
                     fail(ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_GENERAL,
@@ -736,6 +746,20 @@ final class Multiplexer {
                 finish();
                 then.run();
             }
+        }
+
+        /**
+         * The server cannot reset a connection: this one waits for a login (COM_CHANGE_USER resets it), and the
+         * client's command takes another.
+         */
+        private void resetUnsupported() {
+            if (heldPool.resetUnsupported()) {
+                LOG.warnf("backend %s does not know COM_RESET_CONNECTION (MySQL before 5.7.3, MariaDB before"
+                        + " 10.2.4): connections that need a reset are reused only by logins, which reset them with"
+                        + " COM_CHANGE_USER", heldBackend.address());
+            }
+            Multiplexer.this.release();
+            obtain(then);
         }
 
         private void timedOut() {

@@ -216,6 +216,31 @@ class MultiplexingTest {
     }
 
     @Test
+    void onAServerWithoutComResetConnectionADirtyConnectionIsLeftToLogins() throws Exception {
+        DB.server().execute("CREATE USER 'old'@'%' IDENTIFIED BY 'old-pw'", "GRANT ALL ON *.* TO 'old'@'%'");
+        try (io.mysqlproxy.testing.ResetlessServer old = new io.mysqlproxy.testing.ResetlessServer(DB.server());
+             TestProxy viaOld = TestProxy.builder().backend(old.address())
+                     .pool(new PoolConfig(0, 0, 60_000, new MultiplexingConfig(true, Set.of(), 3, 2_000))).start()) {
+            Client open = () -> DriverManager.getConnection(viaOld.mariadbUrl("mux", CLIENT_OPTIONS), "old", "old-pw");
+            try (Connection b = open.open(); Connection other = open.open()) {
+                try (Connection a = open.open()) {
+                    run(a, "SET @secret = 'a'");
+                }
+                // a's connection went back dirty, and the server cannot reset it: b never runs on it
+                for (int i = 0; i < 3; i++) {
+                    assertThat(one(other, "SELECT 'no error'")).isEqualTo("no error");
+                }
+                assertThat(one(b, "SELECT COALESCE(@secret, 'unset')")).isEqualTo("unset");
+                // a login takes it over with COM_CHANGE_USER, which resets it
+                try (Connection c = open.open()) {
+                    assertThat(one(c, "SELECT COALESCE(@secret, 'unset')")).isEqualTo("unset");
+                }
+                assertThat(one(other, "SELECT 'still no error'")).isEqualTo("still no error");
+            }
+        }
+    }
+
+    @Test
     void userVariablesPin() throws SQLException {
         try (SharingPair pair = sharingPair()) {
             Connection a = pair.a();
