@@ -21,7 +21,7 @@ public enum Option {
     PROXY_READ_TIMEOUT(null, "28800", "seconds a backend may stay silent while a command waits for its result (0: forever)"),
     PROXY_WRITE_TIMEOUT(null, "28800", "seconds a client may leave a result unread (0: forever)"),
     PROXY_POOL_MAX_IDLE(null, "0", "idle backend connections kept per backend and user for new clients (0: no pooling)"),
-    PROXY_POOL_MIN_IDLE(null, "0", "idle connections of a user that new clients of other users may not take"),
+    PROXY_POOL_MIN_IDLE(null, "0", "idle connections of a user that new clients of other users may not take, and the idle timeout does not close"),
     PROXY_POOL_IDLE_TIMEOUT(null, "60", "seconds an idle pooled connection is kept"),
     PROXY_POOL_MAX_AGE(null, "0", "seconds after it was opened a backend connection is closed instead of pooled (0: no limit)"),
     PROXY_POOL_PING_AFTER(null, "10", "seconds idle after which a pooled connection is pinged before a multiplexed statement uses it"),

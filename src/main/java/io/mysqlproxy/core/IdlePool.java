@@ -237,7 +237,10 @@ final class IdlePool implements PoolView {
         }
     }
 
-    /** Closes connections idle for longer than the idle timeout, but not a user's last while it has clients. */
+    /**
+     * Closes connections idle for longer than the idle timeout, but keeps a user's minimum idle, and its last while
+     * it has multiplexed clients.
+     */
     private void sweep() {
         List<Idle> expired = new java.util.ArrayList<>();
         long now = System.nanoTime();
@@ -247,10 +250,11 @@ final class IdlePool implements PoolView {
                 Deque<Idle> queue = e.getValue();
                 UserShare share = shares.get(e.getKey());
                 boolean keepLast = share != null && share.sessions > 0 && share.lent <= 0;
+                int keep = Math.max(minIdle, keepLast ? 1 : 0);
                 // oldest first: connections join at the end with a fresh idle time
                 for (java.util.Iterator<Idle> it = queue.iterator(); it.hasNext(); ) {
                     Idle idle = it.next();
-                    if (now - idle.state().idleSinceNanos < timeout || keepLast && queue.size() == 1) {
+                    if (now - idle.state().idleSinceNanos < timeout || queue.size() <= keep) {
                         break;
                     }
                     it.remove();

@@ -122,6 +122,20 @@ class IdlePoolTest {
     }
 
     @Test
+    void theIdleTimeoutKeepsTheMinimumIdle() throws SQLException {
+        try (TestProxy proxy = proxy(new PoolConfig(4, 1, 300))) {
+            try (Connection a = DriverManager.getConnection(proxy.mariadbUrl("", ""), "app", "app-pw");
+                 Connection b = DriverManager.getConnection(proxy.mariadbUrl("", ""), "app", "app-pw")) {
+                assertThat(a.isValid(2)).isTrue();
+                assertThat(b.isValid(2)).isTrue();
+            }
+            await().until(() -> threadsConnected() == 1); // one closed after the idle timeout
+            await().during(java.time.Duration.ofSeconds(1)).atMost(java.time.Duration.ofSeconds(3))
+                    .until(() -> threadsConnected() == 1); // the minimum stays
+        }
+    }
+
+    @Test
     void idleConnectionsExpireAndDeadOnesAreDropped() throws SQLException {
         try (TestProxy proxy = proxy(new PoolConfig(4, 0, 300))) {
             one(proxy, "app", "app-pw", "SELECT 1");
