@@ -527,7 +527,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                     client.eventLoop());
             if (!listener.multiplexing().appliesTo(username())) {
                 mux.pinForExcludedUser(); // still one of the listener's sessions for KILL
-            } else if (companion != null) {
+            }
+            if (companion != null) {
                 // the second login's connection serves the script's picks of that backend, through its pool
                 mux.join(companionBackend, listener.pool(companionBackend),
                         new IdlePool.Idle(companion, companionGreeting, username(), capabilities, connectionState()));

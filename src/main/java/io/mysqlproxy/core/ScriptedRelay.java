@@ -220,8 +220,9 @@ final class ScriptedRelay {
             if (outcome.pin() != null) {
                 mux.pinnedByScript(outcome.pin());
             }
-            if (backendNdx > 0) {
-                picked = session.listener().backends().get(backendNdx - 1);
+            java.util.List<io.mysqlproxy.backend.Backend> backends = session.listener().backends();
+            if (backendNdx > 0 && backendNdx <= backends.size()) { // the listener may have lost backends since
+                picked = backends.get(backendNdx - 1);
             }
             return;
         }

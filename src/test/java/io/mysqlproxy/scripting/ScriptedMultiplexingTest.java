@@ -75,6 +75,7 @@ class ScriptedMultiplexingTest {
             String name = i == 0 ? "primary" : "replica";
             DB.server(i).execute("CREATE USER 'app'@'%' IDENTIFIED BY 'app-pw'", "GRANT ALL ON *.* TO 'app'@'%'",
                     "CREATE USER 'many'@'%' IDENTIFIED BY 'many-pw'", "GRANT ALL ON *.* TO 'many'@'%'",
+                    "CREATE USER 'solo'@'%' IDENTIFIED BY 'solo-pw'", "GRANT ALL ON *.* TO 'solo'@'%'",
                     "CREATE DATABASE shop", "CREATE TABLE shop.whoami (name TEXT)",
                     "INSERT INTO shop.whoami VALUES ('" + name + "')", "CREATE TABLE shop.orders (id INT)");
         }
@@ -86,7 +87,7 @@ class ScriptedMultiplexingTest {
         Files.writeString(script, CONTROL);
         control = TestProxy.builder().backend(DB.server(0).address()).readOnlyBackend(DB.server(1).address())
                 .script(script)
-                .pool(new PoolConfig(0, 0, 60_000, new MultiplexingConfig(true, Set.of(), 2, 5_000))).start();
+                .pool(new PoolConfig(0, 0, 60_000, new MultiplexingConfig(true, Set.of("solo"), 2, 5_000))).start();
     }
 
     @AfterAll
@@ -243,6 +244,16 @@ class ScriptedMultiplexingTest {
             assertThat(one(c, "SELECT CONCAT(DATABASE(), ' ', (SELECT name FROM shop.whoami)) /* replica */"))
                     .isEqualTo("mysql replica");
             assertThat(one(c, "SELECT name FROM shop.whoami /* replica */")).isEqualTo("replica");
+        }
+    }
+
+    @Test
+    void anExcludedUserKeepsTheConnectionItLoggedInWith() throws SQLException {
+        try (Connection c = DriverManager.getConnection(control.mariadbUrl("shop", ""), "solo", "solo-pw")) {
+            assertThat(one(c, "SHOW PIN")).isEqualTo("excluded_user");
+            String thread = one(c, "SELECT @@pseudo_thread_id");
+            assertThat(one(c, "SELECT name FROM whoami /* replica */")).isEqualTo("primary");
+            assertThat(one(c, "SELECT @@pseudo_thread_id")).isEqualTo(thread);
         }
     }
 
