@@ -4,6 +4,7 @@
 #   passthrough  (a) a read_query hook that lets every command through
 #   inject       (b) every query appended and sent with PROXY_SEND_QUERY, query_time read in read_query_result
 #   rwsplit      (c) lua/rw-splitting.lua with a primary and a replica replicating from it (reads go to the replica)
+#   rwsplit-mux  the same on a multiplexing listener (reads borrow from the replica's pool, at most 8 connections)
 #   lua-1, lua-2 a CPU-heavy hook (bench/lua/cpu-heavy.lua: pattern matching) with one and with two Lua threads
 #   num-1, num-2 the same for an arithmetic hook (bench/lua/number-heavy.lua), which allocates as much as it computes
 #
@@ -42,13 +43,16 @@ start_proxy passthrough "$WORK" $((DB_PORT + 3)) "$PRIMARY" --proxy-lua-script="
 start_proxy inject "$WORK" $((DB_PORT + 4)) "$PRIMARY" --proxy-lua-script="$HERE/lua/inject.lua"
 start_proxy rwsplit "$WORK" $((DB_PORT + 5)) "$PRIMARY" --proxy-read-only-backend-addresses="127.0.0.1:$REPLICA_PORT" \
   --proxy-lua-script="$ROOT/lua/rw-splitting.lua"
+start_proxy rwsplit-mux "$WORK" $((DB_PORT + 11)) "$PRIMARY" \
+  --proxy-read-only-backend-addresses="127.0.0.1:$REPLICA_PORT" --proxy-lua-script="$ROOT/lua/rw-splitting.lua" \
+  --multiplexing=true --multiplexing-max-connections=8
 start_proxy lua-1 "$WORK" $((DB_PORT + 6)) "$PRIMARY" --proxy-lua-script="$HERE/lua/cpu-heavy.lua" --lua-threads=1
 start_proxy lua-2 "$WORK" $((DB_PORT + 7)) "$PRIMARY" --proxy-lua-script="$HERE/lua/cpu-heavy.lua" --lua-threads=2
 start_proxy num-1 "$WORK" $((DB_PORT + 8)) "$PRIMARY" --proxy-lua-script="$HERE/lua/number-heavy.lua" --lua-threads=1
 start_proxy num-2 "$WORK" $((DB_PORT + 9)) "$PRIMARY" --proxy-lua-script="$HERE/lua/number-heavy.lua" --lua-threads=2
 
 RESULTS="$WORK/results.tsv"
-TARGETS="direct haproxy plain passthrough inject rwsplit"
+TARGETS="direct haproxy plain passthrough inject rwsplit rwsplit-mux"
 for target in $TARGETS lua-1 lua-2 num-1 num-2; do # warm-up, not measured
   SECONDS_PER_RUN=${WARMUP_SECONDS:-10} run_sysbench oltp_point_select "$target" 0 >/dev/null
 done

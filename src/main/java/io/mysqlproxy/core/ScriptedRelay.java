@@ -152,7 +152,7 @@ final class ScriptedRelay {
         boolean quit = p.payload().getUnsignedByte(p.payload().readerIndex()) == Commands.COM_QUIT;
         if (quit && (session.quitIntoPool() || mux != null)) {
             p.payload().release();
-            session.close(); // a borrowed connection the client still holds is not the client's to end
+            session.close(); // multiplexed: COM_QUIT never goes to a shared connection; a held one closes with us
             return;
         }
         busy = true;
