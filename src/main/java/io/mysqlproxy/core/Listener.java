@@ -50,7 +50,7 @@ public final class Listener {
     private volatile Layout layout;
     private volatile ListenerScript script;
     private HealthChecker checker;
-    private Channel serverChannel;
+    private volatile Channel serverChannel;
 
     /** Builds the listener and starts its script (throws ScriptException when the script is rejected). */
     Listener(ListenerConfig config, ProxyContext context) {
@@ -401,21 +401,30 @@ public final class Listener {
         sessions.remove(session);
     }
 
-    /** Stops accepting; running commands may finish until {@code deadlineNanos}, then every session is closed. */
+    /**
+     * Stops accepting; running commands may finish until {@code deadlineNanos}, then every session is closed.
+     * Does not wait: callers hold the proxy's lock, which the acceptor thread that closes the socket may need.
+     */
     CompletableFuture<Void> shutdown(long deadlineNanos) {
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        Channel socket = serverChannel;
+        if (socket != null) {
+            socket.close().addListener(f -> closed.complete(null));
+        } else {
+            closed.complete(null);
+        }
         CompletableFuture<Void> done = new CompletableFuture<>();
-        if (serverChannel != null) {
-            serverChannel.close().syncUninterruptibly();
-        }
-        synchronized (this) {
-            if (checker != null) {
-                checker.stop();
+        closed.thenRun(() -> {
+            synchronized (this) {
+                if (checker != null) {
+                    checker.stop();
+                }
             }
-        }
-        LOG.infof("listener %s stopped accepting; draining %d sessions", name(), sessions.size());
-        pools.values().forEach(IdlePool::close);
-        sessions.keySet().forEach(ClientSession::drain);
-        awaitDrained(deadlineNanos, done);
+            LOG.infof("listener %s stopped accepting; draining %d sessions", name(), sessions.size());
+            pools.values().forEach(IdlePool::close);
+            sessions.keySet().forEach(ClientSession::drain);
+            awaitDrained(deadlineNanos, done);
+        });
         return done.thenRun(() -> {
             metrics.remove();
             ListenerScript s = script;

@@ -72,4 +72,36 @@ class GracefulShutdownTest {
                 .as("%s %s %s", e.getErrorCode(), e.getSQLState(), e.getMessage()).isTrue());
         assertThat(errors).anySatisfy(e -> assertThat(e.getMessage()).contains("Server shutdown in progress"));
     }
+    @Test
+    void listenersAddedAndRemovedFromTwoThreadsAtOnceDoNotBlockEachOther() throws Exception {
+        // removing a listener closes its socket on an acceptor thread, which may at that moment be finishing
+        // another listener's start: neither may wait for the other (the operator adds and sweeps listeners so)
+        // a deadlock fails the test (the stuck threads are left behind) instead of hanging the build
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(90),
+                GracefulShutdownTest::addAndRemoveListenersConcurrently);
+    }
+
+    private static void addAndRemoveListenersConcurrently() throws Exception {
+        try (TestProxy proxy = TestProxy.builder().withoutListeners().start()) {
+            ProxyServer server = proxy.server();
+            ExecutorService remover = Executors.newSingleThreadExecutor();
+            try {
+                for (int i = 0; i < 40; i++) {
+                    String previous = "l" + (i - 1);
+                    var added = server.put(new io.mysqlproxy.config.ListenerConfig("l" + i,
+                            new io.mysqlproxy.config.HostPort("127.0.0.1", 0),
+                            List.of(io.mysqlproxy.backend.BackendConfig.parse(DB.server().address(),
+                                    io.mysqlproxy.backend.BackendRole.READ_WRITE)),
+                            io.mysqlproxy.backend.SelectionPolicy.FIRST_AVAILABLE, 10,
+                            io.mysqlproxy.config.ClientTls.DISABLED));
+                    Future<Boolean> removed = remover.submit(() -> server.remove(previous));
+                    added.get(10, TimeUnit.SECONDS);
+                    assertThat(removed.get(10, TimeUnit.SECONDS)).isEqualTo(i > 0);
+                }
+                assertThat(server.listeners()).hasSize(1);
+            } finally {
+                remover.shutdownNow();
+            }
+        }
+    }
 }
