@@ -594,6 +594,19 @@ class MultiplexingTest {
     }
 
     @Test
+    void aFinishedTransactionLeavesTheClientUnpinned() throws Exception {
+        DB.server().execute("CREATE USER 'txer'@'%' IDENTIFIED BY 'tx-pw'", "GRANT ALL ON *.* TO 'txer'@'%'");
+        try (Connection c = DriverManager.getConnection(proxy.mariadbUrl("mux", CLIENT_OPTIONS), "txer", "tx-pw")) {
+            run(c, "INSERT INTO t (v) VALUES ('tx')");
+            for (String sql : List.of("BEGIN", "UPDATE t SET v = 'tx2' WHERE v = 'tx'", "SELECT v FROM t", "COMMIT")) {
+                run(c, sql);
+            }
+            assertThat(admin("SELECT * FROM connections").stream().filter(r -> "txer".equals(r.get("user"))))
+                    .extracting(r -> r.get("pinned")).containsExactly("no");
+        }
+    }
+
+    @Test
     void theAdminInterfaceAndMetricsShowPoolsPinsAndTheMultiplexingRatio() throws Exception {
         DB.server().execute("CREATE USER 'watched'@'%' IDENTIFIED BY 'w-pw'", "GRANT ALL ON *.* TO 'watched'@'%'");
         String url = proxy.mariadbUrl("mux", CLIENT_OPTIONS);
