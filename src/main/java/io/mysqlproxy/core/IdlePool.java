@@ -106,11 +106,24 @@ final class IdlePool implements PoolView {
         if (maxAgeNanos <= 0 || opened == null || System.nanoTime() - opened < maxAgeNanos) {
             return false;
         }
+        return !lastOfItsUser(idle);
+    }
+
+    /**
+     * A login was greeted with {@code idle} but negotiated other capabilities, so it opens a connection of its own:
+     * at the limit, {@code idle} is better closed to make room, unless its user's clients would have none left.
+     */
+    synchronized boolean crowdedWithout(Idle idle) {
+        return maxConnections > 0 && open.get() >= maxConnections && !lastOfItsUser(idle);
+    }
+
+    /** Whether {@code idle} is the only connection its user's multiplexed clients have (in use or idle). */
+    private boolean lastOfItsUser(Idle idle) {
         UserShare share = shares.get(idle.user());
         Deque<Idle> queue = byUser.get(idle.user());
         int others = (queue == null ? 0 : queue.size() - (queue.contains(idle) ? 1 : 0))
                 + (share == null ? 0 : Math.max(0, share.lent));
-        return share == null || share.sessions == 0 || others > 0;
+        return share != null && share.sessions > 0 && others == 0;
     }
 
     /**
@@ -164,6 +177,15 @@ final class IdlePool implements PoolView {
         UserShare share = shares.get(idle.user());
         int keep = share != null && share.sessions > 0 && share.lent == 0 ? Math.max(minIdle, 1) : minIdle;
         return othersIdle >= keep;
+    }
+
+    /**
+     * Closes a connection a client held that the pool did not keep; its closing then concerns no session (the
+     * client may hold another connection by the time the close is seen).
+     */
+    static void discard(Idle idle) {
+        BackendHandler.of(idle.channel()).park(null, null);
+        idle.channel().close();
     }
 
     /** Keeps {@code idle} if there is room for its user; the caller closes it otherwise. */

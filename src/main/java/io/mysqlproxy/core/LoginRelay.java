@@ -573,8 +573,9 @@ final class LoginRelay {
         Backend backend = session.backend();
         session.backendReleased();
         server = null;
-        if (!listener.pool(backend).offer(idle)) {
-            idle.channel().close();
+        IdlePool pool = listener.pool(backend);
+        if (pool.crowdedWithout(idle) || !pool.offer(idle)) {
+            IdlePool.discard(idle);
         }
         if (!clientCanSwitch()) {
             session.closeWithError(seq + 1, ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_CONNECTION_FAILURE,
@@ -737,7 +738,7 @@ final class LoginRelay {
             extra.channel = null;
             extra.greeting = null;
             if (!listener.pool(extra.backend).offer(idle)) {
-                idle.channel().close();
+                IdlePool.discard(idle);
             }
             extra.phase = ExtraPhase.CONNECTING;
             connectExtra(extra.backend);

@@ -145,7 +145,7 @@ final class Multiplexer {
             joined.add(pool);
         }
         if (!pool.offer(loggedIn)) {
-            loggedIn.channel().close();
+            IdlePool.discard(loggedIn);
         }
     }
 
@@ -574,7 +574,7 @@ final class Multiplexer {
 
     private static void giveBack(IdlePool.Idle idle, IdlePool pool) {
         if (!pool.giveBack(idle)) {
-            idle.channel().close();
+            IdlePool.discard(idle);
         }
     }
 
