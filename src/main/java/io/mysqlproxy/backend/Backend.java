@@ -113,6 +113,15 @@ public final class Backend {
         return false;
     }
 
+    /**
+     * A client's connection got the backend's greeting: what a probe checks, so it ends a run of failed probes
+     * (under a connection storm probes may time out while logins still go through). It does not bring a backend
+     * up; that stays the health check's decision.
+     */
+    public synchronized void greeted() {
+        consecutiveFailures = 0;
+    }
+
     /** Records a failed probe or connection attempt and returns true when it changed the state. */
     public synchronized boolean probeFailed(String reason, int failuresToDown) {
         consecutiveSuccesses = 0;

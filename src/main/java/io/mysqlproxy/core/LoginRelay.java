@@ -361,6 +361,7 @@ final class LoginRelay {
         } finally {
             packet.payload().release();
         }
+        session.backend().greeted();
         if (switchAfterGreeting) {
             switchToFreshScramble(decoded);
             return;
