@@ -38,7 +38,7 @@ public class MySQLProxySpec {
     @JsonPropertyDescription("The Service the operator creates in front of the proxy pods for this listener.")
     public Service service;
 
-    @JsonPropertyDescription("Multiplexing: clients share backend connections between transactions. Without it, the proxy's --multiplexing setting applies. Not for listeners with a script.")
+    @JsonPropertyDescription("Multiplexing: clients share backend connections between transactions. Without it, the proxy's --multiplexing setting applies.")
     public Multiplexing multiplexing;
 
     public static class Multiplexing {
