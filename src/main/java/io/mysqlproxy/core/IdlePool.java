@@ -174,9 +174,17 @@ final class IdlePool implements PoolView {
 
     /** Whether a login may take {@code idle} without leaving multiplexed clients of its user without any. */
     private boolean takeable(Idle idle, int othersIdle) {
-        UserShare share = shares.get(idle.user());
-        int keep = share != null && share.sessions > 0 && share.lent == 0 ? Math.max(minIdle, 1) : minIdle;
-        return othersIdle >= keep;
+        return othersIdle >= idleToKeep(idle.user());
+    }
+
+    /**
+     * Idle connections of {@code user} that neither logins of other users take nor the idle timeout closes: the
+     * minimum idle, and at least one while the user's multiplexed clients hold none (it is all they have).
+     */
+    private int idleToKeep(String user) {
+        UserShare share = shares.get(user);
+        boolean onlyIdle = share != null && share.sessions > 0 && share.lent <= 0;
+        return onlyIdle ? Math.max(minIdle, 1) : minIdle;
     }
 
     /**
@@ -270,9 +278,7 @@ final class IdlePool implements PoolView {
         synchronized (this) {
             for (Map.Entry<String, Deque<Idle>> e : byUser.entrySet()) {
                 Deque<Idle> queue = e.getValue();
-                UserShare share = shares.get(e.getKey());
-                boolean keepLast = share != null && share.sessions > 0 && share.lent <= 0;
-                int keep = Math.max(minIdle, keepLast ? 1 : 0);
+                int keep = idleToKeep(e.getKey());
                 // oldest first: connections join at the end with a fresh idle time
                 for (java.util.Iterator<Idle> it = queue.iterator(); it.hasNext(); ) {
                     Idle idle = it.next();
@@ -438,8 +444,8 @@ final class IdlePool implements PoolView {
 
     /**
      * An idle connection for a client on {@code loop} whose user is not known yet, taken from a user that has more
-     * than the minimum idle, or null; one already on {@code loop} if there is one. The caller moves it to its loop
-     * ({@link #moveTo}) and replaces the pool's handler.
+     * than it keeps idle, or null; the best by {@link #takeScore}. The caller moves it to its loop ({@link #moveTo})
+     * and lends it to its session.
      */
     synchronized Idle take(EventLoop loop) {
         Idle best = null;

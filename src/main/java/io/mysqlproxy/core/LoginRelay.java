@@ -904,19 +904,16 @@ final class LoginRelay {
 
     private void connectExtra(Backend b) {
         IdlePool pool = listener.pool(b);
-        if (!pool.reserve()) {
-            pool.reserveBeyondLimit(); // a second login cannot wait for a pooled connection: the client waits on it
-        }
+        pool.reserveBeyondLimit(); // counted, but a second login cannot wait for a pooled connection: the client waits
         connect(b, true).addListener((ChannelFuture f) -> {
-            if (f.isSuccess()) {
-                pool.opened(f.channel());
-            } else {
-                pool.notOpened();
-            }
             if (!f.isSuccess()) {
+                pool.notOpened();
                 extra.fail("cannot connect: " + f.cause().getMessage());
                 extraSettled();
-            } else if (extra.phase == ExtraPhase.CONNECTING && session.state() != SessionState.CLOSED) {
+                return;
+            }
+            pool.opened(f.channel());
+            if (extra.phase == ExtraPhase.CONNECTING && session.state() != SessionState.CLOSED) {
                 extra.channel = f.channel();
             } else {
                 f.channel().close();

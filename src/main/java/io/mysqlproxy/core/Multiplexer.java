@@ -285,9 +285,14 @@ final class Multiplexer {
     void scriptedCommandDone() {
         scriptedSend = null;
         scriptedAnswer = null;
-        if (!busy && held != null && pinned == null && !inTransaction) {
+        if (!busy && held != null && !keepsConnection()) {
             release();
         }
+    }
+
+    /** Whether the client keeps the connection it holds: it is pinned, or in a transaction. */
+    private boolean keepsConnection() {
+        return pinned != null || inTransaction;
     }
 
     /**
@@ -469,7 +474,7 @@ final class Multiplexer {
      * (pinned, in a transaction) goes on with it whichever pool a script picked.
      */
     private void obtain(Runnable then) {
-        if (held != null && (heldPool == targetPool || pinned != null || inTransaction)) {
+        if (held != null && (heldPool == targetPool || keepsConnection())) {
             prepare(then);
             return;
         }
@@ -812,7 +817,7 @@ final class Multiplexer {
         }
         skipCommand();
         session.sendToClient(framed);
-        if (held != null && pinned == null && !inTransaction) {
+        if (held != null && !keepsConnection()) {
             release();
         }
         next();
@@ -825,7 +830,7 @@ final class Multiplexer {
         if (!responseEnded()) {
             return;
         }
-        if (held != null && pinned == null && !inTransaction) {
+        if (held != null && !keepsConnection()) {
             release();
         }
         next();
@@ -912,7 +917,7 @@ final class Multiplexer {
 
     /** Logged in: the login connection goes back to the pool until the first command. */
     void settle() {
-        if (!busy && held != null && pinned == null && !inTransaction && !pending.isReadable()) {
+        if (!busy && held != null && !keepsConnection() && !pending.isReadable()) {
             release();
         }
     }
@@ -925,7 +930,7 @@ final class Multiplexer {
         if (held == null || busy) {
             return; // mid-command: the session closes the connection
         }
-        if (pinned != null || inTransaction) {
+        if (keepsConnection()) {
             held.state().needsReset = true;
         }
         release();
