@@ -168,7 +168,7 @@ final class AdminSession extends ChannelInboundHandlerAdapter {
         }
         server.throttle().succeeded(clientHost());
         LOG.debugf("admin: %s logged in from %s", login.username(), channel.remoteAddress());
-        script = server.scripts().attach();
+        script = server.scripts().attach(channel.eventLoop());
         phase = Phase.COMMANDS;
         writeOk(seq + 1);
     }

@@ -42,7 +42,7 @@ public enum Option {
     HEALTH_CHECK_USER(null, "", "user the health check logs in as (mysql_native_password); empty: only read the greeting"),
     HEALTH_CHECK_PASSWORD(null, "", "password of the health-check user"),
     HEALTH_CHECK_QUERY(null, "SELECT 1", "query the health check runs after logging in"),
-    LUA_THREADS(null, "0", "Lua states, one thread each (0: one per event thread)"),
+    LUA_THREADS(null, "0", "Lua states, one thread and event loop each (0: one per event thread)"),
     LUA_SANDBOX(null, "true", "false gives trusted local scripts io, os, luajava, dofile and loadfile"),
     LUA_INSTRUCTION_BUDGET(null, "10000000", "Lua instructions one hook call may run (0: unlimited)"),
     LUA_TIME_BUDGET(null, "5", "seconds one hook call may run (0: unlimited)"),

@@ -155,7 +155,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         LOG.debugf("session %d: client %s connected to listener %s", id, client.remoteAddress(), listener.name());
         io.mysqlproxy.scripting.ScriptRuntime scripts = listener.scripts();
         if (scripts != null) {
-            scriptSession = scripts.attach();
+            scriptSession = scripts.attach(client.eventLoop());
         }
         login = new LoginRelay(this, listener, context, ctx.alloc());
         login.start();

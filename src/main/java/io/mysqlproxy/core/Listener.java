@@ -302,7 +302,8 @@ public final class Listener {
 
     CompletableFuture<Listener> start() {
         ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(context.transport().acceptors(), context.transport().eventLoops())
+                .group(context.transport().acceptors(), new ListenerLoops(context.transport().eventLoops(),
+                        this::scripts))
                 .channelFactory(context.transport().serverChannels())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)

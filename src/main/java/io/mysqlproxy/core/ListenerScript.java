@@ -28,7 +28,9 @@ final class ListenerScript {
         for (io.netty.util.concurrent.EventExecutor ignored : context.transport().eventLoops()) {
             loops++;
         }
-        ScriptRuntime runtime = new ScriptRuntime(config.options(), loops, initial, context.metrics(), null);
+        // the Lua threads are event loops: the listener registers scripted connections with them
+        ScriptRuntime runtime = new ScriptRuntime(config.options(), loops, initial, context.metrics(), null,
+                n -> context.transport().newEventLoops(n, "lua"));
         try {
             runtime.check(initial);
         } catch (RuntimeException e) {

@@ -7,31 +7,29 @@ import org.luaj.vm2.Varargs;
 
 import java.util.HashSet;
 import java.util.Set;
+import io.netty.util.concurrent.EventExecutor;
+
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
  * One scripting thread and the Lua state it owns. Connections pinned to it run their hooks here one at a time, so
- * nothing Lua-side needs locking; a hook that blocks delays only this thread's connections.
+ * nothing Lua-side needs locking; a hook that blocks delays only this thread's connections. When the thread is the
+ * event loop of the connections pinned to it, their hooks run without a thread hop.
  */
 final class LuaWorker {
     /** The connection whose hook runs on the current thread, for what is shared between Lua states. */
     static final ThreadLocal<LuaConnection> CURRENT = new ThreadLocal<>();
-    private final ExecutorService thread;
+    private final EventExecutor thread;
     private final Budget budget;
     private Globals globals;
     private LuaConnection current;
     private Set<LuaValue> builtinModules;
     private long modulesGeneration = -1;
 
-    LuaWorker(int index, ScriptingOptions options, SharedTable global, Supplier<Script> script, AdminApi admin) {
-        this.thread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "lua-" + index);
-            t.setDaemon(true);
-            return t;
-        });
+    LuaWorker(EventExecutor thread, ScriptingOptions options, SharedTable global, Supplier<Script> script,
+              AdminApi admin) {
+        this.thread = thread;
         this.budget = new Budget(options.maxInstructions(), options.maxMillis(), options.maxAllocatedBytes());
         run(() -> {
             globals = LuaSandbox.create(options, budget,
@@ -53,9 +51,20 @@ final class LuaWorker {
         return globals;
     }
 
-    /** Runs {@code work} on this thread. */
+    EventExecutor thread() {
+        return thread;
+    }
+
+    /** Runs {@code work} on this thread: at once when called there, else queued. */
     <T> CompletableFuture<T> run(Supplier<T> work) {
-        return CompletableFuture.supplyAsync(work, thread);
+        if (!thread.inEventLoop()) {
+            return CompletableFuture.supplyAsync(work, thread);
+        }
+        try {
+            return CompletableFuture.completedFuture(work.get());
+        } catch (RuntimeException | Error e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** On this thread: runs {@code work} as a hook call of {@code connection}, within the budget. */
@@ -95,9 +104,5 @@ final class LuaWorker {
             }
             out.add(k);
         }
-    }
-
-    void shutdown() {
-        thread.shutdownNow();
     }
 }

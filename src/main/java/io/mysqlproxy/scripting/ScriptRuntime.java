@@ -1,16 +1,25 @@
 package io.mysqlproxy.scripting;
 
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.EventExecutorGroup;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntFunction;
 
 /**
  * The scripting pool: one Lua state per scripting thread, no global lock, the script installed in all of them, and
  * {@code proxy.global} shared by all. A new script replaces the old one behind one reference: a command already
  * running finishes under the script it started with, the next command of every connection runs the new one.
+ * The scripting threads are made by the caller: a listener gives event loops, so that its connections live on the
+ * thread of their Lua state and call hooks without a thread hop.
  */
 public final class ScriptRuntime {
     private static final Logger LOG = Logger.getLogger(ScriptRuntime.class);
@@ -19,6 +28,7 @@ public final class ScriptRuntime {
     private final HookObserver observer;
     private final AtomicReference<Script> script = new AtomicReference<>();
     private final SharedTable global = new SharedTable();
+    private final EventExecutorGroup threads;
     private final List<LuaWorker> workers = new ArrayList<>();
     private final AtomicInteger next = new AtomicInteger();
     private final java.util.Map<Long, java.util.Set<String>> hooks = new java.util.concurrent.ConcurrentHashMap<>();
@@ -35,6 +45,13 @@ public final class ScriptRuntime {
      */
     public ScriptRuntime(ScriptingOptions options, int eventLoops, Script initial, HookObserver observer,
                          AdminApi admin) {
+        this(options, eventLoops, initial, observer, admin,
+                n -> new DefaultEventExecutorGroup(n, new DefaultThreadFactory("lua", true)));
+    }
+
+    /** @param threads makes the given number of scripting threads, one per Lua state */
+    public ScriptRuntime(ScriptingOptions options, int eventLoops, Script initial, HookObserver observer,
+                         AdminApi admin, IntFunction<? extends EventExecutorGroup> threads) {
         this.options = options;
         this.observer = observer;
         this.script.set(initial);
@@ -43,11 +60,11 @@ public final class ScriptRuntime {
         global.rawset("config", config);
         global.setmetatable(BackendsView.metatable());
         global.seal();
-        int threads = options.threads() > 0 ? options.threads() : Math.max(1, eventLoops);
-        for (int i = 0; i < threads; i++) {
-            workers.add(new LuaWorker(i, options, global, this.script::get, admin));
+        this.threads = threads.apply(options.threads() > 0 ? options.threads() : Math.max(1, eventLoops));
+        for (EventExecutor thread : this.threads) {
+            workers.add(new LuaWorker(thread, options, global, this.script::get, admin));
         }
-        LOG.infof("scripting: %d Lua threads, script %s (%s)%s", threads, initial.name(), initial.checksum(),
+        LOG.infof("scripting: %d Lua threads, script %s (%s)%s", workers.size(), initial.name(), initial.checksum(),
                 options.sandbox() ? "" : ", sandbox off");
     }
 
@@ -104,8 +121,21 @@ public final class ScriptRuntime {
         return set == null || set.contains(hook);
     }
 
-    /** A connection's handle, pinned to one scripting thread (round robin). */
-    public ScriptSession attach() {
+    /** The scripting threads when they are event loops a connection can be registered with, else null. */
+    public EventLoopGroup eventLoops() {
+        return threads instanceof EventLoopGroup loops ? loops : null;
+    }
+
+    /**
+     * A connection's handle, pinned to the Lua state whose thread is {@code loop} (the connection's event loop) when
+     * there is one, else to one taken round robin.
+     */
+    public ScriptSession attach(EventExecutor loop) {
+        for (LuaWorker worker : workers) {
+            if (worker.thread() == loop) {
+                return new ScriptSession(this, worker);
+            }
+        }
         LuaWorker worker = workers.get(Math.floorMod(next.getAndIncrement(), workers.size()));
         return new ScriptSession(this, worker);
     }
@@ -114,7 +144,8 @@ public final class ScriptRuntime {
         return workers.size();
     }
 
+    /** Stops the scripting threads once what is queued on them has run (connections on them are closed by then). */
     public void close() {
-        workers.forEach(LuaWorker::shutdown);
+        threads.shutdownGracefully(0, 2, TimeUnit.SECONDS);
     }
 }

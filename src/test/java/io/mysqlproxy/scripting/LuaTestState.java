@@ -3,6 +3,8 @@ package io.mysqlproxy.scripting;
 /** One Lua state as a scripting thread has it, for running snippets in unit tests. */
 final class LuaTestState implements AutoCloseable {
     private final Script empty = new ScriptCompiler().compile("", "empty.lua", null);
+    private final io.netty.util.concurrent.DefaultEventExecutor thread =
+            new io.netty.util.concurrent.DefaultEventExecutor();
     private final LuaWorker worker;
 
     LuaTestState() {
@@ -11,7 +13,7 @@ final class LuaTestState implements AutoCloseable {
 
     /** A state sharing {@code global} (proxy.global) with others, as the states of one scripting pool do. */
     LuaTestState(SharedTable global, ScriptingOptions options) {
-        worker = new LuaWorker(0, options, global, () -> empty, null);
+        worker = new LuaWorker(thread, options, global, () -> empty, null);
     }
 
     /** Runs {@code lua} as a hook call would (with the budget) and returns its result as a string. */
@@ -22,6 +24,6 @@ final class LuaTestState implements AutoCloseable {
 
     @Override
     public void close() {
-        worker.shutdown();
+        thread.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
     }
 }
