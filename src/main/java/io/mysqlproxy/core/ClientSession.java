@@ -190,6 +190,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (scripted != null && client.isWritable()) {
+            scripted.clientWritable();
+        }
         if (server != null && state.authenticated()) {
             boolean writable = client.isWritable();
             activeServer().config().setAutoRead(writable);

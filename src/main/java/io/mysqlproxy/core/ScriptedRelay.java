@@ -20,6 +20,8 @@ import io.netty.channel.Channel;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * The command phase when a script is loaded: commands are read whole and handed to {@code read_query} on the
@@ -53,6 +55,7 @@ final class ScriptedRelay {
     private List<InjectionRequest> queue = new ArrayList<>();
     private Injection current;
     private boolean busy;
+    private boolean pumping;
     private boolean resultSent;
     private boolean closeWhenDone;
     private int clientSeq;
@@ -108,9 +111,21 @@ final class ScriptedRelay {
     }
 
     private void pump() {
+        if (pumping) {
+            return; // a command that ended at once (its hook answered it) is followed by the running loop
+        }
+        pumping = true;
         try {
             Packet p;
-            while (session.state().authenticated() && (p = nextClientPacket()) != null) {
+            while (session.state().authenticated()) {
+                if (!busy && !client.isWritable()) {
+                    // results the client has not read yet: no new command (and no reading) until it has
+                    client.config().setAutoRead(false);
+                    return;
+                }
+                if ((p = nextClientPacket()) == null) {
+                    return;
+                }
                 if (busy) {
                     forwardExchange(p); // a local file or an authentication reply for the running command
                 } else {
@@ -120,6 +135,16 @@ final class ScriptedRelay {
         } catch (MalformedPacketException e) {
             session.closeWithError(clientSeq + 1, ErrorCodes.PACKET_TOO_LARGE, ErrorCodes.STATE_CONNECTION_FAILURE,
                     "Got a packet bigger than the proxy's max packet size: " + e.getMessage());
+        } finally {
+            pumping = false;
+        }
+    }
+
+    /** The client read what was written to it: commands waiting behind it can start. */
+    void clientWritable() {
+        if (!busy && session.state().authenticated()) {
+            client.config().setAutoRead(true);
+            pump();
         }
     }
 
@@ -173,8 +198,7 @@ final class ScriptedRelay {
             nextInjection(true);
             return;
         }
-        script.readQuery(session.connectionInfo(), packet)
-                .thenAccept(outcome -> client.eventLoop().execute(() -> onReadQuery(outcome, packet)));
+        whenDecided(script.readQuery(session.connectionInfo(), packet), outcome -> onReadQuery(outcome, packet));
     }
 
     private void onReadQuery(HookOutcome outcome, byte[] original) {
@@ -393,8 +417,20 @@ final class ScriptedRelay {
         InjectionResult result = new InjectionResult(inj.request, List.copyOf(inj.packets), inj.first,
                 (firstAt - inj.started) / 1000, (now - inj.started) / 1000, inj.rows, inj.rowBytes, inj.buffered());
         List<InjectionRequest> remaining = List.copyOf(queue);
-        script.readQueryResult(session.connectionInfo(), result, remaining)
-                .thenAccept(o -> client.eventLoop().execute(() -> onReadQueryResult(o, inj)));
+        whenDecided(script.readQueryResult(session.connectionInfo(), result, remaining),
+                o -> onReadQueryResult(o, inj));
+    }
+
+    /**
+     * Goes on with a hook's outcome on the client's event loop: at once when the hook already ran there (the
+     * connection lives on its Lua state's thread), else once it ran on the scripting thread.
+     */
+    private void whenDecided(CompletableFuture<HookOutcome> hook, Consumer<HookOutcome> next) {
+        if (hook.isDone() && !hook.isCompletedExceptionally() && client.eventLoop().inEventLoop()) {
+            next.accept(hook.join());
+            return;
+        }
+        hook.thenAccept(outcome -> client.eventLoop().execute(() -> next.accept(outcome)));
     }
 
     private void onReadQueryResult(HookOutcome outcome, Injection inj) {

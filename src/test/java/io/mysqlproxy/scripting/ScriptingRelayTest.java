@@ -38,6 +38,17 @@ class ScriptingRelayTest {
                   fields = { { name = "answer", type = proxy.MYSQL_TYPE_STRING }, { name = "n" } },
                   rows = { { "from lua", 1 }, { nil, 2 } } }
                 return proxy.PROXY_SEND_RESULT
+              elseif q == "SELECT big" then -- 1,000 rows of 1,000 bytes
+                proxy.global.big_answered = (proxy.global.big_answered or 0) + 1
+                local rows, row = {}, { string.rep("x", 1000) }
+                for i = 1, 1000 do rows[i] = row end
+                proxy.response = { type = proxy.MYSQLD_PACKET_OK,
+                                   resultset = { fields = { { name = "x" } }, rows = rows } }
+                return proxy.PROXY_SEND_RESULT
+              elseif q == "SELECT big_answered" then
+                proxy.response = { type = proxy.MYSQLD_PACKET_OK, resultset = { fields = { { name = "n" } },
+                                   rows = { { proxy.global.big_answered or 0 } } } }
+                return proxy.PROXY_SEND_RESULT
               elseif q == "SELECT 'deny'" then
                 proxy.response = { type = proxy.MYSQLD_PACKET_ERR, errmsg = "denied by script", errcode = 1142,
                                    sqlstate = "42000" }
@@ -156,6 +167,58 @@ class ScriptingRelayTest {
     }
 
     @Test
+    void thousandsOfPipelinedCommandsAnsweredByTheScriptAreAllAnswered() throws Exception {
+        // a command its hook answers ends at once on the connection's own thread: the next one must not nest in it
+        int commands = 50_000;
+        byte[] deny = ((char) io.mysqlproxy.protocol.Commands.COM_QUERY + "SELECT 'deny'")
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        try (io.mysqlproxy.testing.RawClient c = io.mysqlproxy.testing.RawClient.login(proxy.port(), "alice", "secret",
+                io.mysqlproxy.testing.RawClient.DEFAULT_CAPS)) {
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            for (int i = 0; i < commands; i++) {
+                all.writeBytes(io.mysqlproxy.testing.RawClient.frame(0, deny));
+            }
+            java.util.concurrent.CompletableFuture<Void> writing = java.util.concurrent.CompletableFuture.runAsync(
+                    () -> c.writeRaw(all.toByteArray()));
+            for (int i = 0; i < commands; i++) {
+                assertThat(io.mysqlproxy.testing.RawClient.error(c.readPacket()).errorCode()).as("reply %d", i)
+                        .isEqualTo(1142);
+            }
+            writing.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            c.command(io.mysqlproxy.protocol.Commands.COM_QUERY, "SELECT 'after'"); // the server answers this one
+            java.util.List<byte[]> result = c.readResult();
+            assertThat(new String(result.get(result.size() - 2), java.nio.charset.StandardCharsets.ISO_8859_1))
+                    .endsWith("after");
+        }
+    }
+
+    @Test
+    void aClientThatDoesNotReadItsResultsStopsTheCommandsItPipelinedAhead() throws Exception {
+        // 200 commands of 1 MB results each, sent at once and not read: the proxy answers as many as the sockets
+        // hold and then waits for the client, instead of building all 200 results in its memory
+        int commands = 200;
+        try (io.mysqlproxy.testing.RawClient c = io.mysqlproxy.testing.RawClient.login(proxy.port(), "alice", "secret",
+                io.mysqlproxy.testing.RawClient.DEFAULT_CAPS);
+             Connection other = connect(); Statement s = other.createStatement()) {
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            byte[] big = ((char) io.mysqlproxy.protocol.Commands.COM_QUERY + "SELECT big")
+                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            for (int i = 0; i < commands; i++) {
+                all.writeBytes(io.mysqlproxy.testing.RawClient.frame(0, big));
+            }
+            int before = Integer.parseInt(single(s, "SELECT big_answered"));
+            c.writeRaw(all.toByteArray());
+            Thread.sleep(2000);
+            int whileUnread = Integer.parseInt(single(s, "SELECT big_answered")) - before;
+            assertThat(whileUnread).isBetween(1, commands / 2);
+            for (int i = 0; i < commands; i++) {
+                assertThat(c.readResult()).as("result %d", i).hasSize(1 + 1 + 1 + 1000 + 1);
+            }
+            assertThat(Integer.parseInt(single(s, "SELECT big_answered")) - before).isEqualTo(commands);
+        }
+    }
+
+    @Test
     void scriptErrorPacket() throws SQLException {
         try (Connection c = connect(); Statement s = c.createStatement()) {
             assertThatThrownBy(() -> s.executeQuery("SELECT 'deny'")).isInstanceOf(SQLException.class)
@@ -231,7 +294,7 @@ class ScriptingRelayTest {
     void runtimeErrorAndEndlessLoopGiveAnErrorAndTheSessionGoesOn() throws SQLException {
         try (Connection c = connect(); Statement s = c.createStatement()) {
             assertThatThrownBy(() -> s.executeQuery("SELECT boom")).hasMessageContaining("Lua error in read_query")
-                    .hasMessageContaining("exploded on purpose").hasMessageContaining("main.lua:47");
+                    .hasMessageContaining("exploded on purpose").hasMessageContaining("main.lua:58");
             assertThatThrownBy(() -> s.executeQuery("SELECT forever")).hasMessageContaining("script interrupted");
             assertThat(single(s, "SELECT 'alive'")).isEqualTo("alive");
         }
