@@ -28,7 +28,8 @@ public final class ProxyServer implements io.mysqlproxy.config.ListenerRegistry 
     private final ProxyConfig config;
     private final ProxyContext context;
     private final Map<String, Listener> listeners = new LinkedHashMap<>();
-    private final List<CompletableFuture<Void>> draining = new ArrayList<>();
+    /** Listeners being drained; a concurrent set, since a drain ends on an event loop, which must not wait for this. */
+    private final java.util.Set<CompletableFuture<Void>> draining = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Admin interfaces of single listeners (a MySQLProxy resource's spec.admin), by listener name. */
     private final Map<String, AdminServer> listenerAdmins = new LinkedHashMap<>();
     private final ProxyMetrics metrics;
@@ -113,7 +114,8 @@ public final class ProxyServer implements io.mysqlproxy.config.ListenerRegistry 
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return fresh.start().whenComplete((l, failure) -> {
+        // off the acceptor thread that bound the socket: this lock's holder may be waiting for that thread
+        return fresh.start().whenCompleteAsync((l, failure) -> {
             synchronized (this) {
                 if (failure != null) {
                     fresh.shutdown(System.nanoTime());
@@ -200,11 +202,7 @@ public final class ProxyServer implements io.mysqlproxy.config.ListenerRegistry 
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.limits().shutdownTimeoutMillis());
         CompletableFuture<Void> done = l.shutdown(deadline);
         draining.add(done);
-        done.whenComplete((v, e) -> {
-            synchronized (this) {
-                draining.remove(done);
-            }
-        });
+        done.whenComplete((v, e) -> draining.remove(done));
     }
 
     /** True once every listener is bound (and the admin interface, if any); false again at shutdown. */
