@@ -56,6 +56,8 @@ final class ScriptedRelay {
     private Injection current;
     private boolean busy;
     private boolean pumping;
+    /** The running command's response is relayed as the server's bytes came (see {@link #relaysAsItCame}). */
+    private boolean relayingRaw;
     private boolean resultSent;
     private boolean closeWhenDone;
     private int clientSeq;
@@ -69,6 +71,7 @@ final class ScriptedRelay {
         boolean streaming;
         int seqOffset;
         byte[] first;
+        int firstByte = -1;
         long firstAt;
         long rows;
         long rowBytes;
@@ -92,7 +95,7 @@ final class ScriptedRelay {
         this.server = server;
         this.tracker = tracker;
         this.clientHeads = new FrameScanner(tracker::onClientFrame);
-        this.serverHeads = new FrameScanner(tracker::onServerFrame);
+        this.serverHeads = new FrameScanner(this::onServerHead);
         this.fromClient = new PacketAssembler(client.alloc(), (int) Math.min(Integer.MAX_VALUE, maxPacketSize));
         this.fromServer = new PacketAssembler(client.alloc(), Integer.MAX_VALUE);
     }
@@ -346,6 +349,10 @@ final class ScriptedRelay {
             buf.release(); // an idle connection's last words before it closes: its closing is handled as such
             return;
         }
+        if (relayingRaw || relaysAsItCame()) {
+            relayRaw(buf);
+            return;
+        }
         fromServer.add(buf);
         Packet p;
         while (session.state().authenticated() && (p = fromServer.next()) != null) {
@@ -354,6 +361,48 @@ final class ScriptedRelay {
         if (session.state().authenticated()) {
             client.flush(); // what this read brought is relayed now, as on the streaming path
         }
+    }
+
+    /**
+     * Whether the response starting now can go to the client as the server's bytes came, as without a script: the
+     * client's own command, the hook let it through, its sequence ids need no shift, and no partial packet is
+     * buffered. Saves taking every packet apart and framing it again.
+     */
+    private boolean relaysAsItCame() {
+        Injection inj = current;
+        relayingRaw = inj != null && inj.passthrough && inj.streaming && inj.seqOffset == 0 && mux == null
+                && fromServer.buffered() == 0;
+        return relayingRaw;
+    }
+
+    private void relayRaw(ByteBuf buf) {
+        Injection inj = current;
+        resultSent = true;
+        serverHeads.scan(buf); // the tracker sees every frame head
+        client.write(buf, client.voidPromise());
+        if (tracker.idle()) {
+            relayingRaw = false;
+            client.flush();
+            current = null;
+            finishInjection(inj);
+            return;
+        }
+        client.flush();
+        if (!client.isWritable()) {
+            server.config().setAutoRead(false);
+        }
+        if (expectsClientData()) {
+            client.config().setAutoRead(true);
+            pump();
+        }
+    }
+
+    private void onServerHead(io.mysqlproxy.protocol.FrameHead head) {
+        Injection inj = current;
+        if (inj != null && inj.firstByte < 0) {
+            inj.firstByte = head.firstByte();
+        }
+        tracker.onServerFrame(head);
     }
 
     private void onServerPacket(Packet p) {
@@ -405,7 +454,7 @@ final class ScriptedRelay {
         if (mux != null) {
             mux.scriptedResponseEnded();
         }
-        if (inj.first != null && inj.first.length > 0 && inj.first[0] == Packets.OK) {
+        if (inj.firstByte == Packets.OK) {
             session.commandSucceeded(inj.request.packet());
         }
         if (inj.passthrough) {
