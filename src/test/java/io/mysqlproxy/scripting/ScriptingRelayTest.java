@@ -6,6 +6,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -215,6 +216,25 @@ class ScriptingRelayTest {
                 assertThat(c.readResult()).as("result %d", i).hasSize(1 + 1 + 1 + 1000 + 1);
             }
             assertThat(Integer.parseInt(single(s, "SELECT big_answered")) - before).isEqualTo(commands);
+        }
+    }
+
+    @Test
+    void responsesTheHookLetsThroughArriveWholeLargeRowsAndLocalFilesIncluded(@TempDir Path tmp) throws Exception {
+        Path file = tmp.resolve("rows.csv");
+        Files.writeString(file, "a\nb\nc\n".repeat(1000));
+        try (Connection c = DriverManager.getConnection(proxy.mariadbUrl("app", "allowLocalInfile=true"), "alice",
+                "secret"); Statement s = c.createStatement()) {
+            int length = 20 * 1024 * 1024 + 7; // a row of more than one 16 MiB frame
+            try (ResultSet rs = s.executeQuery("SELECT REPEAT('x', " + length + "), 'after'")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).hasSize(length).matches("x+");
+                assertThat(rs.getString(2)).isEqualTo("after");
+            }
+            s.execute("CREATE TEMPORARY TABLE loaded (v VARCHAR(8))");
+            assertThat(s.executeUpdate("LOAD DATA LOCAL INFILE '" + file + "' INTO TABLE loaded")).isEqualTo(3000);
+            assertThat(single(s, "SELECT COUNT(DISTINCT v) FROM loaded")).isEqualTo("3");
+            assertThat(single(s, "SELECT 'mock'")).isEqualTo("from lua"); // and the hook still answers
         }
     }
 
