@@ -56,8 +56,6 @@ final class ScriptedRelay {
     private Injection current;
     private boolean busy;
     private boolean pumping;
-    /** The running command's response is relayed as the server's bytes came (see {@link #relaysAsItCame}). */
-    private boolean relayingRaw;
     private boolean resultSent;
     private boolean closeWhenDone;
     private int clientSeq;
@@ -349,7 +347,7 @@ final class ScriptedRelay {
             buf.release(); // an idle connection's last words before it closes: its closing is handled as such
             return;
         }
-        if (relayingRaw || relaysAsItCame()) {
+        if (relaysAsItCame()) {
             relayRaw(buf);
             return;
         }
@@ -366,22 +364,24 @@ final class ScriptedRelay {
     /**
      * Whether the response starting now can go to the client as the server's bytes came, as without a script: the
      * client's own command, the hook let it through, its sequence ids need no shift, and no partial packet is
-     * buffered. Saves taking every packet apart and framing it again.
+     * buffered (none is, all along such a response). Saves taking every packet apart and framing it again.
      */
     private boolean relaysAsItCame() {
         Injection inj = current;
-        relayingRaw = inj != null && inj.passthrough && inj.streaming && inj.seqOffset == 0 && mux == null
+        return inj != null && inj.passthrough && inj.streaming && inj.seqOffset == 0 && mux == null
                 && fromServer.buffered() == 0;
-        return relayingRaw;
     }
 
     private void relayRaw(ByteBuf buf) {
+        if (!session.state().authenticated()) {
+            buf.release();
+            return;
+        }
         Injection inj = current;
         resultSent = true;
         serverHeads.scan(buf); // the tracker sees every frame head
         client.write(buf, client.voidPromise());
         if (tracker.idle()) {
-            relayingRaw = false;
             client.flush();
             current = null;
             finishInjection(inj);

@@ -1,5 +1,6 @@
 package io.mysqlproxy.scripting;
 
+import io.netty.util.concurrent.EventExecutor;
 import org.luaj.vm2.Globals;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
@@ -7,8 +8,6 @@ import org.luaj.vm2.Varargs;
 
 import java.util.HashSet;
 import java.util.Set;
-import io.netty.util.concurrent.EventExecutor;
-
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
