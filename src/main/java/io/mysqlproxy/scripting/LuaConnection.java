@@ -17,6 +17,9 @@ import java.util.List;
  * its {@code proxy.connection}, {@code proxy.queries} and {@code proxy.response}.
  */
 final class LuaConnection {
+    /** The hook names as Lua strings, made once: hooks are looked up on every call. */
+    private static final java.util.Map<String, LuaValue> HOOK_KEYS = ScriptRuntime.HOOKS.stream()
+            .collect(java.util.stream.Collectors.toUnmodifiableMap(h -> h, LuaValue::valueOf));
     private final Globals globals;
     private final InjectionQueue queries = new InjectionQueue();
     private final LuaValue queriesObject = queries.toLua();
@@ -50,11 +53,16 @@ final class LuaConnection {
     }
 
     boolean hasHook(String name) {
-        return env != null && env.get(name).isfunction();
+        return env != null && env.get(key(name)).isfunction();
     }
 
     LuaValue hook(String name) {
-        return env.get(name);
+        return env.get(key(name));
+    }
+
+    private static LuaValue key(String hook) {
+        LuaValue k = HOOK_KEYS.get(hook);
+        return k != null ? k : LuaValue.valueOf(hook);
     }
 
     void info(ConnectionInfo value) {

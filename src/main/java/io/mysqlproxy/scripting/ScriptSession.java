@@ -14,6 +14,13 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class ScriptSession {
     private static final Logger LOG = Logger.getLogger(ScriptSession.class);
+    // the keys of read_query_result's argument, made once: the table is built for every injected command
+    private static final LuaValue ID = LuaValue.valueOf("id");
+    private static final LuaValue TYPE = LuaValue.valueOf("type");
+    private static final LuaValue QUERY = LuaValue.valueOf("query");
+    private static final LuaValue QUERY_TIME = LuaValue.valueOf("query_time");
+    private static final LuaValue RESPONSE_TIME = LuaValue.valueOf("response_time");
+    private static final LuaValue RESULTSET = LuaValue.valueOf("resultset");
 
     private final ScriptRuntime runtime;
     private final LuaWorker worker;
@@ -128,13 +135,14 @@ public final class ScriptSession {
                 return new HookOutcome(HookOutcome.NO_DECISION, remaining, List.of(), null, false, false);
             }
             c.queries().set(remaining);
-            LuaTable inj = new LuaTable();
-            inj.set("id", result.request().id());
-            inj.set("type", result.request().id());
-            inj.set("query", LuaValue.valueOf(result.request().packet()));
-            inj.set("query_time", result.queryMicros());
-            inj.set("response_time", result.responseMicros());
-            inj.set("resultset", ResultSetView.of(result, info));
+            LuaTable inj = new LuaTable(0, 8);
+            LuaValue id = LuaValue.valueOf(result.request().id());
+            inj.rawset(ID, id);
+            inj.rawset(TYPE, id);
+            inj.rawset(QUERY, LuaValue.valueOf(result.request().packet()));
+            inj.rawset(QUERY_TIME, LuaValue.valueOf(result.queryMicros()));
+            inj.rawset(RESPONSE_TIME, LuaValue.valueOf(result.responseMicros()));
+            inj.rawset(RESULTSET, ResultSetView.of(result, info));
             try {
                 LuaValue ret = c.hook("read_query_result").call(inj);
                 return c.withPicks(decide("read_query_result", ret, c, info));
