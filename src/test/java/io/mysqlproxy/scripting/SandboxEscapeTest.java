@@ -69,6 +69,10 @@ class SandboxEscapeTest {
                 .contains("script interrupted: a hook call allocated more than 16 MiB");
         assertThat(error(a, "local parts = {} local s = string.rep('x', 4096) for i = 1, 1e6 do parts[i] = s .. i end"))
                 .contains("script interrupted: a hook call allocated more than 16 MiB");
+        // doubling a string by concatenation outgrows any budget between two checks (30 steps reach 1 GiB): it is
+        // bounded by the JVM instead, where the next string would exceed 2 GiB or the heap, and ends as an error
+        assertThat(error(a, "local s = 'x' for i = 1, 40 do s = s .. s end return #s"))
+                .containsAnyOf("NegativeArraySizeException", "Java heap space");
         assertThat(a.run("return #string.rep('ab', 1000)")).isEqualTo("2000"); // ordinary use is unchanged
     }
 }
