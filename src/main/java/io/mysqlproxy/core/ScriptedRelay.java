@@ -414,7 +414,7 @@ final class ScriptedRelay {
         ResponseState before = tracker.state();
         serverHeads.scanWhole(p.seq(), p.payload());
         Injection inj = current;
-        if (inj.first == null) {
+        if (inj.first == null && !inj.passthrough) { // what read_query_result sees; a passthrough needs only firstByte
             inj.first = bytes(p.payload().duplicate());
             inj.firstAt = System.nanoTime();
         }
