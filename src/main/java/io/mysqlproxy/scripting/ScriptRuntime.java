@@ -32,6 +32,7 @@ public final class ScriptRuntime {
     private final List<LuaWorker> workers = new ArrayList<>();
     private final AtomicInteger next = new AtomicInteger();
     private final java.util.Map<Long, java.util.Set<String>> hooks = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile Defined defined;
     static final List<String> HOOKS = List.of("connect_server", "read_handshake", "read_auth", "read_auth_result",
             "read_query", "read_query_result", "disconnect_client");
 
@@ -117,8 +118,21 @@ public final class ScriptRuntime {
      * connections skip hooks a script does not have without a call to the scripting thread.
      */
     public boolean defines(String hook) {
-        java.util.Set<String> set = hooks.get(script.get().generation());
-        return set == null || set.contains(hook);
+        long generation = script.get().generation();
+        Defined d = defined;
+        if (d == null || d.generation != generation) {
+            java.util.Set<String> known = hooks.get(generation);
+            if (known == null) {
+                return true; // not checked yet: the connection asks its Lua state
+            }
+            d = new Defined(generation, known);
+            defined = d;
+        }
+        return d.hooks.contains(hook);
+    }
+
+    /** The hooks of the installed script, kept so that a command asks no map (several times) which ones it has. */
+    private record Defined(long generation, java.util.Set<String> hooks) {
     }
 
     /** The scripting threads when they are event loops a connection can be registered with, else null. */
