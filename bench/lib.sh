@@ -75,28 +75,37 @@ start_proxy() { # name dir port backend [options...]
   echo "bench: proxy $name did not start"; cat "$dir/$name.log"; exit 1
 }
 
-cpu_ticks() { # pid -> utime+stime in clock ticks
-  awk '{print $14 + $15}' "/proc/$1/stat"
+proc_usage() { # pid -> "utime stime context-switches": CPU in clock ticks, switches summed over its threads
+  local ticks switches
+  ticks=$(awk '{print $14, $15}' "/proc/$1/stat")
+  switches=$(cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^(non)?voluntary_ctxt_switches/ {n += $2} END {print n + 0}')
+  echo "$ticks $switches"
 }
 
-run_sysbench() { # workload target round -> one TSV line: workload target round qps p95 cpu_us_per_query
+# One TSV line: workload target round qps p95 cpu_us_per_query sys_us_per_query switches_per_query; the last
+# three are those of the target's process (0 for a target without one): its CPU time, the kernel's part of it, and
+# how often its threads were switched out (blocking in epoll, or preempted).
+run_sysbench() { # workload target round
   local workload=$1 target=$2 round=$3 port=${PORT_OF[$2]} pid=${PID_OF[$2]:-}
-  local before=0 after=0
-  [ -n "$pid" ] && before=$(cpu_ticks "$pid")
+  local before="0 0 0" after="0 0 0"
+  [ -n "$pid" ] && before=$(proc_usage "$pid")
   local out
   out=$(sysbench "$workload" --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$port" --mysql-user=root \
     --mysql-db=sbtest --tables=4 --table-size=20000 --threads="$THREADS" --time="$SECONDS_PER_RUN" \
     --percentile=95 --report-interval=0 ${SYSBENCH_OPTS:-} run)
-  [ -n "$pid" ] && after=$(cpu_ticks "$pid")
+  [ -n "$pid" ] && after=$(proc_usage "$pid")
   local queries qps p95
   queries=$(echo "$out" | awk '/queries:/ {print $2; exit}')
   qps=$(echo "$out" | awk '/queries:/ {gsub(/\(/, "", $3); print $3; exit}')
   p95=$(echo "$out" | awk '/95th percentile:/ {print $3; exit}')
-  local cpu_us=0
+  local usage="0\t0\t0"
   if [ -n "$pid" ]; then
-    cpu_us=$(python3 -c "import os; print(round(($after-$before)*1e6/os.sysconf('SC_CLK_TCK')/$queries, 2))")
+    usage=$(python3 -c "import os
+b, a, q, t = [int(x) for x in '$before'.split()], [int(x) for x in '$after'.split()], $queries, os.sysconf('SC_CLK_TCK')
+us = lambda ticks: round(ticks * 1e6 / t / q, 2)
+print(us(a[0] + a[1] - b[0] - b[1]), us(a[1] - b[1]), round((a[2] - b[2]) / q, 2), sep='\t')")
   fi
-  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "${LABEL:-$workload}" "$target" "$round" "$qps" "$p95" "$cpu_us"
+  printf '%s\t%s\t%s\t%s\t%s\t%b\n' "${LABEL:-$workload}" "$target" "$round" "$qps" "$p95" "$usage"
 }
 
 # The JDK 21+ (virtual threads) and the MariaDB driver that run bench/java/ConnectionLoad.java: sets LOAD.

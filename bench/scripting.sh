@@ -75,7 +75,7 @@ python3 - "$RESULTS" <<'PY'
 import statistics, sys
 qps = {}
 for line in open(sys.argv[1]):
-    workload, target, _r, q, _p, _c = line.split("\t")
+    workload, target, _r, q, *_ = line.split("\t")
     if workload == "cpu_heavy_point_select":
         qps.setdefault(target, []).append(float(q))
 print()
