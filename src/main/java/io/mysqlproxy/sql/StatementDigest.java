@@ -12,7 +12,8 @@ public final class StatementDigest {
 
     public static String of(String sql) {
         int n = sql.length();
-        StringBuilder out = new StringBuilder(Math.min(n, 256));
+        // room for the spaces the digest puts around operators ("id=1" becomes "id = ?") without growing
+        StringBuilder out = new StringBuilder(Math.min(n, 256) + 16);
         boolean space = false;
         int i = 0;
         while (i < n) {
