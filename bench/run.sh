@@ -25,9 +25,9 @@ sysbench oltp_read_write --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="
   --mysql-db=sbtest --tables=4 --table-size=20000 prepare >/dev/null
 
 RESULTS="$WORK/results.tsv"
-# warm-up (JIT, buffer pools, server caches), not measured
+# warm-up (JIT, buffer pools, server caches), not measured: the JIT compiles the relay path for the first 30 s or so
 for target in direct haproxy proxy; do
-  SECONDS_PER_RUN=${WARMUP_SECONDS:-10} run_sysbench oltp_point_select "$target" 0 >/dev/null
+  SECONDS_PER_RUN=${WARMUP_SECONDS:-30} run_sysbench oltp_point_select "$target" 0 >/dev/null
 done
 for workload in ${WORKLOADS:-oltp_point_select oltp_read_write}; do
   for round in $(seq 1 "$ROUNDS"); do

@@ -54,7 +54,7 @@ start_proxy num-2 "$WORK" $((DB_PORT + 9)) "$PRIMARY" --proxy-lua-script="$HERE/
 RESULTS="$WORK/results.tsv"
 TARGETS="direct haproxy plain passthrough inject rwsplit rwsplit-mux"
 for target in $TARGETS lua-1 lua-2 num-1 num-2; do # warm-up, not measured
-  SECONDS_PER_RUN=${WARMUP_SECONDS:-10} run_sysbench oltp_point_select "$target" 0 >/dev/null
+  SECONDS_PER_RUN=${WARMUP_SECONDS:-30} run_sysbench oltp_point_select "$target" 0 >/dev/null
 done
 for workload in ${WORKLOADS:-oltp_point_select oltp_read_write}; do
   for round in $(seq 1 "$ROUNDS"); do
