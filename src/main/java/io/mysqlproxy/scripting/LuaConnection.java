@@ -56,8 +56,9 @@ final class LuaConnection {
         return env != null && env.get(key(name)).isfunction();
     }
 
+    /** The hook's current value (nil when the script has none), looked up once per call: a script may set it late. */
     LuaValue hook(String name) {
-        return env.get(key(name));
+        return env == null ? LuaValue.NIL : env.get(key(name));
     }
 
     private static LuaValue key(String hook) {

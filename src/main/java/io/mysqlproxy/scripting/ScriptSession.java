@@ -111,13 +111,14 @@ public final class ScriptSession {
             if (c == null) {
                 return HookOutcome.failed("MySQL Proxy Lua script failed to execute. Check the error log.", true);
             }
-            if (!c.hasHook(hook)) {
+            LuaValue function = c.hook(hook);
+            if (!function.isfunction()) {
                 return new HookOutcome(HookOutcome.NO_DECISION, List.of(), List.of(), null, false, false);
             }
             c.resetResponse();
             c.queries().set(List.of());
             try {
-                return c.withPicks(decide(hook, c.hook(hook).call(arg.get()), c, info));
+                return c.withPicks(decide(hook, function.call(arg.get()), c, info));
             } catch (LuaError | StackOverflowError | OutOfMemoryError e) {
                 return c.withPicks(hookError(hook, info, e, List.of()));
             }
@@ -131,7 +132,8 @@ public final class ScriptSession {
         return worker.run(() -> worker.call(connection(), script, () -> timed("read_query_result", asked, () -> {
             LuaConnection c = connection();
             c.info(info);
-            if (!c.hasHook("read_query_result")) {
+            LuaValue function = c.hook("read_query_result");
+            if (!function.isfunction()) {
                 return new HookOutcome(HookOutcome.NO_DECISION, remaining, List.of(), null, false, false);
             }
             c.queries().set(remaining);
@@ -144,7 +146,7 @@ public final class ScriptSession {
             inj.rawset(RESPONSE_TIME, LuaValue.valueOf(result.responseMicros()));
             inj.rawset(RESULTSET, ResultSetView.of(result, info));
             try {
-                LuaValue ret = c.hook("read_query_result").call(inj);
+                LuaValue ret = function.call(inj);
                 return c.withPicks(decide("read_query_result", ret, c, info));
             } catch (LuaError | StackOverflowError | OutOfMemoryError e) {
                 return c.withPicks(hookError("read_query_result", info, e, c.takeQueries()));
