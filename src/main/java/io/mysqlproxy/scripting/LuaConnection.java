@@ -53,7 +53,7 @@ final class LuaConnection {
     }
 
     boolean hasHook(String name) {
-        return env != null && env.get(key(name)).isfunction();
+        return hook(name).isfunction();
     }
 
     /** The hook's current value (nil when the script has none), looked up once per call: a script may set it late. */

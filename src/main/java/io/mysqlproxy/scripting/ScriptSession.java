@@ -58,11 +58,12 @@ public final class ScriptSession {
             if (c == null) {
                 return HookOutcome.failed("MySQL Proxy Lua script failed to execute. Check the error log.", true);
             }
-            if (!c.hasHook("connect_server")) {
+            LuaValue function = c.hook("connect_server");
+            if (!function.isfunction()) {
                 return new HookOutcome(HookOutcome.NO_DECISION, List.of(), List.of(), null, false, false);
             }
             try {
-                LuaValue ret = c.hook("connect_server").call();
+                LuaValue ret = function.call();
                 HookOutcome o = decide("connect_server", ret, c, info);
                 return c.withPicks(new HookOutcome(o.action(), o.queries(), o.response(), o.error(),
                         o.error() != null, o.close()));
@@ -172,8 +173,9 @@ public final class ScriptSession {
             LuaConnection c = connection();
             c.info(info);
             try {
-                if (c.hasHook("disconnect_client")) {
-                    c.hook("disconnect_client").call();
+                LuaValue function = c.hook("disconnect_client");
+                if (function.isfunction()) {
+                    function.call();
                 }
             } catch (LuaError | StackOverflowError | OutOfMemoryError e) {
                 runtime.observer().hookFailed("disconnect_client");
