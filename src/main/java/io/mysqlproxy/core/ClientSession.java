@@ -410,7 +410,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         Backend lost = companionBackend;
         if (activeServer == companion && state == SessionState.READ_QUERY_RESULT) {
-            lostDuringScriptedCommand(lost);
+            lostDuringCommand(lost);
             return;
         }
         // an idle second connection went away: commands go to the main one from now on
@@ -462,31 +462,25 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         if (!state.authenticated()) {
             login.backendClosed();
-        } else if (state == SessionState.READ_QUERY_RESULT && scripted != null) {
-            lostDuringScriptedCommand(backend);
-        } else if (state == SessionState.READ_QUERY_RESULT && serverFrames.atBoundary()) {
-            LOG.warnf("session %d: backend %s closed the connection during %s from client %s", id,
-                    backend.address(), Commands.name(tracker.currentCommand()),
-                    client.remoteAddress());
-            closeWithError(tracker.lastSeq() + 1, ErrorCodes.BACKEND_LOST, ErrorCodes.STATE_GENERAL,
-                    "Lost connection to backend " + backend.address() + " during query");
+        } else if (state == SessionState.READ_QUERY_RESULT) {
+            lostDuringCommand(backend);
         } else {
             LOG.debugf("session %d: backend %s closed the connection", id, backend.address());
             close();
         }
     }
 
-    /** A backend connection closed while a scripted command waited: an ERR if no result was sent yet. */
-    private void lostDuringScriptedCommand(Backend lost) {
-        LOG.warnf("session %d: backend %s closed the connection during a command of client %s", id,
-                lost.address(), client.remoteAddress());
-        int seq = scripted.errorSeq();
-        if (seq < 0) {
-            close();
-        } else {
-            closeWithError(seq, ErrorCodes.BACKEND_LOST, ErrorCodes.STATE_GENERAL,
-                    "Lost connection to backend " + lost.address() + " during query");
-        }
+    /**
+     * A backend connection closed while a command waited for its result. What the server sent before it closed
+     * has reached the client; the client's connection is closed without an error of the proxy's own, so that every
+     * client reports the loss as its own "lost connection" (2013 in libmariadb), as when it talks to the server
+     * directly. (Error codes 2000-2999 are the clients' own: libmariadb reads one from the wire as a malformed
+     * packet.)
+     */
+    private void lostDuringCommand(Backend lost) {
+        LOG.warnf("session %d: backend %s closed the connection during %s from client %s", id, lost.address(),
+                Commands.name(tracker.currentCommand()), client.remoteAddress());
+        closeAfterFlush();
     }
 
     void backendException(Throwable cause) {

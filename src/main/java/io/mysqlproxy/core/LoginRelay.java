@@ -156,7 +156,7 @@ final class LoginRelay {
             LOG.warnf("session %d: no backend for client %s on listener %s: %s", session.id(),
                     client.remoteAddress(), listener.name(), lastFailure);
             listener.refused(Listener.Refusal.NO_BACKEND);
-            session.closeWithError(0, ErrorCodes.CANNOT_CONNECT_BACKEND, ErrorCodes.STATE_CONNECTION_FAILURE,
+            session.closeWithError(0, ErrorCodes.NO_BACKEND, ErrorCodes.STATE_CONNECTION_FAILURE,
                     "mysqlproxy: no backend available for listener " + listener.name() + " (" + lastFailure + ")");
             return;
         }
@@ -479,7 +479,7 @@ final class LoginRelay {
                 && Capabilities.has(serverCaps, Capabilities.CLIENT_SSL);
         if (backendTls && !Capabilities.has(serverCaps, Capabilities.CLIENT_SSL)) {
             payload.release();
-            session.closeWithError(seq + 1, ErrorCodes.CANNOT_CONNECT_BACKEND,
+            session.closeWithError(seq + 1, ErrorCodes.NO_BACKEND,
                     ErrorCodes.STATE_CONNECTION_FAILURE, "mysqlproxy: backend " + session.backend().address()
                             + " does not support TLS, which the proxy requires");
             return;
@@ -701,7 +701,7 @@ final class LoginRelay {
                 payload.release();
                 LOG.warnf("session %d: TLS to backend %s failed: %s", session.id(), session.backend().address(),
                         f.cause().getMessage());
-                session.closeWithError(clientSeq + 1, ErrorCodes.CANNOT_CONNECT_BACKEND,
+                session.closeWithError(clientSeq + 1, ErrorCodes.NO_BACKEND,
                         ErrorCodes.STATE_CONNECTION_FAILURE, "mysqlproxy: TLS to backend "
                                 + session.backend().address() + " failed: " + f.cause().getMessage());
             }
@@ -1085,10 +1085,10 @@ final class LoginRelay {
             return;
         }
         if (session.state() == SessionState.READ_HANDSHAKE || session.state() == SessionState.CONNECT_SERVER) {
-            session.closeWithError(0, ErrorCodes.BACKEND_LOST, ErrorCodes.STATE_CONNECTION_FAILURE,
+            session.closeWithError(0, ErrorCodes.NO_BACKEND, ErrorCodes.STATE_CONNECTION_FAILURE,
                     "mysqlproxy: backend " + session.backend().address() + " closed the connection before its greeting");
         } else {
-            session.closeWithError(lastClientSeq + 1, ErrorCodes.BACKEND_LOST, ErrorCodes.STATE_CONNECTION_FAILURE,
+            session.closeWithError(lastClientSeq + 1, ErrorCodes.NO_BACKEND, ErrorCodes.STATE_CONNECTION_FAILURE,
                     "mysqlproxy: lost connection to backend " + session.backend().address()
                             + " during authentication");
         }

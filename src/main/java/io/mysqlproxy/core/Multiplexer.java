@@ -519,7 +519,7 @@ final class Multiplexer {
             }
             LOG.infof("session %d: no backend connection of user '%s' to %s is left; closing client %s",
                     session.id(), user, backend.address(), session.clientAddress());
-            session.closeWithError(1, ErrorCodes.BACKEND_LOST, ErrorCodes.STATE_CONNECTION_FAILURE,
+            session.closeWithError(1, ErrorCodes.NO_BACKEND, ErrorCodes.STATE_CONNECTION_FAILURE,
                     "mysqlproxy: no backend connection of user '" + user + "' to " + backend.address()
                             + " is left (they were closed); please reconnect");
             return;
@@ -717,7 +717,7 @@ final class Multiplexer {
                     answered(reply);
                 }
             } catch (MalformedPacketException e) {
-                session.closeWithError(1, ErrorCodes.BACKEND_LOST, ErrorCodes.STATE_CONNECTION_FAILURE,
+                session.closeWithError(1, ErrorCodes.NO_BACKEND, ErrorCodes.STATE_CONNECTION_FAILURE,
                         "mysqlproxy: backend " + heldBackend.address() + " sent a malformed packet: " + e.getMessage());
             }
         }

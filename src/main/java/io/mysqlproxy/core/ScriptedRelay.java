@@ -536,11 +536,6 @@ final class ScriptedRelay {
         resultSent = true;
     }
 
-    /** Sequence id for an error to the client now, or -1 when part of a result was already sent. */
-    int errorSeq() {
-        return resultSent ? -1 : clientSeq + 1;
-    }
-
     void release() {
         fromClient.release();
         fromServer.release();

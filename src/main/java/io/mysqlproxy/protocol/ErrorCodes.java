@@ -2,7 +2,8 @@ package io.mysqlproxy.protocol;
 
 /**
  * The server error codes and SQL states the proxy itself sends. Codes are the server's own where one fits, so that
- * clients react to them as they would to the server.
+ * clients react to them as they would to the server. Codes 2000-2999 and 5000-5999 are never sent: they are the
+ * client libraries' own, and libmariadb reads one arriving from the wire as a malformed packet (error 2027).
  *
  * @see <a href="https://mariadb.com/kb/en/mariadb-error-code-reference/">MariaDB error codes</a>
  */
@@ -21,10 +22,8 @@ public final class ErrorCodes {
     public static final int NET_READ_INTERRUPTED = 1159;
     /** ER_SERVER_SHUTDOWN. */
     public static final int SERVER_SHUTDOWN = 1053;
-    /** CR_CONN_HOST_ERROR: no backend could be reached. */
-    public static final int CANNOT_CONNECT_BACKEND = 2003;
-    /** CR_SERVER_LOST: the backend went away in the middle of a command. */
-    public static final int BACKEND_LOST = 2013;
+    /** ER_SERVER_ISNT_AVAILABLE (MySQL): no backend could be reached or logged in to. */
+    public static final int NO_BACKEND = 3169;
     /** ER_SECURE_TRANSPORT_REQUIRED. */
     public static final int SECURE_TRANSPORT_REQUIRED = 3159;
     /** ER_CLIENT_INTERACTION_TIMEOUT. */

@@ -49,7 +49,7 @@ class FailoverTest {
                     s.executeQuery("SELECT SLEEP(30)");
                     return "completed";
                 } catch (SQLException e) {
-                    return e.getMessage();
+                    return e.getSQLState() + " " + e.getMessage();
                 }
             });
             Thread.sleep(300);
@@ -59,7 +59,8 @@ class FailoverTest {
             assertThat(serverPort(proxy)).isEqualTo(second.port());
             String outcome = inFlight.get(5, TimeUnit.SECONDS);
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt)).isLessThan(5_000);
-            assertThat(outcome).contains("Lost connection to backend " + first.address());
+            // the client's connection is closed as the dead server's would be: a connection error of the driver's own
+            assertThat(outcome).startsWith("08").contains("Socket error");
             victim.close();
             Backend dead = proxy.server().listeners().get(0).backends().get(0);
             await().atMost(Duration.ofSeconds(5)).until(() -> dead.state() == BackendState.DOWN);

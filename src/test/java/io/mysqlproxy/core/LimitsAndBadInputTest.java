@@ -174,7 +174,7 @@ class LimitsAndBadInputTest {
         try (TestProxy proxy = TestProxy.builder().backend("127.0.0.1:" + deadPort).start();
              RawClient c = new RawClient(proxy.port())) {
             ErrPacket err = RawClient.error(c.readPacket());
-            assertThat(err.errorCode()).isEqualTo(2003);
+            assertThat(err.errorCode()).isEqualTo(3169);
             assertThat(err.message()).contains("no backend available").contains(Integer.toString(deadPort));
         }
     }
