@@ -45,8 +45,9 @@ final class LuaConnection {
         LuaTable e = LuaSandbox.environment(globals, globals);
         try {
             new LuaClosure(script.prototype(), e).call();
-        } catch (LuaError | StackOverflowError err) {
-            throw new ScriptException("Lua script " + script.name() + " failed to execute: " + err.getMessage(), err);
+        } catch (LuaError | ScriptInterrupted | StackOverflowError err) {
+            throw new ScriptException("Lua script " + script.name() + " failed to execute: "
+                    + LuaErrors.withTraceback(err), err);
         }
         env = e;
         generation = script.generation();

@@ -10,14 +10,12 @@ import org.luaj.vm2.Varargs;
 import org.luaj.vm2.compiler.LuaC;
 import org.luaj.vm2.lib.Bit32Lib;
 import org.luaj.vm2.lib.CoroutineLib;
-import org.luaj.vm2.lib.DebugLib;
 import org.luaj.vm2.lib.OneArgFunction;
 import org.luaj.vm2.lib.PackageLib;
 import org.luaj.vm2.lib.StringLib;
 import org.luaj.vm2.lib.TableLib;
 import org.luaj.vm2.lib.TwoArgFunction;
 import org.luaj.vm2.lib.VarArgFunction;
-import org.luaj.vm2.lib.ZeroArgFunction;
 import org.luaj.vm2.lib.jse.JseBaseLib;
 import org.luaj.vm2.lib.jse.JseIoLib;
 import org.luaj.vm2.lib.jse.JseMathLib;
@@ -34,14 +32,12 @@ import java.nio.file.Path;
 /**
  * Builds the Lua globals of one scripting thread: the standard libraries a router needs, Lua 5.1 compatibility
  * ({@code module}, {@code package.seeall}, {@code loadstring}, {@code unpack}, {@code table.getn},
- * {@code _VERSION}), {@code require} limited to the script's own modules, and an instruction and time budget per
- * hook call. Without the sandbox (trusted local scripts) {@code io}, all of {@code os}, {@code luajava},
+ * {@code _VERSION}), {@code require} limited to the script's own modules, and the {@link Budget} of every hook call
+ * enforced by {@link BudgetHooks} and {@link LibraryLimits}. Without the sandbox (trusted local scripts) {@code io}, all of {@code os}, {@code luajava},
  * {@code dofile} and {@code loadfile} are there too.
  */
 final class LuaSandbox {
     private static final Logger LOG = Logger.getLogger("io.mysqlproxy.scripting.lua");
-    /** The budget is checked every this many instructions. */
-    static final int HOOK_INTERVAL = 1000;
     /** The string library of the Lua state owned by the current thread. */
     private static final ThreadLocal<LuaValue> STRING_LIBRARY = new ThreadLocal<>();
     /**
@@ -83,8 +79,8 @@ final class LuaSandbox {
             g.load(new JseIoLib());
             g.load(new LuajavaLib());
         }
-        installBudget(g, budget);
-        limitStringRep(g, budget.maxAllocated());
+        g.debuglib = new BudgetHooks(g, budget);
+        LibraryLimits.install(g, budget);
         LuaTable os = g.get("os").checktable();
         if (options.sandbox()) {
             LuaTable safe = new LuaTable();
@@ -115,7 +111,7 @@ final class LuaSandbox {
         LuaTable password = MysqlPasswordLib.create();
         g.set("password", password);
         g.get("package").get("loaded").set("mysql.password", password);
-        LuaTable tokenizer = TokenizerLib.library();
+        LuaTable tokenizer = TokenizerLib.library(budget);
         g.set("tokenizer", tokenizer);
         g.get("package").get("loaded").set("mysql.tokenizer", tokenizer);
         g.get("package").get("loaded").set("proxy.tokenizer", TokenizerLib.helpers(tokenizer));
@@ -135,7 +131,7 @@ final class LuaSandbox {
                         throw new LuaError("module '" + module + "' is missing from the proxy's jar");
                     }
                     String source = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-                    Prototype p = g.compilePrototype(new StringReader(source), resource);
+                    Prototype p = g.compilePrototype(new StringReader(source), "@" + resource);
                     new LuaClosure(p, Lua51Compat.moduleEnvironment(g)).call(name);
                     return g.get("package").get("loaded").get(module);
                 } catch (IOException e) {
@@ -165,75 +161,6 @@ final class LuaSandbox {
         meta.set(LuaValue.INDEX, index);
         env.setmetatable(meta);
         return env;
-    }
-
-    /**
-     * string.rep builds its result in one step, between two budget checks: a result larger than the allocation
-     * budget is refused before it is built.
-     */
-    private static void limitStringRep(Globals g, long max) {
-        if (max <= 0) {
-            return;
-        }
-        LuaTable string = g.get("string").checktable();
-        LuaValue rep = string.get("rep");
-        string.set("rep", new VarArgFunction() {
-            @Override
-            public Varargs invoke(Varargs args) {
-                double n = Math.max(0, args.checknumber(2).todouble());
-                double size = args.checkstring(1).length() * n
-                        + args.optstring(3, LuaValue.EMPTYSTRING).length() * Math.max(0, n - 1);
-                if (size > max) {
-                    throw new LuaError("string.rep: a result of " + (long) size + " bytes is larger than the script's "
-                            + (max >> 20) + " MiB allocation budget");
-                }
-                return rep.invoke(args);
-            }
-        });
-    }
-
-    /** A count hook that raises a Lua error once the running hook call has used up its budget. */
-    private static void installBudget(Globals g, Budget budget) {
-        g.load(new DebugLib());
-        LuaValue debug = g.get("debug");
-        LuaValue sethook = debug.get("sethook");
-        LuaValue check = new ZeroArgFunction() {
-            @Override
-            public LuaValue call() {
-                budget.charge(HOOK_INTERVAL);
-                return NONE;
-            }
-        };
-        sethook.invoke(LuaValue.varargsOf(check, LuaValue.valueOf(""), LuaValue.valueOf(HOOK_INTERVAL)));
-        // coroutines have their own hook state: give every new coroutine the same budget check
-        LuaTable coroutine = g.get("coroutine").checktable();
-        LuaValue create = coroutine.get("create");
-        LuaValue wrap = coroutine.get("wrap");
-        coroutine.set("create", new OneArgFunction() {
-            @Override
-            public LuaValue call(LuaValue f) {
-                return create.call(hooked(f, sethook, check));
-            }
-        });
-        coroutine.set("wrap", new OneArgFunction() {
-            @Override
-            public LuaValue call(LuaValue f) {
-                return wrap.call(hooked(f, sethook, check));
-            }
-        });
-        g.set("debug", LuaValue.NIL);
-        g.get("package").get("loaded").set("debug", LuaValue.NIL);
-    }
-
-    private static LuaValue hooked(LuaValue f, LuaValue sethook, LuaValue check) {
-        f.checkfunction();
-        return new VarArgFunction() {
-            @Override
-            public Varargs invoke(Varargs args) {
-                sethook.invoke(LuaValue.varargsOf(check, LuaValue.valueOf(""), LuaValue.valueOf(HOOK_INTERVAL)));
-                return f.invoke(args);
-            }
-        };
     }
 
     /** {@code require} finds modules of the script (next to it, or later in its ConfigMap) and nothing else. */
@@ -286,7 +213,7 @@ final class LuaSandbox {
                     }
                     String source = s.modules().get(name + ".lua");
                     return source == null ? null
-                            : new Module(ScriptCompiler.moduleChunkName(s.name(), name + ".lua"), source);
+                            : new Module("@" + name + ".lua", source);
                 }
 
                 @Override
@@ -311,7 +238,7 @@ final class LuaSandbox {
                         return null;
                     }
                     try (InputStream in = Files.newInputStream(file)) {
-                        return new Module(file.toString(), new String(in.readAllBytes(),
+                        return new Module("@" + dir.relativize(file), new String(in.readAllBytes(),
                                 java.nio.charset.StandardCharsets.UTF_8));
                     } catch (IOException e) {
                         return null;

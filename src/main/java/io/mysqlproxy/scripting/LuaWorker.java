@@ -20,7 +20,7 @@ final class LuaWorker {
     /** The connection whose hook runs on the current thread, for what is shared between Lua states. */
     static final ThreadLocal<LuaConnection> CURRENT = new ThreadLocal<>();
     private final EventExecutor thread;
-    private final Budget budget;
+    private Budget budget;
     private Globals globals;
     private LuaConnection current;
     private Set<LuaValue> builtinModules;
@@ -29,8 +29,9 @@ final class LuaWorker {
     LuaWorker(EventExecutor thread, ScriptingOptions options, SharedTable global, Supplier<Script> script,
               AdminApi admin) {
         this.thread = thread;
-        this.budget = new Budget(options.maxInstructions(), options.maxMillis(), options.maxAllocatedBytes());
         run(() -> {
+            budget = new Budget(options.maxInstructions(), options.maxMillis(), options.maxAllocatedBytes(),
+                    Thread.currentThread());
             globals = LuaSandbox.create(options, budget,
                     LuaSandbox.ModuleSource.of(script));
             LuaValue proxy = ProxyApi.create(global, () -> current);
@@ -52,6 +53,15 @@ final class LuaWorker {
 
     EventExecutor thread() {
         return thread;
+    }
+
+    /** How long the hook call running now has run, in nanoseconds (0: none runs). Any thread may ask. */
+    long runningNanos() {
+        return budget.runningNanos();
+    }
+
+    Budget budget() {
+        return budget;
     }
 
     /** Runs {@code work} on this thread: at once when called there, else queued. */
@@ -78,6 +88,7 @@ final class LuaWorker {
         try {
             return work.get();
         } finally {
+            budget.finished();
             current = null;
             CURRENT.remove();
         }

@@ -27,7 +27,11 @@ final class ResponseEncoder {
     private ResponseEncoder() {
     }
 
-    static List<byte[]> encode(LuaValue response, ConnectionInfo info) {
+    /**
+     * The payloads of {@code response}. A result set's rows may all name one large string: the bytes they add up to
+     * are charged to {@code budget} as they are encoded, so such a response is interrupted, not built.
+     */
+    static List<byte[]> encode(LuaValue response, ConnectionInfo info, Budget budget) {
         if (!response.istable()) {
             throw new LuaError("proxy.response is not a table");
         }
@@ -37,7 +41,7 @@ final class ResponseEncoder {
         }
         return switch (type.toint()) {
             case OK -> response.get("resultset").istable()
-                    ? resultSet(response.get("resultset").checktable(), info) : List.of(ok(response));
+                    ? resultSet(response.get("resultset").checktable(), info, budget) : List.of(ok(response));
             case ERR -> List.of(err(response));
             case RAW -> raw(response.get("packets"));
             default -> throw new LuaError("proxy.response.type " + type.toint() + " is not OK, ERR or RAW");
@@ -65,7 +69,7 @@ final class ResponseEncoder {
         return bytes(b);
     }
 
-    private static List<byte[]> resultSet(LuaTable rs, ConnectionInfo info) {
+    private static List<byte[]> resultSet(LuaTable rs, ConnectionInfo info, Budget budget) {
         LuaValue fieldsValue = rs.get("fields");
         if (!fieldsValue.istable() || fieldsValue.length() == 0) {
             throw new LuaError("proxy.response.resultset.fields must be a non-empty table");
@@ -90,10 +94,15 @@ final class ResponseEncoder {
                     throw new LuaError("proxy.response.resultset.rows[" + r + "] is not a table");
                 }
                 String[] values = new String[columns.size()];
+                long rowBytes = 0;
                 for (int c = 0; c < values.length; c++) {
                     LuaValue v = row.get(c + 1);
+                    int length = v.type() == LuaValue.TSTRING ? v.rawlen() : 24;
+                    budget.reserve(3.0 * length, "a result set value of " + length + " bytes"); // text and bytes
                     values[c] = v.isnil() ? null : v.tojstring();
+                    rowBytes += length;
                 }
+                budget.work(1 + (rowBytes >> 4));
                 rows.add(values);
             }
         }

@@ -45,22 +45,24 @@ public final class ScriptCompiler {
     public Script compileInline(String name, String source, java.util.Map<String, String> modules) {
         StringBuilder all = new StringBuilder(source);
         for (java.util.Map.Entry<String, String> m : new java.util.TreeMap<>(modules).entrySet()) {
-            compile(m.getValue(), moduleChunkName(name, m.getKey()), null);
+            compile(m.getValue(), m.getKey(), null);
             all.append('\0').append(m.getKey()).append('\0').append(m.getValue());
         }
         return compile(source, name, null, modules, checksum(all.toString()));
     }
 
-    /** How errors name an inline module: next to its script's name. */
-    public static String moduleChunkName(String scriptName, String key) {
-        int slash = scriptName.lastIndexOf('/');
-        return (slash < 0 ? "" : scriptName.substring(0, slash + 1)) + key;
+    /**
+     * How errors name a script's code: by its file name ({@code main.lua:3: ...}); the {@code @} marks it as a file's
+     * chunk, as Lua does.
+     */
+    static String chunkName(String name) {
+        return "@" + name.substring(name.lastIndexOf('/') + 1);
     }
 
     private synchronized Script compile(String source, String name, Path moduleDir,
                                         java.util.Map<String, String> modules, String checksum) {
         try {
-            Prototype p = compilerGlobals.compilePrototype(new StringReader(source), name);
+            Prototype p = compilerGlobals.compilePrototype(new StringReader(source), chunkName(name));
             return new Script(name, moduleDir, java.util.Map.copyOf(modules), p, checksum,
                     GENERATIONS.incrementAndGet());
         } catch (LuaError e) {

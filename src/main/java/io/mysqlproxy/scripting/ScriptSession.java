@@ -67,7 +67,7 @@ public final class ScriptSession {
                 HookOutcome o = decide("connect_server", ret, c, info);
                 return c.withPicks(new HookOutcome(o.action(), o.queries(), o.response(), o.error(),
                         o.error() != null, o.close()));
-            } catch (LuaError | StackOverflowError | OutOfMemoryError e) {
+            } catch (LuaError | ScriptInterrupted | StackOverflowError | OutOfMemoryError e) {
                 HookOutcome o = hookError("connect_server", info, e, List.of());
                 return c.withPicks(new HookOutcome(o.action(), o.queries(), o.response(), o.error(),
                         o.error() != null, false));
@@ -120,7 +120,7 @@ public final class ScriptSession {
             c.queries().set(List.of());
             try {
                 return c.withPicks(decide(hook, function.call(arg.get()), c, info));
-            } catch (LuaError | StackOverflowError | OutOfMemoryError e) {
+            } catch (LuaError | ScriptInterrupted | StackOverflowError | OutOfMemoryError e) {
                 return c.withPicks(hookError(hook, info, e, List.of()));
             }
         })));
@@ -149,7 +149,7 @@ public final class ScriptSession {
             try {
                 LuaValue ret = function.call(inj);
                 return c.withPicks(decide("read_query_result", ret, c, info));
-            } catch (LuaError | StackOverflowError | OutOfMemoryError e) {
+            } catch (LuaError | ScriptInterrupted | StackOverflowError | OutOfMemoryError e) {
                 return c.withPicks(hookError("read_query_result", info, e, c.takeQueries()));
             }
         })));
@@ -177,9 +177,10 @@ public final class ScriptSession {
                 if (function.isfunction()) {
                     function.call();
                 }
-            } catch (LuaError | StackOverflowError | OutOfMemoryError e) {
+            } catch (LuaError | ScriptInterrupted | StackOverflowError | OutOfMemoryError e) {
                 runtime.observer().hookFailed("disconnect_client");
-                LOG.warnf("session %d: Lua error in disconnect_client: %s", info.sessionId(), e.getMessage());
+                LOG.warnf("session %d: Lua error in disconnect_client of %s: %s", info.sessionId(),
+                        runtime.current().name(), LuaErrors.withTraceback(e));
             }
             return null;
         }));
@@ -213,10 +214,10 @@ public final class ScriptSession {
         boolean close = c.closeRequested();
         try {
             if (action == HookOutcome.SEND_RESULT) {
-                return new HookOutcome(action, queries, ResponseEncoder.encode(c.response(), info),
+                return new HookOutcome(action, queries, ResponseEncoder.encode(c.response(), info, worker.budget()),
                         null, false, close);
             }
-        } catch (LuaError e) {
+        } catch (LuaError | ScriptInterrupted e) {
             return hookError(hook, info, e, queries);
         }
         if (action == HookOutcome.SEND_QUERY && queries.isEmpty() && hook.equals("read_query")) {
@@ -227,16 +228,13 @@ public final class ScriptSession {
     }
 
     private HookOutcome hookError(String hook, ConnectionInfo info, Throwable e, List<InjectionRequest> queries) {
-        // out of memory: a script built something larger than the heap between two budget checks; what it built
-        // is garbage once the call has failed
-        String message = e instanceof StackOverflowError ? "stack overflow"
-                : e instanceof OutOfMemoryError ? "script interrupted: out of memory" : e.getMessage();
         runtime.observer().hookFailed(hook);
-        LOG.warnf("session %d: Lua error in %s: %s", info.sessionId(), hook, message);
+        LOG.warnf("session %d: Lua error in %s of %s: %s", info.sessionId(), hook, runtime.current().name(),
+                LuaErrors.withTraceback(e));
         if (runtime.options().forwardOnHookError()) {
             return new HookOutcome(HookOutcome.NO_DECISION, queries, List.of(), null, false, false);
         }
         return new HookOutcome(HookOutcome.NO_DECISION, queries, List.of(), "mysqlproxy: Lua error in " + hook + ": "
-                + message, false, false);
+                + LuaErrors.message(e), false, false);
     }
 }

@@ -32,19 +32,27 @@ final class TokenizerLib {
     private TokenizerLib() {
     }
 
-    /** The {@code mysql.tokenizer} table. */
-    static LuaTable library() {
+    /** About what tokenizing allocates per byte of SQL (its text, the tokens and their list). */
+    private static final int TOKENIZED_BYTES_PER_BYTE = 12;
+
+    /** The {@code mysql.tokenizer} table, charging {@code budget} for the work and the tokens. */
+    static LuaTable library(Budget budget) {
         LuaTable lib = new LuaTable();
         lib.set("tokenize", new OneArgFunction() {
             @Override
             public LuaValue call(LuaValue sql) {
+                int length = sql.checkstring().length();
+                budget.reserve((double) length * TOKENIZED_BYTES_PER_BYTE, "tokenizing " + length + " bytes of SQL");
+                budget.work(length >> 2);
                 return tokens(SqlTokenizer.tokenize(sql.checkjstring()));
             }
         });
         lib.set("normalize", new OneArgFunction() {
             @Override
             public LuaValue call(LuaValue tokens) {
-                return LuaValue.valueOf(SqlNormalizer.normalize(javaTokens(tokens)));
+                List<SqlToken> list = javaTokens(tokens);
+                budget.work(list.size());
+                return LuaValue.valueOf(SqlNormalizer.normalize(list));
             }
         });
         return lib;

@@ -232,7 +232,7 @@ class AdminInterfaceTest {
             assertThat(value(s, "SELECT 'version'")).isEqualTo("v2");
             Files.writeString(script, "function read_query(packet) return end end");
             assertThatThrownBy(() -> adminExecute("RELOAD SCRIPT")).hasMessageContaining("does not compile")
-                    .hasMessageContaining("proxy.lua\"]:1: '<eos>' expected");
+                    .hasMessageContaining("does not compile: proxy.lua:1: '<eos>' expected");
             assertThat(value(s, "SELECT 'version'")).isEqualTo("v2");
         } finally {
             Files.writeString(script, answering("v1"));

@@ -60,7 +60,7 @@ class ScriptHotSwapTest {
 
             Files.writeString(script, "function read_query(packet)\n  return = 1\nend\n");
             assertThatThrownBy(() -> proxy.server().reloadScripts()).isInstanceOf(ScriptException.class)
-                    .hasMessageContaining("main.lua\"]:2: unexpected symbol");
+                    .hasMessageContaining("does not compile: main.lua:2: unexpected symbol");
             Files.writeString(script, "error('top level refuses to run')\n");
             assertThatThrownBy(() -> proxy.server().reloadScripts()).isInstanceOf(ScriptException.class)
                     .hasMessageContaining("top level refuses to run");
