@@ -23,6 +23,8 @@ import java.util.Map;
 public class Main implements QuarkusApplication {
     private static final Logger LOG = Logger.getLogger(Main.class);
     static final int EXIT_USAGE = 2;
+    /** How long after the shutdown timeout the process is halted if it has not ended (a thread that never returns). */
+    static final long SHUTDOWN_GRACE_MILLIS = 5_000;
 
     @Inject
     Vertx vertx;
@@ -71,6 +73,24 @@ public class Main implements QuarkusApplication {
         }, args);
     }
 
+    /**
+     * Ends the process after {@code millis} whatever is still running: a session whose thread never comes back must
+     * not keep a terminating pod (or a supervised process) alive.
+     */
+    private static void haltAfter(long millis) {
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                return;
+            }
+            LOG.errorf("shutdown did not finish within %d ms; halting the process", millis);
+            Runtime.getRuntime().halt(1);
+        }, "shutdown-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+    }
+
     @Override
     public int run(String... args) {
         ProxyConfig config;
@@ -106,8 +126,10 @@ public class Main implements QuarkusApplication {
         if (kubernetes) {
             operator.stop(); // no resource event may open a listener while the proxy drains
         }
-        LOG.infof("shutting down: running commands may finish within %d ms", config.limits().shutdownTimeoutMillis());
-        server.shutdown(config.limits().shutdownTimeoutMillis());
+        long timeout = config.limits().shutdownTimeoutMillis();
+        LOG.infof("shutting down: running commands may finish within %d ms", timeout);
+        haltAfter(timeout + SHUTDOWN_GRACE_MILLIS);
+        server.shutdown(timeout);
         return 0;
     }
 }

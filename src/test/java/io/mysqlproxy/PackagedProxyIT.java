@@ -62,6 +62,54 @@ class PackagedProxyIT {
         }
     }
 
+    private static java.net.http.HttpResponse<String> get(int httpPort, String path) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + httpPort + path)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * A trusted script (sandbox off) that blocks in Java cannot be interrupted by the budget: liveness reports its
+     * Lua thread as stuck, and SIGTERM still ends the process within the shutdown timeout and a few seconds.
+     */
+    @Test
+    void aLuaThreadThatNeverComesBackFailsLivenessAndCannotHoldUpShutdown(@org.junit.jupiter.api.io.TempDir Path tmp)
+            throws Exception {
+        int port = MariaDbServer.freePort();
+        int httpPort = MariaDbServer.freePort();
+        Path script = tmp.resolve("stuck.lua");
+        Files.writeString(script, """
+                function read_query(packet)
+                  if packet:sub(2) == "SELECT stuck" then
+                    luajava.bindClass("java.lang.Thread"):sleep(600000)
+                  end
+                end
+                """);
+        Path log = tmp.resolve("proxy.log");
+        Process proxy = launch(log, List.of("-Dquarkus.http.port=" + httpPort), "--proxy-address=127.0.0.1:" + port,
+                "--proxy-backend-addresses=" + DB.server().address(), "--admin-address=", "--proxy-lua-script="
+                        + script, "--lua-sandbox=false", "--lua-threads=1", "--lua-time-budget=0.5",
+                "--shutdown-timeout=1");
+        try {
+            await().atMost(java.time.Duration.ofSeconds(30)).until(() -> MariaDbServer.listening(port));
+            assertThat(get(httpPort, "/q/health/live").statusCode()).isEqualTo(200);
+            CompletableFuture.runAsync(() -> Cli.run("mariadb", port, "root", "", null, "-e", "SELECT stuck"));
+            await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(500))
+                    .untilAsserted(() -> {
+                        java.net.http.HttpResponse<String> live = get(httpPort, "/q/health/live");
+                        assertThat(live.statusCode()).isEqualTo(503);
+                        assertThat(live.body()).contains("lua-threads").contains("stuck.lua has run one hook call");
+                    });
+            long sigterm = System.nanoTime();
+            proxy.destroy();
+            assertThat(proxy.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - sigterm)).isLessThan(15);
+            assertThat(Files.readString(log)).contains("shutdown did not finish within 6000 ms; halting the process");
+        } finally {
+            proxy.destroyForcibly();
+        }
+    }
+
     @Test
     void adminInterfaceMetricsHealthAndJsonLogs(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
         int port = MariaDbServer.freePort();

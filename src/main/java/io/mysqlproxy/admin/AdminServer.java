@@ -113,6 +113,11 @@ public final class AdminServer {
         return scripts;
     }
 
+    /** Whether the admin script's Lua thread is stuck in a hook call (see ScriptRuntime#stuckThreads). */
+    public java.util.List<String> stuckLuaThreads() {
+        return scripts.stuckThreads();
+    }
+
     LoginThrottle throttle() {
         return throttle;
     }

@@ -161,6 +161,17 @@ public final class Listener {
         return s == null ? null : s.runtime();
     }
 
+    /** The Lua threads of this listener's scripts (the running one and replaced ones) that are stuck. */
+    public List<String> stuckLuaThreads() {
+        List<String> out = new java.util.ArrayList<>();
+        ListenerScript s = script;
+        if (s != null) {
+            out.addAll(s.runtime().stuckThreads());
+        }
+        retiredScripts.forEach(r -> out.addAll(r.runtime().stuckThreads()));
+        return out;
+    }
+
     /** Re-reads a file script now; returns the running script, or null when the listener has none. */
     io.mysqlproxy.scripting.Script reloadScript() {
         ListenerScript s = script;
@@ -424,7 +435,7 @@ public final class Listener {
             LOG.infof("listener %s stopped accepting; draining %d sessions", name(), sessions.size());
             pools.values().forEach(IdlePool::close);
             sessions.keySet().forEach(ClientSession::drain);
-            awaitDrained(deadlineNanos, done);
+            awaitDrained(deadlineNanos, false, done);
         });
         return done.thenRun(() -> {
             metrics.remove();
@@ -436,16 +447,17 @@ public final class Listener {
         });
     }
 
-    private void awaitDrained(long deadlineNanos, CompletableFuture<Void> done) {
+    private void awaitDrained(long deadlineNanos, boolean closing, CompletableFuture<Void> done) {
         if (sessions.isEmpty()) {
             done.complete(null);
             return;
         }
-        if (System.nanoTime() - deadlineNanos >= 0) {
+        boolean pastDeadline = System.nanoTime() - deadlineNanos >= 0;
+        if (pastDeadline && !closing) {
             LOG.infof("listener %s: shutdown deadline reached, closing %d sessions", name(), sessions.size());
             sessions.forEach((session, ch) -> ch.eventLoop().execute(session::shutdownNow));
         }
-        context.transport().eventLoops().next().schedule(() -> awaitDrained(deadlineNanos, done), 20,
+        context.transport().eventLoops().next().schedule(() -> awaitDrained(deadlineNanos, pastDeadline, done), 20,
                 java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 }

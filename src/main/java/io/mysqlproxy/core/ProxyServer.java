@@ -234,6 +234,17 @@ public final class ProxyServer implements io.mysqlproxy.config.ListenerRegistry 
         return CompletableFuture.allOf(pings.toArray(CompletableFuture[]::new));
     }
 
+    /** Every Lua thread (of listeners' scripts and admin interfaces) stuck in one hook call, described. */
+    public synchronized List<String> stuckLuaThreads() {
+        List<String> out = new ArrayList<>();
+        listeners.values().forEach(l -> out.addAll(l.stuckLuaThreads()));
+        listenerAdmins.values().forEach(a -> out.addAll(a.stuckLuaThreads()));
+        if (admin != null) {
+            out.addAll(admin.stuckLuaThreads());
+        }
+        return out;
+    }
+
     /** Re-reads listener {@code name}'s script now; throws when it is rejected or there is none. */
     public List<Script> reloadScript(String name) {
         Script s = listener(name).reloadScript();

@@ -49,6 +49,24 @@ public class ProxyHealthChecks {
         };
     }
 
+    /**
+     * Down while a Lua thread has been in one hook call far longer than its time budget: the budget could not stop
+     * it, and its connections (and the Lua thread's event loop) get no service until the pod is restarted.
+     */
+    @Produces
+    @Liveness
+    HealthCheck luaThreads() {
+        return () -> {
+            HealthCheckResponseBuilder r = HealthCheckResponse.named("lua-threads");
+            ProxyServer server = running.get();
+            java.util.List<String> stuck = server == null ? java.util.List.of() : server.stuckLuaThreads();
+            for (int i = 0; i < stuck.size(); i++) {
+                r.withData("stuck-" + i, stuck.get(i));
+            }
+            return r.status(stuck.isEmpty()).build();
+        };
+    }
+
     @Produces
     @Startup
     HealthCheck started() {

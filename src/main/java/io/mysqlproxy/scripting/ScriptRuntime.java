@@ -158,6 +158,30 @@ public final class ScriptRuntime {
         return workers.size();
     }
 
+    /** How much longer than its time budget a hook call may run before its Lua thread counts as stuck. */
+    static final long STUCK_GRACE_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** How long a hook call may run, without a time budget, before its Lua thread counts as stuck. */
+    static final long STUCK_WITHOUT_BUDGET_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+    /**
+     * The Lua threads whose hook call has run past its time budget by more than {@link #STUCK_GRACE_NANOS} (the
+     * budget failed to stop it: liveness must fail so that the pod is restarted), each described in a line.
+     */
+    public List<String> stuckThreads() {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < workers.size(); i++) {
+            Budget budget = workers.get(i).budget();
+            long running = budget.runningNanos();
+            long limit = budget.maxNanos() > 0 ? budget.maxNanos() + STUCK_GRACE_NANOS : STUCK_WITHOUT_BUDGET_NANOS;
+            if (running > limit) {
+                out.add(String.format("Lua thread %d of script %s has run one hook call for %d s (time budget %s)",
+                        i, current().name(), TimeUnit.NANOSECONDS.toSeconds(running),
+                        budget.maxNanos() > 0 ? TimeUnit.NANOSECONDS.toMillis(budget.maxNanos()) + " ms" : "none"));
+            }
+        }
+        return out;
+    }
+
     /** Stops the scripting threads once what is queued on them has run (connections on them are closed by then). */
     public void close() {
         threads.shutdownGracefully(0, 2, TimeUnit.SECONDS);
