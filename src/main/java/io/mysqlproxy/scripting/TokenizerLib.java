@@ -1,6 +1,7 @@
 package io.mysqlproxy.scripting;
 
 import io.mysqlproxy.sql.SqlNormalizer;
+import io.mysqlproxy.sql.SqlStatements;
 import io.mysqlproxy.sql.SqlToken;
 import io.mysqlproxy.sql.SqlTokenizer;
 import io.mysqlproxy.sql.TokenId;
@@ -21,6 +22,8 @@ import java.util.List;
  * {@code mysql.tokenizer} (global {@code tokenizer}) and its helper module {@code proxy.tokenizer}, on the
  * proxy's own SQL tokenizer. Token lists and tokens are userdata, as in MySQL Proxy: {@code tokens[i]},
  * {@code #tokens}, {@code tokens[i] = nil}; a token has {@code text}, {@code token_id} and {@code token_name}.
+ * Not in MySQL Proxy: {@code statements(sql)}, the statements a text holds as the server runs them (see
+ * {@link SqlStatements}), or nil and the reason when it cannot tell for certain.
  */
 final class TokenizerLib {
     private static final LuaValue TEXT = LuaValue.valueOf("text");
@@ -55,6 +58,23 @@ final class TokenizerLib {
                 return LuaValue.valueOf(SqlNormalizer.normalize(list));
             }
         });
+        lib.set("statements", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs args) {
+                int length = args.checkstring(1).length();
+                budget.reserve(2.0 * length, "splitting " + length + " bytes of SQL");
+                budget.work(length >> 3);
+                SqlStatements.Split split = SqlStatements.split(args.checkjstring(1));
+                if (!split.certain()) {
+                    return LuaValue.varargsOf(NIL, LuaValue.valueOf(split.problem()));
+                }
+                LuaTable out = new LuaTable(split.statements().size(), 0);
+                for (String statement : split.statements()) {
+                    out.insert(0, LuaValue.valueOf(statement));
+                }
+                return out;
+            }
+        });
         return lib;
     }
 
@@ -63,6 +83,7 @@ final class TokenizerLib {
         LuaTable m = new LuaTable();
         m.set("tokenize", lib.get("tokenize"));
         m.set("normalize", lib.get("normalize"));
+        m.set("statements", lib.get("statements"));
         m.set("first_stmt_token", new OneArgFunction() {
             @Override
             public LuaValue call(LuaValue tokens) {

@@ -7,8 +7,10 @@ import java.util.List;
  * Splits SQL into MySQL Proxy 0.8's tokens, with its rules: comments keep their inner text ({@code /*!...}
  * comments are {@link TokenId#TK_COMMENT_MYSQL}); quoted strings lose their quotes and doubled quotes collapse while
  * backslash escapes are kept as written; backticked names are literals; a word directly followed by {@code (} is a
- * function; keywords match in any case. It never fails: anything it does not know is a {@link TokenId#TK_UNKNOWN}
- * character.
+ * function; keywords match in any case. Comments start where the server's do: {@code #} and {@code --} before a
+ * blank, a control character or the end (where the two disagree, a statement can hide from a script). It never
+ * fails: anything it does not know is a {@link TokenId#TK_UNKNOWN} character. Splitting a text into statements is
+ * {@link SqlStatements}'s job.
  */
 public final class SqlTokenizer {
     private SqlTokenizer() {
@@ -23,7 +25,9 @@ public final class SqlTokenizer {
             if (Character.isWhitespace(c)) {
                 i++;
             } else if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-' && lineCommentStart(sql, i + 2)) {
-                i = lineComment(sql, i + 2, out);
+                i = lineComment(sql, i + 2, i + 3, out);
+            } else if (c == '#') {
+                i = lineComment(sql, i + 1, i + 1, out);
             } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
                 i = blockComment(sql, i + 2, out);
             } else if (c == '\'' || c == '"' || c == '`') {
@@ -49,29 +53,24 @@ public final class SqlTokenizer {
         return out;
     }
 
-    /** {@code --} starts a comment only when a blank or a line end follows it. */
+    /**
+     * {@code --} starts a comment only when a blank, a control character or the end of the text follows it, as the
+     * server reads it.
+     */
     private static boolean lineCommentStart(String sql, int at) {
-        if (at >= sql.length()) {
-            return false;
-        }
-        char c = sql.charAt(at);
-        return c == ' ' || c == '\t' || c == '\n' || c == '\r' && at + 1 < sql.length() && sql.charAt(at + 1) == '\n';
+        return at >= sql.length() || sql.charAt(at) <= ' ' || sql.charAt(at) == 127;
     }
 
-    private static int lineComment(String sql, int at, List<SqlToken> out) {
-        char c = sql.charAt(at);
-        if (c == '\n') {
-            out.add(new SqlToken(TokenId.TK_COMMENT, ""));
-            return at + 1;
-        }
-        if (c == '\r') {
-            out.add(new SqlToken(TokenId.TK_COMMENT, ""));
-            return at + 2;
-        }
-        int end = sql.indexOf('\n', at + 1);
+    /**
+     * A comment from {@code at} to the end of the line, whose text starts at {@code textFrom} (after the blank that
+     * follows {@code --}) and leaves out the line end.
+     */
+    private static int lineComment(String sql, int at, int textFrom, List<SqlToken> out) {
+        int end = sql.indexOf('\n', at);
         int stop = end < 0 ? sql.length() : end;
-        int textEnd = stop > at + 1 && sql.charAt(stop - 1) == '\r' ? stop - 1 : stop;
-        out.add(new SqlToken(TokenId.TK_COMMENT, sql.substring(at + 1, textEnd)));
+        int from = Math.min(textFrom, stop);
+        int textEnd = Math.max(from, stop > from && sql.charAt(stop - 1) == '\r' ? stop - 1 : stop);
+        out.add(new SqlToken(TokenId.TK_COMMENT, sql.substring(from, textEnd)));
         return end < 0 ? sql.length() : end + 1;
     }
 

@@ -37,31 +37,49 @@ public record StatementEffects(PinReason pin, boolean replayableSet, String useD
         if (!mayHaveEffects(sql)) {
             return NONE;
         }
-        List<SqlToken> tokens = SqlTokenizer.tokenize(sql);
+        SqlStatements.Split split = SqlStatements.split(sql);
+        if (!split.certain()) {
+            return new StatementEffects(PinReason.UNINSPECTED, false, null, false, false);
+        }
+        PinReason pin = null;
+        String use = null;
+        boolean allReplayable = true;
+        boolean anyReplayable = false;
+        boolean readsInsertId = false;
+        boolean readsPrevious = false;
+        for (String statement : split.statements()) {
+            StatementEffects e = ofStatement(SqlTokenizer.tokenize(statement));
+            pin = pin != null ? pin : e.pin();
+            use = e.useDatabase() != null ? e.useDatabase() : use;
+            allReplayable &= e.replayableSet();
+            anyReplayable |= e.replayableSet();
+            readsInsertId |= e.readsInsertId();
+            readsPrevious |= e.readsPrevious();
+        }
+        if (anyReplayable && !allReplayable && pin == null) {
+            // the proxy replays a client's SETs by sending its text again: never with another statement in it
+            pin = PinReason.SESSION_VARIABLE;
+        }
+        if (pin == null && !anyReplayable && use == null && !readsInsertId && !readsPrevious) {
+            return NONE;
+        }
+        return new StatementEffects(pin, allReplayable && pin == null, use, readsInsertId, readsPrevious);
+    }
+
+    /** The effects of one statement (as {@link SqlStatements} splits them), from its tokens. */
+    private static StatementEffects ofStatement(List<SqlToken> tokens) {
         PinReason pin = null;
         boolean replayable = false;
         String use = null;
         boolean readsInsertId = false;
         boolean readsPrevious = false;
-        boolean statementStart = true;
+        boolean first = true;
         for (int i = 0; i < tokens.size(); i++) {
             SqlToken t = tokens.get(i);
             TokenId id = t.id();
             if (id == TokenId.TK_COMMENT) {
                 continue;
             }
-            if (id == TokenId.TK_COMMENT_MYSQL) {
-                // a /*! ... */ comment runs as SQL on MySQL and MariaDB
-                PinReason inner = of(versionedComment(t.text())).pin();
-                pin = pin == null ? inner : pin;
-                continue;
-            }
-            if (id == TokenId.TK_SEMICOLON) {
-                statementStart = true;
-                continue;
-            }
-            boolean first = statementStart;
-            statementStart = false;
             PinReason found = null;
             String upper = t.text().toUpperCase(Locale.ROOT);
             switch (id) {
@@ -79,8 +97,8 @@ public record StatementEffects(PinReason pin, boolean replayableSet, String useD
                         found = PinReason.PREPARED_STATEMENT;
                     } else if (first && upper.equals("FLUSH") && mentions(tokens, i, "LOCK")) {
                         found = PinReason.TABLE_LOCK;
-                    } else if (first && (upper.equals("BEGIN") || upper.equals("START") || upper.equals("XA"))) {
-                        found = upper.equals("XA") ? PinReason.TRANSACTION : null; // BEGIN shows in the status
+                    } else if (first && upper.equals("XA")) {
+                        found = PinReason.TRANSACTION; // BEGIN and START show in the server's status
                     }
                 }
                 case TK_FUNCTION -> {
@@ -121,12 +139,10 @@ public record StatementEffects(PinReason pin, boolean replayableSet, String useD
                 }
                 default -> { }
             }
+            first = false;
             if (found != null && pin == null) {
                 pin = found;
             }
-        }
-        if (pin == null && !replayable && use == null && !readsInsertId && !readsPrevious) {
-            return NONE;
         }
         return new StatementEffects(pin, replayable && pin == null, use, readsInsertId, readsPrevious);
     }
@@ -141,7 +157,8 @@ public record StatementEffects(PinReason pin, boolean replayableSet, String useD
         int i = 0;
         while (i < n) {
             char c = sql.charAt(i);
-            if (c == '@' || c == '/' && i + 2 < n && sql.charAt(i + 1) == '*' && sql.charAt(i + 2) == '!') {
+            if (c == '@' || c == '/' && i + 2 < n && sql.charAt(i + 1) == '*' && (sql.charAt(i + 2) == '!'
+                    || sql.charAt(i + 2) == 'M' || sql.charAt(i + 2) == 'm')) {
                 return true;
             }
             if (!isWordChar(c)) {
@@ -167,15 +184,6 @@ public record StatementEffects(PinReason pin, boolean replayableSet, String useD
 
     private static boolean isWordChar(char c) {
         return c == '_' || c == '$' || Character.isLetterOrDigit(c);
-    }
-
-    /** The SQL inside a {@code /*!50000 ... *}{@code /} comment, without its version number. */
-    private static String versionedComment(String text) {
-        int i = text.startsWith("!") ? 1 : 0;
-        while (i < text.length() && Character.isDigit(text.charAt(i))) {
-            i++;
-        }
-        return text.substring(i);
     }
 
     private static boolean mentions(List<SqlToken> tokens, int from, String word) {

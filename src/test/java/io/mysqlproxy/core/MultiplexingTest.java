@@ -352,6 +352,22 @@ class MultiplexingTest {
     }
 
     @Test
+    void aSetSentTogetherWithAnotherStatementIsNeverReplayedWithIt() throws SQLException {
+        DB.server().execute("CREATE TABLE mux.replayed (v INT)");
+        try (SharingPair pair = sharingPair(() -> DriverManager.getConnection(
+                proxy.mariadbUrl("mux", CLIENT_OPTIONS + "&allowMultiQueries=true"), "app", "app-pw"))) {
+            Connection a = pair.a();
+            Connection b = pair.b();
+            run(a, "SET time_zone = '+05:00'; INSERT INTO mux.replayed VALUES (1)");
+            for (int i = 0; i < 5; i++) {
+                assertThat(one(b, "SELECT @@time_zone")).isEqualTo("SYSTEM");
+                assertThat(one(a, "SELECT @@time_zone")).isEqualTo("+05:00");
+            }
+            assertThat(one(a, "SELECT COUNT(*) FROM mux.replayed")).isEqualTo("1");
+        }
+    }
+
+    @Test
     void theDefaultDatabaseFollowsTheClient() throws SQLException {
         try (SharingPair pair = sharingPair()) {
             Connection a = pair.a();

@@ -43,8 +43,13 @@ class SqlTokenizerTest {
                         "TK_LITERAL:d", "TK_NE:!=", "TK_LITERAL:e", "TK_MINUS:-", "TK_MINUS:-", "TK_LITERAL:f");
         assertThat(shape("--\nselect")).containsExactly("TK_COMMENT:", "TK_SQL_SELECT:select");
         assertThat(shape("'unterminated \\' esc")).containsExactly("TK_STRING:unterminated \\' esc");
-        assertThat(shape("@@session.x # ?")).containsExactly("TK_LITERAL:@@session", "TK_DOT:.", "TK_LITERAL:x",
-                "TK_UNKNOWN:#", "TK_UNKNOWN:?");
+        assertThat(shape("@@session.x ? # a comment\n1")).containsExactly("TK_LITERAL:@@session", "TK_DOT:.",
+                "TK_LITERAL:x", "TK_UNKNOWN:?", "TK_COMMENT: a comment", "TK_INTEGER:1");
+        // as the server reads them: "--" before any control character or the end is a comment, "#" ends at a line
+        assertThat(shape("1--\t'x\n2--")).containsExactly("TK_INTEGER:1", "TK_COMMENT:'x", "TK_INTEGER:2",
+                "TK_COMMENT:");
+        assertThat(shape("1 #'\n; 2")).containsExactly("TK_INTEGER:1", "TK_COMMENT:'", "TK_SEMICOLON:;",
+                "TK_INTEGER:2");
         assertThat(shape("")).isEmpty();
     }
 

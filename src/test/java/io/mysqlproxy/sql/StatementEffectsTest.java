@@ -29,9 +29,25 @@ class StatementEffectsTest {
             "HANDLER t OPEN | HANDLER",
             "XA START 'x' | TRANSACTION",
             "/*!40101 SET @saved = @@sql_mode */ | USER_VARIABLE",
+            "/*M!100101 SET @x = 1 */ | USER_VARIABLE",
+            "SET time_zone = '+00:00'; SELECT 1 | SESSION_VARIABLE",
     })
     void pins(String sql, PinReason reason) {
         assertThat(StatementEffects.of(sql).pin()).isEqualTo(reason);
+    }
+
+    @Test
+    void statementsHiddenFromATokenizerThatMisreadsCommentsOrQuotesPin() {
+        assertThat(StatementEffects.of("SELECT 1 #'\n; SET @x = 1").pin()).isEqualTo(PinReason.USER_VARIABLE);
+        // split one way with backslash escapes and another without them: not inspected, so pinned
+        assertThat(StatementEffects.of("SELECT 'a\\'; SET @x = 1; -- '").pin()).isEqualTo(PinReason.UNINSPECTED);
+    }
+
+    @Test
+    void onlyATextOfReplayableSetsAloneIsReplayed() {
+        assertThat(StatementEffects.of("SET NAMES utf8mb4; SET time_zone = '+00:00'").replayableSet()).isTrue();
+        assertThat(StatementEffects.of("SET time_zone = '+00:00'; INSERT INTO t VALUES (1)").replayableSet())
+                .isFalse();
     }
 
     @ParameterizedTest
