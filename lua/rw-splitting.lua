@@ -9,7 +9,8 @@ goes to the read-write one:
   * every statement inside a transaction (BEGIN / START TRANSACTION until COMMIT or ROLLBACK, as the server's
     status flags report it);
   * SELECTs that lock (FOR UPDATE, LOCK IN SHARE MODE), write (INTO), read or set session state (user and system
-    variables, FOUND_ROWS(), LAST_INSERT_ID(), GET_LOCK() and friends), and multi-statements;
+    variables, FOUND_ROWS(), LAST_INSERT_ID(), GET_LOCK() and friends), and multi-statements (split as the server
+    splits them, with the SQL of /*! ... */ comments; a text that cannot be split for certain pins);
   * the binary protocol (prepared statements live on the connection that prepared them).
 
 SET statements of session variables (character sets, sql_mode, time_zone, ...) run on both connections, the
@@ -215,8 +216,25 @@ function read_query(packet)
     pin("COM_CHANGE_USER")
   end
   local read = false
+  local statements
   if command == proxy.COM_QUERY and ro > 0 and not pinned then
-    local tokens = tokenizer.tokenize(packet:sub(2))
+    statements = tokenizer.statements(packet:sub(2))
+    if not statements then
+      pin("a text the proxy cannot split into statements")
+    elseif #statements > 1 then
+      -- several statements go to the primary together; what they leave in the session still counts
+      for _, statement in ipairs(statements) do
+        local tokens = tokenizer.tokenize(statement)
+        local first = tokenizer.first_stmt_token(tokens)
+        if first then
+          track(tokens, first)
+        end
+      end
+      statements = nil
+    end
+  end
+  if statements and statements[1] then
+    local tokens = tokenizer.tokenize(statements[1])
     local first = tokenizer.first_stmt_token(tokens)
     if first and first.token_name == "TK_SQL_SET" then
       if is_shared_set(tokens) then

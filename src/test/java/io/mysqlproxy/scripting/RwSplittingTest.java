@@ -76,6 +76,30 @@ class RwSplittingTest {
     }
 
     @Test
+    void aWriteHiddenBehindAReadInOnePacketGoesToThePrimary() throws SQLException {
+        try (Connection c = connect("allowMultiQueries=true"); Statement s = c.createStatement()) {
+            for (String text : new String[] {"SELECT name FROM whoami; INSERT INTO orders VALUES (81)",
+                    "SELECT name FROM whoami #'\n; INSERT INTO orders VALUES (81)"}) {
+                assertThat(s.execute(text)).isTrue();
+                try (ResultSet rs = s.getResultSet()) {
+                    rs.next();
+                    assertThat(rs.getString(1)).as(text).isEqualTo("primary");
+                }
+            }
+        }
+        for (int server = 0; server < 2; server++) {
+            try (Connection direct = DriverManager.getConnection(DB.server(server).jdbcUrl(), "root", "");
+                 Statement s = direct.createStatement()) {
+                assertThat(one(s, "SELECT COUNT(*) FROM shop.orders WHERE id = 81")).isEqualTo(server == 0 ? "2" : "0");
+            }
+        }
+        try (Connection c = connect(""); Statement s = c.createStatement()) {
+            // the SQL of an executable comment is read: a locking read belongs on the primary
+            assertThat(one(s, "SELECT name FROM whoami /*!40101 FOR UPDATE */")).isEqualTo("primary");
+        }
+    }
+
+    @Test
     void transactionsStayOnThePrimary() throws SQLException {
         try (Connection c = connect(""); Statement s = c.createStatement()) {
             s.execute("START TRANSACTION");
