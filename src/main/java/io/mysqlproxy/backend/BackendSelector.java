@@ -8,7 +8,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Orders the backends a new connection should try: the policy's choice first, then the other healthy read-write
- * backends, so that a refused connection fails over before the client sees an error.
+ * backends, so that a refused connection fails over before the client sees an error. When none is healthy, the ones
+ * marked down are tried all the same: one may be back before its health check notices (a restart), and a client
+ * refused meanwhile would have to retry by itself.
  */
 public final class BackendSelector {
     private final SelectionPolicy policy;
@@ -22,13 +24,22 @@ public final class BackendSelector {
         return policy;
     }
 
-    /** Healthy read-write backends in the order to try them; empty when none is available. */
+    /**
+     * Healthy read-write backends in the order to try them; without any, the read-write ones marked down (not those
+     * set offline); empty when there is neither.
+     */
     public List<Backend> candidates(List<Backend> backends) {
         List<Backend> healthy = new ArrayList<>(backends.size());
+        List<Backend> down = new ArrayList<>(0);
         for (Backend b : backends) {
             if (b.role() == BackendRole.READ_WRITE && b.state().acceptsConnections()) {
                 healthy.add(b);
+            } else if (b.role() == BackendRole.READ_WRITE && b.state() == BackendState.DOWN) {
+                down.add(b);
             }
+        }
+        if (healthy.isEmpty()) {
+            return down;
         }
         if (healthy.size() < 2) {
             return healthy;

@@ -48,6 +48,11 @@ final class LoginRelay {
     private final PacketAssembler fromServer;
     private Iterator<Backend> candidates;
     private String lastFailure = "no backend is up";
+    /** What every backend failing makes the login do: try them again until the connect timeout (see retryLater). */
+    private boolean retryable;
+    private long startedNanos;
+    /** Between two rounds of connection attempts to backends that all failed. */
+    private static final long RETRY_PAUSE_MILLIS = 200;
     private ScheduledFuture<?> timer;
     private Channel server;
     private long serverCaps;
@@ -84,6 +89,7 @@ final class LoginRelay {
     }
 
     void start() {
+        startedNanos = System.nanoTime();
         long timeout = context.limits().handshakeTimeoutMillis();
         if (timeout > 0) {
             timer = client.eventLoop().schedule(this::timedOut, timeout, TimeUnit.MILLISECONDS);
@@ -95,6 +101,7 @@ final class LoginRelay {
             return;
         }
         candidates = listener.candidates().iterator();
+        retryable = true;
         connectNext();
     }
 
@@ -131,6 +138,7 @@ final class LoginRelay {
             }
         }
         candidates = order.iterator();
+        retryable = true;
         wantExtra(outcome.extraBackendNdx());
         connectNext();
     }
@@ -153,6 +161,9 @@ final class LoginRelay {
 
     private void connectNext() {
         if (!candidates.hasNext()) {
+            if (retryable && retryLater()) {
+                return;
+            }
             LOG.warnf("session %d: no backend for client %s on listener %s: %s", session.id(),
                     client.remoteAddress(), listener.name(), lastFailure);
             listener.refused(Listener.Refusal.NO_BACKEND);
@@ -187,6 +198,26 @@ final class LoginRelay {
             return;
         }
         connectNext(backend);
+    }
+
+    /**
+     * Every backend failed: tries them all again after a pause while the connect timeout has not run out since the
+     * login began, so that a client arriving while its server restarts gets in instead of an error (what a pool's
+     * retry would do, without the pool). False when the time is up.
+     */
+    private boolean retryLater() {
+        long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
+        if (elapsed + RETRY_PAUSE_MILLIS >= context.limits().connectTimeoutMillis()
+                || listener.candidates().isEmpty()) {
+            return false; // the time is up, or every backend is set offline: nothing to wait for
+        }
+        client.eventLoop().schedule(() -> {
+            if (session.state() != SessionState.CLOSED && !session.state().authenticated()) {
+                candidates = listener.candidates().iterator();
+                connectNext();
+            }
+        }, RETRY_PAUSE_MILLIS, TimeUnit.MILLISECONDS);
+        return true;
     }
 
     private void takeOver(Backend backend, IdlePool.Idle idle) {
@@ -585,6 +616,7 @@ final class LoginRelay {
         }
         switchAfterGreeting = true;
         switchSeq = seq + 1;
+        retryable = false;
         candidates = List.of(backend).iterator();
         connectNext();
     }

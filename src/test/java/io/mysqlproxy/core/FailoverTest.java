@@ -71,6 +71,30 @@ class FailoverTest {
     }
 
     @Test
+    void aLoginWhileTheOnlyBackendRestartsWaitsForItWithinTheConnectTimeout() throws Exception {
+        MariaDbServer only = DB.startAnother();
+        try (TestProxy proxy = TestProxy.builder().backend(only.address())
+                .limits(l -> new io.mysqlproxy.config.Limits(10_000, 20_000, l.idleTimeoutMillis(),
+                        l.readTimeoutMillis(), l.writeTimeoutMillis(), l.maxPacketSize(), l.shutdownTimeoutMillis()))
+                .start()) {
+            Backend backend = proxy.server().listeners().get(0).backends().get(0);
+            only.kill();
+            await().atMost(Duration.ofSeconds(5)).until(() -> backend.state() == BackendState.DOWN);
+            CompletableFuture<Integer> login = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return serverPort(proxy);
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(500);
+            assertThat(login).isNotDone(); // still trying, not refused
+            only.restart();
+            assertThat(login.get(15, TimeUnit.SECONDS)).isEqualTo(only.port());
+        }
+    }
+
+    @Test
     void allBackendsDownGivesAClearError() {
         MariaDbServer only = DB.startAnother();
         try (TestProxy proxy = TestProxy.to(only)) {
