@@ -113,6 +113,10 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
                 s.backendException(cause);
             }
         }
-        ctx.close(); // handled as the channel goes inactive
+        if (!(cause instanceof java.io.IOException)) {
+            ctx.close(); // handled as the channel goes inactive
+        }
+        // an I/O error ends the connection by itself: a failed read closes it, a failed write shuts its output
+        // (AUTO_CLOSE is off) and the connection ends once what the server sent before it closed has been read
     }
 }

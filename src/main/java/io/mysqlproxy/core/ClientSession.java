@@ -483,10 +483,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         closeAfterFlush();
     }
 
+    /** Logged only: the connection's end (it always follows) is handled by {@link #backendInactive}. */
     void backendException(Throwable cause) {
         logPeerError("backend " + (backend == null ? "?" : backend.address()) + " of client "
                 + clientAddress(), cause);
-        backendInactive();
     }
 
     private void relayToClient(ByteBuf buf) {

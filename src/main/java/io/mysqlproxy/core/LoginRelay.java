@@ -285,6 +285,9 @@ final class LoginRelay {
                 .group(client.eventLoop())
                 .channelFactory(context.transport().channels())
                 .option(ChannelOption.TCP_NODELAY, true)
+                // a failed write (the server closed while the client still sent) shuts the output only: what the
+                // server sent before it closed, its error, is read and relayed before the end of the connection
+                .option(ChannelOption.AUTO_CLOSE, false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) context.limits().connectTimeoutMillis())
                 .handler(new ChannelInitializer<>() {
                     @Override

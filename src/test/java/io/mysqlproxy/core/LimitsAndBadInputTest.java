@@ -4,6 +4,7 @@ import io.mysqlproxy.config.Limits;
 import io.mysqlproxy.protocol.Commands;
 import io.mysqlproxy.protocol.ErrPacket;
 import io.mysqlproxy.protocol.Packets;
+import io.mysqlproxy.testing.Cli;
 import io.mysqlproxy.testing.MariaDbExtension;
 import io.mysqlproxy.testing.MariaDbServer;
 import io.mysqlproxy.testing.RawClient;
@@ -37,6 +38,38 @@ class LimitsAndBadInputTest {
 
     private static Limits limits(long handshake, long idle, long read, long maxPacket) {
         return new Limits(2_000, handshake, idle, read, 28_800_000, maxPacket, 5_000);
+    }
+
+    /**
+     * The server refuses a statement beyond its max_allowed_packet with error 1153 and closes the connection while
+     * the client is still sending: that error must reach the client before the proxy reports the loss.
+     */
+    @Test
+    void aServersRefusalOfAPacketTooLargeReachesTheClient(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        MariaDbServer small = DB.startAnother("--max-allowed-packet=16M");
+        java.nio.file.Path sql = tmp.resolve("big.sql");
+        java.nio.file.Files.writeString(sql, "select length('" + "x".repeat(17 << 20) + "') as n;\n");
+        try (TestProxy proxy = TestProxy.to(small)) {
+            for (int i = 0; i < 4; i++) {
+                java.nio.file.Path out = tmp.resolve("out" + i);
+                int exit = Cli.runTo(out, sql, "mariadb", proxy.port(), "root", "--max-allowed-packet=64M");
+                // the CLI prints the statement (17 MiB) before the error
+                String error = java.nio.file.Files.readAllLines(out).stream().filter(l -> l.startsWith("ERROR"))
+                        .findFirst().orElse("no error printed");
+                assertThat(exit).as(error).isEqualTo(1);
+                assertThat(error).contains("ERROR 1153 (08S01)")
+                        .contains("Got a packet bigger than 'max_allowed_packet' bytes");
+            }
+            String big = "select length('" + "x".repeat(17 << 20) + "')";
+            for (String url : new String[] {small.jdbcUrl(), proxy.mariadbUrl("", "")}) {
+                try (java.sql.Connection c = java.sql.DriverManager.getConnection(url + "?maxAllowedPacket=67108864",
+                        "root", ""); java.sql.Statement s = c.createStatement()) {
+                    org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.executeQuery(big)).as(url)
+                            .hasMessageContaining("max_allowed_packet");
+                }
+            }
+        }
     }
 
     @Test

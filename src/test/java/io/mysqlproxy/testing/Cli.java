@@ -17,12 +17,24 @@ public final class Cli {
 
     /** Runs {@code tool} like {@link #run}, writing what it prints to {@code output} instead of keeping it. */
     public static int runTo(java.nio.file.Path output, String tool, int port, String user, String... args) {
+        return runTo(output, null, tool, port, user, args);
+    }
+
+    /** The same with the standard input read from {@code input} (null: none). */
+    public static int runTo(java.nio.file.Path output, java.nio.file.Path input, String tool, int port, String user,
+                            String... args) {
         List<String> cmd = new ArrayList<>(List.of(tool, "--no-defaults", "--protocol=TCP", "-h127.0.0.1",
                 "-P" + port, "-u" + user));
         cmd.addAll(List.of(args));
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile()).start();
-            p.getOutputStream().close();
+            ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile());
+            if (input != null) {
+                builder.redirectInput(input.toFile());
+            }
+            Process p = builder.start();
+            if (input == null) {
+                p.getOutputStream().close();
+            }
             if (!p.waitFor(120, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new IllegalStateException(tool + " did not finish");
