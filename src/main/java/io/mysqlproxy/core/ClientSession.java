@@ -38,7 +38,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private final Listener listener;
     private final ProxyContext context;
     private final ConversationTracker tracker = new ConversationTracker();
-    private final FrameScanner clientFrames = new FrameScanner(this::onClientFrame);
+    private final FrameScanner clientFrames;
     private final FrameScanner serverFrames = new FrameScanner(tracker::onServerFrame);
     private final long id;
     private Channel client;
@@ -79,6 +79,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         this.id = id;
         this.recorder = new CommandRecorder(this, listener.metrics(), context.metrics().digests(),
                 context.monitoring());
+        // a statement's first bytes, as far as digests and the slow-query log read them, in every frame head
+        this.clientFrames = new FrameScanner(this::onClientFrame, recorder.textBytes());
         tracker.observer(recorder);
     }
 

@@ -41,6 +41,11 @@ final class CommandRecorder implements ConversationTracker.Observer {
         this.needsText = digests != null || monitoring.slowQueryMillis() > 0;
     }
 
+    /** Payload bytes a command's frame head must hold for its text: the command byte and the text read. */
+    int textBytes() {
+        return needsText ? 1 + monitoring.textLength() : 0;
+    }
+
     @Override
     public void commandStarted(int command, FrameHead head, boolean expectsResponse) {
         metrics.command(command);

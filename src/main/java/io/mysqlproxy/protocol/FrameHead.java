@@ -33,14 +33,14 @@ public final class FrameHead {
         return continuation;
     }
 
-    /** How many payload bytes {@link #byteAt(int)} can read: the whole payload or {@link #MAX_BYTES}. */
+    /** How many payload bytes {@link #byteAt(int)} can read: the whole payload or the scanner's head size. */
     public int available() {
         return available;
     }
 
     /**
-     * Up to {@code max} payload bytes from {@code from} on as text, as far as they arrived in the chunk being
-     * scanned: a statement split across reads is cut where the read ended.
+     * Up to {@code max} payload bytes from {@code from} on as text: the head's bytes (which the scanner assembles when
+     * a frame is split across reads), and what else of the frame arrived in the same chunk.
      */
     public String text(int from, int max) {
         int n = Math.min(max, contiguous - from);

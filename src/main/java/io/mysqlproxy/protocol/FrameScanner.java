@@ -6,8 +6,9 @@ import io.netty.buffer.Unpooled;
 /**
  * Finds frame boundaries in a byte stream that arrives in arbitrary chunks, without consuming or copying the chunks:
  * the relay forwards each chunk as it came and the scanner only looks at it. For every frame it reports the header
- * and the first {@link FrameHead#MAX_BYTES} payload bytes to its listener; only a head split across chunks is copied,
- * into a small buffer the scanner owns.
+ * and the first payload bytes (at least {@link FrameHead#MAX_BYTES}; more where a listener reads a statement's text)
+ * to its listener, once they have all arrived; only a head split across chunks is copied, into a buffer the scanner
+ * makes when it first needs one.
  */
 public final class FrameScanner {
     /** Receives the head of every frame. */
@@ -17,9 +18,10 @@ public final class FrameScanner {
     }
 
     private final Listener listener;
+    private final int headBytes;
     private final FrameHead head = new FrameHead();
     private final byte[] header = new byte[Packets.HEADER_SIZE];
-    private final ByteBuf headCopy = Unpooled.buffer(FrameHead.MAX_BYTES, FrameHead.MAX_BYTES);
+    private ByteBuf headCopy;
     private int headerFill;
     private int headWanted;
     private int headFill;
@@ -29,7 +31,13 @@ public final class FrameScanner {
     private long framesSeen;
 
     public FrameScanner(Listener listener) {
+        this(listener, FrameHead.MAX_BYTES);
+    }
+
+    /** @param headBytes payload bytes every frame head holds at least (when the frame has them) */
+    public FrameScanner(Listener listener, int headBytes) {
         this.listener = listener;
+        this.headBytes = Math.max(FrameHead.MAX_BYTES, headBytes);
     }
 
     /** True between frames: the last chunk ended exactly after a whole frame. */
@@ -55,8 +63,7 @@ public final class FrameScanner {
         head.seq = seq;
         head.length = payload.readableBytes();
         head.continuation = false;
-        emit(payload, payload.readerIndex(), Math.min(payload.readableBytes(), FrameHead.MAX_BYTES),
-                payload.readableBytes());
+        emit(payload, payload.readerIndex(), Math.min(payload.readableBytes(), headBytes), payload.readableBytes());
     }
 
     /** Looks at the readable bytes of {@code chunk}, leaving its indexes unchanged. */
@@ -100,12 +107,12 @@ public final class FrameScanner {
         head.length = length;
         head.continuation = nextIsContinuation;
         nextIsContinuation = length == Packets.MAX_FRAME_PAYLOAD;
-        headWanted = Math.min(length, FrameHead.MAX_BYTES);
+        headWanted = Math.min(length, headBytes);
         headFill = 0;
         payloadRemaining = length;
         inPayload = length > 0;
         if (length == 0) {
-            emit(headCopy, 0, 0, 0);
+            emit(Unpooled.EMPTY_BUFFER, 0, 0, 0);
         }
     }
 
@@ -117,6 +124,9 @@ public final class FrameScanner {
         }
         int n = Math.min(headWanted - headFill, end - i);
         if (headFill == 0) {
+            if (headCopy == null) {
+                headCopy = Unpooled.buffer(FrameHead.MAX_BYTES, headBytes);
+            }
             headCopy.clear();
         }
         headCopy.writeBytes(chunk, i, n);

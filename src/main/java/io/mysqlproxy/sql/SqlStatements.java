@@ -71,8 +71,7 @@ public final class SqlStatements {
                 }
                 current.append(sql, i, end);
                 i = end;
-            } else if (c == '#' || c == '-' && next == '-' && (i + 2 >= n || sql.charAt(i + 2) <= ' '
-                    || sql.charAt(i + 2) == 127)) {
+            } else if (c == '#' || SqlChars.dashCommentAt(sql, i)) {
                 int end = sql.indexOf('\n', i);
                 i = end < 0 ? n : end + 1;
                 current.append(' ');

@@ -22,9 +22,9 @@ public final class SqlTokenizer {
         int i = 0;
         while (i < n) {
             char c = sql.charAt(i);
-            if (Character.isWhitespace(c)) {
+            if (SqlChars.isBlank(c)) {
                 i++;
-            } else if (c == '-' && i + 1 < n && sql.charAt(i + 1) == '-' && lineCommentStart(sql, i + 2)) {
+            } else if (SqlChars.dashCommentAt(sql, i)) {
                 i = lineComment(sql, i + 2, i + 3, out);
             } else if (c == '#') {
                 i = lineComment(sql, i + 1, i + 1, out);
@@ -51,14 +51,6 @@ public final class SqlTokenizer {
             }
         }
         return out;
-    }
-
-    /**
-     * {@code --} starts a comment only when a blank, a control character or the end of the text follows it, as the
-     * server reads it.
-     */
-    private static boolean lineCommentStart(String sql, int at) {
-        return at >= sql.length() || sql.charAt(at) <= ' ' || sql.charAt(at) == 127;
     }
 
     /**

@@ -18,13 +18,12 @@ public final class StatementDigest {
         int i = 0;
         while (i < n) {
             char c = sql.charAt(i);
-            if (Character.isWhitespace(c)) {
+            if (SqlChars.isBlank(c)) {
                 space = out.length() > 0;
                 i++;
                 continue;
             }
-            if (c == '#' || c == '-' && i + 1 < n && sql.charAt(i + 1) == '-'
-                    && (i + 2 == n || Character.isWhitespace(sql.charAt(i + 2)))) {
+            if (c == '#' || SqlChars.dashCommentAt(sql, i)) {
                 while (i < n && sql.charAt(i) != '\n') {
                     i++;
                 }

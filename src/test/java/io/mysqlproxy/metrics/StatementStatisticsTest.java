@@ -60,6 +60,35 @@ class StatementStatisticsTest {
         }
     }
 
+    /**
+     * A statement that arrives in two reads is digested whole (up to the text length), not cut where the first read
+     * ended; a trailing NUL, which mariadb-slap sends, makes no shape of its own.
+     */
+    @Test
+    void aStatementSplitAcrossReadsIsDigestedWholeAndATrailingNulIsBlank() throws Exception {
+        try (TestProxy proxy = TestProxy.builder().backend(DB.server().address()).admin("admin", "pw", null, 5)
+                .start(); io.mysqlproxy.testing.RawClient c = io.mysqlproxy.testing.RawClient.login(proxy.port(),
+                        "root", "", io.mysqlproxy.testing.RawClient.DEFAULT_CAPS)) {
+            String sql = "INSERT INTO stats.split VALUES (1, 'first half')" + ", (2, 'second half')".repeat(20);
+            byte[] payload = ("\u0003" + sql).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] frame = io.mysqlproxy.testing.RawClient.frame(0, payload);
+            DB.server().execute("CREATE DATABASE IF NOT EXISTS stats", "CREATE TABLE IF NOT EXISTS stats.split (id INT, v TEXT)");
+            for (int i = 0; i < 3; i++) {
+                c.writeRaw(java.util.Arrays.copyOfRange(frame, 0, 30));
+                Thread.sleep(50);
+                c.writeRaw(java.util.Arrays.copyOfRange(frame, 30, frame.length));
+                c.readPacket();
+            }
+            c.command(io.mysqlproxy.protocol.Commands.COM_QUERY, "SELECT 1\0");
+            c.readResult();
+            c.command(io.mysqlproxy.protocol.Commands.COM_QUERY, "SELECT 2");
+            c.readResult();
+            List<String> rows = digests(proxy);
+            assertThat(rows).contains("INSERT INTO stats.split VALUES (?, ?)" + ", (?, ?)".repeat(20) + " x3")
+                    .contains("SELECT ? x2");
+        }
+    }
+
     @Test
     void withoutDigestsTheTableIsEmptyAndResetSaysWhy() throws Exception {
         try (TestProxy proxy = TestProxy.builder().backend(DB.server().address()).admin("admin", "pw", null, 5)
