@@ -51,11 +51,10 @@ public class Main implements QuarkusApplication {
             }
         }
         try {
-            // Vert.x reads its event-loop count at boot, before run() sees the arguments
             Map<Option, String> cli = ConfigLoader.parseCommandLine(args);
             Config config = ConfigProvider.getConfig();
-            int threads = new ConfigLoader(cli, name -> config.getOptionalValue(name, String.class), config.getPropertyNames()).eventThreads();
-            System.setProperty("quarkus.vertx.event-loops-pool-size", Integer.toString(threads));
+            bootSettings(new ConfigLoader(cli, name -> config.getOptionalValue(name, String.class),
+                    config.getPropertyNames()));
         } catch (ConfigException e) {
             System.err.println("mysqlproxy: " + e.getMessage());
             System.exit(EXIT_USAGE);
@@ -71,6 +70,43 @@ public class Main implements QuarkusApplication {
             }
             System.exit(code);
         }, args);
+    }
+
+    /**
+     * What Quarkus reads as it boots, before run() sees the arguments: Vert.x's event-loop count, and MySQL Proxy's
+     * --log-level and --log-file as Quarkus' logging settings.
+     */
+    private static void bootSettings(ConfigLoader loader) {
+        System.setProperty("quarkus.vertx.event-loops-pool-size", Integer.toString(loader.eventThreads()));
+        String level = switch (loader.value(Option.LOG_LEVEL)) {
+            case "error", "critical" -> "ERROR";
+            case "warning" -> "WARN";
+            case "message", "info" -> "INFO";
+            case "debug" -> "DEBUG";
+            default -> null;
+        };
+        if (level != null) {
+            System.setProperty("quarkus.log.category.\"io.mysqlproxy\".level", level);
+        }
+        String file = loader.value(Option.LOG_FILE);
+        if (!file.isEmpty()) {
+            System.setProperty("quarkus.log.file.enable", "true");
+            System.setProperty("quarkus.log.file.path", file);
+        }
+    }
+
+    /** Writes the process id to MySQL Proxy's --pid-file, removed when the process ends. */
+    private static void writePidFile(String file) {
+        if (file.isEmpty()) {
+            return;
+        }
+        java.nio.file.Path path = java.nio.file.Path.of(file);
+        try {
+            java.nio.file.Files.writeString(path, ProcessHandle.current().pid() + "\n");
+            path.toFile().deleteOnExit();
+        } catch (java.io.IOException e) {
+            throw new ConfigException("cannot write --pid-file " + file + ": " + e.getMessage());
+        }
     }
 
     /**
@@ -91,6 +127,22 @@ public class Main implements QuarkusApplication {
         watchdog.start();
     }
 
+    private static int refuse(String message, int exitCode) {
+        LOG.error(message);
+        System.err.println("mysqlproxy: " + message);
+        return exitCode;
+    }
+
+    /** MySQL Proxy raised its descriptor limit to --max-open-files; a JVM cannot, so it says when it falls short. */
+    private static void warnIfDescriptorsBelow(String wanted) {
+        long limit = io.mysqlproxy.config.Limits.descriptorLimit();
+        if (!wanted.isEmpty() && Long.parseLong(wanted) > limit) {
+            LOG.warnf("--max-open-files asks for %s descriptors, but this process may open %d and cannot raise the "
+                    + "limit itself: raise it where the process starts (ulimit -n, the container's limits)", wanted,
+                    limit);
+        }
+    }
+
     @Override
     public int run(String... args) {
         ProxyConfig config;
@@ -104,10 +156,11 @@ public class Main implements QuarkusApplication {
             if (loader.jsonLogs()) {
                 JsonLogs.install();
             }
+            loader.warnings().forEach(LOG::warn);
+            warnIfDescriptorsBelow(loader.value(Option.MAX_OPEN_FILES));
+            writePidFile(loader.value(Option.PID_FILE));
         } catch (ConfigException e) {
-            LOG.error(e.getMessage());
-            System.err.println("mysqlproxy: " + e.getMessage());
-            return EXIT_USAGE;
+            return refuse(e.getMessage(), EXIT_USAGE);
         }
         ProxyServer server;
         try {
@@ -117,10 +170,10 @@ public class Main implements QuarkusApplication {
                 LOG.info("starting the operator: listeners follow MySQLProxy resources");
                 operator.start();
             }
+        } catch (io.mysqlproxy.scripting.ScriptException e) {
+            return refuse(e.getMessage(), EXIT_USAGE); // a script named by the options that cannot run
         } catch (RuntimeException e) {
-            LOG.error(e.getMessage());
-            System.err.println("mysqlproxy: " + e.getMessage());
-            return 1;
+            return refuse(e.getMessage(), 1);
         }
         Quarkus.waitForExit();
         if (kubernetes) {

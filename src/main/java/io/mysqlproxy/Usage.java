@@ -7,9 +7,28 @@ final class Usage {
     private Usage() {
     }
 
+    /** The project version, and the Git commit it was built from when the build knew it. */
     static String version() {
-        String v = Usage.class.getPackage().getImplementationVersion();
-        return v == null ? "(development build)" : v;
+        java.util.Properties build = new java.util.Properties();
+        try (java.io.InputStream in = Usage.class.getResourceAsStream("build.properties")) {
+            if (in != null) {
+                build.load(in);
+            }
+        } catch (java.io.IOException e) {
+            return "(version unknown: " + e.getMessage() + ")";
+        }
+        String version = known(build.getProperty("version"));
+        String commit = known(build.getProperty("commit"));
+        if (version == null) {
+            return "(version unknown)";
+        }
+        return commit == null ? version
+                : version + " (commit " + commit + ("true".equals(build.getProperty("dirty")) ? ", modified" : "") + ")";
+    }
+
+    /** A filtered value, or null where the build left the placeholder (no Git). */
+    private static String known(String value) {
+        return value == null || value.isBlank() || value.startsWith("${") ? null : value;
     }
 
     static String text() {

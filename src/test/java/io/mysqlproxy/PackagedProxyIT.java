@@ -30,11 +30,121 @@ class PackagedProxyIT {
     }
 
     private static Process launch(Path log, List<String> jvmArgs, String... args) throws IOException {
+        return launch(log, jvmArgs, java.util.Map.of(), args);
+    }
+
+    private static Process launch(Path log, List<String> jvmArgs, java.util.Map<String, String> env, String... args)
+            throws IOException {
         List<String> cmd = new ArrayList<>(List.of("java"));
         cmd.addAll(jvmArgs);
         cmd.addAll(List.of("-jar", JAR.toString()));
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(env);
+        return builder.start();
+    }
+
+    @Test
+    void optionsComeFromEnvironmentVariablesAndSystemPropertiesToo(@org.junit.jupiter.api.io.TempDir Path tmp)
+            throws Exception {
+        int port = MariaDbServer.freePort();
+        int extraPort = MariaDbServer.freePort();
+        Path log = tmp.resolve("proxy.log");
+        Process proxy = launch(log, List.of("-Dmysqlproxy.proxy-max-connections=1"), java.util.Map.of(
+                "MYSQLPROXY_PROXY_ADDRESS", "127.0.0.1:" + port,
+                "MYSQLPROXY_PROXY_BACKEND_ADDRESSES", DB.server().address(),
+                "MYSQLPROXY_ADMIN_ADDRESS", "127.0.0.1:" + MariaDbServer.freePort(),
+                "MYSQLPROXY_LISTENERS_SECOND_ONE_ADDRESS", "127.0.0.1:" + extraPort,
+                "MYSQLPROXY_LISTENERS_SECOND_ONE_BACKEND_ADDRESSES", DB.server().address()));
+        try {
+            await().atMost(java.time.Duration.ofSeconds(30)).until(() -> MariaDbServer.listening(extraPort));
+            assertThat(Cli.run("mariadb", port, "root", "", null, "--batch", "-e", "SELECT 1 AS one").output())
+                    .contains("one\n1");
+            assertThat(Cli.run("mariadb", extraPort, "root", "", null, "--batch", "-e", "SELECT 2 AS two").output())
+                    .contains("two\n2");
+            assertThat(Files.readString(log)).contains("listener second-one on /127.0.0.1:" + extraPort);
+            // the system property's limit of one client: a second one at once is refused
+            try (java.sql.Connection first = java.sql.DriverManager.getConnection(
+                    "jdbc:mariadb://127.0.0.1:" + port + "/", "root", "")) {
+                assertThat(Cli.run("mariadb", port, "root", "", null, "--skip-ssl", "-e", "SELECT 1").output())
+                        .contains("ERROR 1040 (08004): Too many connections: listener default allows 1");
+            }
+        } finally {
+            proxy.destroyForcibly();
+            proxy.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aScriptThatIsMissingOrDoesNotCompileStopsStartUpWithExitCode2(@org.junit.jupiter.api.io.TempDir Path tmp)
+            throws Exception {
+        Path broken = Files.writeString(tmp.resolve("broken.lua"), "function read_query(\n");
+        for (String script : new String[] {tmp.resolve("missing.lua").toString(), broken.toString()}) {
+            Path log = tmp.resolve("proxy.log");
+            Process proxy = launch(log, "--proxy-address=127.0.0.1:" + MariaDbServer.freePort(), "--admin-address=",
+                    "--proxy-lua-script=" + script);
+            assertThat(proxy.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(proxy.exitValue()).as(Files.readString(log)).isEqualTo(2);
+            assertThat(Files.readString(log)).contains(script.endsWith("missing.lua")
+                    ? "invalid value '" + script + "' for --proxy-lua-script: expected a readable file"
+                    : "does not compile: broken.lua:2:");
+        }
+        Path log = tmp.resolve("typo.log");
+        Process typo = launch(log, "--admin-address=", "--lua-time-budget=abc");
+        assertThat(typo.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(typo.exitValue()).isEqualTo(2);
+        assertThat(Files.readString(log)).contains("invalid value 'abc' for --lua-time-budget");
+    }
+
+    @Test
+    void versionNamesTheBuildAndItsCommit(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("version.txt");
+        Process p = launch(out, "--version");
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(Files.readString(out).strip()).matches("mysqlproxy \\d+\\.\\d+\\.\\d+(-SNAPSHOT)? "
+                + "\\(commit [0-9a-f]{7,}(, modified)?\\)");
+    }
+
+    @Test
+    void aMySqlProxyCommandLineRunsWithItsPidFileAndWarnings(@org.junit.jupiter.api.io.TempDir Path tmp)
+            throws Exception {
+        int port = MariaDbServer.freePort();
+        Path lib = Files.createDirectories(tmp.resolve("lib"));
+        Files.writeString(lib.resolve("answers.lua"), "return { greeting = 'hello from lua-path' }");
+        Path script = Files.writeString(tmp.resolve("main.lua"), """
+                local DEBUG = os.getenv('DEBUG') or 0
+                local answers = require('answers')
+                require('chassis').log('message', 'script loaded, DEBUG=' .. DEBUG)
+                function read_query(packet)
+                  if packet:sub(2) == 'SELECT greeting' then
+                    proxy.response = { type = proxy.MYSQLD_PACKET_OK, resultset = {
+                      fields = { { name = 'greeting' } }, rows = { { answers.greeting } } } }
+                    return proxy.PROXY_SEND_RESULT
+                  end
+                end
+                """);
+        Path pidFile = tmp.resolve("mysql-proxy.pid");
+        Path log = tmp.resolve("proxy.log");
+        Process proxy = launch(log, List.of(), java.util.Map.of("DEBUG", "1"), "--daemon", "--keepalive",
+                "--plugins=proxy", "--proxy-address=127.0.0.1:" + port, "--admin-address=",
+                "--proxy-backend-addresses=" + DB.server().address(), "--proxy-lua-script=" + script,
+                "--lua-path=" + lib + "/?.lua", "--lua-cpath=/usr/lib/mysql-proxy/lua/?.so",
+                "--pid-file=" + pidFile, "--log-level=message");
+        try {
+            await().atMost(java.time.Duration.ofSeconds(30)).until(() -> MariaDbServer.listening(port));
+            assertThat(Cli.run("mariadb", port, "root", "", null, "--batch", "-e", "SELECT greeting").output())
+                    .contains("greeting\nhello from lua-path");
+            assertThat(Files.readString(pidFile).strip()).isEqualTo(Long.toString(proxy.pid()));
+            assertThat(Files.readString(log)).contains("--daemon is MySQL Proxy's and ignored here")
+                    .contains("--keepalive is MySQL Proxy's").contains("--plugins is MySQL Proxy's")
+                    .contains("C modules cannot load")
+                    .contains("script loaded, DEBUG=0"); // DEBUG is set, but not allowed by --lua-env
+            proxy.destroy();
+            assertThat(proxy.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(pidFile).doesNotExist();
+        } finally {
+            proxy.destroyForcibly();
+        }
     }
 
     @Test

@@ -66,6 +66,9 @@ public final class ConfigLoader {
             if (option == null) {
                 throw new ConfigException("unknown option " + arg + " (use --help to show all options)");
             }
+            if (value == null && option.flag()) {
+                value = "true"; // MySQL Proxy's flags take no value
+            }
             if (value == null) {
                 if (i + 1 >= args.length) {
                     throw new ConfigException("option --" + option.key() + " needs a value");
@@ -109,10 +112,10 @@ public final class ConfigLoader {
                 if (option == null || option == Option.DEFAULTS_FILE) {
                     throw new ConfigException(file + ":" + lineNo + ": unknown option '" + key + "'");
                 }
-                if (eq < 0) {
+                if (eq < 0 && !option.flag()) {
                     throw new ConfigException(file + ":" + lineNo + ": option '" + key + "' has no value");
                 }
-                out.put(option, line.substring(eq + 1).strip());
+                out.put(option, eq < 0 ? "true" : line.substring(eq + 1).strip());
             }
             return out;
         } catch (IOException e) {
@@ -133,6 +136,7 @@ public final class ConfigLoader {
 
     public ProxyConfig load() {
         checkPropertyNames();
+        checkValues();
         ClientTls tls = parse(Option.PROXY_SSL_MODE, s -> {
             ClientTlsMode mode = ClientTlsMode.parse(s);
             return new ClientTls(mode, path(Option.PROXY_SSL_CERT), path(Option.PROXY_SSL_KEY));
@@ -144,7 +148,7 @@ public final class ConfigLoader {
                     backends(value(Option.PROXY_BACKEND_ADDRESSES), value(Option.PROXY_READ_ONLY_BACKEND_ADDRESSES),
                             "--" + Option.PROXY_BACKEND_ADDRESSES.key()),
                     parse(Option.PROXY_BACKEND_POLICY, SelectionPolicy::parse),
-                    intValue(Option.PROXY_MAX_CONNECTIONS, 1), tls));
+                    maxConnections(value(Option.PROXY_MAX_CONNECTIONS)), tls));
         }
         MultiplexingConfig multiplexing = new MultiplexingConfig(parse(Option.MULTIPLEXING, ConfigLoader::bool),
                 java.util.Arrays.stream(value(Option.MULTIPLEXING_EXCLUDE_USERS).split(",")).map(String::trim)
@@ -235,7 +239,13 @@ public final class ConfigLoader {
         return new ScriptConfig(path, new io.mysqlproxy.scripting.ScriptingOptions(
                 intValue(Option.LUA_THREADS, 0), parse(Option.LUA_SANDBOX, ConfigLoader::bool),
                 parse(Option.LUA_INSTRUCTION_BUDGET, Long::parseLong), millis(Option.LUA_TIME_BUDGET),
-                onError.equals("forward"), (long) intValue(Option.LUA_MEMORY_BUDGET, 0) << 20));
+                onError.equals("forward"), (long) intValue(Option.LUA_MEMORY_BUDGET, 0) << 20,
+                list(value(Option.LUA_PATH), ";"), java.util.Set.copyOf(list(value(Option.LUA_ENV), ","))));
+    }
+
+    private static List<String> list(String value, String separator) {
+        return java.util.Arrays.stream(value.split(java.util.regex.Pattern.quote(separator))).map(String::trim)
+                .filter(v -> !v.isEmpty()).toList();
     }
 
     /** Event-loop threads to ask Vert.x for. */
@@ -244,28 +254,87 @@ public final class ConfigLoader {
         return n == 0 ? Runtime.getRuntime().availableProcessors() : n;
     }
 
+    /** Every option's value, whether or not its feature is in use: a typo stops start-up at once. */
+    private void checkValues() {
+        for (Option o : Option.values()) {
+            String v = value(o);
+            String problem = o.kind().check(v);
+            if (problem != null) {
+                throw new ConfigException("invalid value '" + v + "' for --" + o.key() + ": " + problem);
+            }
+        }
+    }
+
+    /** What the options ask for that the proxy does not do, one sentence each, to log at start. */
+    public List<String> warnings() {
+        List<String> out = new ArrayList<>();
+        for (Option o : Option.values()) {
+            if (o.ignoredBecause() != null && !value(o).isEmpty()) {
+                out.add("--" + o.key() + " is MySQL Proxy's and ignored here: " + o.ignoredBecause());
+            }
+        }
+        if (!value(Option.LUA_CPATH).isEmpty()) {
+            out.add("--lua-cpath is ignored: C modules cannot load in mysqlproxy (Lua runs on the JVM)");
+        }
+        return out;
+    }
+
     private void checkPropertyNames() {
         for (String name : propertyNames) {
-            if (!name.startsWith(PREFIX)) {
-                continue;
-            }
-            String rest = name.substring(PREFIX.length());
-            boolean known = Option.byKey(rest) != null && Option.byKey(rest) != Option.DEFAULTS_FILE;
-            if (name.startsWith(LISTENERS)) {
-                String[] parts = name.substring(LISTENERS.length()).split("\\.", 2);
-                known = parts.length == 2 && LISTENER_KEYS.contains(parts[1]);
-            }
-            if (!known) {
+            if (name.startsWith(PREFIX) && propertyKey(name) == null) {
                 throw new ConfigException("unknown configuration property " + name);
             }
         }
     }
 
+    /**
+     * The option key ({@code proxy-address}) or listener key ({@code listeners.NAME.backend-addresses}) a property
+     * name stands for, or null. A name from an environment variable ({@code MYSQLPROXY_PROXY_ADDRESS}) comes as
+     * {@code mysqlproxy.proxy.address}: it is matched by its environment-variable form, so every option works as an
+     * environment variable. A listener's name from one is the variable's part, lower case, with '-' for '_'.
+     */
+    static String propertyKey(String name) {
+        String rest = name.substring(PREFIX.length());
+        Option exact = Option.byKey(rest);
+        if (exact != null) {
+            return exact == Option.DEFAULTS_FILE ? null : exact.key();
+        }
+        if (name.startsWith(LISTENERS)) {
+            String[] parts = name.substring(LISTENERS.length()).split("\\.", 2);
+            if (parts.length == 2 && LISTENER_KEYS.contains(parts[1])) {
+                return "listeners." + parts[0] + "." + parts[1];
+            }
+        }
+        String env = envForm(rest);
+        for (Option o : Option.values()) {
+            if (o != Option.DEFAULTS_FILE && envForm(o.key()).equals(env)) {
+                return o.key();
+            }
+        }
+        String listeners = envForm("listeners.");
+        if (env.startsWith(listeners)) {
+            for (String key : LISTENER_KEYS) {
+                String suffix = "_" + envForm(key);
+                if (env.endsWith(suffix) && env.length() > listeners.length() + suffix.length()) {
+                    String listener = env.substring(listeners.length(), env.length() - suffix.length());
+                    return "listeners." + listener.toLowerCase(java.util.Locale.ROOT).replace('_', '-') + "." + key;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** A name as an environment variable spells it: upper case, '_' for every other character. */
+    private static String envForm(String name) {
+        return name.toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+    }
+
     private void extraListeners(ClientTls tls, MultiplexingConfig multiplexing, List<ListenerConfig> out) {
         Map<String, Map<String, String>> byName = new TreeMap<>();
         for (String name : propertyNames) {
-            if (name.startsWith(LISTENERS)) {
-                String[] parts = name.substring(LISTENERS.length()).split("\\.", 2);
+            String key = name.startsWith(PREFIX) ? propertyKey(name) : null;
+            if (key != null && key.startsWith("listeners.")) {
+                String[] parts = key.substring("listeners.".length()).split("\\.", 2);
                 byName.computeIfAbsent(parts[0], k -> new TreeMap<>())
                         .put(parts[1], properties.apply(name).orElse(""));
             }
@@ -281,13 +350,25 @@ public final class ConfigLoader {
                         backends(keys.getOrDefault("backend-addresses", ""),
                                 keys.getOrDefault("read-only-backend-addresses", ""), where + "backend-addresses"),
                         SelectionPolicy.parse(keys.getOrDefault("backend-policy", "first-available")),
-                        Integer.parseInt(keys.getOrDefault("max-connections", "10000")), tls)
+                        maxConnections(keys.getOrDefault("max-connections", "auto")), tls)
                         .withMultiplexing(keys.containsKey("multiplexing")
                                 ? multiplexing.withEnabled(bool(keys.get("multiplexing"))) : null));
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(where + ": " + e.getMessage());
             }
         });
+    }
+
+    /** A listener's client limit: a number, or {@code auto} for what the descriptor limit allows one listener. */
+    static int maxConnections(String value) {
+        if (value.trim().equals("auto")) {
+            return Limits.maxConnectionsForDescriptors(Limits.descriptorLimit());
+        }
+        int n = Integer.parseInt(value.trim());
+        if (n < 1) {
+            throw new IllegalArgumentException("must be at least 1, not " + n);
+        }
+        return n;
     }
 
     private static List<BackendConfig> backends(String rw, String ro, String what) {

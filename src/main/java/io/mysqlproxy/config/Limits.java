@@ -14,4 +14,17 @@ package io.mysqlproxy.config;
 public record Limits(long connectTimeoutMillis, long handshakeTimeoutMillis, long idleTimeoutMillis,
                      long readTimeoutMillis, long writeTimeoutMillis, long maxPacketSize,
                      long shutdownTimeoutMillis) {
+    /** Descriptors kept for what is not a client's: backends' health checks, pools, admin, HTTP, files. */
+    public static final long RESERVED_DESCRIPTORS = 256;
+
+    /** File descriptors this process may open (ulimit -n). */
+    public static long descriptorLimit() {
+        return ((com.sun.management.UnixOperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getMaxFileDescriptorCount();
+    }
+
+    /** Clients that fit in {@code descriptors}: each needs two, its own socket and its backend's. */
+    public static int maxConnectionsForDescriptors(long descriptors) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (descriptors - RESERVED_DESCRIPTORS) / 2));
+    }
 }

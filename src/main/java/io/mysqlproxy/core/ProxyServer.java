@@ -80,15 +80,12 @@ public final class ProxyServer implements io.mysqlproxy.config.ListenerRegistry 
      * clear "Too many connections". Said once at start.
      */
     private void warnIfDescriptorsRunShort() {
-        if (!(java.lang.management.ManagementFactory.getOperatingSystemMXBean()
-                instanceof com.sun.management.UnixOperatingSystemMXBean os)) {
-            return;
-        }
-        long wanted = 2L * listeners().stream().mapToLong(l -> l.config().maxConnections()).sum() + 256;
-        if (wanted > os.getMaxFileDescriptorCount()) {
-            LOG.warnf("the listeners admit clients needing %d file descriptors, but this process may open %d:"
-                    + " lower --proxy-max-connections to %d or raise the limit (ulimit -n)", wanted,
-                    os.getMaxFileDescriptorCount(), Math.max(1, (os.getMaxFileDescriptorCount() - 256) / 2));
+        long limit = io.mysqlproxy.config.Limits.descriptorLimit();
+        long clients = listeners().stream().mapToLong(l -> l.config().maxConnections()).sum();
+        if (clients > io.mysqlproxy.config.Limits.maxConnectionsForDescriptors(limit)) {
+            LOG.warnf("the listeners admit %d clients, which need %d file descriptors, but this process may open %d:"
+                    + " lower --proxy-max-connections to %d or raise the limit (ulimit -n)", clients,
+                    2 * clients + io.mysqlproxy.config.Limits.RESERVED_DESCRIPTORS, limit, io.mysqlproxy.config.Limits.maxConnectionsForDescriptors(limit));
         }
     }
 

@@ -70,7 +70,10 @@ final class ListenerTranslator {
         }
         ListenerConfig config = new ListenerConfig(listenerName(r), new HostPort("0.0.0.0", spec.listener.port),
                 backends(ns, spec), policy(spec),
-                spec.listener.maxConnections == null ? 10_000 : spec.listener.maxConnections, tls(r), script,
+                spec.listener.maxConnections == null
+                        ? io.mysqlproxy.config.Limits.maxConnectionsForDescriptors(
+                                io.mysqlproxy.config.Limits.descriptorLimit())
+                        : spec.listener.maxConnections, tls(r), script,
                 healthCheck(ns, spec), admin(r), multiplexing(spec));
         return new Translation(config, scriptProblem);
     }
@@ -148,7 +151,8 @@ final class ListenerTranslator {
         MySQLProxySpec.Scripting s = spec.scripting;
         ScriptingOptions options = new ScriptingOptions(s == null || s.threads == null ? 0 : s.threads,
                 s == null || s.sandbox == null || s.sandbox, ScriptingOptions.DEFAULTS.maxInstructions(),
-                ScriptingOptions.DEFAULTS.maxMillis(), false);
+                ScriptingOptions.DEFAULTS.maxMillis(), false)
+                .withAllowedEnv(s == null || s.allowedEnv == null ? java.util.Set.of() : java.util.Set.copyOf(s.allowedEnv));
         return ScriptConfig.inline(ns + "/" + name + "/" + key, source, modules, options);
     }
 

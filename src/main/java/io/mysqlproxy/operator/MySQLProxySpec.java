@@ -68,8 +68,7 @@ public class MySQLProxySpec {
         public Integer port;
 
         @Min(1)
-        @Default("10000")
-        @JsonPropertyDescription("Client connections accepted at once per proxy pod; more get error 1040.")
+        @JsonPropertyDescription("Client connections accepted at once per proxy pod; more get error 1040. Default: what the pod's file-descriptor limit allows (two descriptors per client).")
         public Integer maxConnections;
 
         @Default("first-available")
@@ -152,6 +151,9 @@ public class MySQLProxySpec {
         @Default("true")
         @JsonPropertyDescription("Keep the sandbox (no io, os.execute, luajava, file loading). Turn off only for trusted scripts.")
         public Boolean sandbox;
+
+        @JsonPropertyDescription("Environment variables of the proxy's container that os.getenv may read in the sandbox; every other name reads as nil (none by default, so the pod's secrets stay out of scripts).")
+        public java.util.List<String> allowedEnv;
     }
 
     public static class HealthCheck {

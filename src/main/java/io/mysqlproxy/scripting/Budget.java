@@ -59,7 +59,7 @@ final class Budget {
         callStarted = now == 0 ? 1 : now;
         otherThreadsAtStart.clear();
         otherThreadsAllocated = 0;
-        if (maxAllocated > 0) {
+        if (THREADS.isThreadAllocatedMemorySupported()) {
             allocatedAtStart = THREADS.getCurrentThreadAllocatedBytes();
         }
     }
@@ -132,6 +132,11 @@ final class Budget {
         if (maxAllocated > 0 && allocated() > maxAllocated) {
             interrupt("a hook call allocated more than " + mib(maxAllocated));
         }
+    }
+
+    /** Bytes the running call allocated so far (0 where the JVM does not count them). */
+    long allocatedSoFar() {
+        return THREADS.isThreadAllocatedMemorySupported() ? allocated() : 0;
     }
 
     /** Bytes the call's threads allocated since it began. */

@@ -87,6 +87,14 @@ final class LuaSandbox {
             for (String f : new String[] {"time", "clock", "date", "difftime"}) {
                 safe.set(f, os.get(f));
             }
+            safe.set("getenv", new OneArgFunction() {
+                @Override
+                public LuaValue call(LuaValue name) {
+                    String n = name.checkjstring();
+                    String v = options.allowedEnv().contains(n) ? System.getenv(n) : null;
+                    return v == null ? NIL : LuaValue.valueOf(v);
+                }
+            });
             g.set("os", safe);
             g.get("package").get("loaded").set("os", safe);
             g.set("dofile", LuaValue.NIL);
@@ -118,6 +126,14 @@ final class LuaSandbox {
         restrictRequire(g, modules);
         preloadLibrary(g, "proxy.commands", "proxy/commands.lua");
         preloadLibrary(g, "proxy.balance", "proxy/balance.lua");
+        g.get("package").get("preload").set("chassis", new OneArgFunction() {
+            @Override
+            public LuaValue call(LuaValue name) {
+                LuaTable chassis = ChassisLib.create(budget);
+                g.get("package").get("loaded").set("chassis", chassis);
+                return chassis;
+            }
+        });
         return g;
     }
 
@@ -163,7 +179,10 @@ final class LuaSandbox {
         return env;
     }
 
-    /** {@code require} finds modules of the script (next to it, or later in its ConfigMap) and nothing else. */
+    /**
+     * {@code require} finds modules of the script (next to it, or later in its ConfigMap) and of {@code --lua-path},
+     * and nothing else.
+     */
     private static void restrictRequire(Globals g, ModuleSource modules) {
         LuaTable pkg = g.get("package").checktable();
         LuaTable searchers = new LuaTable();
@@ -174,7 +193,7 @@ final class LuaSandbox {
                 String module = name.checkjstring();
                 ModuleSource.Module m = modules.find(module);
                 if (m == null) {
-                    return LuaValue.valueOf("\n\tno module '" + module + "' next to the script");
+                    return LuaValue.valueOf("\n\tno module '" + module + "' in " + modules.describe());
                 }
                 try {
                     Prototype p = g.compilePrototype(new StringReader(m.source()), m.chunkName());
@@ -190,67 +209,5 @@ final class LuaSandbox {
         pkg.set("cpath", LuaValue.valueOf(""));
         pkg.set("loadlib", LuaValue.NIL);
         g.finder = name -> null; // nothing else is opened from the file system or class path
-    }
-
-    /** The modules a script may require. */
-    interface ModuleSource {
-        record Module(String chunkName, String source) {
-        }
-
-        Module find(String name);
-
-        String describe();
-
-        /** The current script's inline modules if it has any, else files next to it. */
-        static ModuleSource of(java.util.function.Supplier<Script> script) {
-            ModuleSource files = directory(() -> script.get().dir());
-            return new ModuleSource() {
-                @Override
-                public Module find(String name) {
-                    Script s = script.get();
-                    if (s.modules().isEmpty()) {
-                        return files.find(name);
-                    }
-                    String source = s.modules().get(name + ".lua");
-                    return source == null ? null
-                            : new Module("@" + name + ".lua", source);
-                }
-
-                @Override
-                public String describe() {
-                    Script s = script.get();
-                    return s.modules().isEmpty() ? files.describe() : String.join(";", s.modules().keySet());
-                }
-            };
-        }
-
-        /** Modules are files {@code name.lua} (dots become directories) under the current script's directory. */
-        static ModuleSource directory(java.util.function.Supplier<Path> dirs) {
-            return new ModuleSource() {
-                @Override
-                public Module find(String name) {
-                    Path dir = dirs.get();
-                    if (dir == null || !name.matches("[A-Za-z0-9_.-]+")) {
-                        return null;
-                    }
-                    Path file = dir.resolve(name.replace('.', '/') + ".lua").normalize();
-                    if (!file.startsWith(dir) || !Files.isRegularFile(file)) {
-                        return null;
-                    }
-                    try (InputStream in = Files.newInputStream(file)) {
-                        return new Module("@" + dir.relativize(file), new String(in.readAllBytes(),
-                                java.nio.charset.StandardCharsets.UTF_8));
-                    } catch (IOException e) {
-                        return null;
-                    }
-                }
-
-                @Override
-                public String describe() {
-                    Path dir = dirs.get();
-                    return dir == null ? "" : dir + "/?.lua";
-                }
-            };
-        }
     }
 }

@@ -33,7 +33,7 @@ final class LuaWorker {
             budget = new Budget(options.maxInstructions(), options.maxMillis(), options.maxAllocatedBytes(),
                     Thread.currentThread());
             globals = LuaSandbox.create(options, budget,
-                    LuaSandbox.ModuleSource.of(script));
+                    ModuleSource.of(script, options.luaPath()));
             LuaValue proxy = ProxyApi.create(global, () -> current);
             LuaValue tokenizerHelpers = globals.get("package").get("loaded").get("proxy.tokenizer");
             proxy.rawset("tokenizer", tokenizerHelpers); // where module("proxy.tokenizer") put it in 0.8

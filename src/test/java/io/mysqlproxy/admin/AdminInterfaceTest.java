@@ -117,7 +117,7 @@ class AdminInterfaceTest {
             assertThat(rs.getString("name")).isEqualTo("default");
             assertThat(rs.getInt("port")).isEqualTo(proxy.port());
             assertThat(rs.getInt("backends")).isEqualTo(2);
-            assertThat(rs.getInt("max_connections")).isEqualTo(10_000);
+            assertThat(rs.getInt("max_connections")).isEqualTo(proxy.config().listeners().get(0).maxConnections());
             assertThat(rs.next()).isFalse();
         }
     }

@@ -52,7 +52,8 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void adminAndMonitoringOptions() {
+    void adminAndMonitoringOptions(@TempDir Path tmp) throws IOException {
+        Path adminScript = Files.writeString(tmp.resolve("admin.lua"), "");
         ProxyConfig defaults = load(Map.of());
         assertThat(defaults.admin().address()).isEqualTo(new HostPort("127.0.0.1", 4041));
         assertThat(defaults.admin().username()).isEqualTo("admin");
@@ -60,12 +61,12 @@ class ConfigLoaderTest {
         assertThat(defaults.admin().script()).isNull();
         assertThat(defaults.monitoring()).isEqualTo(MonitoringConfig.DEFAULTS);
         ProxyConfig c = load(Map.of("mysqlproxy.admin-password", "pw"), "--admin-address=:5041",
-                "--admin-lua-script=/etc/admin.lua", "--admin-max-failed-logins=9", "--query-digests=false",
+                "--admin-lua-script=" + adminScript, "--admin-max-failed-logins=9", "--query-digests=false",
                 "--query-digests-max=10", "--query-digest-text-length=100", "--slow-query-log=0.25",
                 "--readiness-requires-backend=false");
         assertThat(c.admin().address()).isEqualTo(new HostPort("127.0.0.1", 5041));
         assertThat(c.admin().password()).isEqualTo("pw");
-        assertThat(c.admin().script()).isEqualTo(Path.of("/etc/admin.lua"));
+        assertThat(c.admin().script()).isEqualTo(adminScript);
         assertThat(c.admin().maxFailedLogins()).isEqualTo(9);
         assertThat(c.admin().settings()).containsEntry("admin-password", "********")
                 .containsEntry("slow-query-log", "0.25");
@@ -73,7 +74,8 @@ class ConfigLoaderTest {
         assertThat(c.monitoring()).isEqualTo(new MonitoringConfig(false, 10, 100, 250, false));
         assertThat(load(Map.of(), "--admin-address=").admin()).isNull();
         assertThat(loader(Map.of(), "--log-format=json").jsonLogs()).isTrue();
-        assertThatThrownBy(() -> load(Map.of(), "--log-format=xml")).hasMessageContaining("--log-format must be text or json");
+        assertThatThrownBy(() -> load(Map.of(), "--log-format=xml")).hasMessageContaining(
+                "invalid value 'xml' for --log-format: expected one of text, json");
         assertThatThrownBy(() -> load(Map.of(), "--query-digests-max=0")).hasMessageContaining("--query-digests-max");
     }
 
@@ -155,6 +157,67 @@ class ConfigLoaderTest {
         assertThat(proxy.waitTimeoutMillis()).isEqualTo(2_500);
         assertThat(c.listeners().get(1).multiplexing().enabled()).isFalse();
         assertThat(c.listeners().get(1).multiplexing().excludedUsers()).containsExactlyInAnyOrder("etl", "admin");
+    }
+
+    @Test
+    void everyValueIsCheckedWhetherOrNotItsFeatureIsInUse() {
+        // no script, no admin interface, TLS off: the values are wrong all the same
+        for (String bad : new String[] {"--lua-time-budget=abc", "--lua-sandbox=maybe", "--admin-max-failed-logins=x",
+                "--lua-hook-error=ignore", "--proxy-ssl-cert=/nonexistent/cert.pem", "--lua-memory-budget=-1",
+                "--proxy-lua-script=/nonexistent/main.lua", "--health-check-interval=soon", "--max-open-files=many"}) {
+            assertThatThrownBy(() -> load(Map.of(), "--admin-address=", bad)).as(bad)
+                    .isInstanceOf(ConfigException.class).hasMessageContaining("invalid value")
+                    .hasMessageContaining(bad.substring(0, bad.indexOf('=')));
+        }
+        assertThatThrownBy(() -> load(Map.of("mysqlproxy.lua-sandbox", "maybe")))
+                .hasMessageContaining("invalid value 'maybe' for --lua-sandbox: expected true or false");
+    }
+
+    @Test
+    void everyOptionWorksAsAnEnvironmentVariable() {
+        // SmallRye reports MYSQLPROXY_PROXY_ADDRESS as mysqlproxy.proxy.address; its value is read by the option's name
+        Map<String, String> env = Map.of("mysqlproxy.proxy.address", "127.0.0.1:5005",
+                "mysqlproxy.proxy.backend.addresses", "db9:3306", "mysqlproxy.lua.memory.budget", "64",
+                "mysqlproxy.listeners.reports.address", "127.0.0.1:5006",
+                "mysqlproxy.listeners.reports.backend.addresses", "db10:3306",
+                "mysqlproxy.listeners.my.reports.max.connections", "7",
+                "mysqlproxy.listeners.my.reports.address", ":5007",
+                "mysqlproxy.listeners.my.reports.backend.addresses", "db11:3306");
+        Map<String, String> byOptionName = Map.of("mysqlproxy.proxy-address", "127.0.0.1:5005",
+                "mysqlproxy.proxy-backend-addresses", "db9:3306", "mysqlproxy.lua-memory-budget", "64");
+        ConfigLoader loader = new ConfigLoader(ConfigLoader.parseCommandLine(new String[0]),
+                k -> Optional.ofNullable(byOptionName.getOrDefault(k, env.get(k))), env.keySet());
+        ProxyConfig c = loader.load();
+        assertThat(c.listeners()).extracting(ListenerConfig::name).containsExactly("default", "my-reports", "reports");
+        assertThat(c.listeners().get(0).address()).isEqualTo(new HostPort("127.0.0.1", 5005));
+        assertThat(c.listeners().get(0).backends().get(0).address().host()).isEqualTo("db9");
+        assertThat(c.listeners().get(1).maxConnections()).isEqualTo(7);
+        assertThat(c.listeners().get(2).backends().get(0).address().host()).isEqualTo("db10");
+        assertThatThrownBy(() -> load(Map.of("mysqlproxy.proxy.adress", "x")))
+                .hasMessageContaining("unknown configuration property mysqlproxy.proxy.adress");
+    }
+
+    @Test
+    void mysqlProxysCommandLinesRunWithAWarningForWhatHasNoMeaningHere(@TempDir Path tmp) throws IOException {
+        Path script = Files.writeString(tmp.resolve("main.lua"), "");
+        ConfigLoader loader = loader(Map.of(), "--daemon", "--keepalive", "--plugins=proxy", "--log-level=debug",
+                "--proxy-lua-script=" + script, "--lua-path=/usr/share/mysql-proxy/?.lua;" + tmp + "/?.lua",
+                "--lua-cpath=/usr/lib/mysql-proxy/?.so", "--pid-file=" + tmp.resolve("pid"), "--lua-env=TZ, HOME",
+                "--proxy-pool-no-change-user");
+        ProxyConfig c = loader.load();
+        assertThat(c.script().options().luaPath()).containsExactly("/usr/share/mysql-proxy/?.lua", tmp + "/?.lua");
+        assertThat(c.script().options().allowedEnv()).containsExactlyInAnyOrder("TZ", "HOME");
+        assertThat(loader.warnings()).hasSize(5).anySatisfy(w -> assertThat(w).startsWith("--daemon is MySQL Proxy's"))
+                .anySatisfy(w -> assertThat(w).contains("--plugins")).anySatisfy(w -> assertThat(w).contains("C modules"));
+        assertThatThrownBy(() -> load(Map.of(), "--log-level=loud")).hasMessageContaining("--log-level");
+    }
+
+    @Test
+    void theDefaultClientLimitFitsTheDescriptorLimit() {
+        long limit = Limits.descriptorLimit();
+        assertThat(load(Map.of()).listeners().get(0).maxConnections())
+                .isEqualTo((int) Math.min(Integer.MAX_VALUE, (limit - 256) / 2));
+        assertThat(load(Map.of(), "--proxy-max-connections=12").listeners().get(0).maxConnections()).isEqualTo(12);
     }
 
     @Test

@@ -88,7 +88,8 @@ public final class TestProxy implements AutoCloseable {
     public static final class Builder {
         private final List<BackendConfig> backends = new ArrayList<>();
         private SelectionPolicy policy = SelectionPolicy.FIRST_AVAILABLE;
-        private int maxConnections = 10_000;
+        private int maxConnections = io.mysqlproxy.config.Limits.maxConnectionsForDescriptors(
+                io.mysqlproxy.config.Limits.descriptorLimit());
         private ClientTls clientTls = ClientTls.DISABLED;
         private BackendTls backendTls = BackendTls.DISABLED;
         private io.mysqlproxy.config.PoolConfig pool = io.mysqlproxy.config.PoolConfig.NONE;
