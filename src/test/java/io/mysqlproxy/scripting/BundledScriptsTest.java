@@ -43,13 +43,31 @@ class BundledScriptsTest {
     }
 
     @Test
-    void mockServerAnswersWithoutAnyBackend() {
+    void mockServerAnswersWithoutAnyBackend() throws SQLException {
         try (TestProxy proxy = TestProxy.builder().backend("127.0.0.1:" + MariaDbServer.freePort())
                 .script(bundled("mock-server.lua")).start()) {
             Cli.Result r = Cli.run("mariadb", proxy.port(), "demo", "", null, "--batch", "-e",
                     "SELECT 'hello'; CREATE TABLE t (i INT); SELECT @@version_comment LIMIT 1");
             assertThat(r.exitCode()).as(r.output()).isZero();
-            assertThat(r.output()).contains("statement\nSELECT 'hello'").contains("mysqlproxy mock");
+            assertThat(r.output()).contains("hello\nhello").contains("mysqlproxy mock");
+            // what the CLI's status command asks, and what drivers ask as they connect
+            Cli.Result status = Cli.run("mariadb", proxy.port(), "demo", "", null, "--skip-ssl", "mockdb", "-e",
+                    "status");
+            assertThat(status.exitCode()).as(status.output()).isZero();
+            assertThat(status.output()).contains("Current database:\tmockdb").contains("Current user:\t\tdemo@")
+                    .contains("Server version:\t\t5.7.44 mysqlproxy mock").contains("Uptime:");
+            Cli.Result asked = Cli.run("mariadb", proxy.port(), "demo", "", null, "--batch", "-e",
+                    "SELECT DATABASE(), USER(), @@max_allowed_packet AS packet, 1 + 1; USE other; SELECT DATABASE();"
+                            + " SHOW VARIABLES LIKE 'character_set_c%'");
+            assertThat(asked.exitCode()).as(asked.output()).isZero();
+            assertThat(asked.output()).contains("DATABASE()\tUSER()\tpacket\t1 + 1\nNULL\tdemo@")
+                    .contains("\t16777216\t1 + 1\n").contains("DATABASE()\nother\n")
+                    .contains("character_set_client\tutf8mb4\ncharacter_set_connection\tutf8mb4\n");
+            try (Connection jdbc = DriverManager.getConnection(proxy.mariadbUrl("mockdb", ""), "demo", "");
+                 Statement s = jdbc.createStatement(); ResultSet rs = s.executeQuery("SELECT DATABASE()")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("mockdb");
+            }
         }
     }
 
