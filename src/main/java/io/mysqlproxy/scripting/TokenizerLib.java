@@ -23,7 +23,8 @@ import java.util.List;
  * proxy's own SQL tokenizer. Token lists and tokens are userdata, as in MySQL Proxy: {@code tokens[i]},
  * {@code #tokens}, {@code tokens[i] = nil}; a token has {@code text}, {@code token_id} and {@code token_name}.
  * Not in MySQL Proxy: {@code statements(sql)}, the statements a text holds as the server runs them (see
- * {@link SqlStatements}), or nil and the reason when it cannot tell for certain.
+ * {@link SqlStatements}), or nil and the reason when it cannot tell for certain; and {@code rewrite(sql, replace)}
+ * (see {@link TokenRewrite}).
  */
 final class TokenizerLib {
     private static final LuaValue TEXT = LuaValue.valueOf("text");
@@ -36,7 +37,7 @@ final class TokenizerLib {
     }
 
     /** About what tokenizing allocates per byte of SQL (its text, the tokens and their list). */
-    private static final int TOKENIZED_BYTES_PER_BYTE = 12;
+    static final int TOKENIZED_BYTES_PER_BYTE = 12;
 
     /** The {@code mysql.tokenizer} table, charging {@code budget} for the work and the tokens. */
     static LuaTable library(Budget budget) {
@@ -58,6 +59,7 @@ final class TokenizerLib {
                 return LuaValue.valueOf(SqlNormalizer.normalize(list));
             }
         });
+        lib.set("rewrite", TokenRewrite.function(budget));
         lib.set("statements", new VarArgFunction() {
             @Override
             public Varargs invoke(Varargs args) {
@@ -84,6 +86,7 @@ final class TokenizerLib {
         m.set("tokenize", lib.get("tokenize"));
         m.set("normalize", lib.get("normalize"));
         m.set("statements", lib.get("statements"));
+        m.set("rewrite", lib.get("rewrite"));
         m.set("first_stmt_token", new OneArgFunction() {
             @Override
             public LuaValue call(LuaValue tokens) {
@@ -144,6 +147,11 @@ final class TokenizerLib {
             }
         });
         return m;
+    }
+
+    /** One token as scripts see it. */
+    static LuaValue token(SqlToken t) {
+        return new LuaUserdata(t, TOKEN_META);
     }
 
     static LuaValue tokens(List<SqlToken> list) {
@@ -222,7 +230,7 @@ final class TokenizerLib {
                 if (i < 1 || i > list.size() || list.get(i - 1) == null) {
                     return NIL;
                 }
-                return new LuaUserdata(list.get(i - 1), TOKEN_META);
+                return token(list.get(i - 1));
             }
         });
         meta.set(LuaValue.NEWINDEX, new ThreeArgFunction() {

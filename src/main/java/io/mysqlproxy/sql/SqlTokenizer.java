@@ -25,11 +25,11 @@ public final class SqlTokenizer {
             if (SqlChars.isBlank(c)) {
                 i++;
             } else if (SqlChars.dashCommentAt(sql, i)) {
-                i = lineComment(sql, i + 2, i + 3, out);
+                i = lineComment(sql, i, i + 2, i + 3, out);
             } else if (c == '#') {
-                i = lineComment(sql, i + 1, i + 1, out);
+                i = lineComment(sql, i, i + 1, i + 1, out);
             } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
-                i = blockComment(sql, i + 2, out);
+                i = blockComment(sql, i, out);
             } else if (c == '\'' || c == '"' || c == '`') {
                 i = quoted(sql, i, out);
             } else if (isWordStart(c)) {
@@ -39,9 +39,9 @@ public final class SqlTokenizer {
                 }
                 String word = sql.substring(i, end);
                 if (end < n && sql.charAt(end) == '(') {
-                    out.add(new SqlToken(TokenId.TK_FUNCTION, word));
+                    out.add(new SqlToken(TokenId.TK_FUNCTION, word, i, end));
                 } else {
-                    out.add(new SqlToken(TokenId.forWord(word), word));
+                    out.add(new SqlToken(TokenId.forWord(word), word, i, end));
                 }
                 i = end;
             } else if (isDigit(c) || c == '.' && i + 1 < n && isDigit(sql.charAt(i + 1))) {
@@ -57,24 +57,27 @@ public final class SqlTokenizer {
      * A comment from {@code at} to the end of the line, whose text starts at {@code textFrom} (after the blank that
      * follows {@code --}) and leaves out the line end.
      */
-    private static int lineComment(String sql, int at, int textFrom, List<SqlToken> out) {
+    private static int lineComment(String sql, int start, int at, int textFrom, List<SqlToken> out) {
         int end = sql.indexOf('\n', at);
         int stop = end < 0 ? sql.length() : end;
         int from = Math.min(textFrom, stop);
         int textEnd = Math.max(from, stop > from && sql.charAt(stop - 1) == '\r' ? stop - 1 : stop);
-        out.add(new SqlToken(TokenId.TK_COMMENT, sql.substring(from, textEnd)));
-        return end < 0 ? sql.length() : end + 1;
+        int next = end < 0 ? sql.length() : end + 1;
+        out.add(new SqlToken(TokenId.TK_COMMENT, sql.substring(from, textEnd), start, next));
+        return next;
     }
 
-    private static int blockComment(String sql, int at, List<SqlToken> out) {
+    private static int blockComment(String sql, int start, List<SqlToken> out) {
+        int at = start + 2;
         TokenId id = TokenId.TK_COMMENT;
         if (at < sql.length() && sql.charAt(at) == '!') {
             id = TokenId.TK_COMMENT_MYSQL;
             at++;
         }
         int end = sql.indexOf("*/", at);
-        out.add(new SqlToken(id, sql.substring(at, end < 0 ? sql.length() : end)));
-        return end < 0 ? sql.length() : end + 2;
+        int next = end < 0 ? sql.length() : end + 2;
+        out.add(new SqlToken(id, sql.substring(at, end < 0 ? sql.length() : end), start, next));
+        return next;
     }
 
     private static int quoted(String sql, int at, List<SqlToken> out) {
@@ -100,7 +103,7 @@ public final class SqlTokenizer {
                 i++;
             }
         }
-        out.add(new SqlToken(quote == '`' ? TokenId.TK_LITERAL : TokenId.TK_STRING, text.toString()));
+        out.add(new SqlToken(quote == '`' ? TokenId.TK_LITERAL : TokenId.TK_STRING, text.toString(), at, i));
         return i;
     }
 
@@ -115,9 +118,9 @@ public final class SqlTokenizer {
             while (i < n && isDigit(sql.charAt(i))) {
                 i++;
             }
-            out.add(new SqlToken(TokenId.TK_FLOAT, sql.substring(at, i)));
+            out.add(new SqlToken(TokenId.TK_FLOAT, sql.substring(at, i), at, i));
         } else {
-            out.add(new SqlToken(TokenId.TK_INTEGER, sql.substring(at, i)));
+            out.add(new SqlToken(TokenId.TK_INTEGER, sql.substring(at, i), at, i));
         }
         return i;
     }
@@ -135,7 +138,7 @@ public final class SqlTokenizer {
             default -> null;
         };
         if (two != null) {
-            out.add(new SqlToken(two, sql.substring(at, at + 2)));
+            out.add(new SqlToken(two, sql.substring(at, at + 2), at, at + 2));
             return at + 2;
         }
         TokenId one = switch (c) {
@@ -157,7 +160,7 @@ public final class SqlTokenizer {
             default -> TokenId.TK_UNKNOWN;
         };
         int len = Character.isHighSurrogate(c) && at + 1 < sql.length() ? 2 : 1;
-        out.add(new SqlToken(one, sql.substring(at, at + len)));
+        out.add(new SqlToken(one, sql.substring(at, at + len), at, at + len));
         return at + len;
     }
 

@@ -113,6 +113,29 @@ class BundledScriptsTest {
                 }
                 assertThat(rows).isEqualTo(10_000);
             }
+            try (ResultSet rs = s.executeQuery("SELECT seq FROM mysql.seq_1_to_20000 LIMIT 5, 15000")) {
+                int rows = 0;
+                while (rs.next()) {
+                    rows++;
+                }
+                assertThat(rows).isEqualTo(10_000);
+            }
+            // tokens, not text: a string or a comment that mentions the name stays as the client wrote it
+            try (ResultSet rs = s.executeQuery("SELECT 'legacy_orders is renamed, LIMIT 99999' AS note, "
+                    + "`legacy_orders`.id /* from legacy_orders */ FROM legacy_orders ORDER BY id LIMIT 1")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("legacy_orders is renamed, LIMIT 99999");
+                assertThat(rs.getInt(2)).isEqualTo(1);
+            }
+            // and bytes that are not UTF-8 pass untouched
+            try (java.sql.PreparedStatement p = c.prepareStatement("SELECT HEX(CAST(? AS BINARY)) FROM legacy_orders "
+                    + "LIMIT 1")) {
+                p.setBytes(1, new byte[] {(byte) 0xff, (byte) 0xfe, 'x'});
+                try (ResultSet rs = p.executeQuery()) {
+                    rs.next();
+                    assertThat(rs.getString(1)).isEqualTo("FFFE78");
+                }
+            }
         }
     }
 
