@@ -4,6 +4,8 @@ proxy.response). The global `admin` reaches into the running proxy:
 
   admin.tables()              names of the tables below
   admin.table(name)           a table as { fields = ..., rows = ... }, ready for proxy.response.resultset
+  admin.select(sql, tables)   a SELECT over one of them (or of `tables`, name -> resultset): the resultset, or
+                              nil, the reason and the error code
   admin.set_backend(id, s)    s = "online" or "offline" (offline: no new sessions, open ones drain)
   admin.kill(id)              closes client connection id; false if there is none
   admin.reload_script()       re-reads the proxy's Lua script (errors carry the reason)
@@ -11,6 +13,8 @@ proxy.response). The global `admin` reaches into the running proxy:
 
 Statements:
   SELECT * FROM help | backends | listeners | connections | pools | query_digests | config
+    with a column list instead of *, or COUNT(*); WHERE (=, <>, <, >, LIKE, IN, BETWEEN, IS NULL, AND, OR, NOT);
+    ORDER BY columns or positions, ASC or DESC; LIMIT n [OFFSET m] or LIMIT m, n
   SET backend <id> offline | online
   KILL [CONNECTION] <id>
   RELOAD SCRIPT
@@ -22,6 +26,7 @@ CLI, JDBC drivers and GUI tools can log in. Copy it, extend it, and start the pr
 
 local HELP = {
   { "SELECT * FROM help", "this list" },
+  { "SELECT col, ... FROM t WHERE ... ORDER BY ... LIMIT n", "any table below: columns, WHERE, ORDER BY, LIMIT" },
   { "SELECT * FROM backends", "backends: address, role, state, weight, clients, pooled connections, last health check" },
   { "SELECT * FROM listeners", "listeners: address, bound port, connections, refusals" },
   { "SELECT * FROM connections", "client connections: user, db, backend, state, running command and its duration, pinned (multiplexing)" },
@@ -119,16 +124,10 @@ local function select_variables(list)
   return resultset({ fields = fields, rows = { row } })
 end
 
-local function select_star(name)
-  if name == "help" then
-    return text_table({ "statement", "description" }, HELP)
-  end
-  local t = admin.table(name)
-  if t == nil then
-    return err("no table " .. name .. " (SELECT * FROM help lists them)", 1146)
-  end
-  return resultset(t)
-end
+local HELP_TABLE = {
+  fields = { { name = "statement", type = proxy.MYSQL_TYPE_STRING }, { name = "description", type = proxy.MYSQL_TYPE_STRING } },
+  rows = HELP,
+}
 
 function read_query(packet)
   if packet:byte() ~= proxy.COM_QUERY then
@@ -138,9 +137,12 @@ function read_query(packet)
   local sql = packet:sub(2):gsub("/%*.-%*/", " "):match("^%s*(.-)[%s;]*$")
   local lower = sql:lower()
 
-  local tbl = lower:match("^select%s+%*%s+from%s+[`]?([%w_]+)[`]?$")
-  if tbl then
-    return select_star(tbl)
+  if lower:match("^select%s") and lower:match("%sfrom%s") then
+    local rs, reason, code = admin.select(sql, { help = HELP_TABLE })
+    if not rs then
+      return err(reason, code)
+    end
+    return resultset(rs)
   end
 
   local id, state = lower:match("^set%s+backend%s+(%d+)%s+(%a+)$")

@@ -95,6 +95,33 @@ class AdminInterfaceTest {
     }
 
     @Test
+    void tablesTakeColumnListsWhereOrderByAndLimit() throws SQLException {
+        assertThat(rows("select id, state from backends")).extracting(Map::keySet)
+                .allSatisfy(k -> assertThat(k).containsExactly("id", "state"));
+        assertThat(rows("SELECT address AS a FROM backends WHERE id = 2")).containsExactly(
+                Map.of("a", DB.server(1).address()));
+        assertThat(rows("SELECT id FROM backends ORDER BY id DESC LIMIT 1")).containsExactly(Map.of("id", "2"));
+        assertThat(rows("SELECT id FROM backends ORDER BY 1 LIMIT 1 OFFSET 1")).containsExactly(Map.of("id", "2"));
+        assertThat(rows("SELECT id FROM backends WHERE (role = 'RW' AND id IN (1, 5)) OR address LIKE '%:0'"))
+                .containsExactly(Map.of("id", "1"));
+        assertThat(rows("SELECT COUNT(*) FROM backends WHERE id BETWEEN 1 AND 2 AND address IS NOT NULL"))
+                .containsExactly(Map.of("COUNT(*)", "2"));
+        assertThat(rows("SELECT description FROM help WHERE statement LIKE 'RELOAD%'")).containsExactly(
+                Map.of("description", "re-read the proxy's Lua script now"));
+        assertThatThrownBy(() -> rows("SELECT nope FROM backends")).isInstanceOfSatisfying(SQLException.class,
+                e -> assertThat(e.getErrorCode()).isEqualTo(1054)).hasMessageContaining("Unknown column 'nope'");
+        assertThatThrownBy(() -> rows("SELECT * FROM nowhere")).isInstanceOfSatisfying(SQLException.class,
+                e -> assertThat(e.getErrorCode()).isEqualTo(1146));
+        assertThatThrownBy(() -> rows("SELECT id FROM backends WHERE id =")).isInstanceOfSatisfying(
+                SQLException.class, e -> assertThat(e.getErrorCode()).isEqualTo(1064))
+                .hasMessageContaining("ends too early");
+        Cli.Result cli = Cli.run("mariadb", proxy.adminPort(), "admin", "s3cret", null, "--batch", "-e",
+                "select id, state from backends where id = 1");
+        assertThat(cli.exitCode()).as(cli.output()).isZero();
+        assertThat(cli.output()).startsWith("id\tstate\n1\t");
+    }
+
+    @Test
     void cliListsHelpAndBackends() {
         Cli.Result help = Cli.run("mariadb", proxy.adminPort(), "admin", "s3cret", null, "--batch", "-e",
                 "SELECT * FROM help");
