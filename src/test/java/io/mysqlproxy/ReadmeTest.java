@@ -20,6 +20,18 @@ class ReadmeTest {
     }
 
     @Test
+    void theDocsAreTheProjectsOwn() throws IOException {
+        try (var docs = Files.walk(Path.of("docs"))) {
+            for (Path p : docs.filter(f -> f.toString().endsWith(".md")).toList()) {
+                assertThat(Files.readString(p)).as(p.toString()).doesNotContain("../shared");
+            }
+        }
+        assertThat(Files.readString(Path.of("README.md"))).doesNotContain("../shared")
+                .contains("[docs/lua-api.md](docs/lua-api.md)");
+        assertThat(Path.of("docs/lua-api.md")).exists();
+    }
+
+    @Test
     void ciRunsTheReadmeTestCommand() throws IOException {
         String readme = Files.readString(Path.of("README.md"));
         String ci = Files.readString(Path.of(".ci/run"));
