@@ -89,6 +89,19 @@ class StatementStatisticsTest {
         }
     }
 
+    /** mariadb-slap's generated load: every INSERT under its whole shape, none cut where a read ended. */
+    @Test
+    void mariadbSlapsStatementsShareTheirWholeShape() throws Exception {
+        try (TestProxy proxy = TestProxy.builder().backend(DB.server().address()).admin("admin", "pw", null, 5)
+                .start()) {
+            io.mysqlproxy.testing.Cli.Result r = io.mysqlproxy.testing.Cli.run("mariadb-slap", proxy.port(), "root",
+                    "", null, "--auto-generate-sql", "--number-of-queries=200", "--concurrency=4");
+            assertThat(r.exitCode()).as(r.output()).isZero();
+            List<String> inserts = digests(proxy).stream().filter(d -> d.startsWith("INSERT")).toList();
+            assertThat(inserts).singleElement().asString().startsWith("INSERT INTO t1 VALUES (?,?) x");
+        }
+    }
+
     @Test
     void withoutDigestsTheTableIsEmptyAndResetSaysWhy() throws Exception {
         try (TestProxy proxy = TestProxy.builder().backend(DB.server().address()).admin("admin", "pw", null, 5)
