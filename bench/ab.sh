@@ -34,9 +34,7 @@ start_side() { # name jar port java-options-set java-options [proxy options...]
 start_side a "$A_JAR" $((DB_PORT + 2)) "${A_JAVA_OPTS+set}" "${A_JAVA_OPTS-}" "$@"
 start_side b "$B_JAR" $((DB_PORT + 3)) "${B_JAVA_OPTS+set}" "${B_JAVA_OPTS-}" "$@"
 
-mariadb --no-defaults -h127.0.0.1 -P"$DB_PORT" -uroot -e "CREATE DATABASE IF NOT EXISTS sbtest"
-sysbench oltp_read_write --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$DB_PORT" --mysql-user=root \
-  --mysql-db=sbtest --tables=4 --table-size=20000 prepare >/dev/null
+prepare_sbtest "$DB_PORT"
 
 RESULTS="$WORK/results.tsv"
 for target in direct haproxy a b; do # warm-up, not measured

@@ -75,6 +75,12 @@ start_proxy() { # name dir port backend [options...]
   echo "bench: proxy $name did not start"; cat "$dir/$name.log"; exit 1
 }
 
+prepare_sbtest() { # db-port: the sbtest schema every bench script's sysbench runs use
+  mariadb --no-defaults -h127.0.0.1 -P"$1" -uroot -e "CREATE DATABASE IF NOT EXISTS sbtest"
+  sysbench oltp_read_write --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$1" --mysql-user=root \
+    --mysql-db=sbtest --tables=4 --table-size=20000 prepare >/dev/null
+}
+
 proc_usage() { # pid -> "utime stime context-switches": CPU in clock ticks, switches summed over its threads
   local ticks switches
   ticks=$(awk '{print $14, $15}' "/proc/$1/stat")

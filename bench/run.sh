@@ -20,9 +20,7 @@ start_mariadb "$WORK" "$DB_PORT"
 start_haproxy "$WORK" "$HA_PORT" "$DB_PORT"
 start_proxy proxy "$WORK" "$PROXY_PORT" "127.0.0.1:$DB_PORT" ${PROXY_OPTS:-}
 
-mariadb --no-defaults -h127.0.0.1 -P"$DB_PORT" -uroot -e "CREATE DATABASE IF NOT EXISTS sbtest"
-sysbench oltp_read_write --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$DB_PORT" --mysql-user=root \
-  --mysql-db=sbtest --tables=4 --table-size=20000 prepare >/dev/null
+prepare_sbtest "$DB_PORT"
 
 RESULTS="$WORK/results.tsv"
 # warm-up (JIT, buffer pools, server caches), not measured: the JIT compiles the relay path for the first 30 s or so

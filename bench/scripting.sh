@@ -28,9 +28,7 @@ start_mariadb "$WORK/primary" "$DB_PORT" --server-id=1 --log-bin=mysql-bin --bin
 start_mariadb "$WORK/replica" "$REPLICA_PORT" --server-id=2 --read-only=ON
 sql() { mariadb --no-defaults -h127.0.0.1 -P"$1" -uroot -N -e "$2"; }
 sql "$REPLICA_PORT" "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$DB_PORT, MASTER_USER='root', MASTER_USE_GTID=slave_pos; START SLAVE"
-sql "$DB_PORT" "CREATE DATABASE IF NOT EXISTS sbtest"
-sysbench oltp_read_write --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$DB_PORT" --mysql-user=root \
-  --mysql-db=sbtest --tables=4 --table-size=20000 prepare >/dev/null
+prepare_sbtest "$DB_PORT"
 for _ in $(seq 1 300); do
   [ "$(sql "$REPLICA_PORT" "SELECT COUNT(*) FROM sbtest.sbtest4" 2>/dev/null || true)" = 20000 ] && break
   sleep 0.2

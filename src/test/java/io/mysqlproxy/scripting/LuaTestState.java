@@ -22,6 +22,15 @@ final class LuaTestState implements AutoCloseable {
                 () -> worker.globals().load(lua, "test.lua").call().tojstring())).join();
     }
 
+    /** The message of the error {@code lua} raises (a Lua error or an interruption), or "no error: " and its result. */
+    String error(String lua) {
+        try {
+            return "no error: " + run(lua);
+        } catch (java.util.concurrent.CompletionException e) {
+            return e.getCause().getMessage();
+        }
+    }
+
     @Override
     public void close() {
         thread.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);

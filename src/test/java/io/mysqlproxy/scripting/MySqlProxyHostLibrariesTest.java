@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,13 +17,6 @@ class MySqlProxyHostLibrariesTest {
         return new ScriptingOptions(1, true, 10_000_000, 5_000, false, 16L << 20, luaPath, env);
     }
 
-    private static String error(LuaTestState state, String lua) {
-        try {
-            return "no error: " + state.run(lua);
-        } catch (CompletionException e) {
-            return e.getCause().getMessage();
-        }
-    }
 
     @Test
     void osGetenvReadsOnlyTheVariablesTheOptionsAllow() {
@@ -44,7 +36,7 @@ class MySqlProxyHostLibrariesTest {
                     + "local s = chassis.get_stats().chassis "
                     + "return s.lua_mem_bytes_max .. ' ' .. tostring(s.lua_mem_bytes >= 0) .. ' ' "
                     + ".. tostring(s.heap_bytes > 0)")).isEqualTo((16L << 20) + " true true");
-            assertThat(error(state, "require('chassis').log('loud', 'x')")).contains("unknown level 'loud'");
+            assertThat(state.error("require('chassis').log('loud', 'x')")).contains("unknown level 'loud'");
             assertThat(state.run("return 'still running'")).isEqualTo("still running");
         }
     }
@@ -60,8 +52,8 @@ class MySqlProxyHostLibrariesTest {
                 options(List.of(lib + "/?.lua"), Set.of()))) {
             assertThat(state.run("return require('helpers').answer")).isEqualTo("42");
             assertThat(state.run("return require('nested.deep')")).isEqualTo("deep");
-            assertThat(error(state, "return require('../secret')")).contains("module '../secret' not found");
-            assertThat(error(state, "return require('secret')")).contains("module 'secret' not found");
+            assertThat(state.error("return require('../secret')")).contains("module '../secret' not found");
+            assertThat(state.error("return require('secret')")).contains("module 'secret' not found");
         }
     }
 }
