@@ -6,8 +6,9 @@
 #
 # A_JAR and B_JAR default to target/quarkus-app/quarkus-run.jar; A_JAVA_OPTS and B_JAVA_OPTS are each proxy's JVM
 # options (default: lib.sh's; empty: none, as README starts the jar). The proxy options (a script, say) apply to
-# both. WORKLOADS, THREADS, SYSBENCH_OPTS and WARMUP_SECONDS as in run.sh. Prints run.sh's table with the targets
-# a and b, then per workload the median over rounds of b/a: QPS and CPU per query.
+# both; A_PROXY_OPTS and B_PROXY_OPTS add options to one side (a script to measure against none, say). WORKLOADS, THREADS, SYSBENCH_OPTS and WARMUP_SECONDS as in run.sh. Prints run.sh's table with the targets
+# a and b, then per workload the median over rounds of b/a: QPS and CPU per query. KEEP_RESULTS=FILE keeps the
+# measurements (one TSV line per run).
 set -euo pipefail
 ROUNDS=${1:-6}
 SECONDS_PER_RUN=${2:-20}
@@ -31,8 +32,10 @@ start_side() { # name jar port java-options-set java-options [proxy options...]
     JAR=$jar start_proxy "$name" "$WORK" "$port" "127.0.0.1:$DB_PORT" "$@"
   fi
 }
-start_side a "$A_JAR" $((DB_PORT + 2)) "${A_JAVA_OPTS+set}" "${A_JAVA_OPTS-}" "$@"
-start_side b "$B_JAR" $((DB_PORT + 3)) "${B_JAVA_OPTS+set}" "${B_JAVA_OPTS-}" "$@"
+# shellcheck disable=SC2086
+start_side a "$A_JAR" $((DB_PORT + 2)) "${A_JAVA_OPTS+set}" "${A_JAVA_OPTS-}" "$@" ${A_PROXY_OPTS:-}
+# shellcheck disable=SC2086
+start_side b "$B_JAR" $((DB_PORT + 3)) "${B_JAVA_OPTS+set}" "${B_JAVA_OPTS-}" "$@" ${B_PROXY_OPTS:-}
 
 prepare_sbtest "$DB_PORT"
 
@@ -48,6 +51,7 @@ for workload in ${WORKLOADS:-oltp_point_select oltp_read_write}; do
     done
   done
 done
+[ -n "${KEEP_RESULTS:-}" ] && cp "$RESULTS" "$KEEP_RESULTS"
 python3 "$HERE/report.py" "$RESULTS"
 python3 - "$RESULTS" <<'PY'
 import statistics, sys
