@@ -63,7 +63,7 @@ CFG
 start_proxy() { # name dir port backend [options...]
   local name=$1 dir=$2 port=$3 backend=$4; shift 4
   # shellcheck disable=SC2086
-  java ${PROXY_JAVA_OPTS--XX:+UseParallelGC -Xms512m -Xmx512m} -Dquarkus.http.port=0 -jar "$JAR" --proxy-address=127.0.0.1:"$port" --proxy-backend-addresses="$backend" --admin-address= \
+  java ${PROXY_JAVA_OPTS:-} -Dquarkus.http.port=0 -jar "$JAR" --proxy-address=127.0.0.1:"$port" --proxy-backend-addresses="$backend" --admin-address= \
     "$@" >"$dir/$name.log" 2>&1 &
   PIDS+=($!)
   PORT_OF[$name]=$port
