@@ -58,7 +58,7 @@ class ErrorDisplayTest {
     }
 
     @Test
-    void noBackendAvailableIsAConnectionErrorForJdbc() {
+    void noBackendAvailableIsAConnectionErrorForBothConnectorJs() {
         int deadPort = MariaDbServer.freePort();
         try (TestProxy proxy = TestProxy.builder().backend("127.0.0.1:" + deadPort).start()) {
             assertThatThrownBy(() -> DriverManager.getConnection(proxy.mariadbUrl("", ""), "root", "").close())
@@ -66,6 +66,10 @@ class ErrorDisplayTest {
                         assertThat(e.getErrorCode()).isEqualTo(3169);
                         assertThat(e.getSQLState()).isEqualTo("08S01");
                     })
+                    .hasMessageContaining("no backend available");
+            // MySQL Connector/J reads no SQL state from an error that comes before the greeting (HY000)
+            assertThatThrownBy(() -> DriverManager.getConnection(proxy.mysqlUrl("", ""), "root", "").close())
+                    .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getErrorCode()).isEqualTo(3169))
                     .hasMessageContaining("no backend available");
         }
     }
