@@ -1,10 +1,15 @@
 package io.mysqlproxy;
 
+import io.javaoperatorsdk.operator.Operator;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.mysqlproxy.config.ConfigException;
 import io.mysqlproxy.config.ConfigLoader;
+import io.mysqlproxy.config.Limits;
 import io.mysqlproxy.config.Option;
 import io.mysqlproxy.config.ProxyConfig;
 import io.mysqlproxy.core.ProxyServer;
+import io.mysqlproxy.health.RunningProxy;
+import io.mysqlproxy.scripting.ScriptException;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
@@ -31,13 +36,13 @@ public class Main implements QuarkusApplication {
 
     /** The Prometheus registry itself, not Quarkus' composite: a meter of the composite costs a hop per update. */
     @Inject
-    io.micrometer.prometheus.PrometheusMeterRegistry registry;
+    PrometheusMeterRegistry registry;
 
     @Inject
-    io.mysqlproxy.health.RunningProxy running;
+    RunningProxy running;
 
     @Inject
-    io.javaoperatorsdk.operator.Operator operator;
+    Operator operator;
 
     public static void main(String... args) {
         for (String arg : args) {
@@ -135,7 +140,7 @@ public class Main implements QuarkusApplication {
 
     /** MySQL Proxy raised its descriptor limit to --max-open-files; a JVM cannot, so it says when it falls short. */
     private static void warnIfDescriptorsBelow(String wanted) {
-        long limit = io.mysqlproxy.config.Limits.descriptorLimit();
+        long limit = Limits.descriptorLimit();
         if (!wanted.isEmpty() && Long.parseLong(wanted) > limit) {
             LOG.warnf("--max-open-files asks for %s descriptors, but this process may open %d and cannot raise the "
                     + "limit itself: raise it where the process starts (ulimit -n, the container's limits)", wanted,
@@ -170,7 +175,7 @@ public class Main implements QuarkusApplication {
                 LOG.info("starting the operator: listeners follow MySQLProxy resources");
                 operator.start();
             }
-        } catch (io.mysqlproxy.scripting.ScriptException e) {
+        } catch (ScriptException e) {
             return refuse(e.getMessage(), EXIT_USAGE); // a script named by the options that cannot run
         } catch (RuntimeException e) {
             return refuse(e.getMessage(), 1);

@@ -1,24 +1,24 @@
 package io.mysqlproxy.health;
 
-import io.mysqlproxy.config.ListenerRegistry;
+import io.mysqlproxy.config.RunningListeners;
 import io.mysqlproxy.core.ProxyServer;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
-/** The proxy this process runs, once it has started, for the health checks and the operator to reach. */
+/** The proxy this process runs, once it has started, for the health checks; the operator sees it as a registry. */
 @ApplicationScoped
 public class RunningProxy {
     private volatile ProxyServer server;
+
+    @Inject
+    RunningListeners listeners;
 
     public ProxyServer get() {
         return server;
     }
 
-    /** The running proxy as configuration sources see it, or null before it started. */
-    public ListenerRegistry registry() {
-        return server;
-    }
-
     public void set(ProxyServer value) {
         server = value;
+        listeners.set(value);
     }
 }

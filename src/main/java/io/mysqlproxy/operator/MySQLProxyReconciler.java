@@ -18,7 +18,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.mysqlproxy.config.ListenerConfig;
 import io.mysqlproxy.config.ListenerRegistry;
-import io.mysqlproxy.health.RunningProxy;
+import io.mysqlproxy.config.RunningListeners;
 import io.mysqlproxy.scripting.ScriptException;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -52,7 +52,7 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
     static final Duration REFRESH = Duration.ofSeconds(10);
 
     @Inject
-    RunningProxy running;
+    RunningListeners running;
 
     @Inject
     KubernetesClient client;
