@@ -1,6 +1,7 @@
 package io.mysqlproxy.admin;
 
 import io.mysqlproxy.config.AdminConfig;
+import io.mysqlproxy.core.AdminView;
 import io.mysqlproxy.metrics.ProxyMetrics;
 import io.mysqlproxy.scripting.AdminApi;
 import io.mysqlproxy.scripting.HookObserver;
@@ -41,7 +42,12 @@ public final class AdminServer {
     private final AtomicLong ids = new AtomicLong();
     private Channel serverChannel;
 
-    public AdminServer(AdminConfig config, AdminApi api, ProxyMetrics metrics) {
+    /**
+     * @param scope the one listener this interface sees and changes (a MySQLProxy resource's own admin port), or
+     *              null for the whole proxy
+     */
+    public AdminServer(AdminConfig config, AdminView proxy, String scope, ProxyMetrics metrics) {
+        AdminApi api = new AdminState(proxy, metrics.digests(), config.settings(), scope);
         this.config = config;
         this.metrics = metrics;
         this.throttle = new LoginThrottle(config.maxFailedLogins(), AdminConfig.BLOCK_MILLIS,

@@ -3,7 +3,7 @@ package io.mysqlproxy.admin;
 import io.mysqlproxy.backend.Backend;
 import io.mysqlproxy.core.ClientSession;
 import io.mysqlproxy.core.Listener;
-import io.mysqlproxy.core.ProxyServer;
+import io.mysqlproxy.core.AdminView;
 import io.mysqlproxy.metrics.QueryDigests;
 import io.mysqlproxy.scripting.AdminApi;
 import io.mysqlproxy.scripting.Script;
@@ -19,28 +19,23 @@ import java.util.Map;
  * order (for one listener that is MySQL Proxy's backend index).
  */
 public final class AdminState implements AdminApi {
-    private final ProxyServer proxy;
+    private final AdminView proxy;
     private final QueryDigests digests;
     private final Map<String, String> settings;
     private final String scope;
-
-    /** The whole proxy's admin state. */
-    public AdminState(ProxyServer proxy, QueryDigests digests, Map<String, String> settings) {
-        this(proxy, digests, settings, null);
-    }
 
     /**
      * @param scope the one listener this admin interface sees and changes (a MySQLProxy resource's own admin
      *              port), or null for all of them
      */
-    public AdminState(ProxyServer proxy, QueryDigests digests, Map<String, String> settings, String scope) {
+    AdminState(AdminView proxy, QueryDigests digests, Map<String, String> settings, String scope) {
         this.proxy = proxy;
         this.digests = digests;
         this.settings = settings;
         this.scope = scope;
     }
 
-    private java.util.List<Listener> listeners(ProxyServer p) {
+    private List<Listener> listeners(AdminView p) {
         return scope == null ? p.listeners() : p.listeners().stream().filter(l -> l.name().equals(scope)).toList();
     }
 

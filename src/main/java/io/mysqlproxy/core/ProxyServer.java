@@ -1,8 +1,8 @@
 package io.mysqlproxy.core;
 
 import io.mysqlproxy.admin.AdminServer;
-import io.mysqlproxy.admin.AdminState;
 import io.mysqlproxy.config.ListenerConfig;
+import io.mysqlproxy.config.ListenerRegistry;
 import io.mysqlproxy.config.ProxyConfig;
 import io.mysqlproxy.metrics.ProxyMetrics;
 import io.mysqlproxy.metrics.QueryDigests;
@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * Listeners come from the command line at start and from {@link #putListener}/{@link #removeListener} while it
  * runs (the operator's path): the one place where configuration is applied to running sockets.
  */
-public final class ProxyServer implements io.mysqlproxy.config.ListenerRegistry {
+public final class ProxyServer implements ListenerRegistry, AdminView {
     private static final Logger LOG = Logger.getLogger(ProxyServer.class);
 
     private final ProxyConfig config;
@@ -59,8 +59,7 @@ public final class ProxyServer implements io.mysqlproxy.config.ListenerRegistry 
                 putListener(lc.script() == null ? lc.withScript(config.script()) : lc).join();
             }
             if (config.admin() != null) {
-                admin = new AdminServer(config.admin(), new AdminState(this, metrics.digests(),
-                        config.admin().settings()), metrics);
+                admin = new AdminServer(config.admin(), this, null, metrics);
                 admin.start(context.transport().acceptors(), context.transport().eventLoops(),
                         context.transport().serverChannels());
             }
@@ -147,8 +146,7 @@ public final class ProxyServer implements io.mysqlproxy.config.ListenerRegistry 
             listenerAdmins.remove(lc.name());
         }
         if (lc.admin() != null) {
-            AdminServer a = new AdminServer(lc.admin(), new AdminState(this, metrics.digests(),
-                    lc.admin().settings(), lc.name()), metrics);
+            AdminServer a = new AdminServer(lc.admin(), this, lc.name(), metrics);
             a.start(context.transport().acceptors(), context.transport().eventLoops(),
                     context.transport().serverChannels());
             listenerAdmins.put(lc.name(), a);
@@ -242,7 +240,7 @@ public final class ProxyServer implements io.mysqlproxy.config.ListenerRegistry 
         return out;
     }
 
-    /** Re-reads listener {@code name}'s script now; throws when it is rejected or there is none. */
+    @Override
     public List<Script> reloadScript(String name) {
         Script s = listener(name).reloadScript();
         if (s == null) {
@@ -251,7 +249,7 @@ public final class ProxyServer implements io.mysqlproxy.config.ListenerRegistry 
         return List.of(s);
     }
 
-    /** Re-reads every listener's script file now; throws when one is rejected. Returns the scripts running. */
+    @Override
     public List<Script> reloadScripts() {
         List<Script> out = new ArrayList<>();
         for (Listener l : listeners()) {
@@ -266,6 +264,7 @@ public final class ProxyServer implements io.mysqlproxy.config.ListenerRegistry 
         return out;
     }
 
+    @Override
     public synchronized List<Listener> listeners() {
         return List.copyOf(listeners.values());
     }
