@@ -4,6 +4,7 @@ import org.jboss.logmanager.ExtFormatter;
 import org.jboss.logmanager.ExtHandler;
 import org.jboss.logmanager.ExtLogRecord;
 import org.jboss.logmanager.LogContext;
+import org.jboss.logmanager.handlers.ConsoleHandler;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -27,7 +28,7 @@ final class JsonLogs extends ExtFormatter {
     }
 
     private static void apply(Handler h) {
-        if (h instanceof org.jboss.logmanager.handlers.ConsoleHandler) {
+        if (h instanceof ConsoleHandler) {
             h.setFormatter(new JsonLogs());
         }
         if (h instanceof ExtHandler ext) {

@@ -19,6 +19,9 @@ import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -105,11 +108,11 @@ public class Main implements QuarkusApplication {
         if (file.isEmpty()) {
             return;
         }
-        java.nio.file.Path path = java.nio.file.Path.of(file);
+        Path path = Path.of(file);
         try {
-            java.nio.file.Files.writeString(path, ProcessHandle.current().pid() + "\n");
+            Files.writeString(path, ProcessHandle.current().pid() + "\n");
             path.toFile().deleteOnExit();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new ConfigException("cannot write --pid-file " + file + ": " + e.getMessage());
         }
     }

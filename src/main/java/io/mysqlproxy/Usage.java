@@ -2,6 +2,10 @@ package io.mysqlproxy;
 
 import io.mysqlproxy.config.Option;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+
 /** The text of {@code --help}, built from the option table so that it cannot drift from it. */
 final class Usage {
     private Usage() {
@@ -9,12 +13,12 @@ final class Usage {
 
     /** The project version, and the Git commit it was built from when the build knew it. */
     static String version() {
-        java.util.Properties build = new java.util.Properties();
-        try (java.io.InputStream in = Usage.class.getResourceAsStream("build.properties")) {
+        Properties build = new Properties();
+        try (InputStream in = Usage.class.getResourceAsStream("build.properties")) {
             if (in != null) {
                 build.load(in);
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return "(version unknown: " + e.getMessage() + ")";
         }
         String version = known(build.getProperty("version"));

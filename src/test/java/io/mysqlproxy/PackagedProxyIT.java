@@ -1,17 +1,27 @@
 package io.mysqlproxy;
 
+import io.mysqlproxy.config.Option;
 import io.mysqlproxy.testing.Cli;
 import io.mysqlproxy.testing.MariaDbExtension;
 import io.mysqlproxy.testing.MariaDbServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -30,10 +40,10 @@ class PackagedProxyIT {
     }
 
     private static Process launch(Path log, List<String> jvmArgs, String... args) throws IOException {
-        return launch(log, jvmArgs, java.util.Map.of(), args);
+        return launch(log, jvmArgs, Map.of(), args);
     }
 
-    private static Process launch(Path log, List<String> jvmArgs, java.util.Map<String, String> env, String... args)
+    private static Process launch(Path log, List<String> jvmArgs, Map<String, String> env, String... args)
             throws IOException {
         List<String> cmd = new ArrayList<>(List.of("java"));
         cmd.addAll(jvmArgs);
@@ -45,26 +55,26 @@ class PackagedProxyIT {
     }
 
     @Test
-    void optionsComeFromEnvironmentVariablesAndSystemPropertiesToo(@org.junit.jupiter.api.io.TempDir Path tmp)
+    void optionsComeFromEnvironmentVariablesAndSystemPropertiesToo(@TempDir Path tmp)
             throws Exception {
         int port = MariaDbServer.freePort();
         int extraPort = MariaDbServer.freePort();
         Path log = tmp.resolve("proxy.log");
-        Process proxy = launch(log, List.of("-Dmysqlproxy.proxy-max-connections=1"), java.util.Map.of(
+        Process proxy = launch(log, List.of("-Dmysqlproxy.proxy-max-connections=1"), Map.of(
                 "MYSQLPROXY_PROXY_ADDRESS", "127.0.0.1:" + port,
                 "MYSQLPROXY_PROXY_BACKEND_ADDRESSES", DB.server().address(),
                 "MYSQLPROXY_ADMIN_ADDRESS", "127.0.0.1:" + MariaDbServer.freePort(),
                 "MYSQLPROXY_LISTENERS_SECOND_ONE_ADDRESS", "127.0.0.1:" + extraPort,
                 "MYSQLPROXY_LISTENERS_SECOND_ONE_BACKEND_ADDRESSES", DB.server().address()));
         try {
-            await().atMost(java.time.Duration.ofSeconds(30)).until(() -> MariaDbServer.listening(extraPort));
+            await().atMost(Duration.ofSeconds(30)).until(() -> MariaDbServer.listening(extraPort));
             assertThat(Cli.run("mariadb", port, "root", "", null, "--batch", "-e", "SELECT 1 AS one").output())
                     .contains("one\n1");
             assertThat(Cli.run("mariadb", extraPort, "root", "", null, "--batch", "-e", "SELECT 2 AS two").output())
                     .contains("two\n2");
             assertThat(Files.readString(log)).contains("listener second-one on /127.0.0.1:" + extraPort);
             // the system property's limit of one client: a second one at once is refused
-            try (java.sql.Connection first = java.sql.DriverManager.getConnection(
+            try (Connection first = DriverManager.getConnection(
                     "jdbc:mariadb://127.0.0.1:" + port + "/", "root", "")) {
                 assertThat(Cli.run("mariadb", port, "root", "", null, "--skip-ssl", "-e", "SELECT 1").output())
                         .contains("ERROR 1040 (08004): Too many connections: listener default allows 1");
@@ -76,7 +86,7 @@ class PackagedProxyIT {
     }
 
     @Test
-    void aScriptThatIsMissingOrDoesNotCompileStopsStartUpWithExitCode2(@org.junit.jupiter.api.io.TempDir Path tmp)
+    void aScriptThatIsMissingOrDoesNotCompileStopsStartUpWithExitCode2(@TempDir Path tmp)
             throws Exception {
         Path broken = Files.writeString(tmp.resolve("broken.lua"), "function read_query(\n");
         for (String script : new String[] {tmp.resolve("missing.lua").toString(), broken.toString()}) {
@@ -97,7 +107,7 @@ class PackagedProxyIT {
     }
 
     @Test
-    void versionNamesTheBuildAndItsCommit(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    void versionNamesTheBuildAndItsCommit(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("version.txt");
         Process p = launch(out, "--version");
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -106,7 +116,7 @@ class PackagedProxyIT {
     }
 
     @Test
-    void aMySqlProxyCommandLineRunsWithItsPidFileAndWarnings(@org.junit.jupiter.api.io.TempDir Path tmp)
+    void aMySqlProxyCommandLineRunsWithItsPidFileAndWarnings(@TempDir Path tmp)
             throws Exception {
         int port = MariaDbServer.freePort();
         Path lib = Files.createDirectories(tmp.resolve("lib"));
@@ -125,13 +135,13 @@ class PackagedProxyIT {
                 """);
         Path pidFile = tmp.resolve("mysql-proxy.pid");
         Path log = tmp.resolve("proxy.log");
-        Process proxy = launch(log, List.of(), java.util.Map.of("DEBUG", "1"), "--daemon", "--keepalive",
+        Process proxy = launch(log, List.of(), Map.of("DEBUG", "1"), "--daemon", "--keepalive",
                 "--plugins=proxy", "--proxy-address=127.0.0.1:" + port, "--admin-address=",
                 "--proxy-backend-addresses=" + DB.server().address(), "--proxy-lua-script=" + script,
                 "--lua-path=" + lib + "/?.lua", "--lua-cpath=/usr/lib/mysql-proxy/lua/?.so",
                 "--pid-file=" + pidFile, "--log-level=message");
         try {
-            await().atMost(java.time.Duration.ofSeconds(30)).until(() -> MariaDbServer.listening(port));
+            await().atMost(Duration.ofSeconds(30)).until(() -> MariaDbServer.listening(port));
             assertThat(Cli.run("mariadb", port, "root", "", null, "--batch", "-e", "SELECT greeting").output())
                     .contains("greeting\nhello from lua-path");
             assertThat(Files.readString(pidFile).strip()).isEqualTo(Long.toString(proxy.pid()));
@@ -148,13 +158,13 @@ class PackagedProxyIT {
     }
 
     @Test
-    void relaysQueriesAndDrainsOnSigterm(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    void relaysQueriesAndDrainsOnSigterm(@TempDir Path tmp) throws Exception {
         int port = MariaDbServer.freePort();
         Path log = tmp.resolve("proxy.log");
         Process proxy = launch(log, "--proxy-address=127.0.0.1:" + port,
                 "--proxy-backend-addresses=" + DB.server().address(), "--shutdown-timeout=20");
         try {
-            await().atMost(java.time.Duration.ofSeconds(30)).until(() -> MariaDbServer.listening(port));
+            await().atMost(Duration.ofSeconds(30)).until(() -> MariaDbServer.listening(port));
             Cli.Result r = Cli.run("mariadb", port, "root", "", null, "--batch", "-e", "SELECT 6 * 7 AS answer");
             assertThat(r.output()).contains("answer\n42");
             CompletableFuture<Cli.Result> running = CompletableFuture.supplyAsync(() ->
@@ -172,10 +182,10 @@ class PackagedProxyIT {
         }
     }
 
-    private static java.net.http.HttpResponse<String> get(int httpPort, String path) throws Exception {
-        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:" + httpPort + path)).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+    private static HttpResponse<String> get(int httpPort, String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + httpPort + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     /**
@@ -183,7 +193,7 @@ class PackagedProxyIT {
      * Lua thread as stuck, and SIGTERM still ends the process within the shutdown timeout and a few seconds.
      */
     @Test
-    void aLuaThreadThatNeverComesBackFailsLivenessAndCannotHoldUpShutdown(@org.junit.jupiter.api.io.TempDir Path tmp)
+    void aLuaThreadThatNeverComesBackFailsLivenessAndCannotHoldUpShutdown(@TempDir Path tmp)
             throws Exception {
         int port = MariaDbServer.freePort();
         int httpPort = MariaDbServer.freePort();
@@ -201,12 +211,12 @@ class PackagedProxyIT {
                         + script, "--lua-sandbox=false", "--lua-threads=1", "--lua-time-budget=0.5",
                 "--shutdown-timeout=1");
         try {
-            await().atMost(java.time.Duration.ofSeconds(30)).until(() -> MariaDbServer.listening(port));
+            await().atMost(Duration.ofSeconds(30)).until(() -> MariaDbServer.listening(port));
             assertThat(get(httpPort, "/q/health/live").statusCode()).isEqualTo(200);
             CompletableFuture.runAsync(() -> Cli.run("mariadb", port, "root", "", null, "-e", "SELECT stuck"));
-            await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(500))
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
                     .untilAsserted(() -> {
-                        java.net.http.HttpResponse<String> live = get(httpPort, "/q/health/live");
+                        HttpResponse<String> live = get(httpPort, "/q/health/live");
                         assertThat(live.statusCode()).isEqualTo(503);
                         assertThat(live.body()).contains("lua-threads").contains("stuck.lua has run one hook call");
                     });
@@ -221,7 +231,7 @@ class PackagedProxyIT {
     }
 
     @Test
-    void adminInterfaceMetricsHealthAndJsonLogs(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    void adminInterfaceMetricsHealthAndJsonLogs(@TempDir Path tmp) throws Exception {
         int port = MariaDbServer.freePort();
         int adminPort = MariaDbServer.freePort();
         int httpPort = MariaDbServer.freePort();
@@ -230,22 +240,22 @@ class PackagedProxyIT {
                 "--proxy-backend-addresses=" + DB.server().address(), "--admin-address=127.0.0.1:" + adminPort,
                 "--admin-password=pw", "--log-format=json", "--slow-query-log=0.2");
         try {
-            await().atMost(java.time.Duration.ofSeconds(30)).until(() -> MariaDbServer.listening(adminPort));
+            await().atMost(Duration.ofSeconds(30)).until(() -> MariaDbServer.listening(adminPort));
             Cli.Result q = Cli.run("mariadb", port, "root", "", null, "--batch", "-e", "SELECT SLEEP(0.3) AS slept");
             assertThat(q.output()).contains("slept\n0");
             Cli.Result admin = Cli.run("mariadb", adminPort, "admin", "pw", null, "--batch", "-e",
                     "SELECT * FROM query_digests");
             assertThat(admin.output()).contains("SELECT SLEEP(?) AS slept\t1\t");
-            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-            String metrics = http.send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://127.0.0.1:" + httpPort + "/q/metrics")).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            HttpClient http = HttpClient.newHttpClient();
+            String metrics = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + httpPort + "/q/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
             assertThat(metrics).contains("mysqlproxy_commands_total{command=\"com_query\",listener=\"default\"}");
-            int ready = http.send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://127.0.0.1:" + httpPort + "/q/health/ready")).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode();
+            int ready = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + httpPort + "/q/health/ready")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode();
             assertThat(ready).isEqualTo(200);
-            await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() -> assertThat(Files.readString(log))
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(Files.readString(log))
                     .contains("{\"timestamp\":").contains("\"logger\":\"io.mysqlproxy.slowlog\"")
                     .contains("slow query: 0.3"));
         } finally {
@@ -269,7 +279,7 @@ class PackagedProxyIT {
     }
 
     @Test
-    void unknownOptionStopsStartUpNamingIt(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    void unknownOptionStopsStartUpNamingIt(@TempDir Path tmp) throws Exception {
         Path log = tmp.resolve("proxy.log");
         Process proxy = launch(log, "--proxy-adress=:4040");
         assertThat(proxy.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -278,12 +288,12 @@ class PackagedProxyIT {
     }
 
     @Test
-    void helpListsEveryOption(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    void helpListsEveryOption(@TempDir Path tmp) throws Exception {
         Path log = tmp.resolve("help.txt");
         Process proxy = launch(log, "--help");
         assertThat(proxy.waitFor(30, TimeUnit.SECONDS)).isTrue();
         String help = Files.readString(log);
-        for (io.mysqlproxy.config.Option o : io.mysqlproxy.config.Option.values()) {
+        for (Option o : Option.values()) {
             assertThat(help).contains("--" + o.key());
         }
     }

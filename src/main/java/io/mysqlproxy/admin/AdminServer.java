@@ -11,6 +11,7 @@ import io.mysqlproxy.scripting.ScriptRuntime;
 import io.mysqlproxy.scripting.ScriptingOptions;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -21,6 +22,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -73,7 +75,7 @@ public final class AdminServer {
 
     /** Binds the admin address on the proxy's event loops; fails when it cannot. */
     public void start(EventLoopGroup acceptors, EventLoopGroup loops,
-                      io.netty.channel.ChannelFactory<? extends ServerChannel> channels) {
+                      ChannelFactory<? extends ServerChannel> channels) {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(acceptors, loops)
                 .channelFactory(channels)
@@ -120,7 +122,7 @@ public final class AdminServer {
     }
 
     /** Whether the admin script's Lua thread is stuck in a hook call (see ScriptRuntime#stuckThreads). */
-    public java.util.List<String> stuckLuaThreads() {
+    public List<String> stuckLuaThreads() {
         return scripts.stuckThreads();
     }
 

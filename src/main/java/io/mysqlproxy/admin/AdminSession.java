@@ -26,8 +26,11 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import org.jboss.logging.Logger;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -87,7 +90,7 @@ final class AdminSession extends ChannelInboundHandlerAdapter {
                     + Math.max(1, blocked / 1000) + " s");
             return;
         }
-        byte[] data = java.util.Arrays.copyOf(scramble, 21);
+        byte[] data = Arrays.copyOf(scramble, 21);
         HandshakeV10 greeting = new HandshakeV10(SERVER_VERSION, id, data, CAPABILITIES, 33,
                 ServerStatus.AUTOCOMMIT, 21, NativePassword.PLUGIN);
         ByteBuf payload = ctx.alloc().buffer(128);
@@ -154,7 +157,7 @@ final class AdminSession extends ChannelInboundHandlerAdapter {
         String password = config.password();
         boolean ok = login.username().equals(config.username()) && !password.isEmpty()
                 && NativePassword.check(scramble, response,
-                NativePassword.hash(NativePassword.hash(password.getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+                NativePassword.hash(NativePassword.hash(password.getBytes(StandardCharsets.UTF_8))));
         server.metrics().adminLogin(ok);
         if (!ok) {
             server.throttle().failed(clientHost());
@@ -217,7 +220,7 @@ final class AdminSession extends ChannelInboundHandlerAdapter {
             }
             channel.flush();
         } else {
-            String sql = new String(packet, 1, packet.length - 1, java.nio.charset.StandardCharsets.UTF_8);
+            String sql = new String(packet, 1, packet.length - 1, StandardCharsets.UTF_8);
             writeError(ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_PROXY,
                     "the admin script has no answer to: " + (sql.length() > 200 ? sql.substring(0, 200) : sql));
         }
@@ -256,7 +259,7 @@ final class AdminSession extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private java.net.InetAddress clientHost() {
+    private InetAddress clientHost() {
         return ((InetSocketAddress) channel.remoteAddress()).getAddress();
     }
 

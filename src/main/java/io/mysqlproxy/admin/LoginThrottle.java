@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
 
@@ -35,7 +36,7 @@ final class LoginThrottle {
 
     synchronized void failed(InetAddress host) {
         if (failures.size() > 10_000) {
-            java.util.List.copyOf(failures.keySet()).forEach(this::recent); // forget hosts whose failures expired
+            List.copyOf(failures.keySet()).forEach(this::recent); // forget hosts whose failures expired
         }
         failures.computeIfAbsent(host, h -> new ArrayDeque<>()).addLast(clock.getAsLong());
         Deque<Long> times = recent(host);

@@ -1,6 +1,7 @@
 package io.mysqlproxy.backend;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -70,7 +71,7 @@ public final class BackendSelector {
 
     private static void rotate(List<Backend> list, int first) {
         if (first > 0) {
-            java.util.Collections.rotate(list, -first);
+            Collections.rotate(list, -first);
         }
     }
 }

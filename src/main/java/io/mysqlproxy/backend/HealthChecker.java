@@ -4,6 +4,7 @@ import io.mysqlproxy.config.HealthCheck;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -14,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Probes every backend of a listener at a fixed interval and moves it up or down after enough successes or
@@ -27,12 +29,12 @@ public final class HealthChecker {
     private final HealthCheck check;
     private final EventLoopGroup loops;
     private final ChannelFactory<? extends Channel> channels;
-    private final java.util.function.Supplier<List<Backend>> backends;
+    private final Supplier<List<Backend>> backends;
     private final Set<Backend> probing = ConcurrentHashMap.newKeySet();
     private ScheduledFuture<?> task;
 
     public HealthChecker(HealthCheck check, EventLoopGroup loops, ChannelFactory<? extends Channel> channels,
-                         java.util.function.Supplier<List<Backend>> backends) {
+                         Supplier<List<Backend>> backends) {
         this.check = check;
         this.loops = loops;
         this.channels = channels;
@@ -69,7 +71,7 @@ public final class HealthChecker {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) check.timeoutMillis())
                 .handler(new HealthProbe(check, result, backend.role() == BackendRole.READ_ONLY && check.logsIn()
                         ? backend::replicationLag : null));
-        io.netty.channel.ChannelFuture connect = bootstrap.connect(backend.address().host(), backend.address().port());
+        ChannelFuture connect = bootstrap.connect(backend.address().host(), backend.address().port());
         connect.addListener(f -> {
             if (!f.isSuccess() && Backend.localFailure(f.cause())) {
                 result.complete(LOCAL); // this process is out of descriptors: no verdict on the backend

@@ -3,7 +3,6 @@ package io.mysqlproxy.backend;
 import io.mysqlproxy.config.HealthCheck;
 import io.mysqlproxy.protocol.Capabilities;
 import io.mysqlproxy.protocol.ColumnDefinition;
-import io.mysqlproxy.protocol.TextRow;
 import io.mysqlproxy.protocol.Commands;
 import io.mysqlproxy.protocol.ErrPacket;
 import io.mysqlproxy.protocol.HandshakeResponse;
@@ -14,12 +13,14 @@ import io.mysqlproxy.protocol.PacketAssembler;
 import io.mysqlproxy.protocol.PacketFramer;
 import io.mysqlproxy.protocol.Packets;
 import io.mysqlproxy.protocol.Payloads;
+import io.mysqlproxy.protocol.TextRow;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongConsumer;
 
 /**
  * One health check of one backend, as a handler on a fresh connection: read the greeting; when credentials are
@@ -38,7 +39,7 @@ final class HealthProbe extends ChannelInboundHandlerAdapter {
 
     private final HealthCheck check;
     private final CompletableFuture<String> result;
-    private final java.util.function.LongConsumer lag;
+    private final LongConsumer lag;
     private PacketAssembler packets;
     private Step step = Step.GREETING;
     private long columns;
@@ -46,7 +47,7 @@ final class HealthProbe extends ChannelInboundHandlerAdapter {
     private int seen;
 
     /** @param lag told the replication lag of a read-only backend, or null to measure none */
-    HealthProbe(HealthCheck check, CompletableFuture<String> result, java.util.function.LongConsumer lag) {
+    HealthProbe(HealthCheck check, CompletableFuture<String> result, LongConsumer lag) {
         this.check = check;
         this.result = result;
         this.lag = lag;

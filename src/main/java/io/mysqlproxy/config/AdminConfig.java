@@ -1,6 +1,7 @@
 package io.mysqlproxy.config;
 
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * The admin interface.
@@ -10,7 +11,7 @@ import java.nio.file.Path;
  * @param settings        every option and its value, passwords hidden, as {@code SELECT * FROM config} shows them
  */
 public record AdminConfig(HostPort address, String username, String password, Path script, int maxFailedLogins,
-                          java.util.Map<String, String> settings) {
+                          Map<String, String> settings) {
     /** How long failed logins are remembered, and how long a host that made too many is refused. */
     public static final long BLOCK_MILLIS = 60_000;
 

@@ -3,19 +3,25 @@ package io.mysqlproxy.config;
 import io.mysqlproxy.backend.BackendConfig;
 import io.mysqlproxy.backend.BackendRole;
 import io.mysqlproxy.backend.SelectionPolicy;
+import io.mysqlproxy.scripting.ScriptingOptions;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Builds the {@link ProxyConfig} snapshot from the three sources of options. For every option the command line
@@ -151,8 +157,8 @@ public final class ConfigLoader {
                     maxConnections(value(Option.PROXY_MAX_CONNECTIONS)), tls));
         }
         MultiplexingConfig multiplexing = new MultiplexingConfig(parse(Option.MULTIPLEXING, ConfigLoader::bool),
-                java.util.Arrays.stream(value(Option.MULTIPLEXING_EXCLUDE_USERS).split(",")).map(String::trim)
-                        .filter(u -> !u.isEmpty()).collect(java.util.stream.Collectors.toSet()),
+                Arrays.stream(value(Option.MULTIPLEXING_EXCLUDE_USERS).split(",")).map(String::trim)
+                        .filter(u -> !u.isEmpty()).collect(Collectors.toSet()),
                 intValue(Option.MULTIPLEXING_MAX_CONNECTIONS, 1), millis(Option.MULTIPLEXING_WAIT_TIMEOUT));
         extraListeners(tls, multiplexing, listeners);
         Limits limits = new Limits(millis(Option.PROXY_CONNECT_TIMEOUT), millis(Option.PROXY_HANDSHAKE_TIMEOUT),
@@ -192,7 +198,7 @@ public final class ConfigLoader {
     }
 
     /** Whether to run the operator: asked for, or auto and inside a cluster (as its service account shows). */
-    public boolean kubernetes(java.util.function.Function<String, String> env) {
+    public boolean kubernetes(Function<String, String> env) {
         String v = value(Option.KUBERNETES);
         if (v.equals("auto")) {
             return env.apply("KUBERNETES_SERVICE_HOST") != null;
@@ -218,8 +224,8 @@ public final class ConfigLoader {
     }
 
     /** Every option's value as the proxy runs with it, passwords hidden, for the admin table config. */
-    public java.util.Map<String, String> effective() {
-        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+    public Map<String, String> effective() {
+        Map<String, String> out = new LinkedHashMap<>();
         for (Option o : Option.values()) {
             String v = value(o);
             out.put(o.key(), o.key().endsWith("password") && !v.isEmpty() ? "********" : v);
@@ -236,15 +242,15 @@ public final class ConfigLoader {
         if (!onError.equals("error") && !onError.equals("forward")) {
             throw new ConfigException("--" + Option.LUA_HOOK_ERROR.key() + " must be error or forward, not " + onError);
         }
-        return new ScriptConfig(path, new io.mysqlproxy.scripting.ScriptingOptions(
+        return new ScriptConfig(path, new ScriptingOptions(
                 intValue(Option.LUA_THREADS, 0), parse(Option.LUA_SANDBOX, ConfigLoader::bool),
                 parse(Option.LUA_INSTRUCTION_BUDGET, Long::parseLong), millis(Option.LUA_TIME_BUDGET),
                 onError.equals("forward"), (long) intValue(Option.LUA_MEMORY_BUDGET, 0) << 20,
-                list(value(Option.LUA_PATH), ";"), java.util.Set.copyOf(list(value(Option.LUA_ENV), ","))));
+                list(value(Option.LUA_PATH), ";"), Set.copyOf(list(value(Option.LUA_ENV), ","))));
     }
 
     private static List<String> list(String value, String separator) {
-        return java.util.Arrays.stream(value.split(java.util.regex.Pattern.quote(separator))).map(String::trim)
+        return Arrays.stream(value.split(Pattern.quote(separator))).map(String::trim)
                 .filter(v -> !v.isEmpty()).toList();
     }
 
@@ -317,7 +323,7 @@ public final class ConfigLoader {
                 String suffix = "_" + envForm(key);
                 if (env.endsWith(suffix) && env.length() > listeners.length() + suffix.length()) {
                     String listener = env.substring(listeners.length(), env.length() - suffix.length());
-                    return "listeners." + listener.toLowerCase(java.util.Locale.ROOT).replace('_', '-') + "." + key;
+                    return "listeners." + listener.toLowerCase(Locale.ROOT).replace('_', '-') + "." + key;
                 }
             }
         }
@@ -326,7 +332,7 @@ public final class ConfigLoader {
 
     /** A name as an environment variable spells it: upper case, '_' for every other character. */
     private static String envForm(String name) {
-        return name.toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+        return name.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
     }
 
     private void extraListeners(ClientTls tls, MultiplexingConfig multiplexing, List<ListenerConfig> out) {

@@ -1,5 +1,7 @@
 package io.mysqlproxy.config;
 
+import java.lang.management.ManagementFactory;
+
 /**
  * Time and size limits of client sessions. Durations are in milliseconds; zero disables a timeout.
  *
@@ -19,7 +21,7 @@ public record Limits(long connectTimeoutMillis, long handshakeTimeoutMillis, lon
 
     /** File descriptors this process may open (ulimit -n). */
     public static long descriptorLimit() {
-        return ((com.sun.management.UnixOperatingSystemMXBean) java.lang.management.ManagementFactory
+        return ((com.sun.management.UnixOperatingSystemMXBean) ManagementFactory
                 .getOperatingSystemMXBean()).getMaxFileDescriptorCount();
     }
 

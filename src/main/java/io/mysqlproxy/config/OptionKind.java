@@ -1,7 +1,11 @@
 package io.mysqlproxy.config;
 
+import io.mysqlproxy.backend.BackendConfig;
+import io.mysqlproxy.backend.BackendRole;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Predicate;
@@ -30,9 +34,9 @@ public record OptionKind(String expected, Predicate<String> valid) {
     public static final OptionKind ADDRESS = new OptionKind("an address (host:port, :port or [v6]:port), or empty",
             v -> v.isEmpty() || parses(() -> HostPort.parse(v, "0.0.0.0", 0)));
     public static final OptionKind BACKENDS = new OptionKind("addresses host:port[@weight], comma-separated",
-            v -> java.util.Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty())
-                    .allMatch(s -> parses(() -> io.mysqlproxy.backend.BackendConfig.parse(s,
-                            io.mysqlproxy.backend.BackendRole.READ_WRITE))));
+            v -> Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty())
+                    .allMatch(s -> parses(() -> BackendConfig.parse(s,
+                            BackendRole.READ_WRITE))));
     /** A file that must be there and readable when one is named. */
     public static final OptionKind FILE = new OptionKind("a readable file, or empty",
             v -> v.isEmpty() || Files.isRegularFile(Path.of(v)) && Files.isReadable(Path.of(v)));

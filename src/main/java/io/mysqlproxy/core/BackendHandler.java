@@ -1,9 +1,12 @@
 package io.mysqlproxy.core;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
+
+import java.io.IOException;
 
 /**
  * Hands the events of a backend socket to the session that owns it: its main backend connection, or the second
@@ -29,7 +32,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** The handler of {@code channel}'s pipeline. */
-    static BackendHandler of(io.netty.channel.Channel channel) {
+    static BackendHandler of(Channel channel) {
         return (BackendHandler) channel.pipeline().get(NAME);
     }
 
@@ -113,7 +116,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
                 s.backendException(cause);
             }
         }
-        if (!(cause instanceof java.io.IOException)) {
+        if (!(cause instanceof IOException)) {
             ctx.close(); // handled as the channel goes inactive
         }
         // an I/O error ends the connection by itself: a failed read closes it, a failed write shuts its output

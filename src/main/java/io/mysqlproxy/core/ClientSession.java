@@ -1,6 +1,8 @@
 package io.mysqlproxy.core;
 
 import io.mysqlproxy.backend.Backend;
+import io.mysqlproxy.backend.BackendState;
+import io.mysqlproxy.metrics.ListenerMetrics;
 import io.mysqlproxy.protocol.Commands;
 import io.mysqlproxy.protocol.ConversationTracker;
 import io.mysqlproxy.protocol.ErrorCodes;
@@ -8,13 +10,24 @@ import io.mysqlproxy.protocol.FrameHead;
 import io.mysqlproxy.protocol.FrameScanner;
 import io.mysqlproxy.protocol.HandshakeResponse;
 import io.mysqlproxy.protocol.HandshakeV10;
+import io.mysqlproxy.protocol.Payloads;
 import io.mysqlproxy.protocol.ResponseState;
+import io.mysqlproxy.protocol.ServerStatus;
 import io.mysqlproxy.scripting.ConnectionInfo;
+import io.mysqlproxy.scripting.ScriptRuntime;
 import io.mysqlproxy.scripting.ScriptSession;
+import io.mysqlproxy.sql.PinReason;
+import io.mysqlproxy.sql.SqlToken;
+import io.mysqlproxy.sql.SqlTokenizer;
+import io.mysqlproxy.sql.TokenId;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import org.jboss.logging.Logger;
@@ -22,8 +35,12 @@ import org.jboss.logging.Logger;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
  * One client connection and the backend connection it is relayed to. Both sockets live on the same event loop,
@@ -100,7 +117,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         return client == null ? null : client.remoteAddress();
     }
 
-    io.mysqlproxy.metrics.ListenerMetrics metrics() {
+    ListenerMetrics metrics() {
         return listener.metrics();
     }
 
@@ -124,7 +141,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         Backend b = activeBackend();
         return new ConnectionRow(id, listener.name(), String.valueOf(clientAddress()), username(),
                 defaultDatabase(),
-                b == null ? null : b.address().toString(), state.name().toLowerCase(java.util.Locale.ROOT),
+                b == null ? null : b.address().toString(), state.name().toLowerCase(Locale.ROOT),
                 command < 0 ? null : Commands.name(command),
                 command < 0 ? 0 : (System.nanoTime() - since) / 1_000_000, recorder.currentText(),
                 mux == null ? null : mux.pinReason() == null ? "no" : mux.pinReason().label());
@@ -155,7 +172,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             return;
         }
         LOG.debugf("session %d: client %s connected to listener %s", id, client.remoteAddress(), listener.name());
-        io.mysqlproxy.scripting.ScriptRuntime scripts = listener.scripts();
+        ScriptRuntime scripts = listener.scripts();
         if (scripts != null) {
             scriptSession = scripts.attach(client.eventLoop());
         }
@@ -295,10 +312,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         if (tracker.quitSent() || !state.authenticated() || !isQuiet() || loginResponse == null || greeting == null
                 || tracker.state() == ResponseState.UNTRACKED
-                || (tracker.serverStatus() & io.mysqlproxy.protocol.ServerStatus.IN_TRANS) != 0) {
+                || (tracker.serverStatus() & ServerStatus.IN_TRANS) != 0) {
             return;
         }
-        if (backend != null && backend.state() == io.mysqlproxy.backend.BackendState.OFFLINE) {
+        if (backend != null && backend.state() == BackendState.OFFLINE) {
             return; // draining: its connections close with their clients
         }
         String user = loginResponse.username();
@@ -588,7 +605,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         client.writeAndFlush(framed, client.voidPromise());
     }
 
-    io.netty.buffer.ByteBufAllocator alloc() {
+    ByteBufAllocator alloc() {
         return client.alloc();
     }
 
@@ -634,13 +651,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     void commandSucceeded(byte[] packet) {
         int command = packet[0] & 0xFF;
         if (command == Commands.COM_INIT_DB) {
-            defaultDb = new String(packet, 1, packet.length - 1, java.nio.charset.StandardCharsets.UTF_8);
+            defaultDb = new String(packet, 1, packet.length - 1, StandardCharsets.UTF_8);
         } else if (command == Commands.COM_QUERY
-                && io.mysqlproxy.protocol.Payloads.startsWithWord(io.netty.buffer.Unpooled.wrappedBuffer(packet), 1,
+                && Payloads.startsWithWord(Unpooled.wrappedBuffer(packet), 1,
                         "use")) {
-            java.util.List<io.mysqlproxy.sql.SqlToken> tokens = io.mysqlproxy.sql.SqlTokenizer.tokenize(
-                    new String(packet, 1, packet.length - 1, java.nio.charset.StandardCharsets.UTF_8));
-            if (tokens.size() >= 2 && tokens.get(0).id() == io.mysqlproxy.sql.TokenId.TK_SQL_USE) {
+            List<SqlToken> tokens = SqlTokenizer.tokenize(
+                    new String(packet, 1, packet.length - 1, StandardCharsets.UTF_8));
+            if (tokens.size() >= 2 && tokens.get(0).id() == TokenId.TK_SQL_USE) {
                 defaultDb = tokens.get(1).text(); // backticks and doubled backticks already undone
             }
         }
@@ -669,7 +686,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         if (mux == null) {
             return ConnectionInfo.NOT_MULTIPLEXED;
         }
-        io.mysqlproxy.sql.PinReason reason = mux.pinReason();
+        PinReason reason = mux.pinReason();
         return reason == null ? null : reason.label();
     }
 
@@ -790,7 +807,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
      * reset, which can destroy the error packet before the client reads it.
      */
     private void lingerThenClose() {
-        if (client instanceof io.netty.channel.socket.DuplexChannel duplex && client.isActive()) {
+        if (client instanceof DuplexChannel duplex && client.isActive()) {
             duplex.shutdownOutput();
             client.config().setAutoRead(true);
             client.eventLoop().schedule(() -> {
@@ -858,8 +875,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private void logPeerError(String peer, Throwable cause) {
         if (cause instanceof IOException) {
             LOG.debugf("session %d: %s: %s", id, peer, cause.getMessage());
-        } else if (cause instanceof io.netty.handler.codec.DecoderException
-                && cause.getCause() instanceof javax.net.ssl.SSLException tls) {
+        } else if (cause instanceof DecoderException
+                && cause.getCause() instanceof SSLException tls) {
             // a backend's TLS failure is reported by the login relay; a client's is logged here, once
             if (peer.startsWith("client")) {
                 LOG.infof("session %d: %s: TLS failed: %s", id, peer, tls.getMessage());

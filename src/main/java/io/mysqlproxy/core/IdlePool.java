@@ -10,10 +10,15 @@ import io.netty.util.AttributeKey;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -55,7 +60,7 @@ final class IdlePool implements PoolView {
      * a connection that needs a reset is left to logins, whose COM_CHANGE_USER resets it.
      */
     private volatile boolean resetUnsupported;
-    private java.util.concurrent.ScheduledFuture<?> sweeper;
+    private ScheduledFuture<?> sweeper;
     private final Map<String, Deque<Idle>> byUser = new HashMap<>();
     /** When a connection was opened (for the maximum age). */
     private static final AttributeKey<Long> OPENED_AT = AttributeKey.valueOf("openedAt");
@@ -212,7 +217,7 @@ final class IdlePool implements PoolView {
         synchronized (this) {
             UserShare share = shares.get(idle.user());
             if (share != null && !closed && idle.channel().isActive()) {
-                for (java.util.Iterator<Waiter> it = share.waiters.iterator(); it.hasNext(); ) {
+                for (Iterator<Waiter> it = share.waiters.iterator(); it.hasNext(); ) {
                     Waiter w = it.next();
                     if (w.wanted().fits(idle) && resettable(idle)) {
                         it.remove();
@@ -272,7 +277,7 @@ final class IdlePool implements PoolView {
      * it has multiplexed clients.
      */
     private void sweep() {
-        List<Idle> expired = new java.util.ArrayList<>();
+        List<Idle> expired = new ArrayList<>();
         long now = System.nanoTime();
         long timeout = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
         synchronized (this) {
@@ -280,7 +285,7 @@ final class IdlePool implements PoolView {
                 Deque<Idle> queue = e.getValue();
                 int keep = idleToKeep(e.getKey());
                 // oldest first: connections join at the end with a fresh idle time
-                for (java.util.Iterator<Idle> it = queue.iterator(); it.hasNext(); ) {
+                for (Iterator<Idle> it = queue.iterator(); it.hasNext(); ) {
                     Idle idle = it.next();
                     if (now - idle.state().idleSinceNanos < timeout || queue.size() <= keep) {
                         break;
@@ -304,9 +309,9 @@ final class IdlePool implements PoolView {
     }
 
     synchronized List<UserRow> users() {
-        java.util.Set<String> names = new java.util.TreeSet<>(byUser.keySet());
+        Set<String> names = new TreeSet<>(byUser.keySet());
         names.addAll(shares.keySet());
-        List<UserRow> rows = new java.util.ArrayList<>();
+        List<UserRow> rows = new ArrayList<>();
         for (String user : names) {
             UserShare share = shares.get(user);
             Deque<Idle> queue = byUser.get(user);
@@ -370,7 +375,7 @@ final class IdlePool implements PoolView {
         if (only != null) {
             chosen = queue.contains(only) && wanted.fits(only) && resettable(only) ? only : null;
         } else {
-            for (java.util.Iterator<Idle> it = queue.descendingIterator(); it.hasNext(); ) {
+            for (Iterator<Idle> it = queue.descendingIterator(); it.hasNext(); ) {
                 Idle idle = it.next();
                 if (!idle.channel().isActive() || !wanted.fits(idle) || !resettable(idle)) {
                     continue;
@@ -522,7 +527,7 @@ final class IdlePool implements PoolView {
 
     /** Closes every idle connection (its backend was taken offline); later ones are kept again. */
     void evictAll() {
-        java.util.List<Idle> all = new java.util.ArrayList<>();
+        List<Idle> all = new ArrayList<>();
         synchronized (this) {
             byUser.values().forEach(all::addAll);
             byUser.clear();

@@ -1,13 +1,19 @@
 package io.mysqlproxy.core;
 
-import io.mysqlproxy.config.MultiplexingConfig;
-import io.mysqlproxy.config.PoolConfig;
 import io.mysqlproxy.backend.Backend;
 import io.mysqlproxy.backend.BackendConfig;
+import io.mysqlproxy.backend.BackendRole;
 import io.mysqlproxy.backend.BackendSelector;
+import io.mysqlproxy.backend.BackendState;
 import io.mysqlproxy.backend.HealthChecker;
-import io.mysqlproxy.scripting.ConnectionInfo.BackendInfo;
+import io.mysqlproxy.config.HealthCheck;
 import io.mysqlproxy.config.ListenerConfig;
+import io.mysqlproxy.config.MultiplexingConfig;
+import io.mysqlproxy.config.PoolConfig;
+import io.mysqlproxy.metrics.ListenerMetrics;
+import io.mysqlproxy.scripting.ConnectionInfo.BackendInfo;
+import io.mysqlproxy.scripting.Script;
+import io.mysqlproxy.scripting.ScriptRuntime;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -19,10 +25,16 @@ import org.jboss.logging.Logger;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -31,9 +43,9 @@ public final class Listener {
     static final String SESSION_HANDLER = "session";
     private static final Logger LOG = Logger.getLogger(Listener.class);
     private static final AtomicLong SESSION_IDS = new AtomicLong();
-    private static final IdlePool NO_POOL = new IdlePool("(removed backend)", io.mysqlproxy.config.PoolConfig.NONE);
-    private static final List<String> STATE_NAMES = java.util.Arrays.stream(io.mysqlproxy.backend.BackendState.values())
-            .map(s -> s.name().toLowerCase(java.util.Locale.ROOT)).toList();
+    private static final IdlePool NO_POOL = new IdlePool("(removed backend)", PoolConfig.NONE);
+    private static final List<String> STATE_NAMES = Arrays.stream(BackendState.values())
+            .map(s -> s.name().toLowerCase(Locale.ROOT)).toList();
 
     /** What can change while the listener runs, replaced as a whole so that readers see one version. */
     private record Layout(ListenerConfig config, List<Backend> backends, List<BackendInfo> infos,
@@ -45,8 +57,8 @@ public final class Listener {
     private final Map<ClientSession, Channel> sessions = new ConcurrentHashMap<>();
     private final Map<Backend, IdlePool> pools = new ConcurrentHashMap<>();
     private final AtomicLongArray refusals = new AtomicLongArray(Refusal.values().length);
-    private final io.mysqlproxy.metrics.ListenerMetrics metrics;
-    private final List<ListenerScript> retiredScripts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final ListenerMetrics metrics;
+    private final List<ListenerScript> retiredScripts = new CopyOnWriteArrayList<>();
     private volatile Layout layout;
     private volatile ListenerScript script;
     private HealthChecker checker;
@@ -85,12 +97,12 @@ public final class Listener {
                 pools.put(b, pool);
                 metrics.backendGauges(b.address().toString(), b, Backend::connectedClients, x -> pool.idle(null),
                         x -> x.state().acceptsConnections() ? 1 : 0,
-                        x -> x.state().name().toLowerCase(java.util.Locale.ROOT), STATE_NAMES,
+                        x -> x.state().name().toLowerCase(Locale.ROOT), STATE_NAMES,
                         x -> x.lastCheckNanos() < 0 ? -1 : x.lastCheckNanos() / 1e9);
                 // registered whether or not the listener multiplexes now: a resource may turn it on later
                 metrics.multiplexingGauges(b.address().toString(), pool, IdlePool::multiplexedClients,
                         IdlePool::connectionsInUse, IdlePool::openConnections);
-                if (b.role() == io.mysqlproxy.backend.BackendRole.READ_ONLY) {
+                if (b.role() == BackendRole.READ_ONLY) {
                     metrics.replicationLagGauge(b.address().toString(), b, Backend::replicationLag);
                 }
                 list.add(b);
@@ -122,7 +134,7 @@ public final class Listener {
             throw new IllegalArgumentException("listener " + current.name() + ": a new address needs a new socket");
         }
         SslContext ssl = current.tls().equals(next.tls()) ? clientSsl : TlsContexts.forClients(next.tls());
-        if (!java.util.Objects.equals(current.script(), next.script())) {
+        if (!Objects.equals(current.script(), next.script())) {
             updateScript(next);
         }
         clientSsl = ssl; // new clients get the new certificate or mode; connected ones keep their TLS session
@@ -156,14 +168,14 @@ public final class Listener {
     }
 
     /** The running script's pool, or null when the listener has no script. */
-    public io.mysqlproxy.scripting.ScriptRuntime scripts() {
+    public ScriptRuntime scripts() {
         ListenerScript s = script;
         return s == null ? null : s.runtime();
     }
 
     /** The Lua threads of this listener's scripts (the running one and replaced ones) that are stuck. */
     public List<String> stuckLuaThreads() {
-        List<String> out = new java.util.ArrayList<>();
+        List<String> out = new ArrayList<>();
         ListenerScript s = script;
         if (s != null) {
             out.addAll(s.runtime().stuckThreads());
@@ -173,13 +185,13 @@ public final class Listener {
     }
 
     /** Re-reads a file script now; returns the running script, or null when the listener has none. */
-    io.mysqlproxy.scripting.Script reloadScript() {
+    Script reloadScript() {
         ListenerScript s = script;
         return s == null ? null : s.reload();
     }
 
-    io.mysqlproxy.config.HealthCheck healthCheck() {
-        io.mysqlproxy.config.HealthCheck own = layout.config().healthCheck();
+    HealthCheck healthCheck() {
+        HealthCheck own = layout.config().healthCheck();
         return own != null ? own : context.healthCheck();
     }
 
@@ -190,7 +202,7 @@ public final class Listener {
         return c;
     }
 
-    io.mysqlproxy.metrics.ListenerMetrics metrics() {
+    ListenerMetrics metrics() {
         return metrics;
     }
 
@@ -200,7 +212,7 @@ public final class Listener {
         for (ClientSession s : sessions.keySet()) {
             out.add(s.describe());
         }
-        out.sort(java.util.Comparator.comparingLong(ClientSession.ConnectionRow::id));
+        out.sort(Comparator.comparingLong(ClientSession.ConnectionRow::id));
         return out;
     }
 
@@ -260,7 +272,7 @@ public final class Listener {
 
     /** Idle pooled connections to {@code backend}. */
     public List<PoolRow> pools() {
-        List<PoolRow> rows = new java.util.ArrayList<>();
+        List<PoolRow> rows = new ArrayList<>();
         for (Backend b : backends()) {
             IdlePool pool = pools.get(b);
             if (pool != null) {
@@ -376,9 +388,9 @@ public final class Listener {
         List<BackendInfo> out = new ArrayList<>(backends.size());
         for (Backend b : backends) {
             out.add(new BackendInfo(b.address().host(), b.address().port(),
-                    () -> b.state().ordinal(), b.role() == io.mysqlproxy.backend.BackendRole.READ_WRITE ? 1 : 2,
+                    () -> b.state().ordinal(), b.role() == BackendRole.READ_WRITE ? 1 : 2,
                     b::connectedClients, b.weight(), pools.get(b),
-                    s -> b.setByScript(io.mysqlproxy.backend.BackendState.values()[s]), b::replicationLag));
+                    s -> b.setByScript(BackendState.values()[s]), b::replicationLag));
         }
         return List.copyOf(out);
     }
@@ -458,6 +470,6 @@ public final class Listener {
             sessions.forEach((session, ch) -> ch.eventLoop().execute(session::shutdownNow));
         }
         context.transport().eventLoops().next().schedule(() -> awaitDrained(deadlineNanos, pastDeadline, done), 20,
-                java.util.concurrent.TimeUnit.MILLISECONDS);
+                TimeUnit.MILLISECONDS);
     }
 }

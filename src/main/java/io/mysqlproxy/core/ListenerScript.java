@@ -4,6 +4,9 @@ import io.mysqlproxy.config.ScriptConfig;
 import io.mysqlproxy.scripting.Script;
 import io.mysqlproxy.scripting.ScriptCompiler;
 import io.mysqlproxy.scripting.ScriptRuntime;
+import io.netty.util.concurrent.EventExecutor;
+
+import java.util.Objects;
 
 /**
  * The Lua script of one listener: its scripting pool, and how a new version arrives. A file script is re-read
@@ -25,7 +28,7 @@ final class ListenerScript {
     static ListenerScript start(ScriptConfig config, ProxyContext context) {
         Script initial = compile(config);
         int loops = 0;
-        for (io.netty.util.concurrent.EventExecutor ignored : context.transport().eventLoops()) {
+        for (EventExecutor ignored : context.transport().eventLoops()) {
             loops++;
         }
         // the Lua threads are event loops: the listener registers scripted connections with them
@@ -54,7 +57,7 @@ final class ListenerScript {
 
     /** True when {@code next} can be installed in this pool (same threads and sandbox), not only in a new one. */
     boolean canTake(ScriptConfig next) {
-        return next.options().equals(config.options()) && java.util.Objects.equals(next.path(), config.path());
+        return next.options().equals(config.options()) && Objects.equals(next.path(), config.path());
     }
 
     /** Installs {@code next} for the next command of every connection, unless it is the running version. */

@@ -3,18 +3,28 @@ package io.mysqlproxy.core;
 import io.mysqlproxy.backend.Backend;
 import io.mysqlproxy.config.BackendTlsMode;
 import io.mysqlproxy.config.ClientTlsMode;
+import io.mysqlproxy.protocol.AuthSwitchRequest;
 import io.mysqlproxy.protocol.Capabilities;
+import io.mysqlproxy.protocol.ErrPacket;
 import io.mysqlproxy.protocol.ErrorCodes;
 import io.mysqlproxy.protocol.HandshakeResponse;
 import io.mysqlproxy.protocol.HandshakeV10;
 import io.mysqlproxy.protocol.MalformedPacketException;
+import io.mysqlproxy.protocol.NativePassword;
+import io.mysqlproxy.protocol.OkPacket;
 import io.mysqlproxy.protocol.Packet;
 import io.mysqlproxy.protocol.PacketAssembler;
 import io.mysqlproxy.protocol.PacketFramer;
 import io.mysqlproxy.protocol.Packets;
+import io.mysqlproxy.protocol.ServerStatus;
+import io.mysqlproxy.scripting.HookOutcome;
+import io.mysqlproxy.scripting.ScriptSession;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -23,12 +33,12 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.jboss.logging.Logger;
 
-import io.mysqlproxy.scripting.HookOutcome;
-import io.mysqlproxy.scripting.ScriptSession;
-
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The connection phase of a session: connect to a backend (failing over to the next one), relay its greeting with
@@ -121,7 +131,7 @@ final class LoginRelay {
                 session.closeAfter(framed(packets, 0));
                 return;
             }
-            handshake = HandshakeV10.decode(io.netty.buffer.Unpooled.wrappedBuffer(packets.get(0)));
+            handshake = HandshakeV10.decode(Unpooled.wrappedBuffer(packets.get(0)));
             serverCaps = handshake.capabilities();
             withoutBackend = true;
             client.writeAndFlush(framed(packets, 0));
@@ -129,7 +139,7 @@ final class LoginRelay {
             processClientPackets();
             return;
         }
-        List<Backend> order = new java.util.ArrayList<>(listener.candidates());
+        List<Backend> order = new ArrayList<>(listener.candidates());
         if (outcome.backendNdx() > 0) {
             Backend picked = listener.backends().get(outcome.backendNdx() - 1);
             order.remove(picked);
@@ -149,11 +159,11 @@ final class LoginRelay {
     }
 
     private ByteBuf framed(List<byte[]> payloads, int firstSeq) {
-        io.netty.buffer.CompositeByteBuf out = client.alloc().compositeBuffer();
+        CompositeByteBuf out = client.alloc().compositeBuffer();
         int seq = firstSeq;
         for (byte[] p : payloads) {
             out.addComponent(true, PacketFramer.frame(client.alloc(), seq & 0xFF,
-                    io.netty.buffer.Unpooled.wrappedBuffer(p)));
+                    Unpooled.wrappedBuffer(p)));
             seq += PacketFramer.framesFor(p.length);
         }
         return out;
@@ -239,7 +249,7 @@ final class LoginRelay {
      */
     private void awaitFreeConnection(Backend backend, IdlePool pool) {
         long timeout = listener.multiplexing().waitTimeoutMillis();
-        java.util.function.Consumer<IdlePool.Idle>[] waiter = new java.util.function.Consumer[1];
+        Consumer<IdlePool.Idle>[] waiter = new Consumer[1];
         ScheduledFuture<?> expiry = client.eventLoop().schedule(() -> {
             if (pool.cancelLogin(waiter[0]) && session.state() != SessionState.CLOSED) {
                 LOG.infof("session %d: no connection to %s became free within %d ms for client %s", session.id(),
@@ -364,7 +374,7 @@ final class LoginRelay {
                     handshakeResponse(packet);
                 } else if (awaitingSwitchAnswer) {
                     awaitingSwitchAnswer = false;
-                    byte[] auth = io.netty.buffer.ByteBufUtil.getBytes(packet.payload());
+                    byte[] auth = ByteBufUtil.getBytes(packet.payload());
                     packet.payload().release();
                     seqDelta = 1 - packet.seq();
                     server.writeAndFlush(PacketFramer.frame(server.alloc(), 1, loginWith(auth, server)));
@@ -448,8 +458,8 @@ final class LoginRelay {
      * Runs a login hook, then goes on with {@code next} on the event loop unless the script answered the client
      * itself (the connection then closes after that answer) or failed.
      */
-    private void afterHook(java.util.concurrent.CompletableFuture<HookOutcome> hook, int answerSeq,
-                           Runnable onAbort, java.util.function.Consumer<HookOutcome> next) {
+    private void afterHook(CompletableFuture<HookOutcome> hook, int answerSeq,
+                           Runnable onAbort, Consumer<HookOutcome> next) {
         hookPending = true;
         hook.thenAccept(outcome -> client.eventLoop().execute(() -> {
             hookPending = false;
@@ -548,7 +558,7 @@ final class LoginRelay {
      * protocol it negotiated, whatever flags the script's packet carried. Connection attributes are dropped.
      */
     private ByteBuf rewrittenLogin(byte[] packet, long clientCaps, HandshakeResponse original) {
-        HandshakeResponse r = HandshakeResponse.decode(io.netty.buffer.Unpooled.wrappedBuffer(packet));
+        HandshakeResponse r = HandshakeResponse.decode(Unpooled.wrappedBuffer(packet));
         ByteBuf out = server.alloc().buffer(packet.length + 16);
         new HandshakeResponse(clientCaps & ~Capabilities.CLIENT_CONNECT_ATTRS, original.maxPacketSize(), r.charset(),
                 r.username(), r.authResponse(), r.database() != null ? r.database() : original.database(),
@@ -636,14 +646,14 @@ final class LoginRelay {
     /** Asks the client to authenticate again, answering {@code greeting}'s scramble. */
     private void askClientToAnswer(HandshakeV10 greeting, int seq) {
         ByteBuf out = client.alloc().buffer(48);
-        io.mysqlproxy.protocol.AuthSwitchRequest.nativePassword(greeting).encode(out);
+        AuthSwitchRequest.nativePassword(greeting).encode(out);
         client.writeAndFlush(PacketFramer.frame(client.alloc(), seq & 0xFF, out));
     }
 
     /** The client's first login with {@code auth} as its mysql_native_password answer. */
     private HandshakeResponse loginAnswering(byte[] auth, long caps) {
         return new HandshakeResponse(caps, loginResponse.maxPacketSize(), loginResponse.charset(),
-                loginResponse.username(), auth, loginResponse.database(), io.mysqlproxy.protocol.NativePassword.PLUGIN);
+                loginResponse.username(), auth, loginResponse.database(), NativePassword.PLUGIN);
     }
 
     /** A login for a fresh connection: the client's first login with its answer to that connection's scramble. */
@@ -660,7 +670,7 @@ final class LoginRelay {
     private boolean clientCanSwitch() {
         String plugin = loginResponse == null ? null : loginResponse.authPluginName();
         return Capabilities.has(loginCaps & serverCaps, Capabilities.CLIENT_PLUGIN_AUTH)
-                && (plugin == null || plugin.isEmpty() || io.mysqlproxy.protocol.NativePassword.PLUGIN.equals(plugin));
+                && (plugin == null || plugin.isEmpty() || NativePassword.PLUGIN.equals(plugin));
     }
 
     /** Without a backend, {@code read_auth} may refuse the client or answer with an OK of its own. */
@@ -689,7 +699,7 @@ final class LoginRelay {
     private void acceptWithoutBackend(ByteBuf answer, int seq) {
         if (answer == null) {
             ByteBuf ok = client.alloc().buffer(8);
-            new io.mysqlproxy.protocol.OkPacket(0, 0, io.mysqlproxy.protocol.ServerStatus.AUTOCOMMIT, 0, "")
+            new OkPacket(0, 0, ServerStatus.AUTOCOMMIT, 0, "")
                     .encode(ok);
             answer = PacketFramer.frame(client.alloc(), seq + 1, ok);
         }
@@ -751,7 +761,7 @@ final class LoginRelay {
         ScriptSession script = session.scriptSession();
         if ((first == Packets.OK || first == Packets.ERR) && script != null && script.has("read_auth_result")) {
             int seq = packet.seq() - seqDelta;
-            byte[] reply = io.netty.buffer.ByteBufUtil.getBytes(packet.payload());
+            byte[] reply = ByteBufUtil.getBytes(packet.payload());
             hookPending = true;
             script.readAuthResult(session.connectionInfo(), reply).thenAccept(outcome -> client.eventLoop().execute(
                     () -> authResultDecided(outcome, packet, seq)));
@@ -1000,8 +1010,8 @@ final class LoginRelay {
                 if (p.firstByte() == Packets.OK) {
                     extra.phase = ExtraPhase.DONE; // a user without a password
                 } else if (p.firstByte() == Packets.EOF) {
-                    String plugin = io.mysqlproxy.protocol.AuthSwitchRequest.plugin(p.payload());
-                    if (!io.mysqlproxy.protocol.NativePassword.PLUGIN.equals(plugin)) {
+                    String plugin = AuthSwitchRequest.plugin(p.payload());
+                    if (!NativePassword.PLUGIN.equals(plugin)) {
                         extra.fail("it asked for authentication method " + plugin);
                     } else {
                         extra.serverSwitchSeq = p.seq();
@@ -1033,7 +1043,7 @@ final class LoginRelay {
     /** Why the second backend did not accept the login: its error message, or {@code otherwise}. */
     private static String refusal(Packet reply, String otherwise) {
         return "it refused the login: " + (reply.firstByte() == Packets.ERR
-                ? io.mysqlproxy.protocol.ErrPacket.decode(reply.payload().duplicate()).message() : otherwise);
+                ? ErrPacket.decode(reply.payload().duplicate()).message() : otherwise);
     }
 
     void extraClosed(Channel channel) {
@@ -1065,12 +1075,12 @@ final class LoginRelay {
             extraSettled();
             return;
         }
-        byte[] auth = io.netty.buffer.ByteBufUtil.getBytes(packet.payload());
+        byte[] auth = ByteBufUtil.getBytes(packet.payload());
         packet.payload().release();
         extra.phase = ExtraPhase.AUTHENTICATING;
         if (extra.reused != null) {
             extra.channel.writeAndFlush(PacketFramer.frame(extra.channel.alloc(), (extra.serverSwitchSeq + 1) & 0xFF,
-                    io.netty.buffer.Unpooled.wrappedBuffer(auth)));
+                    Unpooled.wrappedBuffer(auth)));
         } else {
             extra.channel.writeAndFlush(PacketFramer.frame(extra.channel.alloc(), 1, loginWith(auth, extra.channel)));
         }

@@ -1,19 +1,28 @@
 package io.mysqlproxy.core;
 
 import io.mysqlproxy.backend.Backend;
+import io.mysqlproxy.config.PoolConfig;
 import io.mysqlproxy.metrics.ListenerMetrics;
 import io.mysqlproxy.protocol.Commands;
+import io.mysqlproxy.protocol.ConversationTracker;
 import io.mysqlproxy.protocol.ErrPacket;
 import io.mysqlproxy.protocol.ErrorCodes;
 import io.mysqlproxy.protocol.MalformedPacketException;
+import io.mysqlproxy.protocol.OkPacket;
 import io.mysqlproxy.protocol.Packet;
 import io.mysqlproxy.protocol.PacketAssembler;
 import io.mysqlproxy.protocol.PacketFramer;
 import io.mysqlproxy.protocol.Packets;
+import io.mysqlproxy.protocol.Payloads;
+import io.mysqlproxy.protocol.ResponseState;
 import io.mysqlproxy.protocol.ServerStatus;
 import io.mysqlproxy.sql.PinReason;
+import io.mysqlproxy.sql.SqlToken;
+import io.mysqlproxy.sql.SqlTokenizer;
 import io.mysqlproxy.sql.StatementEffects;
+import io.mysqlproxy.sql.TokenId;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -23,8 +32,10 @@ import org.jboss.logging.Logger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Multiplexing for one client session: the client holds a backend connection only while a command runs or while
@@ -85,8 +96,8 @@ final class Multiplexer {
     private IdlePool targetPool;
     private Backend targetBackend;
     /** Set while a script's command runs: how it is sent and how the proxy's own answer reaches the script. */
-    private java.util.function.Consumer<byte[]> scriptedSend;
-    private java.util.function.Consumer<ByteBuf> scriptedAnswer;
+    private Consumer<byte[]> scriptedSend;
+    private Consumer<ByteBuf> scriptedAnswer;
     private PinReason pinned;
     private boolean inTransaction;
     private boolean ended;
@@ -110,7 +121,7 @@ final class Multiplexer {
     private volatile Running running;
 
     Multiplexer(ClientSession session, IdlePool pool, Backend backend, ListenerMetrics metrics,
-                io.mysqlproxy.config.PoolConfig config, long readTimeoutMillis, IdlePool.Idle loginConnection,
+                PoolConfig config, long readTimeoutMillis, IdlePool.Idle loginConnection,
                 EventLoop loop) {
         this.session = session;
         this.homePool = pool;
@@ -192,9 +203,9 @@ final class Multiplexer {
         if (pinned != null && held != null) {
             return true;
         }
-        io.mysqlproxy.protocol.ResponseState s = session.tracker().state();
-        return busy && (s == io.mysqlproxy.protocol.ResponseState.INFILE_UPLOAD
-                || s == io.mysqlproxy.protocol.ResponseState.AUTH);
+        ResponseState s = session.tracker().state();
+        return busy && (s == ResponseState.INFILE_UPLOAD
+                || s == ResponseState.AUTH);
     }
 
     /** Starts the next whole command the client sent, unless one is under way. */
@@ -247,8 +258,8 @@ final class Multiplexer {
      * of it, once the session holds a connection brought to the client's state; {@code answer} gets the framed
      * response instead when the proxy answers itself (a KILL of a proxy thread id, an error).
      */
-    void run(Backend wanted, byte[] packet, java.util.function.Consumer<byte[]> send,
-             java.util.function.Consumer<ByteBuf> answer) {
+    void run(Backend wanted, byte[] packet, Consumer<byte[]> send,
+             Consumer<ByteBuf> answer) {
         if (ended) {
             return;
         }
@@ -319,7 +330,7 @@ final class Multiplexer {
             return true;
         }
         return command == Commands.COM_QUERY
-                && io.mysqlproxy.protocol.Payloads.startsWithWord(buf, at + Packets.HEADER_SIZE + 1, "kill");
+                && Payloads.startsWithWord(buf, at + Packets.HEADER_SIZE + 1, "kill");
     }
 
     /** The KILL the whole command at {@code at} asks for, or null when it is none (or one the server should see). */
@@ -331,12 +342,12 @@ final class Multiplexer {
         if (command != Commands.COM_QUERY || !isKill(buf)) {
             return null;
         }
-        List<io.mysqlproxy.sql.SqlToken> tokens = io.mysqlproxy.sql.SqlTokenizer.tokenize(
+        List<SqlToken> tokens = SqlTokenizer.tokenize(
                 buf.toString(at + Packets.HEADER_SIZE + 1, length - 1, StandardCharsets.UTF_8));
         int i = 1;
         boolean queryOnly = false;
-        while (i < tokens.size() && tokens.get(i).id() != io.mysqlproxy.sql.TokenId.TK_INTEGER) {
-            String word = tokens.get(i).text().toUpperCase(java.util.Locale.ROOT);
+        while (i < tokens.size() && tokens.get(i).id() != TokenId.TK_INTEGER) {
+            String word = tokens.get(i).text().toUpperCase(Locale.ROOT);
             if (word.equals("QUERY")) {
                 queryOnly = true;
             } else if (!word.equals("CONNECTION") && !word.equals("HARD") && !word.equals("SOFT")) {
@@ -345,7 +356,7 @@ final class Multiplexer {
             i++;
         }
         if (i != tokens.size() - 1 && !(i == tokens.size() - 2
-                && tokens.get(i + 1).id() == io.mysqlproxy.sql.TokenId.TK_SEMICOLON)) {
+                && tokens.get(i + 1).id() == TokenId.TK_SEMICOLON)) {
             return null;
         }
         try {
@@ -409,7 +420,7 @@ final class Multiplexer {
 
     private void answerOk() {
         ByteBuf ok = session.alloc().buffer(16);
-        new io.mysqlproxy.protocol.OkPacket(0, 0, ServerStatus.AUTOCOMMIT, 0, "").encode(ok);
+        new OkPacket(0, 0, ServerStatus.AUTOCOMMIT, 0, "").encode(ok);
         answer(PacketFramer.frame(session.alloc(), 1, ok));
     }
 
@@ -671,7 +682,7 @@ final class Multiplexer {
         return out;
     }
 
-    private static ByteBuf payload(io.netty.buffer.ByteBufAllocator alloc, int command, String text) {
+    private static ByteBuf payload(ByteBufAllocator alloc, int command, String text) {
         byte[] bytes = text == null ? new byte[0] : text.getBytes(StandardCharsets.UTF_8);
         ByteBuf out = alloc.buffer(1 + bytes.length);
         out.writeByte(command).writeBytes(bytes);
@@ -842,7 +853,7 @@ final class Multiplexer {
             return false;
         }
         busy = false;
-        io.mysqlproxy.protocol.ConversationTracker tracker = session.tracker();
+        ConversationTracker tracker = session.tracker();
         long id = tracker.takeLastInsertId();
         if (id != 0) {
             lastInsertId = id;

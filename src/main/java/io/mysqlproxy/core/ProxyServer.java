@@ -1,20 +1,31 @@
 package io.mysqlproxy.core;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mysqlproxy.admin.AdminServer;
+import io.mysqlproxy.backend.Backend;
+import io.mysqlproxy.config.Limits;
 import io.mysqlproxy.config.ListenerConfig;
 import io.mysqlproxy.config.ListenerRegistry;
 import io.mysqlproxy.config.ProxyConfig;
 import io.mysqlproxy.metrics.ProxyMetrics;
 import io.mysqlproxy.metrics.QueryDigests;
 import io.mysqlproxy.scripting.Script;
+import io.mysqlproxy.scripting.ScriptRuntime;
+import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Vertx;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,7 +40,7 @@ public final class ProxyServer implements ListenerRegistry, AdminView {
     private final ProxyContext context;
     private final Map<String, Listener> listeners = new LinkedHashMap<>();
     /** Listeners being drained; a concurrent set, since a drain ends on an event loop, which must not wait for this. */
-    private final java.util.Set<CompletableFuture<Void>> draining = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<CompletableFuture<Void>> draining = ConcurrentHashMap.newKeySet();
     /** Admin interfaces of single listeners (a MySQLProxy resource's spec.admin), by listener name. */
     private final Map<String, AdminServer> listenerAdmins = new LinkedHashMap<>();
     private final ProxyMetrics metrics;
@@ -38,10 +49,10 @@ public final class ProxyServer implements ListenerRegistry, AdminView {
 
     /** A proxy whose meters go nowhere (tests, embedding). */
     public ProxyServer(Vertx vertx, ProxyConfig config) {
-        this(vertx, config, new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        this(vertx, config, new SimpleMeterRegistry());
     }
 
-    public ProxyServer(Vertx vertx, ProxyConfig config, io.micrometer.core.instrument.MeterRegistry registry) {
+    public ProxyServer(Vertx vertx, ProxyConfig config, MeterRegistry registry) {
         this.config = config;
         this.metrics = new ProxyMetrics(registry, config.monitoring().digests()
                 ? new QueryDigests(config.monitoring().maxDigests()) : null);
@@ -65,7 +76,7 @@ public final class ProxyServer implements ListenerRegistry, AdminView {
             }
         } catch (RuntimeException e) {
             shutdown(0);
-            throw e instanceof java.util.concurrent.CompletionException && e.getCause() instanceof RuntimeException r
+            throw e instanceof CompletionException && e.getCause() instanceof RuntimeException r
                     ? r : e;
         }
         warnIfDescriptorsRunShort();
@@ -79,12 +90,12 @@ public final class ProxyServer implements ListenerRegistry, AdminView {
      * clear "Too many connections". Said once at start.
      */
     private void warnIfDescriptorsRunShort() {
-        long limit = io.mysqlproxy.config.Limits.descriptorLimit();
+        long limit = Limits.descriptorLimit();
         long clients = listeners().stream().mapToLong(l -> l.config().maxConnections()).sum();
-        if (clients > io.mysqlproxy.config.Limits.maxConnectionsForDescriptors(limit)) {
+        if (clients > Limits.maxConnectionsForDescriptors(limit)) {
             LOG.warnf("the listeners admit %d clients, which need %d file descriptors, but this process may open %d:"
                     + " lower --proxy-max-connections to %d or raise the limit (ulimit -n)", clients,
-                    2 * clients + io.mysqlproxy.config.Limits.RESERVED_DESCRIPTORS, limit, io.mysqlproxy.config.Limits.maxConnectionsForDescriptors(limit));
+                    2 * clients + Limits.RESERVED_DESCRIPTORS, limit, Limits.maxConnectionsForDescriptors(limit));
         }
     }
 
@@ -164,18 +175,18 @@ public final class ProxyServer implements ListenerRegistry, AdminView {
     }
 
     @Override
-    public synchronized java.util.Optional<ListenerStatus> status(String name) {
+    public synchronized Optional<ListenerStatus> status(String name) {
         Listener l = listeners.get(name);
         if (l == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         List<BackendStatus> backends = new ArrayList<>();
-        for (io.mysqlproxy.backend.Backend b : l.backends()) {
+        for (Backend b : l.backends()) {
             backends.add(new BackendStatus(b.address().toString(), b.role().label(),
-                    b.state().name().toLowerCase(java.util.Locale.ROOT), b.state().acceptsConnections()));
+                    b.state().name().toLowerCase(Locale.ROOT), b.state().acceptsConnections()));
         }
-        io.mysqlproxy.scripting.ScriptRuntime scripts = l.scripts();
-        return java.util.Optional.of(new ListenerStatus(l.config(),
+        ScriptRuntime scripts = l.scripts();
+        return Optional.of(new ListenerStatus(l.config(),
                 scripts == null ? null : scripts.current().checksum(), backends));
     }
 
@@ -221,7 +232,7 @@ public final class ProxyServer implements ListenerRegistry, AdminView {
     /** Completes when every event loop has run a task: they are not stuck. */
     public CompletableFuture<Void> eventLoopsResponsive() {
         List<CompletableFuture<Void>> pings = new ArrayList<>();
-        for (io.netty.util.concurrent.EventExecutor loop : context.transport().eventLoops()) {
+        for (EventExecutor loop : context.transport().eventLoops()) {
             CompletableFuture<Void> ping = new CompletableFuture<>();
             loop.execute(() -> ping.complete(null));
             pings.add(ping);

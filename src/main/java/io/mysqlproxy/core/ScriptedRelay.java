@@ -1,8 +1,10 @@
 package io.mysqlproxy.core;
 
+import io.mysqlproxy.backend.Backend;
 import io.mysqlproxy.protocol.Commands;
 import io.mysqlproxy.protocol.ConversationTracker;
 import io.mysqlproxy.protocol.ErrorCodes;
+import io.mysqlproxy.protocol.FrameHead;
 import io.mysqlproxy.protocol.FrameScanner;
 import io.mysqlproxy.protocol.MalformedPacketException;
 import io.mysqlproxy.protocol.Packet;
@@ -17,6 +19,7 @@ import io.mysqlproxy.scripting.ScriptSession;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +40,7 @@ final class ScriptedRelay {
      * command saves two epoll_ctl calls per command; clients rarely pipeline.
      */
     private static final int PIPELINE_BUFFER = 1 << 20;
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ScriptedRelay.class);
+    private static final Logger LOG = Logger.getLogger(ScriptedRelay.class);
     private final ClientSession session;
     private final ScriptSession script;
     /** Lends this session backend connections per command, or null when the session keeps its own. */
@@ -46,7 +49,7 @@ final class ScriptedRelay {
     /** Where the current command goes: the session's main backend connection or its companion. */
     private Channel server;
     /** Multiplexing: the backend whose pool the script picked ({@code backend_ndx}), or null for the login's. */
-    private io.mysqlproxy.backend.Backend picked;
+    private Backend picked;
     private final ConversationTracker tracker;
     private final FrameScanner clientHeads;
     private final FrameScanner serverHeads;
@@ -245,7 +248,7 @@ final class ScriptedRelay {
             if (outcome.pin() != null) {
                 mux.pinnedByScript(outcome.pin());
             }
-            java.util.List<io.mysqlproxy.backend.Backend> backends = session.listener().backends();
+            List<Backend> backends = session.listener().backends();
             if (backendNdx > 0 && backendNdx <= backends.size()) { // the listener may have lost backends since
                 picked = backends.get(backendNdx - 1);
             }
@@ -397,7 +400,7 @@ final class ScriptedRelay {
         }
     }
 
-    private void onServerHead(io.mysqlproxy.protocol.FrameHead head) {
+    private void onServerHead(FrameHead head) {
         Injection inj = current;
         if (inj != null && inj.firstByte < 0) {
             inj.firstByte = head.firstByte();

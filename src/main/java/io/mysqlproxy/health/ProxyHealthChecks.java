@@ -12,6 +12,7 @@ import org.eclipse.microprofile.health.Liveness;
 import org.eclipse.microprofile.health.Readiness;
 import org.eclipse.microprofile.health.Startup;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -59,7 +60,7 @@ public class ProxyHealthChecks {
         return () -> {
             HealthCheckResponseBuilder r = HealthCheckResponse.named("lua-threads");
             ProxyServer server = running.get();
-            java.util.List<String> stuck = server == null ? java.util.List.of() : server.stuckLuaThreads();
+            List<String> stuck = server == null ? List.of() : server.stuckLuaThreads();
             for (int i = 0; i < stuck.size(); i++) {
                 r.withData("stuck-" + i, stuck.get(i));
             }

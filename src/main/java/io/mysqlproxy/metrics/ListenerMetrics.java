@@ -6,11 +6,16 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.mysqlproxy.protocol.Commands;
+import io.mysqlproxy.sql.PinReason;
 
+import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.LongStream;
 
 /**
  * The meters of one listener, labelled {@code listener}; backend meters add {@code backend} (its address). What
@@ -23,9 +28,9 @@ public final class ListenerMetrics {
      * Bucket bounds of the statement latency histogram: fewer than Micrometer's default (about 70) and a single
      * window, since Prometheus buckets are cumulative anyway; recording is on every statement's path.
      */
-    static final java.time.Duration[] BUCKETS = java.util.stream.LongStream.of(250, 500, 1_000, 2_500, 5_000, 10_000,
+    static final Duration[] BUCKETS = LongStream.of(250, 500, 1_000, 2_500, 5_000, 10_000,
             25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000, 30_000_000)
-            .mapToObj(java.time.Duration::ofNanos).map(d -> d.multipliedBy(1000)).toArray(java.time.Duration[]::new);
+            .mapToObj(Duration::ofNanos).map(d -> d.multipliedBy(1000)).toArray(Duration[]::new);
 
     private final MeterRegistry registry;
     private final String listener;
@@ -46,7 +51,7 @@ public final class ListenerMetrics {
     private final LongAdder borrowWaits = new LongAdder();
     private final LongAdder borrowTimeouts = new LongAdder();
     private final LongAdder replayed = new LongAdder();
-    private final Counter[] pins = new Counter[io.mysqlproxy.sql.PinReason.values().length];
+    private final Counter[] pins = new Counter[PinReason.values().length];
 
     ListenerMetrics(MeterRegistry registry, String listener) {
         this.registry = registry;
@@ -87,7 +92,7 @@ public final class ListenerMetrics {
                 .tag("result", "timeout").description(what).register(registry);
         count("mysqlproxy.multiplexing.replays", replayed, null,
                 "Commands the proxy ran to bring a borrowed connection to its client's session state");
-        for (io.mysqlproxy.sql.PinReason r : io.mysqlproxy.sql.PinReason.values()) {
+        for (PinReason r : PinReason.values()) {
             pins[r.ordinal()] = Counter.builder("mysqlproxy.multiplexing.pins").tag("listener", listener)
                     .tag("reason", r.label())
                     .description("Multiplexed clients pinned to their backend connection, by reason")
@@ -133,7 +138,7 @@ public final class ListenerMetrics {
      */
     public <T> void backendGauges(String backend, T source, ToDoubleFunction<T> connections,
                                   ToDoubleFunction<T> pooled, ToDoubleFunction<T> up,
-                                  java.util.function.Function<T, String> state, java.util.List<String> states,
+                                  Function<T, String> state, List<String> states,
                                   ToDoubleFunction<T> checkSeconds) {
         for (String name : states) {
             Gauge.builder("mysqlproxy.backend.state", source, x -> name.equals(state.apply(x)) ? 1 : 0)
@@ -247,7 +252,7 @@ public final class ListenerMetrics {
         replayed.add(commands);
     }
 
-    public void multiplexPinned(io.mysqlproxy.sql.PinReason reason) {
+    public void multiplexPinned(PinReason reason) {
         pins[reason.ordinal()].increment();
     }
 }

@@ -9,6 +9,7 @@ import io.mysqlproxy.scripting.HookObserver;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The meters of one running proxy that belong to no listener: Lua hooks, script swaps, the admin interface, and
@@ -72,7 +73,7 @@ public final class ProxyMetrics implements HookObserver {
     public void hookCalled(String hook, long nanos) {
         Timer t = hookTimers.get(hook);
         if (t != null) {
-            t.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            t.record(nanos, TimeUnit.NANOSECONDS);
         }
     }
 

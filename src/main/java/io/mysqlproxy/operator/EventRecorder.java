@@ -1,5 +1,6 @@
 package io.mysqlproxy.operator;
 
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -57,7 +58,7 @@ final class EventRecorder {
         }
     }
 
-    private static io.fabric8.kubernetes.api.model.Condition condition(MySQLProxyStatus s, String type) {
+    private static Condition condition(MySQLProxyStatus s, String type) {
         return s.conditions == null ? null
                 : s.conditions.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
     }

@@ -11,7 +11,9 @@ import io.mysqlproxy.config.ClientTls;
 import io.mysqlproxy.config.ClientTlsMode;
 import io.mysqlproxy.config.HealthCheck;
 import io.mysqlproxy.config.HostPort;
+import io.mysqlproxy.config.Limits;
 import io.mysqlproxy.config.ListenerConfig;
+import io.mysqlproxy.config.MultiplexingConfig;
 import io.mysqlproxy.config.ScriptConfig;
 import io.mysqlproxy.scripting.ScriptingOptions;
 
@@ -20,10 +22,15 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -71,8 +78,8 @@ final class ListenerTranslator {
         ListenerConfig config = new ListenerConfig(listenerName(r), new HostPort("0.0.0.0", spec.listener.port),
                 backends(ns, spec), policy(spec),
                 spec.listener.maxConnections == null
-                        ? io.mysqlproxy.config.Limits.maxConnectionsForDescriptors(
-                                io.mysqlproxy.config.Limits.descriptorLimit())
+                        ? Limits.maxConnectionsForDescriptors(
+                                Limits.descriptorLimit())
                         : spec.listener.maxConnections, tls(r), script,
                 healthCheck(ns, spec), admin(r), multiplexing(spec));
         return new Translation(config, scriptProblem);
@@ -87,13 +94,13 @@ final class ListenerTranslator {
 
 
     /** The resource's multiplexing, or null for the proxy's own setting. */
-    private static io.mysqlproxy.config.MultiplexingConfig multiplexing(MySQLProxySpec spec) {
+    private static MultiplexingConfig multiplexing(MySQLProxySpec spec) {
         MySQLProxySpec.Multiplexing m = spec.multiplexing;
         if (m == null) {
             return null;
         }
-        return new io.mysqlproxy.config.MultiplexingConfig(m.enabled == null || m.enabled,
-                m.excludeUsers == null ? java.util.Set.of() : java.util.Set.copyOf(m.excludeUsers),
+        return new MultiplexingConfig(m.enabled == null || m.enabled,
+                m.excludeUsers == null ? Set.of() : Set.copyOf(m.excludeUsers),
                 m.maxConnections == null ? 200 : m.maxConnections,
                 m.waitTimeoutMillis == null ? 10_000 : m.waitTimeoutMillis);
     }
@@ -152,7 +159,7 @@ final class ListenerTranslator {
         ScriptingOptions options = new ScriptingOptions(s == null || s.threads == null ? 0 : s.threads,
                 s == null || s.sandbox == null || s.sandbox, ScriptingOptions.DEFAULTS.maxInstructions(),
                 ScriptingOptions.DEFAULTS.maxMillis(), false)
-                .withAllowedEnv(s == null || s.allowedEnv == null ? java.util.Set.of() : java.util.Set.copyOf(s.allowedEnv));
+                .withAllowedEnv(s == null || s.allowedEnv == null ? Set.of() : Set.copyOf(s.allowedEnv));
         return ScriptConfig.inline(ns + "/" + name + "/" + key, source, modules, options);
     }
 
@@ -213,21 +220,21 @@ final class ListenerTranslator {
         }
         try {
             // one directory per content, so that a renewed certificate is a new configuration the listener applies
-            String version = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+            String version = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                     .digest((pem.get("tls.crt") + pem.get("tls.key")).getBytes(StandardCharsets.UTF_8)), 0, 8);
             Path dir = Files.createDirectories(tlsDir.resolve(ns).resolve(r.getMetadata().getName()).resolve(version));
             Path cert = dir.resolve("tls.crt");
             Path key = dir.resolve("tls.key");
             Files.writeString(cert, pem.get("tls.crt"));
             if (!Files.exists(key)) {
-                Files.createFile(key, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+                Files.createFile(key, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rw-------")));
             }
             Files.writeString(key, pem.get("tls.key"));
             return new ClientTls(ClientTlsMode.parse(t.mode == null ? "optional" : t.mode), cert, key);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -3,6 +3,7 @@ package io.mysqlproxy.operator;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -11,6 +12,7 @@ import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfig
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -20,6 +22,7 @@ import io.mysqlproxy.config.ListenerConfig;
 import io.mysqlproxy.config.ListenerRegistry;
 import io.mysqlproxy.config.RunningListeners;
 import io.mysqlproxy.scripting.ScriptException;
+import jakarta.annotation.PreDestroy;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
@@ -28,12 +31,19 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -68,8 +78,8 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
     private ServiceWriter services;
     private EventRecorder events;
     /** The resources this replica applied, with their uid (to recognise their Service once they are gone). */
-    private final Map<ResourceID, String> applied = new java.util.concurrent.ConcurrentHashMap<>();
-    private java.util.concurrent.ScheduledExecutorService sweeper;
+    private final Map<ResourceID, String> applied = new ConcurrentHashMap<>();
+    private ScheduledExecutorService sweeper;
 
     @Override
     public List<EventSource<?, MySQLProxy>> prepareEventSources(EventSourceContext<MySQLProxy> context) {
@@ -86,8 +96,8 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
                                         r.getSpec().backendDiscovery.service, s.getMetadata().getLabels() == null ? null
                                                 : s.getMetadata().getLabels().get(BackendDiscoverer.SERVICE_NAME_LABEL))))
                         .build(), context);
-        InformerEventSource<io.fabric8.kubernetes.api.model.Secret, MySQLProxy> secrets = new InformerEventSource<>(
-                InformerEventSourceConfiguration.from(io.fabric8.kubernetes.api.model.Secret.class, MySQLProxy.class)
+        InformerEventSource<Secret, MySQLProxy> secrets = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Secret.class, MySQLProxy.class)
                         .withSecondaryToPrimaryMapper(s -> referencing(context, s.getMetadata().getNamespace(),
                                 r -> secretNames(r).contains(s.getMetadata().getName())))
                         .build(), context);
@@ -98,7 +108,7 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
 
     /** The Secrets a resource reads: TLS, health-check and admin credentials. */
     private static Set<String> secretNames(MySQLProxy r) {
-        Set<String> out = new java.util.HashSet<>();
+        Set<String> out = new HashSet<>();
         MySQLProxySpec s = r.getSpec();
         if (s.listener != null && s.listener.tls != null && s.listener.tls.secretName != null) {
             out.add(s.listener.tls.secretName);
@@ -112,11 +122,11 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
         return out;
     }
 
-    private synchronized void startSweeper(io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache<MySQLProxy> cache) {
+    private synchronized void startSweeper(IndexedResourceCache<MySQLProxy> cache) {
         if (sweeper != null) {
             return;
         }
-        sweeper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "mysqlproxy-sweeper");
             t.setDaemon(true);
             return t;
@@ -127,10 +137,10 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
             } catch (RuntimeException e) {
                 LOG.warnf(e, "closing listeners of deleted MySQLProxy resources failed");
             }
-        }, SWEEP_MILLIS, SWEEP_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    private void sweep(io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache<MySQLProxy> cache) {
+    private void sweep(IndexedResourceCache<MySQLProxy> cache) {
         ListenerRegistry registry = running.registry();
         for (Map.Entry<ResourceID, String> e : applied.entrySet()) {
             ResourceID id = e.getKey();
@@ -149,7 +159,7 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
     }
 
     private static Set<ResourceID> referencing(EventSourceContext<MySQLProxy> context, String ns,
-                                               java.util.function.Predicate<MySQLProxy> refers) {
+                                               Predicate<MySQLProxy> refers) {
         return context.getPrimaryCache().list(ns).filter(r -> r.getSpec() != null && refers.test(r))
                 .map(ResourceID::fromResource).collect(Collectors.toSet());
     }
@@ -204,7 +214,7 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
                     .withName(r.getMetadata().getName()).patch(PatchContext.of(PatchType.JSON_MERGE),
                             "{\"metadata\":{\"annotations\":{\"" + key + "\":\"" + generation + "\"}}}");
             if (r.getMetadata().getAnnotations() == null) {
-                r.getMetadata().setAnnotations(new java.util.HashMap<>());
+                r.getMetadata().setAnnotations(new HashMap<>());
             }
             r.getMetadata().getAnnotations().put(key, generation);
         } catch (RuntimeException e) {
@@ -395,7 +405,7 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
     }
 
     /** Gives up the lease (another replica takes over at once) and stops sweeping. */
-    @jakarta.annotation.PreDestroy
+    @PreDestroy
     synchronized void stop() {
         if (leadership != null) {
             leadership.stop();

@@ -6,6 +6,7 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -72,7 +73,7 @@ public class MySQLProxySpec {
         public Integer maxConnections;
 
         @Default("first-available")
-        @io.fabric8.generator.annotation.ValidationRule(value = "self in ['first-available', 'round-robin', 'least-connections', 'weighted']",
+        @ValidationRule(value = "self in ['first-available', 'round-robin', 'least-connections', 'weighted']",
                 message = "policy must be first-available, round-robin, least-connections or weighted")
         @JsonPropertyDescription("How new connections pick a readWrite backend: first-available, round-robin, least-connections or weighted.")
         public String policy;
@@ -86,7 +87,7 @@ public class MySQLProxySpec {
         public String secretName;
 
         @Default("optional")
-        @io.fabric8.generator.annotation.ValidationRule(value = "self in ['disabled', 'optional', 'required']",
+        @ValidationRule(value = "self in ['disabled', 'optional', 'required']",
                 message = "mode must be disabled, optional or required")
         @JsonPropertyDescription("disabled, optional (clients choose) or required (clients without TLS are refused).")
         public String mode;
@@ -99,7 +100,7 @@ public class MySQLProxySpec {
         public String address;
 
         @Default("readWrite")
-        @io.fabric8.generator.annotation.ValidationRule(value = "self in ['readWrite', 'readOnly']",
+        @ValidationRule(value = "self in ['readWrite', 'readOnly']",
                 message = "role must be readWrite or readOnly")
         @JsonPropertyDescription("readWrite (new connections go there) or readOnly (for scripts, e.g. read/write splitting).")
         public String role;
@@ -153,7 +154,7 @@ public class MySQLProxySpec {
         public Boolean sandbox;
 
         @JsonPropertyDescription("Environment variables of the proxy's container that os.getenv may read in the sandbox; every other name reads as nil (none by default, so the pod's secrets stay out of scripts).")
-        public java.util.List<String> allowedEnv;
+        public List<String> allowedEnv;
     }
 
     public static class HealthCheck {
@@ -205,7 +206,7 @@ public class MySQLProxySpec {
         public Boolean create;
 
         @Default("ClusterIP")
-        @io.fabric8.generator.annotation.ValidationRule(value = "self in ['ClusterIP', 'NodePort', 'LoadBalancer']",
+        @ValidationRule(value = "self in ['ClusterIP', 'NodePort', 'LoadBalancer']",
                 message = "type must be ClusterIP, NodePort or LoadBalancer")
         @JsonPropertyDescription("ClusterIP, NodePort or LoadBalancer.")
         public String type;

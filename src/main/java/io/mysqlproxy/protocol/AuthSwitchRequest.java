@@ -3,6 +3,7 @@ package io.mysqlproxy.protocol;
 import io.netty.buffer.ByteBuf;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Protocol::AuthSwitchRequest: the server asks the client to authenticate again with {@code plugin}, answering
@@ -13,7 +14,7 @@ import java.nio.charset.StandardCharsets;
 public record AuthSwitchRequest(String plugin, byte[] data) {
     /** A switch to mysql_native_password with the scramble of {@code greeting}. */
     public static AuthSwitchRequest nativePassword(HandshakeV10 greeting) {
-        return new AuthSwitchRequest(NativePassword.PLUGIN, java.util.Arrays.copyOf(greeting.scramble(), 20));
+        return new AuthSwitchRequest(NativePassword.PLUGIN, Arrays.copyOf(greeting.scramble(), 20));
     }
 
     /** The plugin a switch request names. */

@@ -2,6 +2,8 @@ package io.mysqlproxy.protocol;
 
 import io.netty.buffer.ByteBuf;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * The header and first bytes of one frame, as a {@link FrameScanner} sees it. One instance is reused for every
  * frame, so a listener must not keep it: it is valid only during the callback.
@@ -44,7 +46,7 @@ public final class FrameHead {
      */
     public String text(int from, int max) {
         int n = Math.min(max, contiguous - from);
-        return n <= 0 ? "" : buf.toString(offset + from, n, java.nio.charset.StandardCharsets.UTF_8);
+        return n <= 0 ? "" : buf.toString(offset + from, n, StandardCharsets.UTF_8);
     }
 
     public int byteAt(int index) {

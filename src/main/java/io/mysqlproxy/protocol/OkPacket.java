@@ -2,6 +2,8 @@ package io.mysqlproxy.protocol;
 
 import io.netty.buffer.ByteBuf;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * OK_Packet, with the 0x00 header (or 0xFE where it ends a result set under CLIENT_DEPRECATE_EOF).
  *
@@ -33,7 +35,7 @@ public record OkPacket(long affectedRows, long lastInsertId, int statusFlags, in
         out.writeShortLE(statusFlags);
         out.writeShortLE(warnings);
         if (!info.isEmpty()) {
-            out.writeBytes(info.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.writeBytes(info.getBytes(StandardCharsets.UTF_8));
         }
     }
 

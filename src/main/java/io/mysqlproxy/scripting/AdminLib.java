@@ -1,15 +1,18 @@
 package io.mysqlproxy.scripting;
 
+import io.mysqlproxy.sql.TableQuery;
 import org.luaj.vm2.LuaError;
+import org.luaj.vm2.LuaInteger;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.Varargs;
 import org.luaj.vm2.lib.OneArgFunction;
 import org.luaj.vm2.lib.TwoArgFunction;
 import org.luaj.vm2.lib.ZeroArgFunction;
-import org.luaj.vm2.Varargs;
-import io.mysqlproxy.sql.TableQuery;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The global {@code admin} of admin scripts: {@code admin.tables()}, {@code admin.table(name)} (ready to be
@@ -113,15 +116,15 @@ final class AdminLib {
 
     /** A script's resultset ({@code fields}, {@code rows}) as rows of text. */
     private static TableQuery.Rows rows(LuaValue rs) {
-        List<String> columns = new java.util.ArrayList<>();
+        List<String> columns = new ArrayList<>();
         LuaValue fields = rs.get("fields");
         for (int i = 1; i <= fields.length(); i++) {
             columns.add(fields.get(i).get("name").tojstring());
         }
-        List<List<Object>> out = new java.util.ArrayList<>();
+        List<List<Object>> out = new ArrayList<>();
         LuaValue rows = rs.get("rows");
         for (int r = 1; r <= rows.length(); r++) {
-            List<Object> row = new java.util.ArrayList<>();
+            List<Object> row = new ArrayList<>();
             for (int c = 1; c <= columns.size(); c++) {
                 LuaValue v = rows.get(r).get(c);
                 row.add(v.isnil() ? null : v.tojstring());
@@ -131,7 +134,7 @@ final class AdminLib {
         return new TableQuery.Rows(columns, out);
     }
 
-    private static String guard(java.util.function.Supplier<String> action) {
+    private static String guard(Supplier<String> action) {
         try {
             return action.get();
         } catch (RuntimeException e) {
@@ -141,7 +144,7 @@ final class AdminLib {
 
     /** A query's rows as a resultset; a column is numeric when every value in it is a number. */
     private static LuaTable resultset(TableQuery.Rows rows) {
-        List<AdminApi.Column> columns = new java.util.ArrayList<>();
+        List<AdminApi.Column> columns = new ArrayList<>();
         for (int c = 0; c < rows.columns().size(); c++) {
             int at = c;
             boolean numeric = !rows.rows().isEmpty()
@@ -166,7 +169,7 @@ final class AdminLib {
                 Object v = row.get(i);
                 if (v instanceof Number n) {
                     r.set(i + 1, n instanceof Double || n instanceof Float ? LuaValue.valueOf(n.doubleValue())
-                            : org.luaj.vm2.LuaInteger.valueOf(n.longValue()));
+                            : LuaInteger.valueOf(n.longValue()));
                 } else if (v != null) {
                     r.set(i + 1, LuaValue.valueOf(v.toString()));
                 }

@@ -1,8 +1,10 @@
 package io.mysqlproxy.scripting;
 
+import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaUserdata;
 import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.lib.ThreeArgFunction;
 import org.luaj.vm2.lib.TwoArgFunction;
 
 import java.net.InetSocketAddress;
@@ -59,13 +61,13 @@ final class BackendsView {
                 };
             }
         });
-        meta.set(LuaValue.NEWINDEX, new org.luaj.vm2.lib.ThreeArgFunction() {
+        meta.set(LuaValue.NEWINDEX, new ThreeArgFunction() {
             @Override
             public LuaValue call(LuaValue self, LuaValue key, LuaValue value) {
                 switch (key.tojstring()) {
                     case "min_idle_connections" -> pool.minIdle(value.checkint());
                     case "max_idle_connections" -> pool.maxIdle(value.checkint());
-                    default -> throw new org.luaj.vm2.LuaError("backend.pool." + key.tojstring() + " is not writable");
+                    default -> throw new LuaError("backend.pool." + key.tojstring() + " is not writable");
                 }
                 return NONE;
             }
@@ -106,16 +108,16 @@ final class BackendsView {
                         return t.get(field);
                     }
                 });
-                backendMeta.set(LuaValue.NEWINDEX, new org.luaj.vm2.lib.ThreeArgFunction() {
+                backendMeta.set(LuaValue.NEWINDEX, new ThreeArgFunction() {
                     @Override
                     public LuaValue call(LuaValue self, LuaValue field, LuaValue value) {
                         int state = value.checkint();
                         if (!"state".equals(field.tojstring()) || b.setState() == null) {
-                            throw new org.luaj.vm2.LuaError("proxy.global.backends[" + i + "]." + field.tojstring()
+                            throw new LuaError("proxy.global.backends[" + i + "]." + field.tojstring()
                                     + " is not writable");
                         }
                         if (state < 0 || state > 3) {
-                            throw new org.luaj.vm2.LuaError("proxy.global.backends[" + i + "].state " + state
+                            throw new LuaError("proxy.global.backends[" + i + "].state " + state
                                     + " is not a proxy.BACKEND_STATE_*");
                         }
                         b.setState().accept(state);

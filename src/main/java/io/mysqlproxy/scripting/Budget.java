@@ -1,5 +1,6 @@
 package io.mysqlproxy.scripting;
 
+import java.lang.management.ManagementFactory;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -18,7 +19,7 @@ import java.util.Map;
  */
 final class Budget {
     private static final com.sun.management.ThreadMXBean THREADS =
-            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     /** Units of work (instructions, or library work) between two checks of the clock and the allocation. */
     static final int CHECK_INTERVAL = 1000;
     /** Values smaller than this are not checked one by one: the periodic check sees what they add up to. */

@@ -11,6 +11,8 @@ import org.luaj.vm2.Prototype;
 import org.luaj.vm2.Varargs;
 import org.luaj.vm2.lib.DebugLib;
 
+import java.util.Arrays;
+
 /**
  * What LuaJ's interpreter calls on every function call, return and instruction of a closure whose environment is a
  * {@link Globals} (every closure of a sandboxed state; see {@link LuaSandbox#environment}). It charges the
@@ -44,9 +46,9 @@ final class BudgetHooks extends DebugLib {
             }
             if (depth == closures.length) {
                 int n = Math.min(MAX_DEPTH, depth * 2);
-                closures = java.util.Arrays.copyOf(closures, n);
-                stacks = java.util.Arrays.copyOf(stacks, n);
-                pcs = java.util.Arrays.copyOf(pcs, n);
+                closures = Arrays.copyOf(closures, n);
+                stacks = Arrays.copyOf(stacks, n);
+                pcs = Arrays.copyOf(pcs, n);
             }
             closures[depth] = c;
             stacks[depth] = stack;

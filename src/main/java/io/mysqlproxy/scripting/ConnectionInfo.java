@@ -1,7 +1,12 @@
 package io.mysqlproxy.scripting;
 
+import io.mysqlproxy.protocol.Capabilities;
+
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.function.IntConsumer;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * What a script may know of its connection, copied from the session for each hook call, since hooks run on a
@@ -18,20 +23,20 @@ public record ConnectionInfo(long sessionId, InetSocketAddress clientSrc, InetSo
     public static final String NOT_MULTIPLEXED = "not_multiplexed";
 
     /** A backend as {@code proxy.global.backends[i]} shows it; its state is read and written live. */
-    public record BackendInfo(String host, int port, java.util.function.IntSupplier state, int type,
-                              java.util.function.IntSupplier connectedClients, int weight, PoolView pool,
-                              java.util.function.IntConsumer setState,
-                              java.util.function.LongSupplier replicationLag) {
+    public record BackendInfo(String host, int port, IntSupplier state, int type,
+                              IntSupplier connectedClients, int weight, PoolView pool,
+                              IntConsumer setState,
+                              LongSupplier replicationLag) {
     }
 
     public boolean deprecateEof() {
-        return io.mysqlproxy.protocol.Capabilities.has(capabilities,
-                io.mysqlproxy.protocol.Capabilities.CLIENT_DEPRECATE_EOF);
+        return Capabilities.has(capabilities,
+                Capabilities.CLIENT_DEPRECATE_EOF);
     }
 
     public boolean extendedMetadata() {
-        return io.mysqlproxy.protocol.Capabilities.has(capabilities,
-                io.mysqlproxy.protocol.Capabilities.MARIADB_CLIENT_EXTENDED_METADATA);
+        return Capabilities.has(capabilities,
+                Capabilities.MARIADB_CLIENT_EXTENDED_METADATA);
     }
 
     /** MySQL Proxy's integer server version: 10.11.19 is 101119, 5.7.44 is 50744. */

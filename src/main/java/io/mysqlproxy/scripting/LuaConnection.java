@@ -1,6 +1,7 @@
 package io.mysqlproxy.scripting;
 
 import io.mysqlproxy.protocol.ServerStatus;
+import io.mysqlproxy.sql.PinReason;
 import org.luaj.vm2.Globals;
 import org.luaj.vm2.LuaClosure;
 import org.luaj.vm2.LuaError;
@@ -10,6 +11,8 @@ import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.lib.ThreeArgFunction;
 
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * The Lua side of one client connection, living on the scripting thread the connection is pinned to: its own
@@ -18,8 +21,8 @@ import java.util.List;
  */
 final class LuaConnection {
     /** The hook names as Lua strings, made once: hooks are looked up on every call. */
-    private static final java.util.Map<String, LuaValue> HOOK_KEYS = ScriptRuntime.HOOKS.stream()
-            .collect(java.util.stream.Collectors.toUnmodifiableMap(h -> h, LuaValue::valueOf));
+    private static final Map<String, LuaValue> HOOK_KEYS = ScriptRuntime.HOOKS.stream()
+            .collect(Collectors.toUnmodifiableMap(h -> h, LuaValue::valueOf));
     private final Globals globals;
     private final InjectionQueue queries = new InjectionQueue();
     private final LuaValue queriesObject = queries.toLua();
@@ -195,8 +198,8 @@ final class LuaConnection {
         pin = on;
         LuaValue now = fields.get("pinned");
         if (on && now.isnil()) {
-            fields.set("pinned", io.mysqlproxy.sql.PinReason.SCRIPT.label());
-        } else if (!on && now.isstring() && io.mysqlproxy.sql.PinReason.SCRIPT.label().equals(now.tojstring())) {
+            fields.set("pinned", PinReason.SCRIPT.label());
+        } else if (!on && now.isstring() && PinReason.SCRIPT.label().equals(now.tojstring())) {
             fields.set("pinned", LuaValue.NIL);
         }
     }

@@ -6,6 +6,8 @@ import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
 import org.luaj.vm2.lib.VarArgFunction;
 
+import java.util.Arrays;
+
 /**
  * Lua 5.2's pattern matching ({@code string.find}, {@code match}, {@code gmatch}, {@code gsub}), written here instead
  * of taken from LuaJ's string library because a backtracking pattern can run for minutes inside one library call:
@@ -609,7 +611,7 @@ final class LuaPatterns {
             }
             long grown = Math.max(needed, (long) bytes.length * 2);
             budget.reserve(grown, "string.gsub's result of " + needed + " bytes or more");
-            bytes = java.util.Arrays.copyOf(bytes, (int) Math.min(grown, Integer.MAX_VALUE - 8));
+            bytes = Arrays.copyOf(bytes, (int) Math.min(grown, Integer.MAX_VALUE - 8));
         }
 
         LuaString toLuaString() {

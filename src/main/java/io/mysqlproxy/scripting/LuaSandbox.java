@@ -1,8 +1,10 @@
 package io.mysqlproxy.scripting;
 
+import org.jboss.logging.Logger;
 import org.luaj.vm2.Globals;
 import org.luaj.vm2.LuaClosure;
 import org.luaj.vm2.LuaError;
+import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Prototype;
@@ -21,11 +23,11 @@ import org.luaj.vm2.lib.jse.JseIoLib;
 import org.luaj.vm2.lib.jse.JseMathLib;
 import org.luaj.vm2.lib.jse.JseOsLib;
 import org.luaj.vm2.lib.jse.LuajavaLib;
-import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -70,7 +72,7 @@ final class LuaSandbox {
         g.load(new TableLib());
         g.load(new StringLib());
         STRING_LIBRARY.set(g.get("string")); // create runs on the thread that owns the state
-        org.luaj.vm2.LuaString.s_metatable = STRING_METATABLE;
+        LuaString.s_metatable = STRING_METATABLE;
         g.load(new CoroutineLib());
         g.load(new JseMathLib());
         g.load(new JseOsLib());
@@ -146,7 +148,7 @@ final class LuaSandbox {
                     if (in == null) {
                         throw new LuaError("module '" + module + "' is missing from the proxy's jar");
                     }
-                    String source = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                    String source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
                     Prototype p = g.compilePrototype(new StringReader(source), "@" + resource);
                     new LuaClosure(p, Lua51Compat.moduleEnvironment(g)).call(name);
                     return g.get("package").get("loaded").get(module);

@@ -1,9 +1,10 @@
 package io.mysqlproxy.scripting;
 
-import io.mysqlproxy.protocol.ErrorCodes;
 import io.mysqlproxy.protocol.Capabilities;
+import io.mysqlproxy.protocol.Commands;
 import io.mysqlproxy.protocol.EofPacket;
 import io.mysqlproxy.protocol.ErrPacket;
+import io.mysqlproxy.protocol.ErrorCodes;
 import io.mysqlproxy.protocol.HandshakeResponse;
 import io.mysqlproxy.protocol.HandshakeV10;
 import io.mysqlproxy.protocol.MalformedPacketException;
@@ -13,6 +14,7 @@ import io.mysqlproxy.protocol.ServerStatus;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import org.luaj.vm2.LuaError;
+import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
@@ -147,7 +149,7 @@ final class MysqlProtoLib {
 
     /** COM_STMT_EXECUTE with its parameters decoded from the binary protocol (types are known only when bound). */
     private static LuaTable fromStmtExecute(ByteBuf b, int numParams) {
-        if (b.readUnsignedByte() != io.mysqlproxy.protocol.Commands.COM_STMT_EXECUTE) {
+        if (b.readUnsignedByte() != Commands.COM_STMT_EXECUTE) {
             throw new MalformedPacketException("not a COM_STMT_EXECUTE packet");
         }
         LuaTable t = new LuaTable();
@@ -267,7 +269,7 @@ final class MysqlProtoLib {
         return v.isnil() ? new byte[0] : ResponseEncoder.luaBytes(v.checkstring());
     }
 
-    private static ByteBuf buf(org.luaj.vm2.LuaString s) {
+    private static ByteBuf buf(LuaString s) {
         return Unpooled.wrappedBuffer(ResponseEncoder.luaBytes(s));
     }
 

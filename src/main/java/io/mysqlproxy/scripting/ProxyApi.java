@@ -1,12 +1,13 @@
 package io.mysqlproxy.scripting;
 
 import io.mysqlproxy.protocol.Commands;
+import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.Varargs;
 import org.luaj.vm2.lib.ThreeArgFunction;
 import org.luaj.vm2.lib.TwoArgFunction;
 import org.luaj.vm2.lib.VarArgFunction;
-import org.luaj.vm2.Varargs;
 
 import java.net.InetSocketAddress;
 import java.util.function.Supplier;
@@ -31,7 +32,7 @@ final class ProxyApi {
             public Varargs invoke(Varargs args) {
                 LuaValue table = args.arg1();
                 if (!(table instanceof SharedTable shared)) {
-                    throw new org.luaj.vm2.LuaError("proxy.atomic_add works on tables inside proxy.global");
+                    throw new LuaError("proxy.atomic_add works on tables inside proxy.global");
                 }
                 return shared.add(args.arg(2), args.optdouble(3, 1));
             }

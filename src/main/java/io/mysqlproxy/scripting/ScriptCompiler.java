@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Compiles Lua source to a {@link Script} once, so that no connection ever compiles. */
@@ -35,16 +37,16 @@ public final class ScriptCompiler {
     }
 
     public Script compile(String source, String name, Path moduleDir) {
-        return compile(source, name, moduleDir, java.util.Map.of(), checksum(source));
+        return compile(source, name, moduleDir, Map.of(), checksum(source));
     }
 
     /**
      * A script given as text with its modules (a ConfigMap's keys {@code NAME.lua}); every module is compiled
      * too, so that one that does not compile rejects the whole script, and its checksum covers them all.
      */
-    public Script compileInline(String name, String source, java.util.Map<String, String> modules) {
+    public Script compileInline(String name, String source, Map<String, String> modules) {
         StringBuilder all = new StringBuilder(source);
-        for (java.util.Map.Entry<String, String> m : new java.util.TreeMap<>(modules).entrySet()) {
+        for (Map.Entry<String, String> m : new TreeMap<>(modules).entrySet()) {
             compile(m.getValue(), m.getKey(), null);
             all.append('\0').append(m.getKey()).append('\0').append(m.getValue());
         }
@@ -60,10 +62,10 @@ public final class ScriptCompiler {
     }
 
     private synchronized Script compile(String source, String name, Path moduleDir,
-                                        java.util.Map<String, String> modules, String checksum) {
+                                        Map<String, String> modules, String checksum) {
         try {
             Prototype p = compilerGlobals.compilePrototype(new StringReader(source), chunkName(name));
-            return new Script(name, moduleDir, java.util.Map.copyOf(modules), p, checksum,
+            return new Script(name, moduleDir, Map.copyOf(modules), p, checksum,
                     GENERATIONS.incrementAndGet());
         } catch (LuaError e) {
             throw new ScriptException("Lua script " + name + " does not compile: " + e.getMessage(), e);

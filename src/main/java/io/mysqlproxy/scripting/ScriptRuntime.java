@@ -8,7 +8,12 @@ import io.netty.util.concurrent.EventExecutorGroup;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -31,7 +36,7 @@ public final class ScriptRuntime {
     private final EventExecutorGroup threads;
     private final List<LuaWorker> workers = new ArrayList<>();
     private final AtomicInteger next = new AtomicInteger();
-    private final java.util.Map<Long, java.util.Set<String>> hooks = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Long, Set<String>> hooks = new ConcurrentHashMap<>();
     private volatile Defined defined;
     static final List<String> HOOKS = List.of("connect_server", "read_handshake", "read_auth", "read_auth_result",
             "read_query", "read_query_result", "disconnect_client");
@@ -98,16 +103,16 @@ public final class ScriptRuntime {
             worker.run(() -> worker.call(new LuaConnection(worker.globals()), candidate, () -> {
                 LuaConnection scratch = new LuaConnection(worker.globals());
                 scratch.ensure(candidate);
-                java.util.Set<String> defined = new java.util.HashSet<>();
+                Set<String> defined = new HashSet<>();
                 for (String h : HOOKS) {
                     if (scratch.hasHook(h)) {
                         defined.add(h);
                     }
                 }
-                hooks.put(candidate.generation(), java.util.Set.copyOf(defined));
+                hooks.put(candidate.generation(), Set.copyOf(defined));
                 return null;
             })).join();
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             observer.scriptRejected();
             throw e.getCause() instanceof ScriptException s ? s : new ScriptException(e.getCause().getMessage(), e);
         }
@@ -121,7 +126,7 @@ public final class ScriptRuntime {
         long generation = script.get().generation();
         Defined d = defined;
         if (d == null || d.generation != generation) {
-            java.util.Set<String> known = hooks.get(generation);
+            Set<String> known = hooks.get(generation);
             if (known == null) {
                 return true; // not checked yet: the connection asks its Lua state
             }
@@ -132,7 +137,7 @@ public final class ScriptRuntime {
     }
 
     /** The hooks of the installed script, kept so that a command asks no map (several times) which ones it has. */
-    private record Defined(long generation, java.util.Set<String> hooks) {
+    private record Defined(long generation, Set<String> hooks) {
     }
 
     /** The scripting threads when they are event loops a connection can be registered with, else null. */

@@ -7,6 +7,7 @@ import org.luaj.vm2.LuaValue;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * A connection's access to its script: each method runs the hook on the connection's scripting thread and
@@ -104,7 +105,7 @@ public final class ScriptSession {
      * {@code proxy.queries}; no hook means no decision.
      */
     private CompletableFuture<HookOutcome> callHook(String hook, ConnectionInfo info,
-                                                    java.util.function.Supplier<LuaValue> arg) {
+                                                    Supplier<LuaValue> arg) {
         Script script = runtime.current();
         long asked = System.nanoTime();
         return worker.run(() -> worker.call(connection(), script, () -> timed(hook, asked, () -> {
@@ -155,7 +156,7 @@ public final class ScriptSession {
         })));
     }
 
-    private <T> T timed(String hook, long asked, java.util.function.Supplier<T> call) {
+    private <T> T timed(String hook, long asked, Supplier<T> call) {
         try {
             return call.get();
         } finally {

@@ -2,6 +2,7 @@ package io.mysqlproxy.sql;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Splits the text of a COM_QUERY into the statements the server runs, lexing as MariaDB and MySQL do: quoted strings
@@ -37,7 +38,7 @@ public final class SqlStatements {
             for (Escapes other : new Escapes[] {Escapes.SINGLE_QUOTES_ONLY, Escapes.NONE}) {
                 Lexed alternative = lex(sql, other);
                 if (!standard.statements.equals(alternative.statements)
-                        || !java.util.Objects.equals(standard.problem, alternative.problem)) {
+                        || !Objects.equals(standard.problem, alternative.problem)) {
                     return new Split(List.of(), "a backslash inside quotes would split the statements differently "
                             + "under NO_BACKSLASH_ESCAPES or ANSI_QUOTES");
                 }

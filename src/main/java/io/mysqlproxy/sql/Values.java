@@ -1,6 +1,7 @@
 package io.mysqlproxy.sql;
 
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /** How {@link TableQuery} compares values: as numbers when both read as numbers, else as text without case. */
 final class Values {
@@ -89,13 +90,13 @@ final class Values {
         for (int i = 0; i < pattern.length(); i++) {
             char c = pattern.charAt(i);
             if (c == '\\' && i + 1 < pattern.length()) {
-                regex.append(java.util.regex.Pattern.quote(String.valueOf(pattern.charAt(++i))));
+                regex.append(Pattern.quote(String.valueOf(pattern.charAt(++i))));
             } else if (c == '%') {
                 regex.append(".*");
             } else if (c == '_') {
                 regex.append('.');
             } else {
-                regex.append(java.util.regex.Pattern.quote(String.valueOf(c)));
+                regex.append(Pattern.quote(String.valueOf(c)));
             }
         }
         return value.matches(regex.toString());

@@ -2,6 +2,7 @@ package io.mysqlproxy.backend;
 
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketException;
 
@@ -12,7 +13,7 @@ class BackendTest {
     void runningOutOfDescriptorsIsNotTheBackendsFault() {
         assertThat(Backend.localFailure(new SocketException("Too many open files"))).isTrue();
         // how Netty's native transport words it
-        assertThat(Backend.localFailure(new IllegalStateException("connect", new java.io.IOException(
+        assertThat(Backend.localFailure(new IllegalStateException("connect", new IOException(
                 "newSocketStream(..) failed with error(-24): Too many open files")))).isTrue();
         assertThat(Backend.localFailure(new ConnectException("Connection refused"))).isFalse();
         assertThat(Backend.localFailure(null)).isFalse();

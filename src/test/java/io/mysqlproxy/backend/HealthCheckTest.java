@@ -1,14 +1,21 @@
 package io.mysqlproxy.backend;
 
 import io.mysqlproxy.config.HealthCheck;
+import io.mysqlproxy.config.Limits;
 import io.mysqlproxy.testing.MariaDbExtension;
 import io.mysqlproxy.testing.MariaDbServer;
 import io.mysqlproxy.testing.TestProxy;
 import io.netty.channel.epoll.EpollSocketChannel;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 
@@ -57,25 +64,25 @@ class HealthCheckTest {
     void pausedServerTimesOutClientsAndChecksThenComesBack() throws Exception {
         MariaDbServer paused = DB.startAnother();
         try (TestProxy proxy = TestProxy.builder().backend(paused.address())
-                .limits(l -> new io.mysqlproxy.config.Limits(2_000, 10_000, 28_800_000, 800, 28_800_000, 1 << 24, 1_000))
+                .limits(l -> new Limits(2_000, 10_000, 28_800_000, 800, 28_800_000, 1 << 24, 1_000))
                 .start();
-             java.sql.Connection c = java.sql.DriverManager.getConnection(proxy.mariadbUrl("", ""), "root", "");
-             java.sql.Statement s = c.createStatement()) {
+             Connection c = DriverManager.getConnection(proxy.mariadbUrl("", ""), "root", "");
+             Statement s = c.createStatement()) {
             Backend b = proxy.server().listeners().get(0).backends().get(0);
             await().atMost(Duration.ofSeconds(5)).until(() -> b.state() == BackendState.UP);
             paused.pause();
             try {
                 // SIGSTOP: the server neither answers nor closes; the client hears of it after the read timeout
-                org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.executeQuery("SELECT 1"))
-                        .isInstanceOf(java.sql.SQLException.class).hasMessageContaining("read timeout of 800 ms")
-                        .satisfies(e -> assertThat(((java.sql.SQLException) e).getErrorCode()).isEqualTo(3024));
+                Assertions.assertThatThrownBy(() -> s.executeQuery("SELECT 1"))
+                        .isInstanceOf(SQLException.class).hasMessageContaining("read timeout of 800 ms")
+                        .satisfies(e -> assertThat(((SQLException) e).getErrorCode()).isEqualTo(3024));
                 await().atMost(Duration.ofSeconds(5)).until(() -> b.state() == BackendState.DOWN);
             } finally {
                 paused.resume();
             }
             await().atMost(Duration.ofSeconds(5)).until(() -> b.state() == BackendState.UP);
-            try (java.sql.Connection again = java.sql.DriverManager.getConnection(proxy.mariadbUrl("", ""), "root", "");
-                 java.sql.Statement s2 = again.createStatement(); java.sql.ResultSet rs = s2.executeQuery("SELECT 2")) {
+            try (Connection again = DriverManager.getConnection(proxy.mariadbUrl("", ""), "root", "");
+                 Statement s2 = again.createStatement(); ResultSet rs = s2.executeQuery("SELECT 2")) {
                 assertThat(rs.next()).isTrue();
             }
         }

@@ -2,9 +2,11 @@ package io.mysqlproxy.core;
 
 import io.mysqlproxy.testing.MariaDbExtension;
 import io.mysqlproxy.testing.TestProxy;
+import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Handler;
@@ -23,7 +25,7 @@ class DescriptorLimitTest {
         Handler capture = new Handler() {
             @Override
             public synchronized void publish(LogRecord r) {
-                String m = r instanceof org.jboss.logmanager.ExtLogRecord e ? e.getFormattedMessage() : r.getMessage();
+                String m = r instanceof ExtLogRecord e ? e.getFormattedMessage() : r.getMessage();
                 if (m != null && m.contains("file descriptors")) {
                     seen.add(m);
                 }
@@ -49,7 +51,7 @@ class DescriptorLimitTest {
 
     @Test
     void tooManyAdmittedClientsForTheDescriptorLimitAreWarnedOf() {
-        long limit = ((com.sun.management.UnixOperatingSystemMXBean) java.lang.management.ManagementFactory
+        long limit = ((com.sun.management.UnixOperatingSystemMXBean) ManagementFactory
                 .getOperatingSystemMXBean()).getMaxFileDescriptorCount();
         assertThat(warningsWhileStarting((int) Math.min(Integer.MAX_VALUE, limit))).singleElement().asString()
                 .contains("lower --proxy-max-connections to " + (limit - 256) / 2);

@@ -12,8 +12,10 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -113,10 +115,10 @@ class ErrorDisplayTest {
     /** The server's thread id of the statement containing {@code marker}, once it runs. */
     static long awaitThreadRunning(MariaDbServer server, String marker) throws SQLException {
         long[] id = {-1};
-        await().atMost(java.time.Duration.ofSeconds(10)).until(() -> {
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
             try (Connection c = DriverManager.getConnection(server.jdbcUrl(), "root", "");
                  Statement s = c.createStatement();
-                 java.sql.ResultSet rs = s.executeQuery("SELECT id FROM information_schema.processlist WHERE info "
+                 ResultSet rs = s.executeQuery("SELECT id FROM information_schema.processlist WHERE info "
                          + "LIKE '%" + marker + "%' AND info NOT LIKE '%processlist%'")) {
                 if (rs.next()) {
                     id[0] = rs.getLong(1);

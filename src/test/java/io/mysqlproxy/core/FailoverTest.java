@@ -3,12 +3,17 @@ package io.mysqlproxy.core;
 import io.mysqlproxy.backend.Backend;
 import io.mysqlproxy.backend.BackendState;
 import io.mysqlproxy.backend.SelectionPolicy;
+import io.mysqlproxy.config.HealthCheck;
+import io.mysqlproxy.config.Limits;
 import io.mysqlproxy.testing.MariaDbExtension;
 import io.mysqlproxy.testing.MariaDbServer;
 import io.mysqlproxy.testing.TestProxy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -74,7 +79,7 @@ class FailoverTest {
     void aLoginWhileTheOnlyBackendRestartsWaitsForItWithinTheConnectTimeout() throws Exception {
         MariaDbServer only = DB.startAnother();
         try (TestProxy proxy = TestProxy.builder().backend(only.address())
-                .limits(l -> new io.mysqlproxy.config.Limits(10_000, 20_000, l.idleTimeoutMillis(),
+                .limits(l -> new Limits(10_000, 20_000, l.idleTimeoutMillis(),
                         l.readTimeoutMillis(), l.writeTimeoutMillis(), l.maxPacketSize(), l.shutdownTimeoutMillis()))
                 .start()) {
             Backend backend = proxy.server().listeners().get(0).backends().get(0);
@@ -107,12 +112,12 @@ class FailoverTest {
     @Test
     void aBackendThatClosesBeforeItsGreetingIsSkipped() throws Exception {
         MariaDbServer good = DB.startAnother();
-        try (java.net.ServerSocket dying = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket dying = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             Thread closer = new Thread(() -> {
                 while (!dying.isClosed()) {
                     try {
                         dying.accept().close(); // accepts, then goes away without a word, as a server being killed
-                    } catch (java.io.IOException e) {
+                    } catch (IOException e) {
                         return;
                     }
                 }
@@ -122,7 +127,7 @@ class FailoverTest {
             // checks rarely enough that the dying backend is not marked down before the client tries it
             try (TestProxy proxy = TestProxy.builder().backend("127.0.0.1:" + dying.getLocalPort())
                     .backend(good.address())
-                    .health(new io.mysqlproxy.config.HealthCheck(60_000, 500, 3, 1, null, null, "SELECT 1")).start()) {
+                    .health(new HealthCheck(60_000, 500, 3, 1, null, null, "SELECT 1")).start()) {
                 assertThat(serverPort(proxy)).isEqualTo(good.port());
                 assertThat(proxy.server().metrics().registry().find("mysqlproxy.failovers").counter().count())
                         .isGreaterThanOrEqualTo(1.0);

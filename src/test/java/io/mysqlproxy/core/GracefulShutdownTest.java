@@ -1,8 +1,15 @@
 package io.mysqlproxy.core;
 
+import io.mysqlproxy.backend.BackendConfig;
+import io.mysqlproxy.backend.BackendRole;
+import io.mysqlproxy.backend.SelectionPolicy;
+import io.mysqlproxy.config.ClientTls;
+import io.mysqlproxy.config.HostPort;
 import io.mysqlproxy.config.Limits;
+import io.mysqlproxy.config.ListenerConfig;
 import io.mysqlproxy.testing.MariaDbExtension;
 import io.mysqlproxy.testing.TestProxy;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -11,6 +18,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -77,7 +85,7 @@ class GracefulShutdownTest {
         // removing a listener closes its socket on an acceptor thread, which may at that moment be finishing
         // another listener's start: neither may wait for the other (the operator adds and sweeps listeners so)
         // a deadlock fails the test (the stuck threads are left behind) instead of hanging the build
-        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(90),
+        Assertions.assertTimeoutPreemptively(Duration.ofSeconds(90),
                 GracefulShutdownTest::addAndRemoveListenersConcurrently);
     }
 
@@ -88,12 +96,12 @@ class GracefulShutdownTest {
             try {
                 for (int i = 0; i < 40; i++) {
                     String previous = "l" + (i - 1);
-                    var added = server.put(new io.mysqlproxy.config.ListenerConfig("l" + i,
-                            new io.mysqlproxy.config.HostPort("127.0.0.1", 0),
-                            List.of(io.mysqlproxy.backend.BackendConfig.parse(DB.server().address(),
-                                    io.mysqlproxy.backend.BackendRole.READ_WRITE)),
-                            io.mysqlproxy.backend.SelectionPolicy.FIRST_AVAILABLE, 10,
-                            io.mysqlproxy.config.ClientTls.DISABLED));
+                    var added = server.put(new ListenerConfig("l" + i,
+                            new HostPort("127.0.0.1", 0),
+                            List.of(BackendConfig.parse(DB.server().address(),
+                                    BackendRole.READ_WRITE)),
+                            SelectionPolicy.FIRST_AVAILABLE, 10,
+                            ClientTls.DISABLED));
                     Future<Boolean> removed = remover.submit(() -> server.remove(previous));
                     added.get(10, TimeUnit.SECONDS);
                     assertThat(removed.get(10, TimeUnit.SECONDS)).isEqualTo(i > 0);

@@ -16,6 +16,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -130,7 +131,7 @@ class IdlePoolTest {
                 assertThat(b.isValid(2)).isTrue();
             }
             await().until(() -> threadsConnected() == 1); // one closed after the idle timeout
-            await().during(java.time.Duration.ofSeconds(1)).atMost(java.time.Duration.ofSeconds(3))
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
                     .until(() -> threadsConnected() == 1); // the minimum stays
         }
     }

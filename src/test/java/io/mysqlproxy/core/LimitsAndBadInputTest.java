@@ -3,21 +3,35 @@ package io.mysqlproxy.core;
 import io.mysqlproxy.config.Limits;
 import io.mysqlproxy.protocol.Commands;
 import io.mysqlproxy.protocol.ErrPacket;
+import io.mysqlproxy.protocol.HandshakeResponse;
 import io.mysqlproxy.protocol.Packets;
 import io.mysqlproxy.testing.Cli;
 import io.mysqlproxy.testing.MariaDbExtension;
 import io.mysqlproxy.testing.MariaDbServer;
 import io.mysqlproxy.testing.RawClient;
 import io.mysqlproxy.testing.TestProxy;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import org.assertj.core.api.Assertions;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -45,17 +59,17 @@ class LimitsAndBadInputTest {
      * the client is still sending: that error must reach the client before the proxy reports the loss.
      */
     @Test
-    void aServersRefusalOfAPacketTooLargeReachesTheClient(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+    void aServersRefusalOfAPacketTooLargeReachesTheClient(@TempDir Path tmp)
             throws Exception {
         MariaDbServer small = DB.startAnother("--max-allowed-packet=16M");
-        java.nio.file.Path sql = tmp.resolve("big.sql");
-        java.nio.file.Files.writeString(sql, "select length('" + "x".repeat(17 << 20) + "') as n;\n");
+        Path sql = tmp.resolve("big.sql");
+        Files.writeString(sql, "select length('" + "x".repeat(17 << 20) + "') as n;\n");
         try (TestProxy proxy = TestProxy.to(small)) {
             for (int i = 0; i < 4; i++) {
-                java.nio.file.Path out = tmp.resolve("out" + i);
+                Path out = tmp.resolve("out" + i);
                 int exit = Cli.runTo(out, sql, "mariadb", proxy.port(), "root", "--max-allowed-packet=64M");
                 // the CLI prints the statement (17 MiB) before the error
-                String error = java.nio.file.Files.readAllLines(out).stream().filter(l -> l.startsWith("ERROR"))
+                String error = Files.readAllLines(out).stream().filter(l -> l.startsWith("ERROR"))
                         .findFirst().orElse("no error printed");
                 assertThat(exit).as(error).isEqualTo(1);
                 assertThat(error).contains("ERROR 1153 (08S01)")
@@ -63,9 +77,9 @@ class LimitsAndBadInputTest {
             }
             String big = "select length('" + "x".repeat(17 << 20) + "')";
             for (String url : new String[] {small.jdbcUrl(), proxy.mariadbUrl("", "")}) {
-                try (java.sql.Connection c = java.sql.DriverManager.getConnection(url + "?maxAllowedPacket=67108864",
-                        "root", ""); java.sql.Statement s = c.createStatement()) {
-                    org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.executeQuery(big)).as(url)
+                try (Connection c = DriverManager.getConnection(url + "?maxAllowedPacket=67108864",
+                        "root", ""); Statement s = c.createStatement()) {
+                    Assertions.assertThatThrownBy(() -> s.executeQuery(big)).as(url)
                             .hasMessageContaining("max_allowed_packet");
                 }
             }
@@ -145,7 +159,7 @@ class LimitsAndBadInputTest {
                 .limits(l -> new Limits(2_000, 10_000, 28_800_000, 28_800_000, 500, 1L << 30, 5_000)).start();
              RawClient stalled = login(proxy); RawClient other = login(proxy)) {
             stalled.command(Commands.COM_QUERY, "SELECT REPEAT('x', 1048576) FROM mysql.seq_1_to_200");
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+            Awaitility.await().atMost(Duration.ofSeconds(10))
                     .until(() -> proxy.server().listeners().get(0).connectionCount() == 1);
             RareCommandsRelayTest.assertPingWorks(other);
         }
@@ -169,18 +183,18 @@ class LimitsAndBadInputTest {
         try (TestProxy proxy = TestProxy.to(DB.server()); RawClient c = new RawClient(proxy.port());
              RawClient other = login(proxy)) {
             c.readGreeting();
-            io.netty.buffer.ByteBuf out = io.netty.buffer.Unpooled.buffer();
-            new io.mysqlproxy.protocol.HandshakeResponse(RawClient.DEFAULT_CAPS, 1 << 24, 33, "root",
+            ByteBuf out = Unpooled.buffer();
+            new HandshakeResponse(RawClient.DEFAULT_CAPS, 1 << 24, 33, "root",
                     new byte[] {1, 2, 3, 4, 5}, "", "no_such_plugin").encode(out);
             byte[] payload = new byte[out.readableBytes()];
             out.readBytes(payload);
             c.writePacket(1, payload);
             // the server asks for its own plugin (an auth switch) or refuses; the proxy relays it either way
             byte[] answer = c.readPacket();
-            assertThat(answer[0] & 0xFF).isIn(io.mysqlproxy.protocol.Packets.AUTH_SWITCH,
-                    io.mysqlproxy.protocol.Packets.ERR);
-            if ((answer[0] & 0xFF) == io.mysqlproxy.protocol.Packets.AUTH_SWITCH) {
-                assertThat(new String(answer, 1, 21, java.nio.charset.StandardCharsets.US_ASCII))
+            assertThat(answer[0] & 0xFF).isIn(Packets.AUTH_SWITCH,
+                    Packets.ERR);
+            if ((answer[0] & 0xFF) == Packets.AUTH_SWITCH) {
+                assertThat(new String(answer, 1, 21, StandardCharsets.US_ASCII))
                         .isEqualTo("mysql_native_password");
             }
             RareCommandsRelayTest.assertPingWorks(other);
@@ -195,7 +209,7 @@ class LimitsAndBadInputTest {
                     c.writeRaw(new byte[] {100, 0, 0, 0, Commands.COM_QUERY, 'S', 'E'}); // 100 bytes promised, 3 sent
                 }
             }
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+            Awaitility.await().atMost(Duration.ofSeconds(5))
                     .until(() -> proxy.server().listeners().get(0).connectionCount() == 1);
             RareCommandsRelayTest.assertPingWorks(other);
         }
@@ -226,7 +240,7 @@ class LimitsAndBadInputTest {
 
     @Test
     void backendErrorAtGreetingIsRelayed() {
-        io.netty.buffer.ByteBuf payload = io.netty.buffer.Unpooled.buffer();
+        ByteBuf payload = Unpooled.buffer();
         new ErrPacket(1129, "HY000", "Host '127.0.0.1' is blocked").encode(payload);
         byte[] bytes = new byte[payload.readableBytes() + 4];
         bytes[0] = (byte) payload.readableBytes();
@@ -248,7 +262,7 @@ class LimitsAndBadInputTest {
             try {
                 socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
             Thread t = new Thread(() -> {
                 while (!socket.isClosed()) {

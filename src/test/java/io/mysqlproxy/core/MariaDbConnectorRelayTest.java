@@ -6,6 +6,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -138,7 +139,7 @@ class MariaDbConnectorRelayTest {
     }
 
     @Test
-    void loadDataLocalInfile(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    void loadDataLocalInfile(@TempDir Path tmp) throws Exception {
         Path file = tmp.resolve("rows.csv");
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < 5000; i++) {

@@ -1,25 +1,37 @@
 package io.mysqlproxy.core;
 
+import io.micrometer.prometheus.PrometheusConfig;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.mysqlproxy.config.MultiplexingConfig;
 import io.mysqlproxy.config.PoolConfig;
+import io.mysqlproxy.testing.Cli;
 import io.mysqlproxy.testing.MariaDbExtension;
+import io.mysqlproxy.testing.ResetlessServer;
 import io.mysqlproxy.testing.TestProxy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLTimeoutException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -34,8 +46,8 @@ class MultiplexingTest {
     @RegisterExtension
     static final MariaDbExtension DB = new MariaDbExtension(1);
     private static TestProxy proxy;
-    private static final io.micrometer.prometheus.PrometheusMeterRegistry REGISTRY =
-            new io.micrometer.prometheus.PrometheusMeterRegistry(io.micrometer.prometheus.PrometheusConfig.DEFAULT);
+    private static final PrometheusMeterRegistry REGISTRY =
+            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     /** Server-side prepared statements, and a bound on how long a test waits should a statement block. */
     private static final String CLIENT_OPTIONS = "useServerPrepStmts=true&socketTimeout=20000";
 
@@ -218,7 +230,7 @@ class MultiplexingTest {
     @Test
     void onAServerWithoutComResetConnectionADirtyConnectionIsLeftToLogins() throws Exception {
         DB.server().execute("CREATE USER 'old'@'%' IDENTIFIED BY 'old-pw'", "GRANT ALL ON *.* TO 'old'@'%'");
-        try (io.mysqlproxy.testing.ResetlessServer old = new io.mysqlproxy.testing.ResetlessServer(DB.server());
+        try (ResetlessServer old = new ResetlessServer(DB.server());
              TestProxy viaOld = TestProxy.builder().backend(old.address())
                      .pool(new PoolConfig(0, 0, 60_000, new MultiplexingConfig(true, Set.of(), 3, 2_000))).start()) {
             Client open = () -> DriverManager.getConnection(viaOld.mariadbUrl("mux", CLIENT_OPTIONS), "old", "old-pw");
@@ -495,7 +507,7 @@ class MultiplexingTest {
             assertThatThrownBy(() -> one(b, "SELECT 'b'")).isInstanceOf(SQLException.class)
                     .hasMessageContaining("no backend connection of user 'waiter' became free within 2000 ms");
 
-            var answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            var answer = CompletableFuture.supplyAsync(() -> {
                 try {
                     return one(b, "SELECT 'b'");
                 } catch (SQLException e) {
@@ -505,7 +517,7 @@ class MultiplexingTest {
             Thread.sleep(300);
             assertThat(answer).isNotDone();
             run(a, "COMMIT"); // a's connection goes back and b's statement runs on it
-            assertThat(answer.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("b");
+            assertThat(answer.get(5, TimeUnit.SECONDS)).isEqualTo("b");
         }
     }
 
@@ -518,7 +530,7 @@ class MultiplexingTest {
             long bId = pair.b().unwrap(org.mariadb.jdbc.Connection.class).getThreadId();
             assertThat(aId).isNotEqualTo(bId); // they share a backend connection, not a thread id
 
-            var sleeping = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            var sleeping = CompletableFuture.supplyAsync(() -> {
                 try {
                     return one(pair.a(), "SELECT SLEEP(20)");
                 } catch (SQLException e) {
@@ -528,7 +540,7 @@ class MultiplexingTest {
             await().until(() -> one(killer, "SELECT COUNT(*) FROM information_schema.PROCESSLIST"
                     + " WHERE INFO = 'SELECT SLEEP(20)'").equals("1"));
             run(killer, "KILL QUERY " + aId);
-            assertThat(sleeping.get(5, java.util.concurrent.TimeUnit.SECONDS))
+            assertThat(sleeping.get(5, TimeUnit.SECONDS))
                     .contains("Query execution was interrupted");
             assertThat(one(pair.b(), "SELECT 'b is fine'")).isEqualTo("b is fine");
             assertThat(one(pair.a(), "SELECT 'a goes on'")).isEqualTo("a goes on");
@@ -550,7 +562,7 @@ class MultiplexingTest {
              Statement s = a.createStatement()) {
             s.setQueryTimeout(1);
             assertThatThrownBy(() -> s.executeQuery("SELECT SLEEP(30)").close())
-                    .isInstanceOf(java.sql.SQLTimeoutException.class);
+                    .isInstanceOf(SQLTimeoutException.class);
             // interrupted on the server, not left running there
             try (Connection root = DriverManager.getConnection(DB.server().jdbcUrl(), "root", "")) {
                 assertThat(one(root, "SELECT COUNT(*) FROM information_schema.PROCESSLIST"
@@ -577,7 +589,7 @@ class MultiplexingTest {
                         .isInstanceOf(SQLException.class)
                         .hasMessageContaining("all 2 connections to " + DB.server().address() + " are in use");
 
-                var login = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                var login = CompletableFuture.supplyAsync(() -> {
                     try (Connection c = DriverManager.getConnection(url, "capped", "c-pw")) {
                         return one(c, "SELECT CONCAT('c:', CURRENT_USER())");
                     } catch (SQLException e) {
@@ -586,7 +598,7 @@ class MultiplexingTest {
                 });
                 Thread.sleep(200);
                 run(a, "COMMIT"); // a's connection comes back: the waiting login takes it over
-                assertThat(login.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("c:capped@%");
+                assertThat(login.get(5, TimeUnit.SECONDS)).isEqualTo("c:capped@%");
                 assertThat(one(a, "SELECT 'a again'")).isEqualTo("a again");
                 assertThat(backendConnections("capped")).isEqualTo(2);
                 run(b, "COMMIT");
@@ -594,12 +606,12 @@ class MultiplexingTest {
         }
     }
 
-    private static List<java.util.Map<String, String>> admin(String sql) throws SQLException {
+    private static List<Map<String, String>> admin(String sql) throws SQLException {
         try (Connection c = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + proxy.adminPort() + "/",
                 "admin", "admin-pw"); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            List<java.util.Map<String, String>> rows = new ArrayList<>();
+            List<Map<String, String>> rows = new ArrayList<>();
             while (rs.next()) {
-                java.util.Map<String, String> row = new java.util.HashMap<>();
+                Map<String, String> row = new HashMap<>();
                 for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
                     row.put(rs.getMetaData().getColumnLabel(i), rs.getString(i));
                 }
@@ -660,8 +672,8 @@ class MultiplexingTest {
     @Test
     void oldConnectionsAreClosedButAUsersLastOneIsKeptAndLongIdleOnesArePinged() throws Exception {
         DB.server().execute("CREATE USER 'aged'@'%' IDENTIFIED BY 'a-pw'", "GRANT ALL ON *.* TO 'aged'@'%'");
-        var registry = new io.micrometer.prometheus.PrometheusMeterRegistry(
-                io.micrometer.prometheus.PrometheusConfig.DEFAULT);
+        var registry = new PrometheusMeterRegistry(
+                PrometheusConfig.DEFAULT);
         try (TestProxy aging = TestProxy.builder().backend(DB.server().address()).registry(registry)
                 .pool(new PoolConfig(0, 0, 60_000, 200, 1, new MultiplexingConfig(true, Set.of(), 20, 1_000)))
                 .start()) {
@@ -686,14 +698,14 @@ class MultiplexingTest {
     }
 
     @Test
-    void localInfileLongStatementsAndMultiStatementsWorkMultiplexed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+    void localInfileLongStatementsAndMultiStatementsWorkMultiplexed(@TempDir Path tmp)
             throws Exception {
-        java.nio.file.Path file = tmp.resolve("rows.csv");
+        Path file = tmp.resolve("rows.csv");
         StringBuilder rows = new StringBuilder();
         for (int i = 0; i < 3000; i++) {
             rows.append("file-").append(i).append('\n');
         }
-        java.nio.file.Files.writeString(file, rows);
+        Files.writeString(file, rows);
         String url = proxy.mariadbUrl("mux", CLIENT_OPTIONS + "&allowLocalInfile=true&allowMultiQueries=true");
         try (Connection a = DriverManager.getConnection(url, "app", "app-pw");
              Connection b = DriverManager.getConnection(url, "app", "app-pw");
@@ -719,7 +731,7 @@ class MultiplexingTest {
 
     @Test
     void theMariadbCommandLineClientWorksMultiplexed() {
-        io.mysqlproxy.testing.Cli.Result r = io.mysqlproxy.testing.Cli.run("mariadb", proxy.port(), "app", "app-pw",
+        Cli.Result r = Cli.run("mariadb", proxy.port(), "app", "app-pw",
                 "USE mux;\nSET time_zone = '+03:00';\nSELECT @@time_zone, DATABASE();\nSELECT COUNT(*) > -1 FROM t;\n",
                 "--batch", "--skip-column-names");
         assertThat(r.output()).contains("+03:00\tmux").contains("1");

@@ -20,6 +20,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -124,7 +125,7 @@ class MySqlConnectorRelayTest {
     @Test
     void longDataAndStatementReset() throws SQLException {
         byte[] data = new byte[300_000];
-        java.util.Arrays.fill(data, (byte) 'z');
+        Arrays.fill(data, (byte) 'z');
         try (Connection c = connect("useServerPrepStmts=true");
              PreparedStatement ps = c.prepareStatement("REPLACE INTO blobs VALUES (?, ?)")) {
             ps.setInt(1, 1);

@@ -12,8 +12,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -51,9 +54,9 @@ class StreamingBackpressureTest {
     }
 
     @Test
-    void oneGibibyteResultDoesNotGrowTheProxysMemory(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+    void oneGibibyteResultDoesNotGrowTheProxysMemory(@TempDir Path tmp)
             throws Exception {
-        java.nio.file.Path out = tmp.resolve("result.tsv");
+        Path out = tmp.resolve("result.tsv");
         long heapBefore = heapAfterGc();
         long poolBefore = pooledBytes();
         AtomicLong peak = new AtomicLong();
@@ -63,7 +66,7 @@ class StreamingBackpressureTest {
             int exit = Cli.runTo(out, "mariadb", proxy.port(), "root", "--quick", "--batch", "--skip-column-names",
                     "-e", "SELECT REPEAT('x', 1048576) FROM mysql.seq_1_to_1024");
             assertThat(exit).isZero();
-            assertThat(java.nio.file.Files.size(out)).isEqualTo(1024 * (1048576L + 1));
+            assertThat(Files.size(out)).isEqualTo(1024 * (1048576L + 1));
         } finally {
             sampler.shutdownNow();
         }

@@ -4,6 +4,8 @@ import io.mysqlproxy.config.BackendTls;
 import io.mysqlproxy.config.BackendTlsMode;
 import io.mysqlproxy.config.ClientTls;
 import io.mysqlproxy.config.ClientTlsMode;
+import io.mysqlproxy.config.MultiplexingConfig;
+import io.mysqlproxy.config.PoolConfig;
 import io.mysqlproxy.testing.MariaDbServer;
 import io.mysqlproxy.testing.TestCertificates;
 import io.mysqlproxy.testing.TestProxy;
@@ -13,11 +15,16 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -95,9 +102,9 @@ class TlsTest {
     void multiplexedClientsShareTlsBackendConnections() throws SQLException {
         try (TestProxy proxy = TestProxy.builder().backend(tlsServer.address())
                 .backendTls(new BackendTls(BackendTlsMode.REQUIRED, true, certs.caCert))
-                .pool(new io.mysqlproxy.config.PoolConfig(0, 0, 60_000,
-                        new io.mysqlproxy.config.MultiplexingConfig(true, java.util.Set.of(), 2, 2_000))).start()) {
-            java.util.List<Connection> clients = new java.util.ArrayList<>();
+                .pool(new PoolConfig(0, 0, 60_000,
+                        new MultiplexingConfig(true, Set.of(), 2, 2_000))).start()) {
+            List<Connection> clients = new ArrayList<>();
             try {
                 for (int i = 0; i < 6; i++) { // more clients than the two connections: logins take them over
                     clients.add(DriverManager.getConnection(proxy.mariadbUrl("", "sslMode=disable"), "alice",
@@ -155,10 +162,10 @@ class TlsTest {
         Path store = dir.resolve("trust.p12");
         if (!Files.exists(store)) {
             try {
-                java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+                KeyStore ks = KeyStore.getInstance("PKCS12");
                 ks.load(null, null);
                 try (var in = Files.newInputStream(certs.caCert)) {
-                    ks.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509")
+                    ks.setCertificateEntry("ca", CertificateFactory.getInstance("X.509")
                             .generateCertificate(in));
                 }
                 try (var out = Files.newOutputStream(store)) {

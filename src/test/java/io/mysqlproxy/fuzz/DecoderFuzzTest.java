@@ -15,6 +15,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.Random;
 import java.util.function.Consumer;
 
@@ -42,11 +45,11 @@ class DecoderFuzzTest {
     };
 
     static byte[] hex(String s) {
-        return java.util.HexFormat.of().parseHex(s);
+        return HexFormat.of().parseHex(s);
     }
 
     static byte[] mutate(Random r, byte[] seed) {
-        byte[] b = java.util.Arrays.copyOf(seed, switch (r.nextInt(4)) {
+        byte[] b = Arrays.copyOf(seed, switch (r.nextInt(4)) {
             case 0 -> r.nextInt(seed.length + 1); // truncated
             case 1 -> seed.length + r.nextInt(64); // extended with zeros
             default -> seed.length;
@@ -80,7 +83,7 @@ class DecoderFuzzTest {
                 // the one way a decoder may refuse input
             } catch (RuntimeException | Error e) {
                 throw new AssertionError(name + " (seed " + seed + ", run " + runs + ") threw on "
-                        + java.util.HexFormat.of().formatHex(input), e);
+                        + HexFormat.of().formatHex(input), e);
             }
             runs++;
         }
@@ -125,7 +128,7 @@ class DecoderFuzzTest {
     @Test
     void sqlTextFromClients() {
         assertThat(fuzz("tokenizer and digest", b -> {
-            String sql = new String(b, java.nio.charset.StandardCharsets.ISO_8859_1);
+            String sql = new String(b, StandardCharsets.ISO_8859_1);
             SqlTokenizer.tokenize(sql);
             StatementDigest.of(sql);
         })).isPositive();

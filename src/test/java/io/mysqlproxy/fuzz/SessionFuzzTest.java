@@ -1,16 +1,22 @@
 package io.mysqlproxy.fuzz;
 
 import io.mysqlproxy.config.Limits;
+import io.mysqlproxy.config.MultiplexingConfig;
+import io.mysqlproxy.config.PoolConfig;
 import io.mysqlproxy.testing.MariaDbExtension;
 import io.mysqlproxy.testing.RawClient;
 import io.mysqlproxy.testing.TestProxy;
+import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -19,8 +25,10 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -50,9 +58,9 @@ class SessionFuzzTest {
 
         @Override
         public synchronized void publish(LogRecord r) {
-            String m = r instanceof org.jboss.logmanager.ExtLogRecord e ? e.getFormattedMessage() : r.getMessage();
+            String m = r instanceof ExtLogRecord e ? e.getFormattedMessage() : r.getMessage();
             if (r.getLevel().intValue() >= Level.SEVERE.intValue() || (m != null && m.contains("unexpected error"))
-                    || r.getThrown() != null && !(r.getThrown() instanceof java.io.IOException)) {
+                    || r.getThrown() != null && !(r.getThrown() instanceof IOException)) {
                 seen.add(r.getLoggerName() + ": " + m + (r.getThrown() == null ? "" : " " + r.getThrown()));
             }
         }
@@ -67,7 +75,7 @@ class SessionFuzzTest {
     }
 
     @Test
-    void randomClientsLeaveTheProxyServingAndClean(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    void randomClientsLeaveTheProxyServingAndClean(@TempDir Path dir) throws Exception {
         DB.server().execute("CREATE USER IF NOT EXISTS 'fuzz'@'%' IDENTIFIED BY 'fuzz'",
                 "GRANT SELECT ON mysql.help_topic TO 'fuzz'@'%'");
         Path script = dir.resolve("fuzz.lua");
@@ -91,8 +99,8 @@ class SessionFuzzTest {
              TestProxy scripted = TestProxy.builder().backend(DB.server().address()).limits(l -> limits)
                      .script(script).start();
              TestProxy multiplexed = TestProxy.builder().backend(DB.server().address()).limits(l -> limits)
-                     .pool(new io.mysqlproxy.config.PoolConfig(0, 0, 60_000,
-                             new io.mysqlproxy.config.MultiplexingConfig(true, java.util.Set.of(), 20, 1_000)))
+                     .pool(new PoolConfig(0, 0, 60_000,
+                             new MultiplexingConfig(true, Set.of(), 20, 1_000)))
                      .start()) {
             int before = threadsConnected();
             long seed = DecoderFuzzTest.seed();
@@ -169,7 +177,7 @@ class SessionFuzzTest {
             }
             out.flush();
             drain(in);
-        } catch (java.io.IOException expected) {
+        } catch (IOException expected) {
             // the proxy may close on us: that is one of the right answers
         }
     }
@@ -210,7 +218,7 @@ class SessionFuzzTest {
         }
         byte[] framed = RawClient.frame(r.nextInt(8) == 0 ? r.nextInt(256) : 0, payload);
         if (r.nextInt(6) == 0) {
-            return java.util.Arrays.copyOf(framed, r.nextInt(framed.length)); // truncated
+            return Arrays.copyOf(framed, r.nextInt(framed.length)); // truncated
         }
         if (r.nextInt(10) == 0) {
             framed[0] = (byte) r.nextInt(256); // a length that does not match
@@ -218,13 +226,13 @@ class SessionFuzzTest {
         return framed;
     }
 
-    static void drain(InputStream in) throws java.io.IOException {
+    static void drain(InputStream in) throws IOException {
         byte[] buf = new byte[8192];
         try {
             while (in.read(buf) > 0) {
                 // read what the proxy answers until it pauses
             }
-        } catch (java.net.SocketTimeoutException paused) {
+        } catch (SocketTimeoutException paused) {
             // nothing more for now
         }
     }

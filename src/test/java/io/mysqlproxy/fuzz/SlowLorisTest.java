@@ -6,9 +6,11 @@ import io.mysqlproxy.testing.TestProxy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -85,9 +87,9 @@ class SlowLorisTest {
                     return true;
                 }
             }
-        } catch (java.net.SocketTimeoutException e) {
+        } catch (SocketTimeoutException e) {
             return false;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return true; // reset by the proxy
         }
     }

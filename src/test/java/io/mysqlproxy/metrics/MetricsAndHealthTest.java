@@ -1,6 +1,7 @@
 package io.mysqlproxy.metrics;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.mysqlproxy.config.HealthCheck;
 import io.mysqlproxy.health.RunningProxy;
 import io.mysqlproxy.testing.MariaDbServer;
@@ -20,12 +21,14 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,7 +46,7 @@ class MetricsAndHealthTest {
     static Path script;
 
     @Inject
-    io.micrometer.prometheus.PrometheusMeterRegistry registry;
+    PrometheusMeterRegistry registry;
 
     @Inject
     RunningProxy running;
@@ -121,8 +124,8 @@ class MetricsAndHealthTest {
                     .isGreaterThanOrEqualTo(5 * "SELECT 0".length() + "SELECT no_such_column".length());
             assertThat(after.get(accepted)).isGreaterThanOrEqualTo(1.0);
             String body = given().get("/q/metrics").then().extract().asString();
-            String ours = java.util.Arrays.stream(body.split("\n")).filter(l -> l.startsWith("mysqlproxy_"))
-                    .collect(java.util.stream.Collectors.joining("\n"));
+            String ours = Arrays.stream(body.split("\n")).filter(l -> l.startsWith("mysqlproxy_"))
+                    .collect(Collectors.joining("\n"));
             assertThat(body).as("no statement text or password in the metrics").doesNotContain("no_such_column")
                     .doesNotContain("SELECT").doesNotContain("apppw");
             assertThat(ours).as("no user name in the proxy's metrics").isNotEmpty().doesNotContain("\"app\"");

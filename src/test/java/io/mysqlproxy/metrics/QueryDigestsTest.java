@@ -1,5 +1,6 @@
 package io.mysqlproxy.metrics;
 
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -48,8 +49,8 @@ class QueryDigestsTest {
         digests.record("SELECT d FROM t", 1, 0, false);
         digests.record("SELECT a FROM t", 1, 0, false);
         assertThat(digests.snapshot()).extracting(QueryDigests.Snapshot::digest, QueryDigests.Snapshot::count)
-                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("SELECT a FROM t", 2L),
-                        org.assertj.core.groups.Tuple.tuple("SELECT b FROM t", 1L),
-                        org.assertj.core.groups.Tuple.tuple(QueryDigests.OTHER, 2L));
+                .containsExactlyInAnyOrder(Tuple.tuple("SELECT a FROM t", 2L),
+                        Tuple.tuple("SELECT b FROM t", 1L),
+                        Tuple.tuple(QueryDigests.OTHER, 2L));
     }
 }

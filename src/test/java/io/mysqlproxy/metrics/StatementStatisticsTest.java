@@ -1,17 +1,23 @@
 package io.mysqlproxy.metrics;
 
 import io.mysqlproxy.config.MonitoringConfig;
+import io.mysqlproxy.protocol.Commands;
+import io.mysqlproxy.testing.Cli;
 import io.mysqlproxy.testing.MariaDbExtension;
+import io.mysqlproxy.testing.RawClient;
 import io.mysqlproxy.testing.TestProxy;
+import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
@@ -67,21 +73,21 @@ class StatementStatisticsTest {
     @Test
     void aStatementSplitAcrossReadsIsDigestedWholeAndATrailingNulIsBlank() throws Exception {
         try (TestProxy proxy = TestProxy.builder().backend(DB.server().address()).admin("admin", "pw", null, 5)
-                .start(); io.mysqlproxy.testing.RawClient c = io.mysqlproxy.testing.RawClient.login(proxy.port(),
-                        "root", "", io.mysqlproxy.testing.RawClient.DEFAULT_CAPS)) {
+                .start(); RawClient c = RawClient.login(proxy.port(),
+                        "root", "", RawClient.DEFAULT_CAPS)) {
             String sql = "INSERT INTO stats.split VALUES (1, 'first half')" + ", (2, 'second half')".repeat(20);
-            byte[] payload = ("\u0003" + sql).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            byte[] frame = io.mysqlproxy.testing.RawClient.frame(0, payload);
+            byte[] payload = ("\u0003" + sql).getBytes(StandardCharsets.UTF_8);
+            byte[] frame = RawClient.frame(0, payload);
             DB.server().execute("CREATE DATABASE IF NOT EXISTS stats", "CREATE TABLE IF NOT EXISTS stats.split (id INT, v TEXT)");
             for (int i = 0; i < 3; i++) {
-                c.writeRaw(java.util.Arrays.copyOfRange(frame, 0, 30));
+                c.writeRaw(Arrays.copyOfRange(frame, 0, 30));
                 Thread.sleep(50);
-                c.writeRaw(java.util.Arrays.copyOfRange(frame, 30, frame.length));
+                c.writeRaw(Arrays.copyOfRange(frame, 30, frame.length));
                 c.readPacket();
             }
-            c.command(io.mysqlproxy.protocol.Commands.COM_QUERY, "SELECT 1\0");
+            c.command(Commands.COM_QUERY, "SELECT 1\0");
             c.readResult();
-            c.command(io.mysqlproxy.protocol.Commands.COM_QUERY, "SELECT 2");
+            c.command(Commands.COM_QUERY, "SELECT 2");
             c.readResult();
             List<String> rows = digests(proxy);
             assertThat(rows).contains("INSERT INTO stats.split VALUES (?, ?)" + ", (?, ?)".repeat(20) + " x3")
@@ -94,7 +100,7 @@ class StatementStatisticsTest {
     void mariadbSlapsStatementsShareTheirWholeShape() throws Exception {
         try (TestProxy proxy = TestProxy.builder().backend(DB.server().address()).admin("admin", "pw", null, 5)
                 .start()) {
-            io.mysqlproxy.testing.Cli.Result r = io.mysqlproxy.testing.Cli.run("mariadb-slap", proxy.port(), "root",
+            Cli.Result r = Cli.run("mariadb-slap", proxy.port(), "root",
                     "", null, "--auto-generate-sql", "--number-of-queries=200", "--concurrency=4");
             assertThat(r.exitCode()).as(r.output()).isZero();
             List<String> inserts = digests(proxy).stream().filter(d -> d.startsWith("INSERT")).toList();
@@ -143,7 +149,7 @@ class StatementStatisticsTest {
         }
         List<String> messages;
         synchronized (capture) {
-            messages = records.stream().map(r -> r instanceof org.jboss.logmanager.ExtLogRecord e
+            messages = records.stream().map(r -> r instanceof ExtLogRecord e
                     ? e.getFormattedMessage() : r.getMessage()).toList();
         }
         assertThat(messages).hasSize(1);

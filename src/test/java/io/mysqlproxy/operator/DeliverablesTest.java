@@ -15,6 +15,7 @@ import org.luaj.vm2.lib.jse.JsePlatform;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,7 +32,7 @@ class DeliverablesTest {
         assertThat(resource.at("/kind").asText()).isEqualTo("MySQLProxy");
         assertThat(resource.at("/spec/script/configMapRef/name").asText()).isEqualTo(generator.get("name").asText());
         String key = resource.at("/spec/script/configMapRef/key").asText();
-        Map<String, String> data = new java.util.TreeMap<>();
+        Map<String, String> data = new TreeMap<>();
         for (JsonNode f : generator.get("files")) {
             String[] kv = f.asText().split("=", 2);
             data.put(kv[0], Files.readString(GITOPS.resolve(kv[1])));
@@ -46,7 +47,7 @@ class DeliverablesTest {
                 + "/configMapRef/properties/name/type").asText()).isEqualTo("string");
 
         // the scripts load as the operator loads them: entry script and modules from the ConfigMap's keys
-        Map<String, String> modules = new java.util.TreeMap<>(data);
+        Map<String, String> modules = new TreeMap<>(data);
         String main = modules.remove(key);
         Script script = new ScriptCompiler().compileInline("apps/routing/" + key, main, modules);
         ScriptRuntime runtime = new ScriptRuntime(ScriptingOptions.DEFAULTS, 1, script);

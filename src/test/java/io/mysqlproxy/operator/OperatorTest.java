@@ -3,28 +3,47 @@ package io.mysqlproxy.operator;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.mysqlproxy.health.RunningProxy;
 import io.mysqlproxy.testing.MariaDbServer;
+import io.mysqlproxy.testing.TestCertificates;
 import io.mysqlproxy.testing.TestProxy;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -72,7 +91,7 @@ class OperatorTest {
     void startOperator() {
         if (proxy == null) {
             // this test JVM plays a proxy pod of a Helm release: its host name is the pod's name
-            client.pods().inNamespace(client.getNamespace()).resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+            client.pods().inNamespace(client.getNamespace()).resource(new PodBuilder()
                     .withNewMetadata().withName(hostName()).addToLabels("app.kubernetes.io/name", "mysqlproxy")
                     .addToLabels("app.kubernetes.io/instance", "db").endMetadata().build()).create();
             proxy = TestProxy.builder().withoutListeners().start();
@@ -83,15 +102,15 @@ class OperatorTest {
 
     static String hostName() {
         try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.net.UnknownHostException e) {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }
     }
 
     private List<String> eventReasons(String name) {
         return client.v1().events().inNamespace(NS).list().getItems().stream()
-                .filter(e -> name.equals(e.getInvolvedObject().getName())).map(io.fabric8.kubernetes.api.model.Event::getReason)
+                .filter(e -> name.equals(e.getInvolvedObject().getName())).map(Event::getReason)
                 .toList();
     }
 
@@ -190,7 +209,7 @@ class OperatorTest {
 
             // the leader writes the Service (owned by the resource), the replica count and an Event
             await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
-                io.fabric8.kubernetes.api.model.Service svc = client.services().inNamespace(NS).withName("app").get();
+                Service svc = client.services().inNamespace(NS).withName("app").get();
                 assertThat(svc).isNotNull();
                 assertThat(svc.getSpec().getPorts().get(0).getPort()).isEqualTo(port);
                 assertThat(svc.getSpec().getSelector()).containsEntry("app.kubernetes.io/name", "mysqlproxy")
@@ -260,14 +279,14 @@ class OperatorTest {
     }
 
     @Test
-    void tlsFromASecretAndAnAdminInterfaceThatSeesOnlyItsListener(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+    void tlsFromASecretAndAnAdminInterfaceThatSeesOnlyItsListener(@TempDir Path dir)
             throws Exception {
-        io.mysqlproxy.testing.TestCertificates certs = io.mysqlproxy.testing.TestCertificates.create(dir);
-        client.secrets().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+        TestCertificates certs = TestCertificates.create(dir);
+        client.secrets().inNamespace(NS).resource(new SecretBuilder()
                 .withNewMetadata().withName("proxy-tls").endMetadata().withType("kubernetes.io/tls")
-                .addToStringData("tls.crt", java.nio.file.Files.readString(certs.cert))
-                .addToStringData("tls.key", java.nio.file.Files.readString(certs.key)).build()).create();
-        client.secrets().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .addToStringData("tls.crt", Files.readString(certs.cert))
+                .addToStringData("tls.key", Files.readString(certs.key)).build()).create();
+        client.secrets().inNamespace(NS).resource(new SecretBuilder()
                 .withNewMetadata().withName("proxy-admin").endMetadata()
                 .addToStringData("username", "ops").addToStringData("password", "opspw").build()).create();
         int port = MariaDbServer.freePort();
@@ -286,13 +305,13 @@ class OperatorTest {
         try (Connection c = DriverManager.getConnection(tls, "app", "apppw"); Statement s = c.createStatement()) {
             assertThat(value(s, "SELECT 1")).isEqualTo("1"); // verify-full: the proxy presented the Secret's certificate
         }
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DriverManager.getConnection(
+        Assertions.assertThatThrownBy(() -> DriverManager.getConnection(
                 "jdbc:mariadb://127.0.0.1:" + port + "/?sslMode=disable", "app", "apppw"))
                 .hasMessageContaining("insecure transport");
         // a renewed certificate (here from another CA) reaches new clients without a new socket
-        io.mysqlproxy.testing.TestCertificates renewed = io.mysqlproxy.testing.TestCertificates.create(
-                java.nio.file.Files.createDirectories(dir.resolve("renewed")));
-        client.secrets().inNamespace(NS).withName("proxy-tls").edit(s -> new io.fabric8.kubernetes.api.model.SecretBuilder(s)
+        TestCertificates renewed = TestCertificates.create(
+                Files.createDirectories(dir.resolve("renewed")));
+        client.secrets().inNamespace(NS).withName("proxy-tls").edit(s -> new SecretBuilder(s)
                 .withData(null).withStringData(Map.of("tls.crt", read(renewed.cert), "tls.key", read(renewed.key))).build());
         String renewedUrl = "jdbc:mariadb://127.0.0.1:" + port + "/?sslMode=verify-full&serverSslCert=" + renewed.caCert;
         await().atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> {
@@ -302,7 +321,7 @@ class OperatorTest {
         });
         try (Connection a = DriverManager.getConnection("jdbc:mariadb://127.0.0.1:" + adminPort + "/", "ops", "opspw");
              Statement s = a.createStatement(); ResultSet rs = s.executeQuery("SELECT * FROM listeners")) {
-            List<String> names = new java.util.ArrayList<>();
+            List<String> names = new ArrayList<>();
             while (rs.next()) {
                 names.add(rs.getString("name"));
             }
@@ -312,30 +331,30 @@ class OperatorTest {
         await().atMost(Duration.ofSeconds(15)).until(() -> !MariaDbServer.listening(port) && !MariaDbServer.listening(adminPort));
     }
 
-    private static String read(java.nio.file.Path p) {
+    private static String read(Path p) {
         try {
-            return java.nio.file.Files.readString(p);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            return Files.readString(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
-    private io.fabric8.kubernetes.api.model.discovery.v1.Endpoint endpoint(String pod) {
-        return new io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder().withAddresses("127.0.0.1")
+    private Endpoint endpoint(String pod) {
+        return new EndpointBuilder().withAddresses("127.0.0.1")
                 .withNewConditions().withReady(true).endConditions()
                 .withNewTargetRef().withKind("Pod").withName(pod).withNamespace(NS).endTargetRef().build();
     }
 
     private void slice(String name, int port, String pod) {
         client.discovery().v1().endpointSlices().inNamespace(NS).resource(
-                new io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder().withNewMetadata().withName(name)
+                new EndpointSliceBuilder().withNewMetadata().withName(name)
                         .addToLabels("kubernetes.io/service-name", "mysql").endMetadata().withAddressType("IPv4")
                         .addNewPort().withName("mysql").withPort(port).endPort()
                         .withEndpoints(endpoint(pod)).build()).create();
     }
 
     private void pod(String name, String role) {
-        client.pods().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata()
+        client.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata()
                 .withName(name).addToLabels("mysql.role", role).endMetadata().build()).create();
     }
 
@@ -347,9 +366,9 @@ class OperatorTest {
         r.getSpec().multiplexing.maxConnections = 5;
         client.resources(MySQLProxy.class).inNamespace(NS).resource(r).create();
         await().atMost(Duration.ofSeconds(15)).until(() -> MariaDbServer.listening(port));
-        List<Connection> clients = new java.util.ArrayList<>();
+        List<Connection> clients = new ArrayList<>();
         try {
-            java.util.Set<String> threads = new java.util.HashSet<>();
+            Set<String> threads = new HashSet<>();
             for (int i = 0; i < 6; i++) {
                 Connection c = connect(port);
                 clients.add(c);

@@ -1,5 +1,6 @@
 package io.mysqlproxy.protocol;
 
+import io.mysqlproxy.testing.RawClient;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -19,7 +20,7 @@ final class Bytes {
 
     /** A frame: three bytes of length, the sequence id, the payload. */
     static byte[] frame(int seq, byte[] payload) {
-        return io.mysqlproxy.testing.RawClient.frame(seq, payload);
+        return RawClient.frame(seq, payload);
     }
 
     static byte[] concat(byte[]... parts) {

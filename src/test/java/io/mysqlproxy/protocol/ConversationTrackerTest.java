@@ -3,6 +3,9 @@ package io.mysqlproxy.protocol;
 import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Each test walks one path of a command's response through the tracker, named after the path. */
@@ -42,7 +45,7 @@ class ConversationTrackerTest {
 
     @Test
     void theObserverSeesEachCommandStartAndEndWithItsRowsAndErrors() {
-        java.util.List<String> seen = new java.util.ArrayList<>();
+        List<String> seen = new ArrayList<>();
         tracker.observer(new ConversationTracker.Observer() {
             @Override
             public void commandStarted(int command, FrameHead head, boolean expectsResponse) {

@@ -4,21 +4,28 @@ import io.mysqlproxy.testing.Cli;
 import io.mysqlproxy.testing.MariaDbExtension;
 import io.mysqlproxy.testing.MariaDbServer;
 import io.mysqlproxy.testing.TestProxy;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -128,7 +135,7 @@ class BundledScriptsTest {
                 assertThat(rs.getInt(2)).isEqualTo(1);
             }
             // and bytes that are not UTF-8 pass untouched
-            try (java.sql.PreparedStatement p = c.prepareStatement("SELECT HEX(CAST(? AS BINARY)) FROM legacy_orders "
+            try (PreparedStatement p = c.prepareStatement("SELECT HEX(CAST(? AS BINARY)) FROM legacy_orders "
                     + "LIMIT 1")) {
                 p.setBytes(1, new byte[] {(byte) 0xff, (byte) 0xfe, 'x'});
                 try (ResultSet rs = p.executeQuery()) {
@@ -156,7 +163,7 @@ class BundledScriptsTest {
             public void close() {
             }
         };
-        java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.mysqlproxy.scripting.lua");
+        Logger log = Logger.getLogger("io.mysqlproxy.scripting.lua");
         log.addHandler(capture);
         try (TestProxy proxy = TestProxy.builder().backend(DB.server().address()).script(bundled("query-log.lua")).start();
              Connection c = connect(proxy); Statement s = c.createStatement()) {
@@ -166,7 +173,7 @@ class BundledScriptsTest {
                 }
             }
             assertThatThrownBy(() -> s.executeQuery("SELECT nonsense FROM orders"));
-            org.awaitility.Awaitility.await().until(() -> lines.stream().anyMatch(l -> l.contains("nonsense")));
+            Awaitility.await().until(() -> lines.stream().anyMatch(l -> l.contains("nonsense")));
             assertThat(lines).anySatisfy(l -> assertThat(l).contains("user=root").contains("db=shop")
                     .contains("backend=" + DB.server().address()).contains("rows=2").contains("status=ok")
                     .contains("query=\"SELECT item FROM orders WHERE id < 3\""));
@@ -199,9 +206,9 @@ class BundledScriptsTest {
     }
 
     @Test
-    void firewallTakesItsRulesFromAModuleNextToIt(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
-        java.nio.file.Files.copy(bundled("firewall.lua"), dir.resolve("firewall.lua"));
-        java.nio.file.Files.writeString(dir.resolve("firewall-rules.lua"), """
+    void firewallTakesItsRulesFromAModuleNextToIt(@TempDir Path dir) throws Exception {
+        Files.copy(bundled("firewall.lua"), dir.resolve("firewall.lua"));
+        Files.writeString(dir.resolve("firewall-rules.lua"), """
                 return { deny = { "SELECT `item` FROM `orders` WHERE `id` = ? " } }
                 """);
         try (TestProxy proxy = TestProxy.builder().backend(DB.server().address())
@@ -233,7 +240,7 @@ class BundledScriptsTest {
             }
             assertThatThrownBy(() -> s.executeQuery("SELECT nothing FROM orders"));
             try (ResultSet rs = s.executeQuery("SELECT * FROM query_timing.queries")) {
-                java.util.Map<String, long[]> byQuery = new java.util.HashMap<>();
+                Map<String, long[]> byQuery = new HashMap<>();
                 while (rs.next()) {
                     byQuery.put(rs.getString("query"), new long[] {rs.getLong("count"), rs.getLong("max_us"),
                         rs.getLong("le_1s"), rs.getLong("errors"), rs.getLong("le_1ms") + rs.getLong("le_10ms")

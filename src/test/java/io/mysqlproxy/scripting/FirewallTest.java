@@ -12,6 +12,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -130,7 +131,7 @@ class FirewallTest {
             assertThatThrownBy(() -> s.execute("SET STATEMENT max_statement_time = 10 FOR DELETE FROM t"))
                     .hasMessageContaining("DELETE without WHERE");
             assertThatThrownBy(() -> s.execute("ANALYZE DELETE FROM t")).hasMessageContaining("DELETE without WHERE");
-            try (java.sql.PreparedStatement p = c.prepareStatement("DELETE FROM t WHERE id = ?")) {
+            try (PreparedStatement p = c.prepareStatement("DELETE FROM t WHERE id = ?")) {
                 p.setInt(1, 99);
                 assertThat(p.executeUpdate()).isZero();
             }

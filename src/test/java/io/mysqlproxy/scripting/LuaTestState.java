@@ -1,10 +1,15 @@
 package io.mysqlproxy.scripting;
 
+import io.netty.util.concurrent.DefaultEventExecutor;
+
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+
 /** One Lua state as a scripting thread has it, for running snippets in unit tests. */
 final class LuaTestState implements AutoCloseable {
     private final Script empty = new ScriptCompiler().compile("", "empty.lua", null);
-    private final io.netty.util.concurrent.DefaultEventExecutor thread =
-            new io.netty.util.concurrent.DefaultEventExecutor();
+    private final DefaultEventExecutor thread =
+            new DefaultEventExecutor();
     private final LuaWorker worker;
 
     LuaTestState() {
@@ -26,13 +31,13 @@ final class LuaTestState implements AutoCloseable {
     String error(String lua) {
         try {
             return "no error: " + run(lua);
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             return e.getCause().getMessage();
         }
     }
 
     @Override
     public void close() {
-        thread.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        thread.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 }

@@ -7,6 +7,7 @@ import io.mysqlproxy.testing.MariaDbServer;
 import io.mysqlproxy.testing.TestProxy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,7 @@ class RwSplittingLagTest {
     }
 
     @Test
-    void readsFollowTheReplicasLag(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    void readsFollowTheReplicasLag(@TempDir Path dir) throws Exception {
         MariaDbServer[] pair = DB.startPrimaryAndReplica();
         MariaDbServer primary = pair[0];
         MariaDbServer replica = pair[1];

@@ -4,6 +4,7 @@ import io.mysqlproxy.testing.Cli;
 import io.mysqlproxy.testing.MariaDbExtension;
 import io.mysqlproxy.testing.MariaDbServer;
 import io.mysqlproxy.testing.TestProxy;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,6 +17,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Set;
+import java.util.TreeSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -189,23 +192,23 @@ class RwSplittingTest {
             try (Connection c = DriverManager.getConnection(url, "pooled", "pooled-pw"); Statement s = c.createStatement()) {
                 assertThat(one(s, "SELECT name FROM whoami")).isEqualTo("replica");
             }
-            org.awaitility.Awaitility.await().untilAsserted(() -> assertThat(pooledConnections(1)).hasSize(1));
-            java.util.Set<String> kept = pooledConnections(1);
+            Awaitility.await().untilAsserted(() -> assertThat(pooledConnections(1)).hasSize(1));
+            Set<String> kept = pooledConnections(1);
             for (int i = 0; i < 3; i++) {
                 try (Connection c = DriverManager.getConnection(url, "pooled", "pooled-pw");
                      Statement s = c.createStatement()) {
                     assertThat(one(s, "SELECT name FROM whoami")).isEqualTo("replica");
                     assertThat(pooledConnections(1)).isEqualTo(kept); // the kept connection serves this client
                 }
-                org.awaitility.Awaitility.await().until(() -> pooledConnections(1).equals(kept));
+                Awaitility.await().until(() -> pooledConnections(1).equals(kept));
             }
-            org.awaitility.Awaitility.await().until(() -> pooledConnections(0).isEmpty()); // primaries are closed
+            Awaitility.await().until(() -> pooledConnections(0).isEmpty()); // primaries are closed
         }
     }
 
     /** Thread ids of the pooled user's connections on server {@code index}. */
-    private static java.util.Set<String> pooledConnections(int index) throws SQLException {
-        java.util.Set<String> ids = new java.util.TreeSet<>();
+    private static Set<String> pooledConnections(int index) throws SQLException {
+        Set<String> ids = new TreeSet<>();
         try (Connection c = DriverManager.getConnection(DB.server(index).jdbcUrl(), "root", "");
              Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'pooled'")) {

@@ -1,6 +1,10 @@
 package io.mysqlproxy.scripting;
 
+import io.mysqlproxy.protocol.Commands;
+import io.mysqlproxy.protocol.ErrPacket;
+import io.mysqlproxy.protocol.Packets;
 import io.mysqlproxy.testing.MariaDbExtension;
+import io.mysqlproxy.testing.RawClient;
 import io.mysqlproxy.testing.TestProxy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -8,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -16,6 +22,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -157,13 +166,13 @@ class ScriptingRelayTest {
     @Test
     void anEmptyPacketGetsUnknownCommandAndTheSessionGoesOn() {
         // found by SessionFuzzTest: an empty command packet made the scripted relay throw
-        try (io.mysqlproxy.testing.RawClient c = io.mysqlproxy.testing.RawClient.login(proxy.port(), "alice", "secret",
-                io.mysqlproxy.testing.RawClient.DEFAULT_CAPS)) {
-            c.writeRaw(io.mysqlproxy.testing.RawClient.frame(0, new byte[0]));
-            io.mysqlproxy.protocol.ErrPacket err = io.mysqlproxy.testing.RawClient.error(c.readPacket());
+        try (RawClient c = RawClient.login(proxy.port(), "alice", "secret",
+                RawClient.DEFAULT_CAPS)) {
+            c.writeRaw(RawClient.frame(0, new byte[0]));
+            ErrPacket err = RawClient.error(c.readPacket());
             assertThat(err.errorCode()).isEqualTo(1047);
-            c.command(io.mysqlproxy.protocol.Commands.COM_PING, "");
-            assertThat(c.readPacket()[0]).isEqualTo((byte) io.mysqlproxy.protocol.Packets.OK);
+            c.command(Commands.COM_PING, "");
+            assertThat(c.readPacket()[0]).isEqualTo((byte) Packets.OK);
         }
     }
 
@@ -171,24 +180,24 @@ class ScriptingRelayTest {
     void thousandsOfPipelinedCommandsAnsweredByTheScriptAreAllAnswered() throws Exception {
         // a command its hook answers ends at once on the connection's own thread: the next one must not nest in it
         int commands = 50_000;
-        byte[] deny = ((char) io.mysqlproxy.protocol.Commands.COM_QUERY + "SELECT 'deny'")
-                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-        try (io.mysqlproxy.testing.RawClient c = io.mysqlproxy.testing.RawClient.login(proxy.port(), "alice", "secret",
-                io.mysqlproxy.testing.RawClient.DEFAULT_CAPS)) {
-            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        byte[] deny = ((char) Commands.COM_QUERY + "SELECT 'deny'")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        try (RawClient c = RawClient.login(proxy.port(), "alice", "secret",
+                RawClient.DEFAULT_CAPS)) {
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
             for (int i = 0; i < commands; i++) {
-                all.writeBytes(io.mysqlproxy.testing.RawClient.frame(0, deny));
+                all.writeBytes(RawClient.frame(0, deny));
             }
-            java.util.concurrent.CompletableFuture<Void> writing = java.util.concurrent.CompletableFuture.runAsync(
+            CompletableFuture<Void> writing = CompletableFuture.runAsync(
                     () -> c.writeRaw(all.toByteArray()));
             for (int i = 0; i < commands; i++) {
-                assertThat(io.mysqlproxy.testing.RawClient.error(c.readPacket()).errorCode()).as("reply %d", i)
+                assertThat(RawClient.error(c.readPacket()).errorCode()).as("reply %d", i)
                         .isEqualTo(1142);
             }
-            writing.get(10, java.util.concurrent.TimeUnit.SECONDS);
-            c.command(io.mysqlproxy.protocol.Commands.COM_QUERY, "SELECT 'after'"); // the server answers this one
-            java.util.List<byte[]> result = c.readResult();
-            assertThat(new String(result.get(result.size() - 2), java.nio.charset.StandardCharsets.ISO_8859_1))
+            writing.get(10, TimeUnit.SECONDS);
+            c.command(Commands.COM_QUERY, "SELECT 'after'"); // the server answers this one
+            List<byte[]> result = c.readResult();
+            assertThat(new String(result.get(result.size() - 2), StandardCharsets.ISO_8859_1))
                     .endsWith("after");
         }
     }
@@ -198,14 +207,14 @@ class ScriptingRelayTest {
         // 200 commands of 1 MB results each, sent at once and not read: the proxy answers as many as the sockets
         // hold and then waits for the client, instead of building all 200 results in its memory
         int commands = 200;
-        try (io.mysqlproxy.testing.RawClient c = io.mysqlproxy.testing.RawClient.login(proxy.port(), "alice", "secret",
-                io.mysqlproxy.testing.RawClient.DEFAULT_CAPS);
+        try (RawClient c = RawClient.login(proxy.port(), "alice", "secret",
+                RawClient.DEFAULT_CAPS);
              Connection other = connect(); Statement s = other.createStatement()) {
-            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
-            byte[] big = ((char) io.mysqlproxy.protocol.Commands.COM_QUERY + "SELECT big")
-                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
+            byte[] big = ((char) Commands.COM_QUERY + "SELECT big")
+                    .getBytes(StandardCharsets.ISO_8859_1);
             for (int i = 0; i < commands; i++) {
-                all.writeBytes(io.mysqlproxy.testing.RawClient.frame(0, big));
+                all.writeBytes(RawClient.frame(0, big));
             }
             int before = Integer.parseInt(single(s, "SELECT big_answered"));
             c.writeRaw(all.toByteArray());

@@ -9,9 +9,6 @@ import io.mysqlproxy.protocol.ServerStatus;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 
-import javax.crypto.Cipher;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -25,8 +22,14 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import javax.crypto.Cipher;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 
 /**
  * A scripted MySQL 8 style server for caching_sha2_password, since no MySQL 8 server runs here. It performs the real
@@ -52,7 +55,7 @@ public final class CachingSha2Server implements AutoCloseable {
     private final KeyPair rsa;
     private final Set<String> cache = ConcurrentHashMap.newKeySet();
     /** How each login went, for tests to assert on: "fast", "full-tls", "full-rsa", "denied". */
-    public final java.util.List<String> logins = new java.util.concurrent.CopyOnWriteArrayList<>();
+    public final List<String> logins = new CopyOnWriteArrayList<>();
 
     public CachingSha2Server(String user, String password, MariaDbServer delegate, SSLContext tls) {
         this.user = user;
@@ -259,7 +262,7 @@ public final class CachingSha2Server implements AutoCloseable {
         }
     }
 
-    private static byte[] payload(java.util.function.Consumer<ByteBuf> writer) {
+    private static byte[] payload(Consumer<ByteBuf> writer) {
         ByteBuf b = Unpooled.buffer();
         writer.accept(b);
         byte[] out = new byte[b.readableBytes()];

@@ -3,6 +3,7 @@ package io.mysqlproxy.testing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -16,12 +17,12 @@ public final class Cli {
     }
 
     /** Runs {@code tool} like {@link #run}, writing what it prints to {@code output} instead of keeping it. */
-    public static int runTo(java.nio.file.Path output, String tool, int port, String user, String... args) {
+    public static int runTo(Path output, String tool, int port, String user, String... args) {
         return runTo(output, null, tool, port, user, args);
     }
 
     /** The same with the standard input read from {@code input} (null: none). */
-    public static int runTo(java.nio.file.Path output, java.nio.file.Path input, String tool, int port, String user,
+    public static int runTo(Path output, Path input, String tool, int port, String user,
                             String... args) {
         List<String> cmd = new ArrayList<>(List.of(tool, "--no-defaults", "--protocol=TCP", "-h127.0.0.1",
                 "-P" + port, "-u" + user));

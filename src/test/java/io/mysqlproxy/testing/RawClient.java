@@ -1,6 +1,7 @@
 package io.mysqlproxy.testing;
 
 import io.mysqlproxy.protocol.Capabilities;
+import io.mysqlproxy.protocol.ErrPacket;
 import io.mysqlproxy.protocol.HandshakeResponse;
 import io.mysqlproxy.protocol.HandshakeV10;
 import io.mysqlproxy.protocol.NativePassword;
@@ -19,6 +20,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * A minimal blocking MySQL client speaking raw packets, for what drivers cannot be made to send: rare commands,
@@ -87,7 +89,7 @@ public final class RawClient implements AutoCloseable {
      * Relays between this connection and another peer's streams until one side closes: server bytes as they are,
      * client packets one by one through {@code rewrite}.
      */
-    public void pipe(InputStream peerIn, OutputStream peerOut, java.util.function.UnaryOperator<byte[]> rewrite) {
+    public void pipe(InputStream peerIn, OutputStream peerOut, UnaryOperator<byte[]> rewrite) {
         Thread up = new Thread(() -> copyPackets(new DataInputStream(peerIn), rewrite), "pipe-up");
         up.setDaemon(true);
         up.start();
@@ -95,7 +97,7 @@ public final class RawClient implements AutoCloseable {
         close();
     }
 
-    private void copyPackets(DataInputStream from, java.util.function.UnaryOperator<byte[]> rewrite) {
+    private void copyPackets(DataInputStream from, UnaryOperator<byte[]> rewrite) {
         try {
             int[] seq = new int[1];
             while (true) {
@@ -250,13 +252,13 @@ public final class RawClient implements AutoCloseable {
 
     public static String describe(byte[] packet) {
         if (packet.length > 0 && (packet[0] & 0xFF) == Packets.ERR) {
-            return io.mysqlproxy.protocol.ErrPacket.decode(Unpooled.wrappedBuffer(packet)).toString();
+            return ErrPacket.decode(Unpooled.wrappedBuffer(packet)).toString();
         }
         return String.format("packet 0x%02x of %d bytes", packet.length == 0 ? 0 : packet[0] & 0xFF, packet.length);
     }
 
-    public static io.mysqlproxy.protocol.ErrPacket error(byte[] packet) {
-        return io.mysqlproxy.protocol.ErrPacket.decode(Unpooled.wrappedBuffer(packet));
+    public static ErrPacket error(byte[] packet) {
+        return ErrPacket.decode(Unpooled.wrappedBuffer(packet));
     }
 
     @Override

@@ -1,21 +1,30 @@
 package io.mysqlproxy.testing;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mysqlproxy.backend.BackendConfig;
 import io.mysqlproxy.backend.BackendRole;
 import io.mysqlproxy.backend.SelectionPolicy;
+import io.mysqlproxy.config.AdminConfig;
 import io.mysqlproxy.config.BackendTls;
 import io.mysqlproxy.config.ClientTls;
 import io.mysqlproxy.config.HealthCheck;
 import io.mysqlproxy.config.HostPort;
 import io.mysqlproxy.config.Limits;
 import io.mysqlproxy.config.ListenerConfig;
+import io.mysqlproxy.config.MonitoringConfig;
+import io.mysqlproxy.config.PoolConfig;
 import io.mysqlproxy.config.ProxyConfig;
+import io.mysqlproxy.config.ScriptConfig;
 import io.mysqlproxy.core.ProxyServer;
+import io.mysqlproxy.scripting.ScriptingOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /** A proxy started in the test JVM on a free port, with the defaults of the command line unless a test changes them. */
@@ -25,7 +34,7 @@ public final class TestProxy implements AutoCloseable {
     private final ProxyServer server;
     private final ProxyConfig config;
 
-    private TestProxy(ProxyConfig config, io.micrometer.core.instrument.MeterRegistry registry) {
+    private TestProxy(ProxyConfig config, MeterRegistry registry) {
         this.config = config;
         this.server = new ProxyServer(vertx(), config, registry).start();
     }
@@ -88,11 +97,11 @@ public final class TestProxy implements AutoCloseable {
     public static final class Builder {
         private final List<BackendConfig> backends = new ArrayList<>();
         private SelectionPolicy policy = SelectionPolicy.FIRST_AVAILABLE;
-        private int maxConnections = io.mysqlproxy.config.Limits.maxConnectionsForDescriptors(
-                io.mysqlproxy.config.Limits.descriptorLimit());
+        private int maxConnections = Limits.maxConnectionsForDescriptors(
+                Limits.descriptorLimit());
         private ClientTls clientTls = ClientTls.DISABLED;
         private BackendTls backendTls = BackendTls.DISABLED;
-        private io.mysqlproxy.config.PoolConfig pool = io.mysqlproxy.config.PoolConfig.NONE;
+        private PoolConfig pool = PoolConfig.NONE;
         private Limits limits = new Limits(2_000, 10_000, 28_800_000, 28_800_000, 28_800_000, 1L << 30, 30_000);
         private HealthCheck health = new HealthCheck(200, 500, 2, 1, null, null, "SELECT 1");
         private final List<ListenerConfig> extraListeners = new ArrayList<>();
@@ -103,36 +112,36 @@ public final class TestProxy implements AutoCloseable {
             defaultListener = false;
             return this;
         }
-        private io.mysqlproxy.config.ScriptConfig script;
-        private io.mysqlproxy.config.AdminConfig admin;
-        private io.mysqlproxy.config.MonitoringConfig monitoring = io.mysqlproxy.config.MonitoringConfig.DEFAULTS;
-        private io.micrometer.core.instrument.MeterRegistry registry =
-                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        private ScriptConfig script;
+        private AdminConfig admin;
+        private MonitoringConfig monitoring = MonitoringConfig.DEFAULTS;
+        private MeterRegistry registry =
+                new SimpleMeterRegistry();
 
         /** An admin interface on a free loopback port with this user, password and script (null: bundled). */
-        public Builder admin(String user, String password, java.nio.file.Path adminScript, int maxFailedLogins) {
-            admin = new io.mysqlproxy.config.AdminConfig(new HostPort("127.0.0.1", 0), user, password, adminScript,
-                    maxFailedLogins, java.util.Map.of("admin-username", user, "admin-password", "********"));
+        public Builder admin(String user, String password, Path adminScript, int maxFailedLogins) {
+            admin = new AdminConfig(new HostPort("127.0.0.1", 0), user, password, adminScript,
+                    maxFailedLogins, Map.of("admin-username", user, "admin-password", "********"));
             return this;
         }
 
-        public Builder monitoring(io.mysqlproxy.config.MonitoringConfig m) {
+        public Builder monitoring(MonitoringConfig m) {
             monitoring = m;
             return this;
         }
 
-        public Builder registry(io.micrometer.core.instrument.MeterRegistry r) {
+        public Builder registry(MeterRegistry r) {
             registry = r;
             return this;
         }
 
-        public Builder script(java.nio.file.Path path, io.mysqlproxy.scripting.ScriptingOptions options) {
-            script = new io.mysqlproxy.config.ScriptConfig(path, options);
+        public Builder script(Path path, ScriptingOptions options) {
+            script = new ScriptConfig(path, options);
             return this;
         }
 
-        public Builder script(java.nio.file.Path path) {
-            return script(path, io.mysqlproxy.scripting.ScriptingOptions.DEFAULTS);
+        public Builder script(Path path) {
+            return script(path, ScriptingOptions.DEFAULTS);
         }
 
         public Builder backend(String address) {
@@ -165,7 +174,7 @@ public final class TestProxy implements AutoCloseable {
             return this;
         }
 
-        public Builder pool(io.mysqlproxy.config.PoolConfig p) {
+        public Builder pool(PoolConfig p) {
             pool = p;
             return this;
         }
