@@ -237,9 +237,7 @@ final class AdminSession extends ChannelInboundHandlerAdapter {
     }
 
     private void writeOk(int seq) {
-        ByteBuf payload = channel.alloc().buffer(16);
-        new OkPacket(0, 0, ServerStatus.AUTOCOMMIT, 0, "").encode(payload);
-        channel.writeAndFlush(PacketFramer.frame(channel.alloc(), seq, payload));
+        channel.writeAndFlush(OkPacket.framedPlain(channel.alloc(), seq));
     }
 
     private void writeError(int code, String sqlState, String message) {

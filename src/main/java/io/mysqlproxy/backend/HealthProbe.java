@@ -118,9 +118,8 @@ final class HealthProbe extends ChannelInboundHandlerAdapter {
     }
 
     private void askLag(ChannelHandlerContext ctx) {
-        ByteBuf out = ctx.alloc().buffer();
-        out.writeByte(Commands.COM_QUERY).writeBytes("SHOW SLAVE STATUS".getBytes(StandardCharsets.US_ASCII));
-        ctx.writeAndFlush(PacketFramer.frame(ctx.alloc(), 0, out));
+        ctx.writeAndFlush(PacketFramer.frame(ctx.alloc(), 0,
+                Commands.payload(ctx.alloc(), Commands.COM_QUERY, "SHOW SLAVE STATUS")));
         step = Step.LAG_COLUMNS;
         columns = -1;
         seen = 0;
@@ -169,9 +168,8 @@ final class HealthProbe extends ChannelInboundHandlerAdapter {
             out.writeBytes(NativePassword.scramble(check.password(), seed));
             ctx.writeAndFlush(PacketFramer.frame(ctx.alloc(), p.seq() + 1, out));
         } else if (p.firstByte() == Packets.OK) {
-            ByteBuf out = ctx.alloc().buffer();
-            out.writeByte(Commands.COM_QUERY).writeBytes(check.query().getBytes(StandardCharsets.UTF_8));
-            ctx.writeAndFlush(PacketFramer.frame(ctx.alloc(), 0, out));
+            ctx.writeAndFlush(PacketFramer.frame(ctx.alloc(), 0,
+                    Commands.payload(ctx.alloc(), Commands.COM_QUERY, check.query())));
             step = Step.QUERY;
         } else {
             finish(ctx, String.format("unexpected login packet 0x%02x", p.firstByte()));

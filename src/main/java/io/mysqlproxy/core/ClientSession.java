@@ -244,7 +244,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     private void relayToBackend(ByteBuf buf) {
-        if (isQuit(buf) && isQuiet() && quitIntoPool()) {
+        if (Commands.isQuitFrame(buf) && isQuiet() && quitIntoPool()) {
             buf.release();
             return;
         }
@@ -346,10 +346,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         return true;
     }
 
-    private static boolean isQuit(ByteBuf buf) {
-        int at = buf.readerIndex();
-        return buf.readableBytes() == 5 && buf.getUnsignedMediumLE(at) == 1 && buf.getByte(at + 4) == Commands.COM_QUIT;
-    }
 
     void backendRead(ByteBuf buf) {
         listener.metrics().backendBytes(buf.readableBytes());

@@ -16,14 +16,12 @@ import io.mysqlproxy.protocol.Packet;
 import io.mysqlproxy.protocol.PacketAssembler;
 import io.mysqlproxy.protocol.PacketFramer;
 import io.mysqlproxy.protocol.Packets;
-import io.mysqlproxy.protocol.ServerStatus;
 import io.mysqlproxy.scripting.HookOutcome;
 import io.mysqlproxy.scripting.ScriptSession;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -128,13 +126,13 @@ final class LoginRelay {
             List<byte[]> packets = outcome.response();
             boolean greeting = startsWith(packets, HandshakeV10.PROTOCOL_VERSION);
             if (!greeting) {
-                session.closeAfter(framed(packets, 0));
+                session.closeAfter(PacketFramer.frameAll(client.alloc(), 0, packets));
                 return;
             }
             handshake = HandshakeV10.decode(Unpooled.wrappedBuffer(packets.get(0)));
             serverCaps = handshake.capabilities();
             withoutBackend = true;
-            client.writeAndFlush(framed(packets, 0));
+            client.writeAndFlush(PacketFramer.frameAll(client.alloc(), 0, packets));
             session.transition(SessionState.READ_AUTH);
             processClientPackets();
             return;
@@ -156,17 +154,6 @@ final class LoginRelay {
     /** Whether a script's answer begins with a packet whose first byte is {@code first}. */
     private static boolean startsWith(List<byte[]> payloads, int first) {
         return !payloads.isEmpty() && payloads.get(0).length > 0 && (payloads.get(0)[0] & 0xFF) == first;
-    }
-
-    private ByteBuf framed(List<byte[]> payloads, int firstSeq) {
-        CompositeByteBuf out = client.alloc().compositeBuffer();
-        int seq = firstSeq;
-        for (byte[] p : payloads) {
-            out.addComponent(true, PacketFramer.frame(client.alloc(), seq & 0xFF,
-                    Unpooled.wrappedBuffer(p)));
-            seq += PacketFramer.framesFor(p.length);
-        }
-        return out;
     }
 
     private void connectNext() {
@@ -474,7 +461,7 @@ final class LoginRelay {
                 session.closeWithError(answerSeq, ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_PROXY,
                         outcome.error());
             } else if (outcome.action() == HookOutcome.SEND_RESULT) {
-                session.closeAfter(framed(outcome.response(), answerSeq));
+                session.closeAfter(PacketFramer.frameAll(client.alloc(), answerSeq, outcome.response()));
             } else {
                 next.accept(outcome);
                 if (backendGone) {
@@ -686,9 +673,9 @@ final class LoginRelay {
             } else if (outcome.action() == HookOutcome.SEND_RESULT) {
                 List<byte[]> answer = outcome.response();
                 if (startsWith(answer, Packets.OK)) {
-                    acceptWithoutBackend(framed(answer, seq + 1), seq);
+                    acceptWithoutBackend(PacketFramer.frameAll(client.alloc(), seq + 1, answer), seq);
                 } else {
-                    session.closeAfter(framed(answer, seq + 1));
+                    session.closeAfter(PacketFramer.frameAll(client.alloc(), seq + 1, answer));
                 }
             } else {
                 acceptWithoutBackend(null, seq);
@@ -698,10 +685,7 @@ final class LoginRelay {
 
     private void acceptWithoutBackend(ByteBuf answer, int seq) {
         if (answer == null) {
-            ByteBuf ok = client.alloc().buffer(8);
-            new OkPacket(0, 0, ServerStatus.AUTOCOMMIT, 0, "")
-                    .encode(ok);
-            answer = PacketFramer.frame(client.alloc(), seq + 1, ok);
+            answer = OkPacket.framedPlain(client.alloc(), seq + 1);
         }
         client.writeAndFlush(answer);
         cancelTimer();
@@ -820,7 +804,7 @@ final class LoginRelay {
             List<byte[]> answer = outcome.response();
             boolean ok = startsWith(answer, Packets.OK);
             extra.abandon();
-            client.writeAndFlush(framed(answer, seq));
+            client.writeAndFlush(PacketFramer.frameAll(client.alloc(), seq, answer));
             // the client is logged in only if both the backend and the script said so
             authFinished(first == Packets.OK && ok ? Packets.OK : Packets.ERR);
             if (backendGone && session.state() != SessionState.CLOSED) {

@@ -22,7 +22,6 @@ import io.mysqlproxy.sql.SqlTokenizer;
 import io.mysqlproxy.sql.StatementEffects;
 import io.mysqlproxy.sql.TokenId;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -412,16 +411,14 @@ final class Multiplexer {
     /** Sends a statement of the proxy's in place of the client's command. */
     private void sendReplacement(String statement) {
         if (scriptedSend != null) {
-            scriptedSend.accept(payloadBytes(Commands.COM_QUERY, statement));
+            scriptedSend.accept(Commands.payloadBytes(Commands.COM_QUERY, statement));
             return;
         }
-        send(PacketFramer.frame(session.alloc(), 0, payload(session.alloc(), Commands.COM_QUERY, statement)));
+        send(PacketFramer.frame(session.alloc(), 0, Commands.payload(session.alloc(), Commands.COM_QUERY, statement)));
     }
 
     private void answerOk() {
-        ByteBuf ok = session.alloc().buffer(16);
-        new OkPacket(0, 0, ServerStatus.AUTOCOMMIT, 0, "").encode(ok);
-        answer(PacketFramer.frame(session.alloc(), 1, ok));
+        answer(OkPacket.framedPlain(session.alloc(), 1));
     }
 
     private void inspect(ByteBuf buf, int at, int length, boolean inspect) {
@@ -641,28 +638,28 @@ final class Multiplexer {
         List<Runnable> afterOk = new ArrayList<>();
         Channel ch = held.channel();
         if (ping) {
-            steps.add(payload(ch.alloc(), Commands.COM_PING, null));
+            steps.add(Commands.payload(ch.alloc(), Commands.COM_PING, null));
             afterOk.add(() -> { });
         }
         int resetStep = reset ? steps.size() : -1;
         if (reset) {
-            steps.add(payload(ch.alloc(), Commands.COM_RESET_CONNECTION, null));
+            steps.add(Commands.payload(ch.alloc(), Commands.COM_RESET_CONNECTION, null));
             afterOk.add(s::reset);
         }
         if (database != null && (reset || !database.equals(s.database))) {
             String db = database;
-            steps.add(payload(ch.alloc(), Commands.COM_INIT_DB, db));
+            steps.add(Commands.payload(ch.alloc(), Commands.COM_INIT_DB, db));
             afterOk.add(() -> s.database = db);
         }
         for (int i = reset ? 0 : s.sets.size(); i < sets.size(); i++) {
             String set = sets.get(i);
-            steps.add(payload(ch.alloc(), Commands.COM_QUERY, set));
+            steps.add(Commands.payload(ch.alloc(), Commands.COM_QUERY, set));
             afterOk.add(() -> s.sets.add(set));
         }
         long connectionId = reset ? 0 : s.lastInsertId;
         if (effects.readsInsertId() && connectionId != lastInsertId) {
             long id = lastInsertId;
-            steps.add(payload(ch.alloc(), Commands.COM_QUERY, "DO LAST_INSERT_ID(" + id + ")"));
+            steps.add(Commands.payload(ch.alloc(), Commands.COM_QUERY, "DO LAST_INSERT_ID(" + id + ")"));
             afterOk.add(() -> s.lastInsertId = id);
         }
         metrics.multiplexReplayed(steps.size());
@@ -672,21 +669,6 @@ final class Multiplexer {
 
     private static boolean startsWith(List<String> wanted, List<String> applied) {
         return applied.size() <= wanted.size() && wanted.subList(0, applied.size()).equals(applied);
-    }
-
-    private static byte[] payloadBytes(int command, String text) {
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        byte[] out = new byte[1 + bytes.length];
-        out[0] = (byte) command;
-        System.arraycopy(bytes, 0, out, 1, bytes.length);
-        return out;
-    }
-
-    private static ByteBuf payload(ByteBufAllocator alloc, int command, String text) {
-        byte[] bytes = text == null ? new byte[0] : text.getBytes(StandardCharsets.UTF_8);
-        ByteBuf out = alloc.buffer(1 + bytes.length);
-        out.writeByte(command).writeBytes(bytes);
-        return out;
     }
 
     void preludeRead(ByteBuf buf) {

@@ -524,12 +524,7 @@ final class ScriptedRelay {
     }
 
     private void sendToClient(List<byte[]> payloads) {
-        int seq = clientSeq + 1;
-        for (byte[] payload : payloads) {
-            client.write(PacketFramer.frame(client.alloc(), seq & 0xFF, Unpooled.wrappedBuffer(payload)));
-            seq += PacketFramer.framesFor(payload.length);
-        }
-        client.flush();
+        client.writeAndFlush(PacketFramer.frameAll(client.alloc(), clientSeq + 1, payloads));
         resultSent = true;
     }
 

@@ -1,5 +1,10 @@
 package io.mysqlproxy.protocol;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.nio.charset.StandardCharsets;
+
 /**
  * Command bytes, the first payload byte of every packet a client sends in the command phase.
  *
@@ -61,6 +66,28 @@ public final class Commands {
             return "COM_STMT_BULK_EXECUTE";
         }
         return String.format("COM_(0x%02x)", command);
+    }
+
+    /** The payload of command {@code command} with {@code argument} (UTF-8; none when null) after it. */
+    public static ByteBuf payload(ByteBufAllocator alloc, int command, String argument) {
+        byte[] bytes = payloadBytes(command, argument);
+        return alloc.buffer(bytes.length).writeBytes(bytes);
+    }
+
+    /** {@link #payload} as an array. */
+    public static byte[] payloadBytes(int command, String argument) {
+        byte[] text = argument == null ? new byte[0] : argument.getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[1 + text.length];
+        out[0] = (byte) command;
+        System.arraycopy(text, 0, out, 1, text.length);
+        return out;
+    }
+
+    /** Whether {@code frames} is exactly one frame holding COM_QUIT (a client's goodbye, read whole). */
+    public static boolean isQuitFrame(ByteBuf frames) {
+        int at = frames.readerIndex();
+        return frames.readableBytes() == Packets.HEADER_SIZE + 1 && frames.getUnsignedMediumLE(at) == 1
+                && frames.getUnsignedByte(at + Packets.HEADER_SIZE) == COM_QUIT;
     }
 
     /** Commands after which the server sends nothing back. */

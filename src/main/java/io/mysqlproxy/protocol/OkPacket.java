@@ -1,6 +1,7 @@
 package io.mysqlproxy.protocol;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 
 import java.nio.charset.StandardCharsets;
 
@@ -26,6 +27,13 @@ public record OkPacket(long affectedRows, long lastInsertId, int statusFlags, in
         } catch (IndexOutOfBoundsException e) {
             throw new MalformedPacketException("truncated OK packet", e);
         }
+    }
+
+    /** The OK the proxy answers with on its own behalf (nothing affected, autocommit on), framed as {@code seq}. */
+    public static ByteBuf framedPlain(ByteBufAllocator alloc, int seq) {
+        ByteBuf payload = alloc.buffer(8);
+        new OkPacket(0, 0, ServerStatus.AUTOCOMMIT, 0, "").encode(payload);
+        return PacketFramer.frame(alloc, seq, payload);
     }
 
     public void encode(ByteBuf out) {

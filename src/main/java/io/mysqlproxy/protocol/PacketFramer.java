@@ -3,6 +3,9 @@ package io.mysqlproxy.protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+
+import java.util.List;
 
 /**
  * The one place that writes packet headers: puts a payload into frames of at most {@link Packets#MAX_FRAME_PAYLOAD}
@@ -49,6 +52,17 @@ public final class PacketFramer {
             }
         }
         payload.release();
+        return out;
+    }
+
+    /** Frames {@code payloads} one after another, the first with sequence id {@code firstSeq}. */
+    public static ByteBuf frameAll(ByteBufAllocator alloc, int firstSeq, List<byte[]> payloads) {
+        CompositeByteBuf out = alloc.compositeBuffer(Math.max(2, payloads.size()));
+        int seq = firstSeq;
+        for (byte[] p : payloads) {
+            out.addComponent(true, frame(alloc, seq & 0xFF, Unpooled.wrappedBuffer(p)));
+            seq += framesFor(p.length);
+        }
         return out;
     }
 

@@ -1,6 +1,5 @@
 package io.mysqlproxy.metrics;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.mysqlproxy.config.HealthCheck;
 import io.mysqlproxy.health.RunningProxy;

@@ -2,10 +2,12 @@ package io.mysqlproxy.protocol;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -79,5 +81,40 @@ class BasicPacketsTest {
         }
         assertThat(sha1.digest(stage1)).isEqualTo(stored);
         assertThat(NativePassword.scramble("", nonce)).isEmpty();
+    }
+
+    @Test
+    void theProxysOwnOkIsFramedWithTheSequenceIdAsked() {
+        ByteBuf ok = OkPacket.framedPlain(UnpooledByteBufAllocator.DEFAULT, 2);
+        assertThat(Bytes.hex(ok)).isEqualTo("070000" + "02" + "00000002000000"); // autocommit, no warnings
+    }
+
+    @Test
+    void framingAListOfPayloadsNumbersFramesOnAcrossLargePayloads() {
+        byte[] big = new byte[Packets.MAX_FRAME_PAYLOAD]; // fills a frame exactly: an empty frame follows
+        ByteBuf out = PacketFramer.frameAll(UnpooledByteBufAllocator.DEFAULT, 254, List.of(new byte[] {1}, big,
+                new byte[] {9}));
+        assertThat(out.readableBytes()).isEqualTo(4 + 1 + 4 + big.length + 4 + 4 + 1);
+        assertThat(out.getUnsignedByte(3)).isEqualTo((short) 254);
+        assertThat(out.getUnsignedByte(5 + 3)).isEqualTo((short) 255);
+        int empty = 5 + 4 + big.length;
+        assertThat(out.getUnsignedMediumLE(empty)).isZero();
+        assertThat(out.getUnsignedByte(empty + 3)).isZero(); // wraps around
+        assertThat(out.getUnsignedByte(empty + 4 + 3)).isEqualTo((short) 1);
+        assertThat(out.getUnsignedByte(empty + 8)).isEqualTo((short) 9);
+        out.release();
+    }
+
+    @Test
+    void commandPayloadsAndTheQuitFrame() {
+        assertThat(new String(Commands.payloadBytes(Commands.COM_QUERY, "SELECT 'é'"), StandardCharsets.UTF_8))
+                .isEqualTo("\u0003SELECT 'é'");
+        assertThat(Commands.payloadBytes(Commands.COM_PING, null)).containsExactly(Commands.COM_PING);
+        assertThat(Commands.isQuitFrame(Unpooled.wrappedBuffer(Bytes.frame(0, new byte[] {Commands.COM_QUIT}))))
+                .isTrue();
+        assertThat(Commands.isQuitFrame(Unpooled.wrappedBuffer(Bytes.frame(0, new byte[] {Commands.COM_PING}))))
+                .isFalse();
+        assertThat(Commands.isQuitFrame(Unpooled.wrappedBuffer(Bytes.frame(0, new byte[] {Commands.COM_QUIT, 0}))))
+                .isFalse();
     }
 }

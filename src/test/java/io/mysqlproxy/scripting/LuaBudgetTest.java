@@ -18,7 +18,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The hook budgets on real connections, with the escapes a hostile or careless script tries, one Lua thread

@@ -4,9 +4,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Escapes a hostile or careless script may try against the sandbox and the other connections' scripts, each
@@ -32,7 +30,6 @@ class SandboxEscapeTest {
         a.close();
         b.close();
     }
-
 
     @Test
     void oneStatesStringLibraryIsNotAnothers() {
