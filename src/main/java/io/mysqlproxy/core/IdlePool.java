@@ -20,7 +20,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -65,17 +64,16 @@ final class IdlePool implements PoolView {
     /** When a connection was opened (for the maximum age). */
     private static final AttributeKey<Long> OPENED_AT = AttributeKey.valueOf("openedAt");
     private final long maxAgeNanos;
-    /** Connections logins opened that are still open (with multiplexing, at most {@link #maxConnections}). */
-    private final AtomicInteger open = new AtomicInteger();
+    /** Connections open (with multiplexing, at most {@link #maxConnections}) and those multiplexed clients hold. */
+    private final PoolLedger ledger;
     /** Logins waiting for any idle connection to take over, since no more may be opened. */
     private final Deque<Consumer<Idle>> loginWaiters = new ArrayDeque<>();
     /** Multiplexing: per user, its clients and the connections they hold, and statements waiting for one. */
     private final Map<String, UserShare> shares = new HashMap<>();
 
-    /** A user's multiplexed clients, the connections they hold now, and the statements waiting for one. */
+    /** A user's multiplexed clients and the statements waiting for a connection (the ledger knows those held). */
     private static final class UserShare {
         int sessions;
-        int lent;
         final Deque<Waiter> waiters = new ArrayDeque<>();
     }
 
@@ -93,6 +91,7 @@ final class IdlePool implements PoolView {
 
     IdlePool(String backend, PoolConfig config) {
         this.backend = backend;
+        this.ledger = new PoolLedger(backend);
         this.idleTimeoutMillis = config.idleTimeoutMillis();
         this.minIdle = config.minIdle();
         this.maxAgeNanos = TimeUnit.MILLISECONDS.toNanos(config.maxAgeMillis());
@@ -119,7 +118,7 @@ final class IdlePool implements PoolView {
      * at the limit, {@code idle} is better closed to make room, unless its user's clients would have none left.
      */
     synchronized boolean crowdedWithout(Idle idle) {
-        return maxConnections > 0 && open.get() >= maxConnections && !lastOfItsUser(idle);
+        return maxConnections > 0 && ledger.open() >= maxConnections && !lastOfItsUser(idle);
     }
 
     /** Whether {@code idle} is the only connection its user's multiplexed clients have (in use or idle). */
@@ -127,7 +126,7 @@ final class IdlePool implements PoolView {
         UserShare share = shares.get(idle.user());
         Deque<Idle> queue = byUser.get(idle.user());
         int others = (queue == null ? 0 : queue.size() - (queue.contains(idle) ? 1 : 0))
-                + (share == null ? 0 : Math.max(0, share.lent));
+                + ledger.lent(idle.user());
         return share != null && share.sessions > 0 && others == 0;
     }
 
@@ -136,40 +135,51 @@ final class IdlePool implements PoolView {
      * {@link #opened} or {@link #notOpened}); false when as many are open or opening as multiplexing allows.
      */
     boolean reserve() {
-        int n;
-        do {
-            n = open.get();
-            if (maxConnections > 0 && n >= maxConnections) {
-                return false;
-            }
-        } while (!open.compareAndSet(n, n + 1));
-        return true;
+        return ledger.reserve(maxConnections);
     }
 
     /** Counts a connection a login must open whatever the limit. */
     void reserveBeyondLimit() {
-        open.incrementAndGet();
+        ledger.reserveBeyondLimit();
     }
 
     /** The reserved connection is open: it counts until it closes. */
     void opened(Channel channel) {
         channel.attr(OPENED_AT).set(System.nanoTime());
-        channel.closeFuture().addListener(f -> open.decrementAndGet());
+        channel.closeFuture().addListener(f -> ledger.released());
     }
 
     /** The reserved connection could not be opened. */
     void notOpened() {
-        open.decrementAndGet();
+        ledger.released();
     }
 
     /** Connections logins opened that are still open. */
     int openConnections() {
-        return open.get();
+        return ledger.open();
     }
 
-    /** Queues a login until an idle connection comes back; {@code handOver} gets it on the pool's thread. */
-    synchronized void awaitLogin(Consumer<Idle> handOver) {
-        loginWaiters.addLast(handOver);
+    /** Calls on this pool that did not match its counts (bugs; see {@link PoolLedger}). */
+    long ledgerMismatches() {
+        return ledger.mismatches();
+    }
+
+    /**
+     * Queues a login until an idle connection comes back; {@code handOver} gets it on the pool's thread. One that
+     * came back since the login last looked is handed over at once (checked and queued under one lock, so that a
+     * connection cannot go idle unseen between the two).
+     */
+    void awaitLogin(Consumer<Idle> handOver) {
+        Idle now;
+        synchronized (this) {
+            now = take(null);
+            if (now == null) {
+                loginWaiters.addLast(handOver);
+            }
+        }
+        if (now != null) {
+            handOver.accept(now);
+        }
     }
 
     /** Gives up waiting; false when the login was already handed a connection. */
@@ -188,7 +198,7 @@ final class IdlePool implements PoolView {
      */
     private int idleToKeep(String user) {
         UserShare share = shares.get(user);
-        boolean onlyIdle = share != null && share.sessions > 0 && share.lent <= 0;
+        boolean onlyIdle = share != null && share.sessions > 0 && ledger.lent(user) == 0;
         return onlyIdle ? Math.max(minIdle, 1) : minIdle;
     }
 
@@ -201,64 +211,65 @@ final class IdlePool implements PoolView {
         idle.channel().close();
     }
 
-    /** Keeps {@code idle} if there is room for its user; the caller closes it otherwise. */
+    /**
+     * Keeps {@code idle} if there is room for its user, handing it straight to a statement or a login waiting for
+     * one; the caller closes it otherwise. Where it goes is decided under one lock: a waiter that queues meanwhile
+     * would otherwise miss it.
+     */
     boolean offer(Idle idle) {
         Channel ch = idle.channel();
         idle.state().idleSinceNanos = System.nanoTime();
+        // from here until someone takes it, the connection's events are the pool's
+        BackendHandler handler = BackendHandler.of(ch);
+        Consumer<Idle> taker;
         synchronized (this) {
             if (tooOld(idle)) {
                 LOG.debugf("connection to %s as '%s' reached the maximum age; closing", backend, idle.user());
                 return false;
             }
-        }
-        // from here until someone takes it, the connection's events are the pool's
-        BackendHandler handler = BackendHandler.of(ch);
-        Waiter waiter = null;
-        synchronized (this) {
-            UserShare share = shares.get(idle.user());
-            if (share != null && !closed && idle.channel().isActive()) {
-                for (Iterator<Waiter> it = share.waiters.iterator(); it.hasNext(); ) {
-                    Waiter w = it.next();
-                    if (w.wanted().fits(idle) && resettable(idle)) {
-                        it.remove();
-                        share.lent++;
-                        waiter = w;
-                        break;
-                    }
-                }
-            }
-        }
-        if (waiter != null) {
-            handler.park(this, idle);
-            waiter.handOver().accept(idle);
-            return true;
-        }
-        Consumer<Idle> login = null;
-        synchronized (this) {
-            Deque<Idle> queue = byUser.get(idle.user());
-            if (!loginWaiters.isEmpty() && !closed && idle.channel().isActive()
-                    && takeable(idle, queue == null ? 0 : queue.size())) {
-                login = loginWaiters.pollFirst();
-            }
-        }
-        if (login != null) {
-            handler.park(this, idle);
-            login.accept(idle);
-            return true;
-        }
-        synchronized (this) {
-            Deque<Idle> queue = byUser.computeIfAbsent(idle.user(), u -> new ArrayDeque<>());
-            if (closed || queue.size() >= maxIdle || !idle.channel().isActive()) {
+            if (closed || !ch.isActive()) {
                 return false;
             }
+            taker = statementWaitingFor(idle);
+            Deque<Idle> queue = byUser.computeIfAbsent(idle.user(), u -> new ArrayDeque<>());
+            if (taker == null && !loginWaiters.isEmpty() && takeable(idle, queue.size())) {
+                taker = loginWaiters.pollFirst();
+            }
+            if (taker == null) {
+                if (queue.size() >= maxIdle) {
+                    return false;
+                }
+                handler.park(this, idle);
+                queue.addLast(idle);
+            }
+        }
+        if (taker != null) {
             handler.park(this, idle);
-            queue.addLast(idle);
+            taker.accept(idle);
+            return true;
         }
         ch.config().setAutoRead(true);
         if (idleTimeoutMillis > 0 && sweeper == null) {
             startSweeper(ch.eventLoop());
         }
         return true;
+    }
+
+    /** The first multiplexed statement of {@code idle}'s user that it fits, dequeued and lent it; or null. */
+    private Consumer<Idle> statementWaitingFor(Idle idle) {
+        UserShare share = shares.get(idle.user());
+        if (share == null) {
+            return null;
+        }
+        for (Iterator<Waiter> it = share.waiters.iterator(); it.hasNext(); ) {
+            Waiter w = it.next();
+            if (w.wanted().fits(idle) && resettable(idle)) {
+                it.remove();
+                ledger.lend(idle.user(), idle.channel());
+                return w.handOver();
+            }
+        }
+        return null;
     }
 
     /**
@@ -316,11 +327,11 @@ final class IdlePool implements PoolView {
             UserShare share = shares.get(user);
             Deque<Idle> queue = byUser.get(user);
             int idle = queue == null ? 0 : queue.size();
-            if (share == null && idle == 0) {
+            if (share == null && idle == 0 && ledger.lent(user) == 0) {
                 continue;
             }
-            rows.add(new UserRow(user, share == null ? 0 : share.sessions, share == null ? 0 : Math.max(0, share.lent),
-                    idle, share == null ? 0 : share.waiters.size()));
+            rows.add(new UserRow(user, share == null ? 0 : share.sessions, ledger.lent(user), idle,
+                    share == null ? 0 : share.waiters.size()));
         }
         return rows;
     }
@@ -332,13 +343,13 @@ final class IdlePool implements PoolView {
 
     /** Connections multiplexed clients hold now. */
     synchronized int connectionsInUse() {
-        return shares.values().stream().mapToInt(s -> Math.max(0, s.lent)).sum();
+        return ledger.lent();
     }
 
-    /** A multiplexed client of {@code user} starts, holding the connection it logged in with. */
-    synchronized void sessionStarted(String user) {
-        sessionJoined(user);
-        shares.get(user).lent++;
+    /** A multiplexed client starts, holding {@code loginConnection}, the connection it logged in with. */
+    synchronized void sessionStarted(Idle loginConnection) {
+        sessionJoined(loginConnection.user());
+        ledger.lend(loginConnection.user(), loginConnection.channel());
     }
 
     /** A multiplexed client of {@code user} that holds none of this pool's connections starts using them. */
@@ -350,13 +361,13 @@ final class IdlePool implements PoolView {
     synchronized boolean serves(String user) {
         UserShare share = shares.get(user);
         Deque<Idle> idle = byUser.get(user);
-        return share != null && share.lent > 0 || idle != null && !idle.isEmpty();
+        return share != null && ledger.lent(user) > 0 || idle != null && !idle.isEmpty();
     }
 
     /** A multiplexed client of {@code user} ended; it held no connection any more. */
     synchronized void sessionEnded(String user) {
         UserShare share = shares.get(user);
-        if (share != null && --share.sessions <= 0 && share.lent <= 0) {
+        if (share != null && --share.sessions <= 0 && ledger.lent(user) == 0) {
             shares.remove(user);
         }
     }
@@ -391,22 +402,32 @@ final class IdlePool implements PoolView {
         }
         if (chosen != null) {
             queue.remove(chosen);
-            shares.computeIfAbsent(wanted.user(), u -> new UserShare()).lent++;
+            ledger.lend(wanted.user(), chosen.channel());
         }
         return chosen;
     }
 
     /**
      * Queues a statement until a connection of its user comes back; false (nothing queued) when no connection to
-     * the backend is open any more (it restarted, or was taken out of service), so none can come back.
+     * the backend is open any more (it restarted, or was taken out of service), so none can come back. One that
+     * came back since the statement last looked is handed over at once (checked and queued under one lock).
      */
-    synchronized boolean await(Waiter waiter) {
-        UserShare share = shares.get(waiter.wanted().user());
-        // a user's connections may all be in the middle of a login (COM_CHANGE_USER) now: count every open one
-        if (share == null || closed || open.get() <= 0 && share.lent <= 0) {
-            return false;
+    boolean await(Waiter waiter) {
+        Idle now;
+        synchronized (this) {
+            UserShare share = shares.get(waiter.wanted().user());
+            // a user's connections may all be in the middle of a login (COM_CHANGE_USER) now: count every open one
+            if (share == null || closed || ledger.open() == 0 && ledger.lent(waiter.wanted().user()) == 0) {
+                return false;
+            }
+            now = borrow(waiter.wanted(), null);
+            if (now == null) {
+                share.waiters.addLast(waiter);
+            }
         }
-        share.waiters.addLast(waiter);
+        if (now != null) {
+            waiter.handOver().accept(now);
+        }
         return true;
     }
 
@@ -430,21 +451,13 @@ final class IdlePool implements PoolView {
 
     /** A multiplexed client gives its connection back (offered to the pool, or closed by the caller). */
     boolean giveBack(Idle idle) {
-        synchronized (this) {
-            UserShare share = shares.get(idle.user());
-            if (share != null) {
-                share.lent--;
-            }
-        }
+        ledger.returned(idle.user(), idle.channel());
         return offer(idle);
     }
 
     /** A connection a multiplexed client held was closed instead of given back. */
-    synchronized void lost(String user) {
-        UserShare share = shares.get(user);
-        if (share != null) {
-            share.lent--;
-        }
+    void lost(Idle idle) {
+        ledger.returned(idle.user(), idle.channel());
     }
 
     /**

@@ -102,6 +102,7 @@ public final class Listener {
                 // registered whether or not the listener multiplexes now: a resource may turn it on later
                 metrics.multiplexingGauges(b.address().toString(), pool, IdlePool::multiplexedClients,
                         IdlePool::connectionsInUse, IdlePool::openConnections);
+                metrics.poolLedgerMismatches(b.address().toString(), pool, IdlePool::ledgerMismatches);
                 if (b.role() == BackendRole.READ_ONLY) {
                     metrics.replicationLagGauge(b.address().toString(), b, Backend::replicationLag);
                 }

@@ -141,7 +141,7 @@ final class Multiplexer {
         this.heldPool = pool;
         this.heldBackend = backend;
         this.running = new Running(loginConnection.greeting().connectionId(), backend);
-        pool.sessionStarted(user);
+        pool.sessionStarted(loginConnection);
         joined.add(pool);
     }
 
@@ -563,7 +563,7 @@ final class Multiplexer {
         IdlePool.moveTo(idle.channel(), loop, moved -> {
             if (!moved) {
                 idle.channel().close();
-                pool.lost(user);
+                pool.lost(idle);
                 if (!ended) {
                     obtain(then);
                 }
@@ -614,9 +614,9 @@ final class Multiplexer {
         Runnable then = prelude.then;
         prelude.release();
         prelude = null;
+        heldPool.lost(held);
         held = null;
         running = null;
-        heldPool.lost(user);
         session.serverDetached();
         obtain(then);
         return true;
@@ -948,8 +948,8 @@ final class Multiplexer {
             prelude = null;
         }
         if (held != null) {
+            heldPool.lost(held);
             held = null;
-            heldPool.lost(user);
         }
         for (IdlePool pool : joined) {
             pool.sessionEnded(user);

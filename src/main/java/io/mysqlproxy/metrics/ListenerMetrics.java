@@ -126,6 +126,13 @@ public final class ListenerMetrics {
                 .description("Multiplexed clients per open backend connection").register(registry);
     }
 
+    /** Calls on a backend's pool that did not match its counts: each one a bug, ignored so the counts stay true. */
+    public <T> void poolLedgerMismatches(String backend, T pool, ToDoubleFunction<T> mismatches) {
+        FunctionCounter.builder("mysqlproxy.pool.ledger.mismatches", pool, mismatches).tag("listener", listener)
+                .tag("backend", backend).description("Pool bookkeeping calls that did not match its counts (bugs)")
+                .register(registry);
+    }
+
     /** Gauges of the listener read live from {@code source}. */
     public <T> void listenerGauges(T source, ToDoubleFunction<T> connections) {
         Gauge.builder("mysqlproxy.client.connections", source, connections).tag("listener", listener)

@@ -23,8 +23,9 @@ class MultiplexingLimitTest {
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.pipeline().addLast(BackendHandler.NAME, new BackendHandler(null));
         pool.opened(channel);
-        pool.sessionStarted(user); // a client logged in on it and holds it
-        return new IdlePool.Idle(channel, null, user, 0, new ConnectionState(45, null));
+        IdlePool.Idle idle = new IdlePool.Idle(channel, null, user, 0, new ConnectionState(45, null));
+        pool.sessionStarted(idle); // a client logged in on it and holds it
+        return idle;
     }
 
     @Test
@@ -64,5 +65,6 @@ class MultiplexingLimitTest {
         IdlePool.Idle greeted = pool.take(first.channel().eventLoop());
         assertThat(greeted).isSameAs(first);
         assertThat(pool.crowdedWithout(greeted)).isFalse();
+        assertThat(pool.ledgerMismatches()).isZero();
     }
 }
