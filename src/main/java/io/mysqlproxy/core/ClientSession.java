@@ -10,19 +10,14 @@ import io.mysqlproxy.protocol.FrameHead;
 import io.mysqlproxy.protocol.FrameScanner;
 import io.mysqlproxy.protocol.HandshakeResponse;
 import io.mysqlproxy.protocol.HandshakeV10;
-import io.mysqlproxy.protocol.Payloads;
 import io.mysqlproxy.protocol.ResponseState;
 import io.mysqlproxy.protocol.ServerStatus;
 import io.mysqlproxy.scripting.ConnectionInfo;
 import io.mysqlproxy.scripting.ScriptRuntime;
 import io.mysqlproxy.scripting.ScriptSession;
 import io.mysqlproxy.sql.PinReason;
-import io.mysqlproxy.sql.SqlToken;
-import io.mysqlproxy.sql.SqlTokenizer;
-import io.mysqlproxy.sql.TokenId;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -35,8 +30,6 @@ import org.jboss.logging.Logger;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -81,7 +74,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private Backend activeBackend;
     private HandshakeResponse loginResponse;
     /** The default database once the client changed it after login, else null. */
-    private String defaultDb;
+    private final SessionMirror mirror = new SessionMirror();
     private long capabilities;
     /** Shares the backend connection with other clients between transactions, or null. */
     private Multiplexer mux;
@@ -121,9 +114,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         return listener.metrics();
     }
 
-    /** The default database now: the one the client changed to, else the one it logged in with, or null. */
-    private String defaultDatabase() {
-        return defaultDb != null ? defaultDb : loginResponse == null ? null : loginResponse.database();
+    /** The client's session as the proxy knows it: default database, replayed SETs, last insert id, pin. */
+    SessionMirror mirror() {
+        return mirror;
     }
 
     /** The user the client logged in as, or null before its login arrived. */
@@ -140,7 +133,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         long since = recorder.currentSinceNanos();
         Backend b = activeBackend();
         return new ConnectionRow(id, listener.name(), String.valueOf(clientAddress()), username(),
-                defaultDatabase(),
+                mirror.database(),
                 b == null ? null : b.address().toString(), state.name().toLowerCase(Locale.ROOT),
                 command < 0 ? null : Commands.name(command),
                 command < 0 ? 0 : (System.nanoTime() - since) / 1_000_000, recorder.currentText(),
@@ -333,7 +326,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     /** The session state a connection this client logged in with carries. */
     private ConnectionState connectionState() {
-        return new ConnectionState(loginResponse.charset(), defaultDatabase());
+        return new ConnectionState(loginResponse.charset(), mirror.database());
     }
 
     /** COM_QUIT at a command boundary: true if the backend connection went to the pool and the client is closed. */
@@ -641,22 +634,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         capabilities = negotiated;
         greeting = handshake;
         loginResponse = response;
-    }
-
-    /** A command succeeded: a change of default database shows in {@code proxy.connection.client.default_db}. */
-    void commandSucceeded(byte[] packet) {
-        int command = packet[0] & 0xFF;
-        if (command == Commands.COM_INIT_DB) {
-            defaultDb = new String(packet, 1, packet.length - 1, StandardCharsets.UTF_8);
-        } else if (command == Commands.COM_QUERY
-                && Payloads.startsWithWord(Unpooled.wrappedBuffer(packet), 1,
-                        "use")) {
-            List<SqlToken> tokens = SqlTokenizer.tokenize(
-                    new String(packet, 1, packet.length - 1, StandardCharsets.UTF_8));
-            if (tokens.size() >= 2 && tokens.get(0).id() == TokenId.TK_SQL_USE) {
-                defaultDb = tokens.get(1).text(); // backticks and doubled backticks already undone
-            }
-        }
+        mirror.loggedIn(response.database());
     }
 
     /** A snapshot of the connection for a hook call. */
@@ -667,7 +645,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                 s == null ? null : (InetSocketAddress) s.localAddress(),
                 s == null ? null : (InetSocketAddress) s.remoteAddress(),
                 loginResponse == null ? null : loginResponse.username(),
-                defaultDatabase(),
+                mirror.database(),
                 loginResponse == null ? null : loginResponse.authPluginName(),
                 loginResponse == null ? null : loginResponse.authResponse(),
                 greeting == null ? 0 : greeting.connectionId(), greeting == null ? null : greeting.serverVersion(),

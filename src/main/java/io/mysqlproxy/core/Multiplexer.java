@@ -48,7 +48,6 @@ final class Multiplexer {
     /** Commands longer than this are not read for session state: they pin (when in doubt, pin). */
     static final int INSPECT_LIMIT = 1 << 16;
     /** Replayed SET statements a client may accumulate; more pin it. */
-    static final int MAX_REPLAYED_SETS = 32;
     /**
      * The thread ids clients of a multiplexing listener see (in the greeting, for KILL): the session id with this bit,
      * so that they do not collide with backend thread ids, which are passed through.
@@ -97,13 +96,10 @@ final class Multiplexer {
     /** Set while a script's command runs: how it is sent and how the proxy's own answer reaches the script. */
     private Consumer<byte[]> scriptedSend;
     private Consumer<ByteBuf> scriptedAnswer;
-    private PinReason pinned;
     private boolean inTransaction;
     private boolean ended;
     /** The client's session state, which every connection it borrows is brought to. */
-    private String database;
-    private final List<String> sets = new ArrayList<>();
-    private long lastInsertId;
+    private final SessionMirror mirror;
 
     /** A command is under way: waiting for a connection, being prepared, or running. */
     private boolean busy;
@@ -134,7 +130,7 @@ final class Multiplexer {
         this.user = loginConnection.user();
         this.capabilities = loginConnection.capabilities();
         this.charset = loginConnection.state().charset;
-        this.database = loginConnection.state().database;
+        this.mirror = session.mirror();
         this.loop = loop;
         this.pending = loginConnection.channel().alloc().compositeBuffer(64);
         this.held = loginConnection;
@@ -173,7 +169,7 @@ final class Multiplexer {
 
     /** Why the client keeps its connection now, or null. */
     PinReason pinReason() {
-        return pinned != null ? pinned : inTransaction ? PinReason.TRANSACTION : null;
+        return mirror.pinned() != null ? mirror.pinned() : inTransaction ? PinReason.TRANSACTION : null;
     }
 
     // ---- client bytes ------------------------------------------------------------------------------------------
@@ -199,7 +195,7 @@ final class Multiplexer {
         if (pending.isReadable() || prelude != null || waiter != null) {
             return false;
         }
-        if (pinned != null && held != null) {
+        if (mirror.pinned() != null && held != null) {
             return true;
         }
         ResponseState s = session.tracker().state();
@@ -212,7 +208,7 @@ final class Multiplexer {
         if (ended || busy || !pending.isReadable()) {
             return;
         }
-        if (pinned != null && held != null && !isKill(pending)) {
+        if (mirror.pinned() != null && held != null && !isKill(pending)) {
             sendToBackend(pending.readableBytes());
             return;
         }
@@ -241,12 +237,12 @@ final class Multiplexer {
             kill(kill);
             return;
         }
-        if (pinned == null) {
+        if (mirror.pinned() == null) {
             inspect(pending, at, length, command0);
         }
         busy = true;
         int frame = Packets.HEADER_SIZE + length;
-        obtain(() -> sendToBackend(pinned != null ? pending.readableBytes() : frame));
+        obtain(() -> sendToBackend(mirror.pinned() != null ? pending.readableBytes() : frame));
     }
 
     // ---- commands a script sends ------------------------------------------------------------------------------
@@ -278,7 +274,7 @@ final class Multiplexer {
         if (kill != null && (kill.threadId() & CLIENT_THREAD_ID_BIT) != 0) {
             kill(kill);
         } else {
-            if (pinned == null || pinned == PinReason.SCRIPT) {
+            if (mirror.pinned() == null || mirror.pinned() == PinReason.SCRIPT) {
                 inspect(framed, 0, length, inspect); // state a script-pinned client creates pins it for good
             }
             obtain(() -> scriptedSend.accept(packet));
@@ -302,7 +298,7 @@ final class Multiplexer {
 
     /** Whether the client keeps the connection it holds: it is pinned, or in a transaction. */
     private boolean keepsConnection() {
-        return pinned != null || inTransaction;
+        return mirror.pinned() != null || inTransaction;
     }
 
     /**
@@ -312,8 +308,7 @@ final class Multiplexer {
     void pinnedByScript(boolean pin) {
         if (pin) {
             pin(PinReason.SCRIPT);
-        } else if (pinned == PinReason.SCRIPT) {
-            pinned = null;
+        } else if (mirror.unpinScript()) {
             LOG.debugf("session %d: the script lifted its pin", session.id());
         }
     }
@@ -455,8 +450,7 @@ final class Multiplexer {
 
     /** Pins the client; a pin for session state replaces a script's (which the script may lift). */
     private void pin(PinReason reason) {
-        if (pinned == null || pinned == PinReason.SCRIPT && reason != PinReason.SCRIPT) {
-            pinned = reason;
+        if (mirror.pin(reason)) {
             metrics.multiplexPinned(reason);
             LOG.debugf("session %d: pinned to its backend connection (%s)", session.id(), reason.label());
         }
@@ -491,7 +485,7 @@ final class Multiplexer {
         }
         IdlePool pool = targetPool;
         Backend backend = targetBackend;
-        IdlePool.Wanted wanted = new IdlePool.Wanted(user, capabilities, charset, database, loop);
+        IdlePool.Wanted wanted = new IdlePool.Wanted(user, capabilities, charset, mirror.database(), loop);
         if (effects.readsPrevious()) {
             // FOUND_ROWS() and ROW_COUNT() describe the previous statement on that connection: only it will do
             pool = previousPool;
@@ -628,6 +622,9 @@ final class Multiplexer {
         ConnectionState s = held.state();
         // long idle: a connection the server or a firewall dropped is found now, and another one taken
         boolean ping = pingAfterNanos > 0 && System.nanoTime() - s.idleSinceNanos > pingAfterNanos;
+        List<String> sets = mirror.sets();
+        String database = mirror.database();
+        long lastInsertId = mirror.lastInsertId();
         boolean reset = s.needsReset || !startsWith(sets, s.sets);
         if (!ping && !reset && s.sets.size() == sets.size() && (database == null || database.equals(s.database))
                 && !(effects.readsInsertId() && s.lastInsertId != lastInsertId)) {
@@ -838,7 +835,7 @@ final class Multiplexer {
         ConversationTracker tracker = session.tracker();
         long id = tracker.takeLastInsertId();
         if (id != 0) {
-            lastInsertId = id;
+            mirror.lastInsertId(id);
             if (held != null) {
                 held.state().lastInsertId = id;
             }
@@ -854,7 +851,7 @@ final class Multiplexer {
             pin(PinReason.SESSION_STATE);
         }
         boolean transaction = (status & ServerStatus.IN_TRANS) != 0 || (status & ServerStatus.AUTOCOMMIT) == 0;
-        if (transaction && !inTransaction && pinned == null) {
+        if (transaction && !inTransaction && mirror.pinned() == null) {
             metrics.multiplexPinned(PinReason.TRANSACTION);
         }
         inTransaction = transaction;
@@ -872,23 +869,20 @@ final class Multiplexer {
     private void applied() {
         ConnectionState s = held.state();
         if (command == Commands.COM_INIT_DB) {
-            database = commandText;
+            mirror.databaseSelected(commandText);
             s.database = commandText;
         } else if (command == Commands.COM_RESET_CONNECTION) {
-            sets.clear();
+            mirror.reset();
             s.reset();
-            lastInsertId = 0;
-            pinned = null;
         } else if (command == Commands.COM_QUERY) {
             if (effects.useDatabase() != null) {
-                database = effects.useDatabase();
-                s.database = database;
+                mirror.databaseSelected(effects.useDatabase());
+                s.database = effects.useDatabase();
             }
             if (commandText != null) {
-                if (sets.size() >= MAX_REPLAYED_SETS) {
+                if (mirror.setsFull()) {
                     pin(PinReason.SESSION_VARIABLE);
-                } else if (sets.isEmpty() || !sets.get(sets.size() - 1).equals(commandText)) {
-                    sets.add(commandText);
+                } else if (mirror.setApplied(commandText)) {
                     s.sets.add(commandText);
                 }
             }

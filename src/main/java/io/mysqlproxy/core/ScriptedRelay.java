@@ -458,7 +458,7 @@ final class ScriptedRelay {
             mux.scriptedResponseEnded();
         }
         if (inj.firstByte == Packets.OK) {
-            session.commandSucceeded(inj.request.packet());
+            session.mirror().commandSucceeded(inj.request.packet());
         }
         if (inj.passthrough) {
             nextInjection(true);
