@@ -65,7 +65,8 @@ final class LoginRelay {
     private Channel server;
     private long serverCaps;
     private boolean deprecateEof;
-    private int seqDelta;
+    /** Client and backend number the login exchange differently once the proxy sent one of them its own packets. */
+    private final SequenceMapping seqs = new SequenceMapping();
     private int lastClientSeq;
     private boolean clientTls;
     private HandshakeV10 handshake;
@@ -363,12 +364,12 @@ final class LoginRelay {
                     awaitingSwitchAnswer = false;
                     byte[] auth = ByteBufUtil.getBytes(packet.payload());
                     packet.payload().release();
-                    seqDelta = 1 - packet.seq();
+                    seqs.align(packet.seq(), 1);
                     server.writeAndFlush(PacketFramer.frame(server.alloc(), 1, loginWith(auth, server)));
                 } else if (extra.awaitingAnswer) {
                     extraSwitchAnswer(packet);
                 } else {
-                    forward(server, packet, packet.seq() + seqDelta);
+                    forward(server, packet, seqs.toServer(packet.seq()));
                 }
             }
         } catch (MalformedPacketException e) {
@@ -575,7 +576,7 @@ final class LoginRelay {
         } else if (backendTls) {
             startBackendTls(caps, response, seq, payload);
         } else {
-            seqDelta = 1 - seq;
+            seqs.align(seq, 1);
             forward(server, new Packet(seq, payload), 1);
         }
         processClientPackets();
@@ -589,7 +590,7 @@ final class LoginRelay {
         ByteBuf out = to.alloc().buffer(64 + response.authResponse().length);
         response.encodeChangeUser(out, negotiated);
         if (to == server) {
-            seqDelta = -seq;
+            seqs.align(seq, 0);
         }
         to.writeAndFlush(PacketFramer.frame(to.alloc(), 0, out));
     }
@@ -722,7 +723,7 @@ final class LoginRelay {
         SslHandler tls = TlsContexts.backendHandler(context.backendSsl(), server.alloc(),
                 session.backend().address(), context.backendTls().verify());
         server.pipeline().addFirst("tls", tls);
-        seqDelta = 2 - clientSeq;
+        seqs.align(clientSeq, 2);
         tls.handshakeFuture().addListener(f -> {
             if (f.isSuccess()) {
                 forward(server, new Packet(clientSeq, payload), 2);
@@ -744,14 +745,14 @@ final class LoginRelay {
         }
         ScriptSession script = session.scriptSession();
         if ((first == Packets.OK || first == Packets.ERR) && script != null && script.has("read_auth_result")) {
-            int seq = packet.seq() - seqDelta;
+            int seq = seqs.toClient(packet.seq());
             byte[] reply = ByteBufUtil.getBytes(packet.payload());
             hookPending = true;
             script.readAuthResult(session.connectionInfo(), reply).thenAccept(outcome -> client.eventLoop().execute(
                     () -> authResultDecided(outcome, packet, seq)));
             return;
         }
-        deliverAuthResult(packet, packet.seq() - seqDelta);
+        deliverAuthResult(packet, seqs.toClient(packet.seq()));
     }
 
     /**
