@@ -75,11 +75,14 @@ class LimitsAndBadInputTest {
                 assertThat(error).contains("ERROR 1153 (08S01)")
                         .contains("Got a packet bigger than 'max_allowed_packet' bytes");
             }
+            // through the proxy only: connected directly, the driver is often still writing when the server closes
+            // and reports "Socket error" instead of the server's error; the proxy reads the whole packet, so the
+            // client's write always ends and the error it relays is read
             String big = "select length('" + "x".repeat(17 << 20) + "')";
-            for (String url : new String[] {small.jdbcUrl(), proxy.mariadbUrl("", "")}) {
-                try (Connection c = DriverManager.getConnection(url + "?maxAllowedPacket=67108864",
+            for (int i = 0; i < 4; i++) {
+                try (Connection c = DriverManager.getConnection(proxy.mariadbUrl("", "maxAllowedPacket=67108864"),
                         "root", ""); Statement s = c.createStatement()) {
-                    Assertions.assertThatThrownBy(() -> s.executeQuery(big)).as(url)
+                    Assertions.assertThatThrownBy(() -> s.executeQuery(big))
                             .hasMessageContaining("max_allowed_packet");
                 }
             }
