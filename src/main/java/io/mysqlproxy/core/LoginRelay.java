@@ -18,21 +18,17 @@ import io.mysqlproxy.protocol.PacketFramer;
 import io.mysqlproxy.protocol.Packets;
 import io.mysqlproxy.scripting.HookOutcome;
 import io.mysqlproxy.scripting.ScriptSession;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -54,13 +50,7 @@ final class LoginRelay {
     private final Channel client;
     private final PacketAssembler fromClient;
     private final PacketAssembler fromServer;
-    private Iterator<Backend> candidates;
-    private String lastFailure = "no backend is up";
-    /** What every backend failing makes the login do: try them again until the connect timeout (see retryLater). */
-    private boolean retryable;
-    private long startedNanos;
-    /** Between two rounds of connection attempts to backends that all failed. */
-    private static final long RETRY_PAUSE_MILLIS = 200;
+    private final BackendAcquirer acquirer;
     private ScheduledFuture<?> timer;
     private Channel server;
     private long serverCaps;
@@ -95,10 +85,12 @@ final class LoginRelay {
         this.client = listener.channelOf(session);
         this.fromClient = new PacketAssembler(alloc, MAX_LOGIN_PACKET);
         this.fromServer = new PacketAssembler(alloc, MAX_LOGIN_PACKET);
+        this.acquirer = new BackendAcquirer(listener, context, client.eventLoop(),
+                "session " + session.id() + " (client " + client.remoteAddress() + ")",
+                () -> new BackendHandler(session, false), new Acquisition());
     }
 
     void start() {
-        startedNanos = System.nanoTime();
         long timeout = context.limits().handshakeTimeoutMillis();
         if (timeout > 0) {
             timer = client.eventLoop().schedule(this::timedOut, timeout, TimeUnit.MILLISECONDS);
@@ -109,9 +101,7 @@ final class LoginRelay {
                     .thenAccept(o -> client.eventLoop().execute(() -> connectServerDecided(o)));
             return;
         }
-        candidates = listener.candidates().iterator();
-        retryable = true;
-        connectNext();
+        acquirer.start(listener.candidates());
     }
 
     /** After {@code connect_server}: the script's backend first, or the script answers the client itself. */
@@ -146,10 +136,8 @@ final class LoginRelay {
                 order.add(0, picked);
             }
         }
-        candidates = order.iterator();
-        retryable = true;
         wantExtra(outcome.extraBackendNdx());
-        connectNext();
+        acquirer.start(order);
     }
 
     /** Whether a script's answer begins with a packet whose first byte is {@code first}. */
@@ -157,172 +145,36 @@ final class LoginRelay {
         return !payloads.isEmpty() && payloads.get(0).length > 0 && (payloads.get(0)[0] & 0xFF) == first;
     }
 
-    private void connectNext() {
-        if (!candidates.hasNext()) {
-            if (retryable && retryLater()) {
-                return;
-            }
-            LOG.warnf("session %d: no backend for client %s on listener %s: %s", session.id(),
-                    client.remoteAddress(), listener.name(), lastFailure);
-            listener.refused(Listener.Refusal.NO_BACKEND);
-            session.closeWithError(0, ErrorCodes.NO_BACKEND, ErrorCodes.STATE_CONNECTION_FAILURE,
-                    "mysqlproxy: no backend available for listener " + listener.name() + " (" + lastFailure + ")");
-            return;
+    /** Where the login's backend connection comes from ({@link BackendAcquirer}) reports to. */
+    private final class Acquisition implements BackendAcquirer.Receiver {
+        @Override
+        public void connected(Backend backend, Channel channel) {
+            server = channel;
+            session.backendConnected(backend, server);
+            session.transition(SessionState.READ_HANDSHAKE);
         }
-        Backend backend = candidates.next();
-        // a pooled connection logs the client in through the server's own auth switch; clients take only one,
-        // and a second login needs it
-        boolean mayReuse = !switchAfterGreeting && extra.phase == ExtraPhase.NONE;
-        IdlePool pool = listener.pool(backend);
-        if (mayReuse && listener.multiplexing().enabled()) {
-            // a login adds a connection to the pool while the limit allows: clients that pin (prepared statements,
-            // transactions) need one each, and the proxy can open none without a login; beyond the limit, logins
-            // take over idle connections
-            if (pool.reserve()) {
-                connectReserved(backend);
-                return;
-            }
-            IdlePool.Idle idle = pool.take(client.eventLoop());
-            if (idle != null) {
-                takeOver(backend, idle);
-            } else {
-                awaitFreeConnection(backend, pool);
-            }
-            return;
-        }
-        IdlePool.Idle idle = mayReuse ? pool.take(client.eventLoop()) : null;
-        if (idle != null) {
-            takeOver(backend, idle);
-            return;
-        }
-        connectNext(backend);
-    }
 
-    /**
-     * Every backend failed: tries them all again after a pause while the connect timeout has not run out since the
-     * login began, so that a client arriving while its server restarts gets in instead of an error (what a pool's
-     * retry would do, without the pool). False when the time is up.
-     */
-    private boolean retryLater() {
-        long elapsed = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
-        if (elapsed + RETRY_PAUSE_MILLIS >= context.limits().connectTimeoutMillis()
-                || listener.candidates().isEmpty()) {
-            return false; // the time is up, or every backend is set offline: nothing to wait for
+        @Override
+        public void takeOver(Backend backend, IdlePool.Idle idle) {
+            reuse(backend, idle);
         }
-        client.eventLoop().schedule(() -> {
-            if (session.state() != SessionState.CLOSED && !session.state().authenticated()) {
-                candidates = listener.candidates().iterator();
-                connectNext();
-            }
-        }, RETRY_PAUSE_MILLIS, TimeUnit.MILLISECONDS);
-        return true;
-    }
 
-    private void takeOver(Backend backend, IdlePool.Idle idle) {
-        IdlePool.moveTo(idle.channel(), client.eventLoop(), moved -> {
-            if (!moved || session.state() == SessionState.CLOSED) {
-                idle.channel().close();
-                if (session.state() != SessionState.CLOSED) {
-                    connectNext(backend);
-                }
-            } else {
-                reuse(backend, idle);
-            }
-        });
-    }
-
-    /**
-     * Multiplexing opened as many connections to {@code backend} as it may: the login waits for one to come back
-     * to the pool and takes it over (COM_CHANGE_USER), or gets error 1040 when none comes in time.
-     */
-    private void awaitFreeConnection(Backend backend, IdlePool pool) {
-        long timeout = listener.multiplexing().waitTimeoutMillis();
-        Consumer<IdlePool.Idle>[] waiter = new Consumer[1];
-        ScheduledFuture<?> expiry = client.eventLoop().schedule(() -> {
-            if (pool.cancelLogin(waiter[0]) && session.state() != SessionState.CLOSED) {
-                LOG.infof("session %d: no connection to %s became free within %d ms for client %s", session.id(),
-                        backend.address(), timeout, client.remoteAddress());
-                session.closeWithError(0, ErrorCodes.TOO_MANY_CONNECTIONS, ErrorCodes.STATE_CONNECTION_REJECTED,
-                        "mysqlproxy: all " + listener.multiplexing().maxConnections() + " connections to "
-                                + backend.address() + " are in use and none became free within " + timeout + " ms");
-            }
-        }, timeout, TimeUnit.MILLISECONDS);
-        waiter[0] = idle -> client.eventLoop().execute(() -> {
-            expiry.cancel(false);
-            if (session.state() == SessionState.CLOSED) {
-                if (!pool.offer(idle)) {
-                    idle.channel().close();
-                }
-                return;
-            }
-            takeOver(backend, idle);
-        });
-        pool.awaitLogin(waiter[0]);
-    }
-
-    private void connectNext(Backend backend) {
-        IdlePool pool = listener.pool(backend);
-        if (!pool.reserve()) {
-            if (!switchAfterGreeting && extra.phase == ExtraPhase.NONE) {
-                awaitFreeConnection(backend, pool);
-                return;
-            }
-            pool.reserveBeyondLimit(); // this client cannot take over a pooled connection
+        @Override
+        public void failed(int code, String sqlState, String message) {
+            session.closeWithError(0, code, sqlState, message);
         }
-        connectReserved(backend);
-    }
 
-    /** Opens a connection to {@code backend}, counted in its pool already. */
-    private void connectReserved(Backend backend) {
-        connect(backend, false).addListener((ChannelFuture f) -> connected(backend, f));
-    }
+        @Override
+        public boolean mayTakePooled() {
+            // a pooled connection logs the client in through the server's own auth switch; clients take only one,
+            // and a second login needs it
+            return !switchAfterGreeting && extra.phase == ExtraPhase.NONE;
+        }
 
-    /** A new connection to {@code backend} on the client's event loop, for the session's main or second link. */
-    private ChannelFuture connect(Backend backend, boolean companion) {
-        return new Bootstrap()
-                .group(client.eventLoop())
-                .channelFactory(context.transport().channels())
-                .option(ChannelOption.TCP_NODELAY, true)
-                // a failed write (the server closed while the client still sent) shuts the output only: what the
-                // server sent before it closed, its error, is read and relayed before the end of the connection
-                .option(ChannelOption.AUTO_CLOSE, false)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) context.limits().connectTimeoutMillis())
-                .handler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(BackendHandler.NAME, new BackendHandler(session, companion));
-                    }
-                })
-                .connect(backend.address().host(), backend.address().port());
-    }
-
-    private void connected(Backend backend, ChannelFuture f) {
-        if (!f.isSuccess()) {
-            listener.pool(backend).notOpened();
-        } else {
-            listener.pool(backend).opened(f.channel());
+        @Override
+        public boolean gone() {
+            return session.state() == SessionState.CLOSED || session.state().authenticated();
         }
-        if (session.state() == SessionState.CLOSED) {
-            f.channel().close();
-            return;
-        }
-        if (!f.isSuccess()) {
-            lastFailure = backend.address() + ": " + f.cause().getMessage();
-            LOG.debugf("session %d: cannot connect to backend %s: %s", session.id(), backend.address(),
-                    f.cause().getMessage());
-            if (!Backend.localFailure(f.cause())) {
-                backend.probeFailed("connection failed: " + f.cause().getMessage(),
-                        listener.healthCheck().failuresToDown());
-            }
-            if (candidates.hasNext()) {
-                listener.metrics().failover();
-            }
-            connectNext();
-            return;
-        }
-        server = f.channel();
-        session.backendConnected(backend, server);
-        session.transition(SessionState.READ_HANDSHAKE);
     }
 
     void backendRead(ByteBuf buf) {
@@ -617,9 +469,7 @@ final class LoginRelay {
         }
         switchAfterGreeting = true;
         switchSeq = seq + 1;
-        retryable = false;
-        candidates = List.of(backend).iterator();
-        connectNext();
+        acquirer.freshTo(backend);
     }
 
     private void switchToFreshScramble(HandshakeV10 fresh) {
@@ -935,20 +785,23 @@ final class LoginRelay {
     private void connectExtra(Backend b) {
         IdlePool pool = listener.pool(b);
         pool.reserveBeyondLimit(); // counted, but a second login cannot wait for a pooled connection: the client waits
-        connect(b, true).addListener((ChannelFuture f) -> {
-            if (!f.isSuccess()) {
-                pool.notOpened();
-                extra.fail("cannot connect: " + f.cause().getMessage());
-                extraSettled();
-                return;
-            }
-            pool.opened(f.channel());
-            if (extra.phase == ExtraPhase.CONNECTING && session.state() != SessionState.CLOSED) {
-                extra.channel = f.channel();
-            } else {
-                f.channel().close();
-            }
-        });
+        BackendAcquirer.connect(context, client.eventLoop(), b, new BackendHandler(session, true))
+                .addListener((ChannelFuture f) -> extraConnected(pool, f));
+    }
+
+    private void extraConnected(IdlePool pool, ChannelFuture f) {
+        if (!f.isSuccess()) {
+            pool.notOpened();
+            extra.fail("cannot connect: " + f.cause().getMessage());
+            extraSettled();
+            return;
+        }
+        pool.opened(f.channel());
+        if (extra.phase == ExtraPhase.CONNECTING && session.state() != SessionState.CLOSED) {
+            extra.channel = f.channel();
+        } else {
+            f.channel().close();
+        }
     }
 
     private boolean extraEligible() {
@@ -1101,17 +954,10 @@ final class LoginRelay {
         if (session.state() == SessionState.READ_HANDSHAKE && !switchAfterGreeting) {
             // nothing of this backend reached the client yet: like a refused connection, try the next one
             Backend lost = session.backend();
-            lastFailure = lost.address() + ": closed the connection before its greeting";
-            LOG.debugf("session %d: backend %s closed the connection before its greeting", session.id(),
-                    lost.address());
-            lost.probeFailed("closed the connection before its greeting", listener.healthCheck().failuresToDown());
             session.backendReleased();
             server = null;
             fromServer.drainRemainder().release();
-            if (candidates.hasNext()) {
-                listener.metrics().failover();
-            }
-            connectNext();
+            acquirer.closedBeforeGreeting(lost);
             return;
         }
         if (session.state() == SessionState.READ_HANDSHAKE || session.state() == SessionState.CONNECT_SERVER) {
