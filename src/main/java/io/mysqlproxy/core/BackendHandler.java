@@ -10,14 +10,14 @@ import java.io.IOException;
 
 /**
  * Hands the events of a backend socket to the session that owns it: its main backend connection, or the second
- * one a routing script asked for ({@code companion}). While the connection waits in an idle pool it belongs to no
+ * one a routing script asked for (its second login). While the connection waits in an idle pool it belongs to no
  * session: the same handler watches it for the pool. A multiplexed connection changes hands after every statement,
  * so the handler stays in place and only its owner changes.
  */
 final class BackendHandler extends ChannelInboundHandlerAdapter {
     static final String NAME = "backend";
     private volatile ClientSession session;
-    private volatile boolean companion;
+    private volatile boolean secondServer;
     /** The pool holding the connection while it has no session, and its entry there. */
     private volatile IdlePool pool;
     private volatile IdlePool.Idle idle;
@@ -26,9 +26,9 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         this(session, false);
     }
 
-    BackendHandler(ClientSession session, boolean companion) {
+    BackendHandler(ClientSession session, boolean secondServer) {
         this.session = session;
-        this.companion = companion;
+        this.secondServer = secondServer;
     }
 
     /** The handler of {@code channel}'s pipeline. */
@@ -37,10 +37,10 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** A session takes the connection over. */
-    void lend(ClientSession to, boolean asCompanion) {
+    void lend(ClientSession to, boolean asSecondServer) {
         pool = null;
         idle = null;
-        companion = asCompanion;
+        secondServer = asSecondServer;
         session = to;
     }
 
@@ -60,8 +60,8 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
             if (p != null && p.remove(idle)) {
                 ctx.close();
             }
-        } else if (companion) {
-            s.companionRead(ctx.channel(), (ByteBuf) msg);
+        } else if (secondServer) {
+            s.secondServerRead(ctx.channel(), (ByteBuf) msg);
         } else {
             s.backendRead((ByteBuf) msg);
         }
@@ -70,7 +70,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         ClientSession s = session;
-        if (s != null && !companion) {
+        if (s != null && !secondServer) {
             s.backendReadComplete();
         }
     }
@@ -99,8 +99,8 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
             if (p != null) {
                 p.closedWhileIdle(idle);
             }
-        } else if (companion) {
-            s.companionInactive(ctx.channel());
+        } else if (secondServer) {
+            s.secondServerInactive(ctx.channel());
         } else {
             s.backendInactive();
         }
@@ -110,8 +110,8 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         ClientSession s = session;
         if (s != null) {
-            if (companion) {
-                s.companionException(cause);
+            if (secondServer) {
+                s.secondServerException(cause);
             } else {
                 s.backendException(cause);
             }

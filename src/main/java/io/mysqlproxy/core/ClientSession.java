@@ -66,10 +66,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private ScriptSession scriptSession;
     private HandshakeV10 greeting;
     /** A second backend connection a routing script asked for at login, or null. */
-    private Channel companion;
-    private Backend companionBackend;
-    private HandshakeV10 companionGreeting;
-    /** The connection commands go to now (scripted sessions may switch between server and companion). */
+    private Channel secondServer;
+    private Backend secondBackend;
+    private HandshakeV10 secondGreeting;
+    /** The connection commands go to now (scripted sessions may switch between server and secondServer). */
     private Channel activeServer;
     private Backend activeBackend;
     private HandshakeResponse loginResponse;
@@ -314,13 +314,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         String user = loginResponse.username();
         // with a second connection, the main one is not kept: a client can take over only one pooled connection
         // (the server's auth switch is the one a client answers), and the second login needs that switch
-        if (server != null && companion == null && listener.pool(backend)
+        if (server != null && secondServer == null && listener.pool(backend)
                 .offer(new IdlePool.Idle(server, greeting, user, capabilities, connectionState()))) {
             server = null;
         }
-        if (companion != null && companionGreeting != null && listener.pool(companionBackend)
-                .offer(new IdlePool.Idle(companion, companionGreeting, user, capabilities, connectionState()))) {
-            companion = null;
+        if (secondServer != null && secondGreeting != null && listener.pool(secondBackend)
+                .offer(new IdlePool.Idle(secondServer, secondGreeting, user, capabilities, connectionState()))) {
+            secondServer = null;
         }
     }
 
@@ -380,44 +380,44 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
     }
 
-    // ---- the companion connection (read/write splitting) -------------------------------------------------------
+    // ---- the second backend connection a routing script asked for (read/write splitting) -------------------------
 
-    void companionConnected(Backend chosen, Channel channel, HandshakeV10 itsGreeting) {
-        companionBackend = chosen;
-        companion = channel;
-        companionGreeting = itsGreeting;
+    void secondServerConnected(Backend chosen, Channel channel, HandshakeV10 itsGreeting) {
+        secondBackend = chosen;
+        secondServer = channel;
+        secondGreeting = itsGreeting;
         chosen.clientConnected();
     }
 
-    void companionRead(Channel channel, ByteBuf buf) {
+    void secondServerRead(Channel channel, ByteBuf buf) {
         listener.metrics().backendBytes(buf.readableBytes());
         if (scripted != null && state.authenticated()) {
             scripted.serverRead(channel, buf);
         } else if (login != null && state != SessionState.CLOSED) {
-            login.extraRead(channel, buf);
+            login.secondServerRead(channel, buf);
         } else {
             buf.release();
         }
     }
 
-    void companionException(Throwable cause) {
-        logPeerError("second backend " + (companionBackend == null ? "?" : companionBackend.address()) + " of client "
+    void secondServerException(Throwable cause) {
+        logPeerError("second backend " + (secondBackend == null ? "?" : secondBackend.address()) + " of client "
                 + clientAddress(), cause);
     }
 
-    void companionInactive(Channel channel) {
+    void secondServerInactive(Channel channel) {
         if (state == SessionState.CLOSED) {
             return;
         }
         if (login != null && !state.authenticated()) {
-            login.extraClosed(channel);
+            login.secondServerClosed(channel);
             return;
         }
-        if (channel != companion) {
+        if (channel != secondServer) {
             return;
         }
-        Backend lost = companionBackend;
-        if (activeServer == companion && state == SessionState.READ_QUERY_RESULT) {
+        Backend lost = secondBackend;
+        if (activeServer == secondServer && state == SessionState.READ_QUERY_RESULT) {
             lostDuringCommand(lost);
             return;
         }
@@ -425,8 +425,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         LOG.infof("session %d: second backend %s closed its connection; client %s goes on with %s", id,
                 lost.address(), client.remoteAddress(), backend.address());
         lost.clientDisconnected();
-        companion = null;
-        companionBackend = null;
+        secondServer = null;
+        secondBackend = null;
         if (activeServer == channel) {
             activate(server);
         }
@@ -437,15 +437,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         if (ndx > 0 && ndx == listener.backendIndex(backend)) {
             return server;
         }
-        if (companion != null && ndx == listener.backendIndex(companionBackend)) {
-            return companion;
+        if (secondServer != null && ndx == listener.backendIndex(secondBackend)) {
+            return secondServer;
         }
         return null;
     }
 
     void activate(Channel channel) {
         activeServer = channel;
-        activeBackend = channel == companion ? companionBackend : backend;
+        activeBackend = channel == secondServer ? secondBackend : backend;
     }
 
     /** The connection the client logged in with. */
@@ -520,8 +520,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         tracker.deprecateEof(deprecateEof);
         transition(SessionState.READ_QUERY);
         Timeouts.install(this, client, server, context.limits());
-        if (companion != null) {
-            Timeouts.install(this, null, companion, context.limits());
+        if (secondServer != null) {
+            Timeouts.install(this, null, secondServer, context.limits());
         }
         LOG.debugf("session %d: client %s authenticated on backend %s", id, client.remoteAddress(),
                 backend == null ? "(none: the script answers)" : backend.address());
@@ -533,11 +533,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             if (!listener.multiplexing().appliesTo(username())) {
                 mux.pinForExcludedUser(); // still one of the listener's sessions for KILL
             }
-            if (companion != null) {
+            if (secondServer != null) {
                 // the second login's connection serves the script's picks of that backend, through its pool
-                mux.join(companionBackend, listener.pool(companionBackend),
-                        new IdlePool.Idle(companion, companionGreeting, username(), capabilities, connectionState()));
-                companion = null;
+                mux.join(secondBackend, listener.pool(secondBackend),
+                        new IdlePool.Idle(secondServer, secondGreeting, username(), capabilities, connectionState()));
+                secondServer = null;
             }
         }
         if (scriptSession != null) {
@@ -651,7 +651,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                 greeting == null ? 0 : greeting.connectionId(), greeting == null ? null : greeting.serverVersion(),
                 greeting == null ? null : greeting.scramble(),
                 listener.backendIndex(activeBackend != null ? activeBackend : backend),
-                listener.backendIndex(companionBackend), capabilities, tracker.serverStatus(),
+                listener.backendIndex(secondBackend), capabilities, tracker.serverStatus(),
                 listener.backendInfos(), pinned());
     }
 
@@ -813,8 +813,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         if (server != null) {
             server.close();
         }
-        if (companion != null) {
-            companion.close();
+        if (secondServer != null) {
+            secondServer.close();
         }
     }
 
@@ -839,9 +839,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             backend.clientDisconnected();
             backend = null;
         }
-        if (companionBackend != null) {
-            companionBackend.clientDisconnected();
-            companionBackend = null;
+        if (secondBackend != null) {
+            secondBackend.clientDisconnected();
+            secondBackend = null;
         }
         listener.remove(this);
     }

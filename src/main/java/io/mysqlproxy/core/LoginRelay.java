@@ -65,8 +65,8 @@ final class LoginRelay {
     /** A login hook is running on the scripting thread: packets wait in the assemblers until it has decided. */
     private boolean hookPending;
     private boolean backendGone;
-    /** The second login a routing script asked for (see {@link #wantExtra}). */
-    private final ExtraLogin extra = new ExtraLogin();
+    /** The second login a routing script asked for ({@code extra_backend_ndx}). */
+    private final SecondLogin second;
     /** Server packets of the authentication exchange before its result: 0 when the first reply was the result. */
     private int authExchanges;
     private long loginCaps;
@@ -88,6 +88,7 @@ final class LoginRelay {
         this.acquirer = new BackendAcquirer(listener, context, client.eventLoop(),
                 "session " + session.id() + " (client " + client.remoteAddress() + ")",
                 () -> new BackendHandler(session, false), new Acquisition());
+        this.second = new SecondLogin(session, listener, context, client, new FirstLoginView(), MAX_LOGIN_PACKET);
     }
 
     void start() {
@@ -136,7 +137,7 @@ final class LoginRelay {
                 order.add(0, picked);
             }
         }
-        wantExtra(outcome.extraBackendNdx());
+        second.want(outcome.extraBackendNdx());
         acquirer.start(order);
     }
 
@@ -168,12 +169,46 @@ final class LoginRelay {
         public boolean mayTakePooled() {
             // a pooled connection logs the client in through the server's own auth switch; clients take only one,
             // and a second login needs it
-            return !switchAfterGreeting && extra.phase == ExtraPhase.NONE;
+            return !switchAfterGreeting && !second.requested();
         }
 
         @Override
         public boolean gone() {
             return session.state() == SessionState.CLOSED || session.state().authenticated();
+        }
+    }
+
+    /** What the second login reads of this one. */
+    private final class FirstLoginView implements SecondLogin.FirstLogin {
+        @Override
+        public long clientCapabilities() {
+            return loginCaps;
+        }
+
+        @Override
+        public long serverCapabilities() {
+            return serverCaps;
+        }
+
+        @Override
+        public boolean mayAskAgain() {
+            return authExchanges == 0 && clientCanSwitch();
+        }
+
+        @Override
+        public HandshakeResponse answering(byte[] auth, long capabilities) {
+            return loginAnswering(auth, capabilities);
+        }
+
+        @Override
+        public ByteBuf loginWith(byte[] auth, Channel to) {
+            return LoginRelay.this.loginWith(auth, to);
+        }
+
+        @Override
+        public void finish(Packet ok, int seq) {
+            forward(client, ok, seq);
+            authFinished(Packets.OK);
         }
     }
 
@@ -218,8 +253,8 @@ final class LoginRelay {
                     packet.payload().release();
                     seqs.align(packet.seq(), 1);
                     server.writeAndFlush(PacketFramer.frame(server.alloc(), 1, loginWith(auth, server)));
-                } else if (extra.awaitingAnswer) {
-                    extraSwitchAnswer(packet);
+                } else if (second.awaitingAnswer()) {
+                    second.answer(packet);
                 } else {
                     forward(server, packet, seqs.toServer(packet.seq()));
                 }
@@ -371,7 +406,7 @@ final class LoginRelay {
         long caps = maskedCapabilities(payload, backendTls);
         loginCaps = caps;
         loginResponse = response;
-        extra.tlsInTheWay = backendTls;
+        second.tlsInTheWay(backendTls);
         deprecateEof = Capabilities.has(caps & serverCaps, Capabilities.CLIENT_DEPRECATE_EOF);
         session.loggedIn(handshake, response, caps & serverCaps);
         LOG.debugf("session %d: client %s logs in as '%s' (plugin %s)", session.id(), client.remoteAddress(),
@@ -381,7 +416,7 @@ final class LoginRelay {
             return;
         }
         afterHook(script.readAuth(session.connectionInfo()), seq + 1, payload::release, outcome -> {
-            wantExtra(outcome.extraBackendNdx());
+            second.want(outcome.extraBackendNdx());
             if (outcome.action() == HookOutcome.SEND_QUERY && !outcome.queries().isEmpty()) {
                 // the script rewrote the login (MySQL Proxy's tutorial-scramble does this)
                 payload.release();
@@ -421,7 +456,7 @@ final class LoginRelay {
         if (reused != null) {
             payload.release();
             if (reused.fits(caps & serverCaps)) {
-                changeUser(response, caps & serverCaps, seq, server);
+                changeUser(response, caps & serverCaps, seq);
             } else {
                 replaceReused(response, seq);
             }
@@ -438,12 +473,15 @@ final class LoginRelay {
      * Logs the client into a pooled connection: COM_CHANGE_USER with the client's answer to the connection's own
      * scramble, which the server checks as a login and which resets the session.
      */
-    private void changeUser(HandshakeResponse response, long negotiated, int seq, Channel to) {
+    private void changeUser(HandshakeResponse response, long negotiated, int seq) {
+        seqs.align(seq, 0);
+        sendChangeUser(server, response, negotiated);
+    }
+
+    /** COM_CHANGE_USER with {@code response}'s user, answer and database, to a logged-in connection. */
+    static void sendChangeUser(Channel to, HandshakeResponse response, long negotiated) {
         ByteBuf out = to.alloc().buffer(64 + response.authResponse().length);
         response.encodeChangeUser(out, negotiated);
-        if (to == server) {
-            seqs.align(seq, 0);
-        }
         to.writeAndFlush(PacketFramer.frame(to.alloc(), 0, out));
     }
 
@@ -478,11 +516,11 @@ final class LoginRelay {
         session.greeted(fresh);
         session.transition(SessionState.READ_AUTH_RESULT);
         awaitingSwitchAnswer = true;
-        askClientToAnswer(fresh, switchSeq);
+        askToAnswer(client, fresh, switchSeq);
     }
 
     /** Asks the client to authenticate again, answering {@code greeting}'s scramble. */
-    private void askClientToAnswer(HandshakeV10 greeting, int seq) {
+    static void askToAnswer(Channel client, HandshakeV10 greeting, int seq) {
         ByteBuf out = client.alloc().buffer(48);
         AuthSwitchRequest.nativePassword(greeting).encode(out);
         client.writeAndFlush(PacketFramer.frame(client.alloc(), seq & 0xFF, out));
@@ -611,28 +649,10 @@ final class LoginRelay {
      */
     private void deliverAuthResult(Packet packet, int seq) {
         int first = packet.firstByte();
-        if (first == Packets.OK && extra.reused != null && extra.phase == ExtraPhase.GREETED
-                && !extra.reused.fits(loginCaps & serverCaps)) {
-            // the pooled connection taken for the second login does not fit this client: a fresh one then
-            IdlePool.Idle idle = extra.reused;
-            extra.reused = null;
-            extra.channel = null;
-            extra.greeting = null;
-            if (!listener.pool(extra.backend).offer(idle)) {
-                IdlePool.discard(idle);
-            }
-            extra.phase = ExtraPhase.CONNECTING;
-            connectExtra(extra.backend);
-        }
-        if (first == Packets.OK && extra.wanted() && extraEligible()) {
-            extra.heldOk = packet;
-            extra.okSeq = seq;
-            if (extra.phase == ExtraPhase.GREETED) {
-                startExtraSwitch();
-            }
+        if (first == Packets.OK && second.holdOk(packet, seq)) {
             return;
         }
-        extra.abandon();
+        second.abandon();
         forward(client, packet, seq);
         authFinished(first);
     }
@@ -654,7 +674,7 @@ final class LoginRelay {
             packet.payload().release();
             List<byte[]> answer = outcome.response();
             boolean ok = startsWith(answer, Packets.OK);
-            extra.abandon();
+            second.abandon();
             client.writeAndFlush(PacketFramer.frameAll(client.alloc(), seq, answer));
             // the client is logged in only if both the backend and the script said so
             authFinished(first == Packets.OK && ok ? Packets.OK : Packets.ERR);
@@ -684,262 +704,13 @@ final class LoginRelay {
         }
     }
 
-    // ---- the second login -------------------------------------------------------------------------------------
-
-    private enum ExtraPhase { NONE, CONNECTING, GREETED, PROBING, SWITCHING, AUTHENTICATING, DONE, FAILED }
-
-    /** State of the second login: a connection to another backend, authenticated by the same client. */
-    private final class ExtraLogin {
-        ExtraPhase phase = ExtraPhase.NONE;
-        Backend backend;
-        Channel channel;
-        PacketAssembler packets;
-        HandshakeV10 greeting;
-        Packet heldOk;
-        int okSeq;
-        boolean tlsInTheWay;
-        /** The client was asked to authenticate again and has not answered yet. */
-        boolean awaitingAnswer;
-        /** A pooled connection: the client logs in with COM_CHANGE_USER, answering the scramble it gets then. */
-        IdlePool.Idle reused;
-        /** Sequence id of the pooled connection's auth switch, which the client's answer follows. */
-        int serverSwitchSeq;
-
-        boolean wanted() {
-            return phase == ExtraPhase.CONNECTING || phase == ExtraPhase.GREETED;
-        }
-
-        void fail(String why) {
-            if (phase != ExtraPhase.FAILED && phase != ExtraPhase.NONE) {
-                LOG.infof("session %d: no second connection to backend %s for client %s: %s", session.id(),
-                        backend.address(), client.remoteAddress(), why);
-            }
-            phase = ExtraPhase.FAILED;
-            if (channel != null) {
-                channel.close();
-            }
-        }
-
-        /** The second login will not happen (the client is refused, or the script answered instead). */
-        void abandon() {
-            if (phase != ExtraPhase.NONE && phase != ExtraPhase.DONE) {
-                phase = ExtraPhase.FAILED;
-                if (channel != null) {
-                    channel.close();
-                }
-            }
-        }
-
-        void release() {
-            if (packets != null) {
-                packets.release();
-                packets = null;
-            }
-        }
+    /** Bytes from the second login's backend. */
+    void secondServerRead(Channel from, ByteBuf buf) {
+        second.read(from, buf);
     }
 
-    /**
-     * A script asked that this connection also log into backend {@code ndx} ({@code extra_backend_ndx}), so that
-     * it can route reads there. The proxy has no password: after the main backend accepts the client, it asks the
-     * client to authenticate once more (an auth switch carrying the second backend's scramble). That works for
-     * mysql_native_password logins over a plain backend connection; otherwise the client gets one connection.
-     */
-    private void wantExtra(int ndx) {
-        if (ndx <= 0 || extra.phase != ExtraPhase.NONE || withoutBackend) {
-            return;
-        }
-        Backend b = listener.backends().get(ndx - 1);
-        if (b == session.backend() || !b.state().acceptsConnections()) {
-            return;
-        }
-        extra.backend = b;
-        extra.phase = ExtraPhase.CONNECTING;
-        extra.packets = new PacketAssembler(client.alloc(), MAX_LOGIN_PACKET);
-        IdlePool.Idle idle = listener.pool(b).take(client.eventLoop());
-        if (idle != null && (loginCaps == 0 || idle.fits(loginCaps & serverCaps))) {
-            // a pooled connection: the client answers its original scramble, COM_CHANGE_USER logs it in
-            IdlePool.moveTo(idle.channel(), client.eventLoop(), moved -> {
-                if (!moved || extra.phase != ExtraPhase.CONNECTING || session.state() == SessionState.CLOSED) {
-                    idle.channel().close();
-                    if (extra.phase == ExtraPhase.CONNECTING && session.state() != SessionState.CLOSED) {
-                        connectExtra(b);
-                    }
-                    return;
-                }
-                BackendHandler.of(idle.channel()).lend(session, true);
-                extra.channel = idle.channel();
-                extra.greeting = idle.greeting();
-                extra.reused = idle;
-                extra.phase = ExtraPhase.GREETED;
-                if (extra.heldOk != null) {
-                    startExtraSwitch();
-                }
-            });
-            return;
-        } else if (idle != null && !listener.pool(b).offer(idle)) {
-            idle.channel().close();
-        }
-        connectExtra(b);
-    }
-
-    private void connectExtra(Backend b) {
-        IdlePool pool = listener.pool(b);
-        pool.reserveBeyondLimit(); // counted, but a second login cannot wait for a pooled connection: the client waits
-        BackendAcquirer.connect(context, client.eventLoop(), b, new BackendHandler(session, true))
-                .addListener((ChannelFuture f) -> extraConnected(pool, f));
-    }
-
-    private void extraConnected(IdlePool pool, ChannelFuture f) {
-        if (!f.isSuccess()) {
-            pool.notOpened();
-            extra.fail("cannot connect: " + f.cause().getMessage());
-            extraSettled();
-            return;
-        }
-        pool.opened(f.channel());
-        if (extra.phase == ExtraPhase.CONNECTING && session.state() != SessionState.CLOSED) {
-            extra.channel = f.channel();
-        } else {
-            f.channel().close();
-        }
-    }
-
-    private boolean extraEligible() {
-        return authExchanges == 0 && !extra.tlsInTheWay && session.backend() != extra.backend
-                && (extra.reused == null || extra.reused.fits(loginCaps & serverCaps)) && clientCanSwitch();
-    }
-
-    void extraRead(Channel from, ByteBuf buf) {
-        if (from != extra.channel || extra.packets == null) {
-            buf.release();
-            return;
-        }
-        extra.packets.add(buf);
-        try {
-            Packet p;
-            while (extra.packets != null && (p = extra.packets.next()) != null) {
-                extraPacket(p);
-            }
-        } catch (MalformedPacketException e) {
-            extra.fail("malformed packet: " + e.getMessage());
-            extraSettled();
-        }
-    }
-
-    private void extraPacket(Packet p) {
-        try {
-            if (extra.phase == ExtraPhase.CONNECTING) {
-                if (p.firstByte() == Packets.ERR) {
-                    extra.fail("it refused the connection");
-                } else {
-                    extra.greeting = HandshakeV10.decode(p.payload());
-                    long mismatch = (extra.greeting.capabilities() ^ serverCaps) & loginCaps;
-                    if (loginCaps != 0 && mismatch != 0) {
-                        extra.fail("it negotiates other capabilities than backend " + session.backend().address());
-                    } else {
-                        extra.phase = ExtraPhase.GREETED;
-                        if (extra.heldOk != null) {
-                            startExtraSwitch();
-                        }
-                        return;
-                    }
-                }
-            } else if (extra.phase == ExtraPhase.PROBING) {
-                if (p.firstByte() == Packets.OK) {
-                    extra.phase = ExtraPhase.DONE; // a user without a password
-                } else if (p.firstByte() == Packets.EOF) {
-                    String plugin = AuthSwitchRequest.plugin(p.payload());
-                    if (!NativePassword.PLUGIN.equals(plugin)) {
-                        extra.fail("it asked for authentication method " + plugin);
-                    } else {
-                        extra.serverSwitchSeq = p.seq();
-                        extra.phase = ExtraPhase.SWITCHING;
-                        extra.awaitingAnswer = true;
-                        ByteBuf out = client.alloc().buffer(p.payload().readableBytes());
-                        out.writeBytes(p.payload(), p.payload().readerIndex(), p.payload().readableBytes());
-                        client.writeAndFlush(PacketFramer.frame(client.alloc(), extra.okSeq & 0xFF, out));
-                        return;
-                    }
-                } else {
-                    extra.fail(refusal(p, "unexpected reply"));
-                }
-            } else if (extra.phase == ExtraPhase.AUTHENTICATING) {
-                if (p.firstByte() == Packets.OK) {
-                    extra.phase = ExtraPhase.DONE;
-                } else {
-                    extra.fail(refusal(p, "it asked for another authentication method"));
-                }
-            } else {
-                return;
-            }
-        } finally {
-            p.payload().release();
-        }
-        extraSettled();
-    }
-
-    /** Why the second backend did not accept the login: its error message, or {@code otherwise}. */
-    private static String refusal(Packet reply, String otherwise) {
-        return "it refused the login: " + (reply.firstByte() == Packets.ERR
-                ? ErrPacket.decode(reply.payload().duplicate()).message() : otherwise);
-    }
-
-    void extraClosed(Channel channel) {
-        if (channel != extra.channel || extra.phase == ExtraPhase.FAILED || extra.phase == ExtraPhase.NONE) {
-            return;
-        }
-        extra.fail("it closed the connection");
-        extraSettled();
-    }
-
-    /** Ask the client to authenticate again, for the second backend's scramble. */
-    private void startExtraSwitch() {
-        if (extra.reused != null) {
-            // a pooled connection: COM_CHANGE_USER, whose auth switch brings the scramble the client will answer
-            extra.phase = ExtraPhase.PROBING;
-            changeUser(loginAnswering(new byte[0], loginCaps), loginCaps & serverCaps, 0, extra.channel);
-            return;
-        }
-        extra.phase = ExtraPhase.SWITCHING;
-        extra.awaitingAnswer = true;
-        askClientToAnswer(extra.greeting, extra.okSeq);
-    }
-
-    private void extraSwitchAnswer(Packet packet) {
-        extra.okSeq = packet.seq() + 1;
-        extra.awaitingAnswer = false;
-        if (extra.phase != ExtraPhase.SWITCHING) {
-            packet.payload().release();
-            extraSettled();
-            return;
-        }
-        byte[] auth = ByteBufUtil.getBytes(packet.payload());
-        packet.payload().release();
-        extra.phase = ExtraPhase.AUTHENTICATING;
-        if (extra.reused != null) {
-            extra.channel.writeAndFlush(PacketFramer.frame(extra.channel.alloc(), (extra.serverSwitchSeq + 1) & 0xFF,
-                    Unpooled.wrappedBuffer(auth)));
-        } else {
-            extra.channel.writeAndFlush(PacketFramer.frame(extra.channel.alloc(), 1, loginWith(auth, extra.channel)));
-        }
-    }
-
-    /** The second login ended, either way: the client gets the main backend's OK now. */
-    private void extraSettled() {
-        if (extra.heldOk == null || extra.awaitingAnswer || extra.phase == ExtraPhase.AUTHENTICATING
-                || extra.phase == ExtraPhase.PROBING || session.state() == SessionState.CLOSED) {
-            return; // nothing held yet, or the client still owes its answer
-        }
-        Packet ok = extra.heldOk;
-        extra.heldOk = null;
-        if (extra.phase == ExtraPhase.DONE) {
-            session.companionConnected(extra.backend, extra.channel, extra.greeting);
-            LOG.debugf("session %d: client %s also logged into backend %s", session.id(), client.remoteAddress(),
-                    extra.backend.address());
-        }
-        extra.release();
-        forward(client, ok, extra.okSeq);
-        authFinished(Packets.OK);
+    void secondServerClosed(Channel from) {
+        second.closed(from);
     }
 
     private static void forward(Channel to, Packet packet, int seq) {
@@ -993,11 +764,6 @@ final class LoginRelay {
         cancelTimer();
         fromClient.release();
         fromServer.release();
-        if (extra.heldOk != null) {
-            extra.heldOk.payload().release();
-            extra.heldOk = null;
-        }
-        extra.release();
-        extra.abandon(); // no-op once the second connection belongs to the session
+        second.release();
     }
 }

@@ -46,7 +46,7 @@ final class ScriptedRelay {
     /** Lends this session backend connections per command, or null when the session keeps its own. */
     private final Multiplexer mux;
     private final Channel client;
-    /** Where the current command goes: the session's main backend connection or its companion. */
+    /** Where the current command goes: the session's main backend connection or its second one. */
     private Channel server;
     /** Multiplexing: the backend whose pool the script picked ({@code backend_ndx}), or null for the login's. */
     private Backend picked;
