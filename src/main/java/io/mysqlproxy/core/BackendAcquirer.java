@@ -2,12 +2,9 @@ package io.mysqlproxy.core;
 
 import io.mysqlproxy.backend.Backend;
 import io.mysqlproxy.protocol.ErrorCodes;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import org.jboss.logging.Logger;
 
@@ -205,7 +202,7 @@ final class BackendAcquirer {
 
     /** Opens a connection to {@code backend}, counted in its pool already. */
     private void connectReserved(Backend backend) {
-        connect(context, loop, backend, handlers.get()).addListener((ChannelFuture f) -> connected(backend, f));
+        context.connector().connect(loop, backend, handlers.get()).addListener((ChannelFuture f) -> connected(backend, f));
     }
 
     private void connected(Backend backend, ChannelFuture f) {
@@ -233,24 +230,5 @@ final class BackendAcquirer {
             return;
         }
         receiver.connected(backend, f.channel());
-    }
-
-    /** A new connection to {@code backend} on {@code loop}, its events going to {@code handler}. */
-    static ChannelFuture connect(ProxyContext context, EventLoop loop, Backend backend, ChannelHandler handler) {
-        return new Bootstrap()
-                .group(loop)
-                .channelFactory(context.transport().channels())
-                .option(ChannelOption.TCP_NODELAY, true)
-                // a failed write (the server closed while the client still sent) shuts the output only: what the
-                // server sent before it closed, its error, is read and relayed before the end of the connection
-                .option(ChannelOption.AUTO_CLOSE, false)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) context.limits().connectTimeoutMillis())
-                .handler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(BackendHandler.NAME, handler);
-                    }
-                })
-                .connect(backend.address().host(), backend.address().port());
     }
 }

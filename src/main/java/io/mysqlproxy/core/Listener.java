@@ -338,7 +338,7 @@ public final class Listener {
                     protected void initChannel(Channel ch) {
                         ClientSession session = new ClientSession(Listener.this, context,
                                 SESSION_IDS.incrementAndGet());
-                        sessions.put(session, ch);
+                        attach(session, ch);
                         ch.pipeline().addLast(SESSION_HANDLER, session);
                     }
                 });
@@ -399,6 +399,11 @@ public final class Listener {
     List<Backend> candidates() {
         Layout l = layout;
         return l.selector().candidates(l.backends());
+    }
+
+    /** {@code session} runs on the client connection {@code channel}, counted among the listener's sessions. */
+    void attach(ClientSession session, Channel channel) {
+        sessions.put(session, channel);
     }
 
     Channel channelOf(ClientSession session) {

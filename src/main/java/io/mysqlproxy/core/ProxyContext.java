@@ -10,10 +10,15 @@ import io.netty.handler.ssl.SslContext;
 import io.vertx.core.Vertx;
 
 /**
- * What every listener shares: sockets, limits, TLS toward backends, the meters, and the defaults a listener
- * without its own health check uses.
+ * What every listener shares: sockets, limits, TLS toward backends, the meters, the defaults a listener
+ * without its own health check uses, and how backend connections are opened.
  */
 record ProxyContext(Vertx vertx, NettyTransport transport, Limits limits, HealthCheck healthCheck,
                     BackendTls backendTls, SslContext backendSsl, PoolConfig pool, ProxyMetrics metrics,
-                    MonitoringConfig monitoring) {
+                    MonitoringConfig monitoring, BackendConnector connector) {
+    ProxyContext(Vertx vertx, NettyTransport transport, Limits limits, HealthCheck healthCheck, BackendTls backendTls,
+                 SslContext backendSsl, PoolConfig pool, ProxyMetrics metrics, MonitoringConfig monitoring) {
+        this(vertx, transport, limits, healthCheck, backendTls, backendSsl, pool, metrics, monitoring,
+                BackendConnector.sockets(transport, limits));
+    }
 }

@@ -173,7 +173,7 @@ final class SecondLogin {
     private void connect(Backend b) {
         IdlePool pool = listener.pool(b);
         pool.reserveBeyondLimit(); // counted, but a second login cannot wait for a pooled connection: the client waits
-        BackendAcquirer.connect(context, client.eventLoop(), b, new BackendHandler(session, true))
+        context.connector().connect(client.eventLoop(), b, new BackendHandler(session, true))
                 .addListener((ChannelFuture f) -> connected(pool, f));
     }
 

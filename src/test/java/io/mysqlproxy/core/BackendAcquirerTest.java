@@ -1,20 +1,8 @@
 package io.mysqlproxy.core;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mysqlproxy.backend.Backend;
-import io.mysqlproxy.backend.BackendConfig;
-import io.mysqlproxy.backend.BackendRole;
-import io.mysqlproxy.backend.SelectionPolicy;
-import io.mysqlproxy.config.BackendTls;
-import io.mysqlproxy.config.ClientTls;
-import io.mysqlproxy.config.HealthCheck;
-import io.mysqlproxy.config.HostPort;
 import io.mysqlproxy.config.Limits;
-import io.mysqlproxy.config.ListenerConfig;
-import io.mysqlproxy.config.MonitoringConfig;
 import io.mysqlproxy.config.MultiplexingConfig;
-import io.mysqlproxy.config.PoolConfig;
-import io.mysqlproxy.metrics.ProxyMetrics;
 import io.mysqlproxy.protocol.ErrorCodes;
 import io.mysqlproxy.testing.TestProxy;
 import io.netty.channel.Channel;
@@ -28,6 +16,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -230,17 +219,12 @@ class BackendAcquirerTest {
     }
 
     private Listener listener(long connectTimeoutMillis, MultiplexingConfig multiplexing, int... ports) {
-        List<BackendConfig> backends = new ArrayList<>();
-        for (int port : ports) {
-            backends.add(BackendConfig.parse("127.0.0.1:" + port, BackendRole.READ_WRITE));
-        }
-        Limits limits = new Limits(connectTimeoutMillis, 10_000, 60_000, 60_000, 60_000, 1 << 24, 1_000);
-        HealthCheck health = new HealthCheck(200, 500, 2, 1, null, null, "SELECT 1");
-        context = new ProxyContext(TestProxy.vertx(), NettyTransport.of(TestProxy.vertx()), limits,
-                health, BackendTls.DISABLED, null, new PoolConfig(0, 0, 60_000, multiplexing),
-                new ProxyMetrics(new SimpleMeterRegistry(), null), MonitoringConfig.DEFAULTS);
-        return new Listener(new ListenerConfig("default", new HostPort("127.0.0.1", 0), backends,
-                SelectionPolicy.FIRST_AVAILABLE, 10, ClientTls.DISABLED), context);
+        Limits l = EmbeddedSession.LIMITS;
+        context = EmbeddedSession.context(new Limits(connectTimeoutMillis, l.handshakeTimeoutMillis(),
+                l.idleTimeoutMillis(), l.readTimeoutMillis(), l.writeTimeoutMillis(), l.maxPacketSize(),
+                l.shutdownTimeoutMillis()), multiplexing, null);
+        return EmbeddedSession.listener(context, Arrays.stream(ports).mapToObj(p -> "127.0.0.1:" + p)
+                .toArray(String[]::new));
     }
 
     private static Backend backend(Listener listener, int port) {
