@@ -37,7 +37,6 @@ import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * One client session of the proxy on in-memory channels, for unit tests of the session's phases without a server:
@@ -66,40 +65,64 @@ final class EmbeddedSession implements BackendConnector, AutoCloseable {
     final EmbeddedChannel client;
     final ClientSession session;
     final Listener listener;
+    private final ProxyContext context;
     private final Deque<EmbeddedChannel> opened = new ArrayDeque<>();
     private final List<EmbeddedChannel> all = new ArrayList<>();
     private final Set<String> refusing = new HashSet<>();
+    private long lastSessionId;
 
-    private EmbeddedSession(Limits limits, Consumer<EmbeddedSession> beforeConnect, String... backends) {
-        ProxyContext context = context(limits, MultiplexingConfig.DISABLED, this);
+    private EmbeddedSession(Limits limits, PoolConfig pool, Set<String> refused, String... backends) {
+        this.refusing.addAll(refused);
+        this.context = context(limits, pool, this);
         this.listener = listener(context, backends);
-        this.session = new ClientSession(listener, context, 1);
-        beforeConnect.accept(this);
-        this.client = new EmbeddedChannel(false, false);
-        listener.attach(session, client);
-        client.pipeline().addLast(Listener.SESSION_HANDLER, session);
-        try {
-            client.register(); // the client connects: the session starts its login
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        Client first = connectClient();
+        this.client = first.channel();
+        this.session = first.session();
     }
 
     /** A client connected to a listener relaying to {@code backends} (host:port, resolved by nobody). */
     static EmbeddedSession connect(String... backends) {
-        return new EmbeddedSession(LIMITS, s -> { }, backends);
+        return new EmbeddedSession(LIMITS, PoolConfig.NONE, Set.of(), backends);
     }
 
     /** Like {@link #connect}, with connections to {@code refused} refused. */
     static EmbeddedSession connectRefusing(Limits limits, Set<String> refused, String... backends) {
-        return new EmbeddedSession(limits, s -> s.refusing.addAll(refused), backends);
+        return new EmbeddedSession(limits, PoolConfig.NONE, refused, backends);
+    }
+
+    /** Like {@link #connect}, with limits and pool settings of the test's own. */
+    static EmbeddedSession connect(Limits limits, PoolConfig pool, String... backends) {
+        return new EmbeddedSession(limits, pool, Set.of(), backends);
+    }
+
+    /** One client connection and its session. */
+    record Client(EmbeddedChannel channel, ClientSession session) {
+    }
+
+    /** Another client connects to the same listener: its session starts its login. */
+    Client connectClient() {
+        ClientSession next = new ClientSession(listener, context, ++lastSessionId);
+        EmbeddedChannel channel = new EmbeddedChannel(false, false);
+        all.add(channel);
+        listener.attach(next, channel);
+        channel.pipeline().addLast(Listener.SESSION_HANDLER, next);
+        try {
+            channel.register();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return new Client(channel, next);
     }
 
     static ProxyContext context(Limits limits, MultiplexingConfig multiplexing, BackendConnector connector) {
+        return context(limits, new PoolConfig(0, 0, 60_000, multiplexing), connector);
+    }
+
+    static ProxyContext context(Limits limits, PoolConfig pool, BackendConnector connector) {
         HealthCheck health = new HealthCheck(200, 500, 2, 1, null, null, "SELECT 1");
         NettyTransport transport = NettyTransport.of(TestProxy.vertx());
         return new ProxyContext(TestProxy.vertx(), transport, limits, health, BackendTls.DISABLED, null,
-                new PoolConfig(0, 0, 60_000, multiplexing), new ProxyMetrics(new SimpleMeterRegistry(), null),
+                pool, new ProxyMetrics(new SimpleMeterRegistry(), null),
                 MonitoringConfig.DEFAULTS, connector == null ? BackendConnector.sockets(transport, limits) : connector);
     }
 
@@ -214,7 +237,6 @@ final class EmbeddedSession implements BackendConnector, AutoCloseable {
 
     @Override
     public void close() {
-        client.finishAndReleaseAll();
         for (EmbeddedChannel c : all) {
             c.finishAndReleaseAll();
         }

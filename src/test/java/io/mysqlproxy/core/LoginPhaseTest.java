@@ -1,8 +1,10 @@
 package io.mysqlproxy.core;
 
 import io.mysqlproxy.config.Limits;
+import io.mysqlproxy.config.PoolConfig;
 import io.mysqlproxy.core.EmbeddedSession.Frame;
 import io.mysqlproxy.protocol.Capabilities;
+import io.mysqlproxy.protocol.Commands;
 import io.mysqlproxy.protocol.ErrPacket;
 import io.mysqlproxy.protocol.ErrorCodes;
 import io.mysqlproxy.protocol.HandshakeResponse;
@@ -34,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * away in each step, or the client never finishes.
  */
 class LoginPhaseTest {
-    private static final long OFFERED = SERVER_CAPS & ~Capabilities.UNSUPPORTED & ~Capabilities.CLIENT_SSL;
+    static final long OFFERED = SERVER_CAPS & ~Capabilities.UNSUPPORTED & ~Capabilities.CLIENT_SSL;
 
     @Test
     void theGreetingReachesTheClientWithoutWhatTheProxyCannotRelayAndTheLoginGoesOnByteForByte() {
@@ -225,6 +227,48 @@ class LoginPhaseTest {
             assertThat(s.session.state()).isEqualTo(SessionState.CLOSED);
             assertThat(s.listener.pool(s.listener.backends().get(0)).openConnections()).isZero();
         }
+    }
+
+    @Test
+    void aPooledConnectionGreetsTheNextClientWithItsOwnGreetingAndLogsItInWithChangeUser() {
+        try (EmbeddedSession s = EmbeddedSession.connect(EmbeddedSession.LIMITS, new PoolConfig(1, 0, 60_000),
+                "db1:3306")) {
+            EmbeddedChannel db = loggedIn(s.client, s, "app");
+            send(s.client, 0, new byte[] {Commands.COM_QUIT});
+            assertThat(s.client.isOpen()).as("the first client's goodbye ends its session").isFalse();
+            assertThat(db.isOpen()).as("its connection waits in the pool").isTrue();
+            assertThat(written(db)).as("COM_QUIT is not sent to a kept connection").isEmpty();
+
+            EmbeddedSession.Client next = s.connectClient();
+            db.runPendingTasks(); // the connection moves to the new client's event loop
+            assertThat(s.openedAnotherBackend()).isFalse();
+            Frame greeting = onlyWritten(next.channel());
+            assertThat(HandshakeV10.decode(Unpooled.wrappedBuffer(greeting.payload())).connectionId())
+                    .as("the pooled connection's own thread id").isEqualTo(42);
+
+            send(next.channel(), 1, login(OFFERED, "report"));
+            Frame changeUser = onlyWritten(db);
+            assertThat(changeUser.seq()).isZero();
+            assertThat(changeUser.first()).isEqualTo(Commands.COM_CHANGE_USER);
+            assertThat(new String(changeUser.payload(), StandardCharsets.US_ASCII)).contains("report");
+
+            send(db, 1, OK);
+            Frame ok = onlyWritten(next.channel());
+            assertThat(ok.seq()).as("the client's numbering: its login was 1").isEqualTo(2);
+            assertThat(next.session().state().authenticated()).isTrue();
+        }
+    }
+
+    /** {@code client} of {@code s} logged in as {@code user} on the next backend connection; returns it. */
+    static EmbeddedChannel loggedIn(EmbeddedChannel client, EmbeddedSession s, String user) {
+        EmbeddedChannel db = s.nextBackend();
+        send(db, 0, greeting(SERVER_CAPS));
+        written(client);
+        send(client, 1, login(OFFERED, user));
+        assertThat(written(db)).hasSize(1);
+        send(db, 2, OK);
+        assertThat(written(client)).hasSize(1);
+        return db;
     }
 
     /** A client of {@code s} that got the greeting and sent its login as {@code user}; the backend read it. */
