@@ -16,6 +16,7 @@ import io.mysqlproxy.config.MultiplexingConfig;
 import io.mysqlproxy.config.PoolConfig;
 import io.mysqlproxy.metrics.ProxyMetrics;
 import io.mysqlproxy.protocol.Capabilities;
+import io.mysqlproxy.protocol.Commands;
 import io.mysqlproxy.protocol.ErrPacket;
 import io.mysqlproxy.protocol.HandshakeResponse;
 import io.mysqlproxy.protocol.HandshakeV10;
@@ -26,10 +27,12 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.DefaultChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
 
 import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,7 +44,8 @@ import java.util.Set;
 /**
  * One client session of the proxy on in-memory channels, for unit tests of the session's phases without a server:
  * the client's connection is an {@link EmbeddedChannel} the test writes the client's packets into and reads the
- * proxy's answers from, and every backend connection the session opens is another one, in the order opened.
+ * proxy's answers from, and every backend connection the session opens is another one, in the order opened. All of
+ * them share one event loop, as a client and its backend connections do in the proxy.
  */
 final class EmbeddedSession implements BackendConnector, AutoCloseable {
     static final Limits LIMITS = new Limits(2_000, 10_000, 60_000, 60_000, 60_000, 1 << 24, 1_000);
@@ -70,6 +74,8 @@ final class EmbeddedSession implements BackendConnector, AutoCloseable {
     private final List<EmbeddedChannel> all = new ArrayList<>();
     private final Set<String> refusing = new HashSet<>();
     private long lastSessionId;
+    /** Every channel of the fixture runs on this one loop: each step runs to its end on the test's thread. */
+    private final EventLoop loop = new EmbeddedChannel().eventLoop();
 
     private EmbeddedSession(Limits limits, PoolConfig pool, Set<String> refused, String... backends) {
         this.refusing.addAll(refused);
@@ -106,11 +112,7 @@ final class EmbeddedSession implements BackendConnector, AutoCloseable {
         all.add(channel);
         listener.attach(next, channel);
         channel.pipeline().addLast(Listener.SESSION_HANDLER, next);
-        try {
-            channel.register();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        loop.register(channel); // the client connects: the session starts its login
         return new Client(channel, next);
     }
 
@@ -136,15 +138,15 @@ final class EmbeddedSession implements BackendConnector, AutoCloseable {
     }
 
     @Override
-    public ChannelFuture connect(EventLoop loop, Backend backend, ChannelHandler handler) {
-        EmbeddedChannel channel = new EmbeddedChannel();
+    public ChannelFuture connect(EventLoop on, Backend backend, ChannelHandler handler) {
+        EmbeddedChannel channel = new EmbeddedChannel(false, false);
         all.add(channel);
         if (refusing.contains(backend.address().toString())) {
-            return channel.newFailedFuture(new ConnectException("Connection refused"));
+            return new DefaultChannelPromise(channel, loop).setFailure(new ConnectException("Connection refused"));
         }
         channel.pipeline().addLast(BackendHandler.NAME, handler);
         opened.add(channel);
-        return channel.newSucceededFuture();
+        return loop.register(channel);
     }
 
     /** The next backend connection the session opened, in order; fails when it opened none. */
@@ -213,6 +215,15 @@ final class EmbeddedSession implements BackendConnector, AutoCloseable {
         return frames.get(0);
     }
 
+    /** COM_QUERY with {@code sql}. */
+    static byte[] query(String sql) {
+        byte[] text = sql.getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[text.length + 1];
+        out[0] = Commands.COM_QUERY;
+        System.arraycopy(text, 0, out, 1, text.length);
+        return out;
+    }
+
     /** A MariaDB greeting offering {@code caps}, with thread id 42 and {@link #SCRAMBLE}. */
     static byte[] greeting(long caps) {
         ByteBuf out = Unpooled.buffer();
@@ -238,7 +249,9 @@ final class EmbeddedSession implements BackendConnector, AutoCloseable {
     @Override
     public void close() {
         for (EmbeddedChannel c : all) {
-            c.finishAndReleaseAll();
+            if (c.isRegistered()) { // a refused connection never was
+                c.finishAndReleaseAll();
+            }
         }
     }
 }

@@ -26,6 +26,7 @@ import static io.mysqlproxy.core.EmbeddedSession.SERVER_CAPS;
 import static io.mysqlproxy.core.EmbeddedSession.greeting;
 import static io.mysqlproxy.core.EmbeddedSession.login;
 import static io.mysqlproxy.core.EmbeddedSession.onlyWritten;
+import static io.mysqlproxy.core.EmbeddedSession.query;
 import static io.mysqlproxy.core.EmbeddedSession.send;
 import static io.mysqlproxy.core.EmbeddedSession.written;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -240,7 +241,6 @@ class LoginPhaseTest {
             assertThat(written(db)).as("COM_QUIT is not sent to a kept connection").isEmpty();
 
             EmbeddedSession.Client next = s.connectClient();
-            db.runPendingTasks(); // the connection moves to the new client's event loop
             assertThat(s.openedAnotherBackend()).isFalse();
             Frame greeting = onlyWritten(next.channel());
             assertThat(HandshakeV10.decode(Unpooled.wrappedBuffer(greeting.payload())).connectionId())
@@ -279,13 +279,6 @@ class LoginPhaseTest {
         send(s.client, 1, login(OFFERED, user));
         assertThat(written(db)).hasSize(1);
         return db;
-    }
-
-    private static byte[] query(String sql) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(0x03);
-        out.writeBytes(sql.getBytes(StandardCharsets.UTF_8));
-        return out.toByteArray();
     }
 
     private static byte[] authSwitch(String plugin, String scramble) {

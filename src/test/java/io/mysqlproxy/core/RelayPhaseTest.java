@@ -12,8 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 
-import static io.mysqlproxy.core.EmbeddedSession.OK;
 import static io.mysqlproxy.core.EmbeddedSession.onlyWritten;
+import static io.mysqlproxy.core.EmbeddedSession.query;
 import static io.mysqlproxy.core.EmbeddedSession.send;
 import static io.mysqlproxy.core.EmbeddedSession.written;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -145,14 +145,6 @@ class RelayPhaseTest {
 
             assertThat(onlyWritten(db).payload()).isEqualTo(new byte[] {Commands.COM_QUIT});
         }
-    }
-
-    private static byte[] query(String sql) {
-        byte[] text = sql.getBytes(StandardCharsets.UTF_8);
-        byte[] out = new byte[text.length + 1];
-        out[0] = Commands.COM_QUERY;
-        System.arraycopy(text, 0, out, 1, text.length);
-        return out;
     }
 
     /** A column definition of a BIGINT column {@code name} of no table. */
