@@ -5,12 +5,8 @@ import io.mysqlproxy.config.PoolConfig;
 import io.mysqlproxy.metrics.ListenerMetrics;
 import io.mysqlproxy.protocol.Commands;
 import io.mysqlproxy.protocol.ConversationTracker;
-import io.mysqlproxy.protocol.ErrPacket;
 import io.mysqlproxy.protocol.ErrorCodes;
-import io.mysqlproxy.protocol.MalformedPacketException;
 import io.mysqlproxy.protocol.OkPacket;
-import io.mysqlproxy.protocol.Packet;
-import io.mysqlproxy.protocol.PacketAssembler;
 import io.mysqlproxy.protocol.PacketFramer;
 import io.mysqlproxy.protocol.Packets;
 import io.mysqlproxy.protocol.Payloads;
@@ -56,10 +52,6 @@ final class Multiplexer {
 
     static long clientThreadId(long sessionId) {
         return CLIENT_THREAD_ID_BIT | (sessionId & (CLIENT_THREAD_ID_BIT - 1));
-    }
-
-    /** A KILL a client sent: of a connection, or only of the query it runs. */
-    private record Kill(long threadId, boolean queryOnly) {
     }
 
     /** The backend thread running a client's command now, and its server (thread ids are per server). */
@@ -109,6 +101,8 @@ final class Multiplexer {
     private StatementEffects effects = StatementEffects.NONE;
     private String commandText;
     private Prelude prelude;
+    /** What runs once the prelude brought the connection to the client's state. */
+    private Runnable afterPrelude;
     private IdlePool.Waiter waiter;
     private IdlePool waiterPool;
     private ScheduledFuture<?> waitTimer;
@@ -179,7 +173,7 @@ final class Multiplexer {
             buf.release();
             return;
         }
-        if (relaysRaw() && !(session.tracker().idle() && isKill(buf))) {
+        if (relaysRaw() && !(session.tracker().idle() && KillRequest.startsWithKill(buf))) {
             session.sendToBackend(buf);
             return;
         }
@@ -208,7 +202,7 @@ final class Multiplexer {
         if (ended || busy || !pending.isReadable()) {
             return;
         }
-        if (mirror.pinned() != null && held != null && !isKill(pending)) {
+        if (mirror.pinned() != null && held != null && !KillRequest.startsWithKill(pending)) {
             sendToBackend(pending.readableBytes());
             return;
         }
@@ -231,7 +225,7 @@ final class Multiplexer {
         }
         commandSkipped = false;
         boolean command0 = inspect && pending.getUnsignedByte(at + 3) == 0;
-        Kill kill = command0 ? kill(pending, at, length) : null;
+        KillRequest kill = command0 ? KillRequest.parse(pending, at, length) : null;
         if (kill != null && (kill.threadId() & CLIENT_THREAD_ID_BIT) != 0) {
             busy = true;
             kill(kill);
@@ -270,7 +264,7 @@ final class Multiplexer {
         commandSkipped = true;
         command = packet.length == 0 ? -1 : packet[0] & 0xFF;
         boolean inspect = length < INSPECT_LIMIT;
-        Kill kill = inspect ? kill(framed, 0, length) : null;
+        KillRequest kill = inspect ? KillRequest.parse(framed, 0, length) : null;
         if (kill != null && (kill.threadId() & CLIENT_THREAD_ID_BIT) != 0) {
             kill(kill);
         } else {
@@ -313,59 +307,12 @@ final class Multiplexer {
         }
     }
 
-    /** Whether {@code buf} starts with a whole or partial KILL command (COM_PROCESS_KILL, or a query "KILL ..."). */
-    private static boolean isKill(ByteBuf buf) {
-        int at = buf.readerIndex();
-        if (buf.readableBytes() < Packets.HEADER_SIZE + 1 || buf.getUnsignedByte(at + 3) != 0) {
-            return false;
-        }
-        int command = buf.getUnsignedByte(at + Packets.HEADER_SIZE);
-        if (command == Commands.COM_PROCESS_KILL) {
-            return true;
-        }
-        return command == Commands.COM_QUERY
-                && Payloads.startsWithWord(buf, at + Packets.HEADER_SIZE + 1, "kill");
-    }
-
-    /** The KILL the whole command at {@code at} asks for, or null when it is none (or one the server should see). */
-    private static Kill kill(ByteBuf buf, int at, int length) {
-        int command = length == 0 ? -1 : buf.getUnsignedByte(at + Packets.HEADER_SIZE);
-        if (command == Commands.COM_PROCESS_KILL && length >= 5) {
-            return new Kill(buf.getUnsignedIntLE(at + Packets.HEADER_SIZE + 1), false);
-        }
-        if (command != Commands.COM_QUERY || !isKill(buf)) {
-            return null;
-        }
-        List<SqlToken> tokens = SqlTokenizer.tokenize(
-                buf.toString(at + Packets.HEADER_SIZE + 1, length - 1, StandardCharsets.UTF_8));
-        int i = 1;
-        boolean queryOnly = false;
-        while (i < tokens.size() && tokens.get(i).id() != TokenId.TK_INTEGER) {
-            String word = tokens.get(i).text().toUpperCase(Locale.ROOT);
-            if (word.equals("QUERY")) {
-                queryOnly = true;
-            } else if (!word.equals("CONNECTION") && !word.equals("HARD") && !word.equals("SOFT")) {
-                return null; // KILL USER, KILL QUERY ID: the server's
-            }
-            i++;
-        }
-        if (i != tokens.size() - 1 && !(i == tokens.size() - 2
-                && tokens.get(i + 1).id() == TokenId.TK_SEMICOLON)) {
-            return null;
-        }
-        try {
-            return new Kill(Long.parseLong(tokens.get(i).text()), queryOnly);
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
-
     /**
      * KILL of a thread id the proxy gave a client: KILL CONNECTION closes that client (the server's rule applies:
      * only a client of the same user may), KILL QUERY becomes a KILL QUERY of the backend thread running that
      * client's command now, checked by the server; with none running there is nothing to interrupt.
      */
-    private void kill(Kill kill) {
+    private void kill(KillRequest kill) {
         ClientSession target = session.listener().byClientThreadId(kill.threadId());
         if (target == null) {
             fail(ErrorCodes.NO_SUCH_THREAD, ErrorCodes.STATE_GENERAL, "Unknown thread id: " + kill.threadId());
@@ -605,9 +552,9 @@ final class Multiplexer {
         }
         LOG.debugf("session %d: pooled connection to %s closed before a command was sent on it; taking another",
                 session.id(), heldBackend.address());
-        Runnable then = prelude.then;
-        prelude.release();
-        prelude = null;
+        Runnable then = afterPrelude;
+        prelude.end();
+        preludeOver();
         heldPool.lost(held);
         held = null;
         running = null;
@@ -619,167 +566,69 @@ final class Multiplexer {
     // ---- bringing the connection to the client's session state -------------------------------------------------
 
     private void prepare(Runnable then) {
-        ConnectionState s = held.state();
         // long idle: a connection the server or a firewall dropped is found now, and another one taken
-        boolean ping = pingAfterNanos > 0 && System.nanoTime() - s.idleSinceNanos > pingAfterNanos;
-        List<String> sets = mirror.sets();
-        String database = mirror.database();
-        long lastInsertId = mirror.lastInsertId();
-        boolean reset = s.needsReset || !startsWith(sets, s.sets);
-        if (!ping && !reset && s.sets.size() == sets.size() && (database == null || database.equals(s.database))
-                && !(effects.readsInsertId() && s.lastInsertId != lastInsertId)) {
-            then.run(); // the common case, on every statement: nothing to bring over
+        boolean ping = pingAfterNanos > 0 && System.nanoTime() - held.state().idleSinceNanos > pingAfterNanos;
+        Prelude p = Prelude.toBring(held, mirror, ping, effects.readsInsertId(), loop, readTimeoutMillis,
+                new PreludeOutcome(then));
+        if (p == null) {
+            then.run();
             return;
         }
-        List<ByteBuf> steps = new ArrayList<>();
-        List<Runnable> afterOk = new ArrayList<>();
-        Channel ch = held.channel();
-        if (ping) {
-            steps.add(Commands.payload(ch.alloc(), Commands.COM_PING, null));
-            afterOk.add(() -> { });
-        }
-        int resetStep = reset ? steps.size() : -1;
-        if (reset) {
-            steps.add(Commands.payload(ch.alloc(), Commands.COM_RESET_CONNECTION, null));
-            afterOk.add(s::reset);
-        }
-        if (database != null && (reset || !database.equals(s.database))) {
-            String db = database;
-            steps.add(Commands.payload(ch.alloc(), Commands.COM_INIT_DB, db));
-            afterOk.add(() -> s.database = db);
-        }
-        for (int i = reset ? 0 : s.sets.size(); i < sets.size(); i++) {
-            String set = sets.get(i);
-            steps.add(Commands.payload(ch.alloc(), Commands.COM_QUERY, set));
-            afterOk.add(() -> s.sets.add(set));
-        }
-        long connectionId = reset ? 0 : s.lastInsertId;
-        if (effects.readsInsertId() && connectionId != lastInsertId) {
-            long id = lastInsertId;
-            steps.add(Commands.payload(ch.alloc(), Commands.COM_QUERY, "DO LAST_INSERT_ID(" + id + ")"));
-            afterOk.add(() -> s.lastInsertId = id);
-        }
-        metrics.multiplexReplayed(steps.size());
-        prelude = new Prelude(ch, steps, afterOk, resetStep, then);
-        prelude.sendNext();
-    }
-
-    private static boolean startsWith(List<String> wanted, List<String> applied) {
-        return applied.size() <= wanted.size() && wanted.subList(0, applied.size()).equals(applied);
+        metrics.multiplexReplayed(p.steps());
+        prelude = p;
+        afterPrelude = then;
+        p.start();
     }
 
     void preludeRead(ByteBuf buf) {
         prelude.read(buf);
     }
 
-    /** Commands the proxy runs on a borrowed connection before the client's, each answered by OK or ERR. */
-    private final class Prelude {
-        final Channel channel;
-        final List<ByteBuf> steps;
-        final List<Runnable> effects;
-        /** Which step is COM_RESET_CONNECTION, or -1. */
-        final int resetStep;
-        final Runnable then;
-        final PacketAssembler replies;
-        final ScheduledFuture<?> timer;
-        int done;
+    /** What a prelude's end means for the client's command. */
+    private final class PreludeOutcome implements Prelude.Outcome {
+        private final Runnable then;
 
-        Prelude(Channel channel, List<ByteBuf> steps, List<Runnable> effects, int resetStep, Runnable then) {
-            this.channel = channel;
-            this.steps = steps;
-            this.effects = effects;
-            this.resetStep = resetStep;
+        PreludeOutcome(Runnable then) {
             this.then = then;
-            this.replies = new PacketAssembler(channel.alloc(), 1 << 20);
-            this.timer = readTimeoutMillis <= 0 ? null : loop.schedule(this::timedOut, readTimeoutMillis,
-                    TimeUnit.MILLISECONDS);
         }
 
-        void sendNext() {
-            channel.writeAndFlush(PacketFramer.frame(channel.alloc(), 0, steps.get(done)));
+        @Override
+        public void ready() {
+            preludeOver();
+            then.run();
         }
 
-        void read(ByteBuf buf) {
-            replies.add(buf);
-            try {
-                Packet reply;
-                while (prelude == this && (reply = replies.next()) != null) {
-                    answered(reply);
+        @Override
+        public void failed(String message, boolean resetUnknown) {
+            preludeOver();
+            if (resetUnknown) {
+                // the server cannot reset a connection: this one waits for a login (COM_CHANGE_USER resets it),
+                // and the client's command takes another
+                if (heldPool.resetUnsupported()) {
+                    LOG.warnf("backend %s does not know COM_RESET_CONNECTION (MySQL before 5.7.3, MariaDB before"
+                            + " 10.2.4): connections that need a reset are reused only by logins, which reset them"
+                            + " with COM_CHANGE_USER", heldBackend.address());
                 }
-            } catch (MalformedPacketException e) {
-                session.closeWithError(1, ErrorCodes.NO_BACKEND, ErrorCodes.STATE_CONNECTION_FAILURE,
-                        "mysqlproxy: backend " + heldBackend.address() + " sent a malformed packet: " + e.getMessage());
+                release();
+                obtain(then);
+                return;
             }
+            LOG.infof("session %d: replaying the session state on a pooled connection to %s failed: %s",
+                    session.id(), heldBackend.address(), message);
+            fail(ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_GENERAL,
+                    "mysqlproxy: could not restore the session on a pooled connection: " + message);
         }
 
-        private void answered(Packet reply) {
-            try {
-                if (reply.firstByte() != Packets.OK) {
-                    ErrPacket err = reply.firstByte() == Packets.ERR ? ErrPacket.decode(reply.payload().duplicate())
-                            : null;
-                    String message = err != null ? err.message() : "unexpected reply";
-                    held.state().needsReset = true;
-                    int failed = done;
-                    finish();
-                    if (failed == resetStep && err != null && err.errorCode() == ErrorCodes.UNKNOWN_COMMAND) {
-                        resetUnsupported();
-                        return;
-                    }
-                    LOG.infof("session %d: replaying the session state on a pooled connection to %s failed: %s",
-                            session.id(), heldBackend.address(), message);
-                    fail(ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_GENERAL,
-                            "mysqlproxy: could not restore the session on a pooled connection: " + message);
-                    return;
-                }
-            } finally {
-                reply.payload().release();
-            }
-            effects.get(done++).run();
-            if (done < steps.size()) {
-                sendNext();
-            } else {
-                finish();
-                then.run();
-            }
+        @Override
+        public void broken(int code, String sqlState, String message) {
+            preludeOver();
+            session.closeWithError(1, code, sqlState, "mysqlproxy: backend " + heldBackend.address() + " " + message);
         }
+    }
 
-        /**
-         * The server cannot reset a connection: this one waits for a login (COM_CHANGE_USER resets it), and the
-         * client's command takes another.
-         */
-        private void resetUnsupported() {
-            if (heldPool.resetUnsupported()) {
-                LOG.warnf("backend %s does not know COM_RESET_CONNECTION (MySQL before 5.7.3, MariaDB before"
-                        + " 10.2.4): connections that need a reset are reused only by logins, which reset them with"
-                        + " COM_CHANGE_USER", heldBackend.address());
-            }
-            Multiplexer.this.release();
-            obtain(then);
-        }
-
-        private void timedOut() {
-            if (prelude == this) {
-                session.closeWithError(1, ErrorCodes.QUERY_TIMEOUT, ErrorCodes.STATE_GENERAL,
-                        "mysqlproxy: backend " + heldBackend.address() + " did not answer within the read timeout of "
-                                + readTimeoutMillis + " ms");
-            }
-        }
-
-        void finish() {
-            prelude = null;
-            release();
-        }
-
-        void release() {
-            if (timer != null) {
-                timer.cancel(false);
-            }
-            replies.release();
-            for (int i = done + 1; i < steps.size(); i++) {
-                steps.get(i).release();
-            }
-            done = steps.size();
-        }
+    private void preludeOver() {
+        prelude = null;
+        afterPrelude = null;
     }
 
     /** The client's command gets an error instead of running; the session goes on. */
@@ -938,8 +787,8 @@ final class Multiplexer {
             waitTimer.cancel(false);
         }
         if (prelude != null) {
-            prelude.release();
-            prelude = null;
+            prelude.end();
+            preludeOver();
         }
         if (held != null) {
             heldPool.lost(held);

@@ -31,7 +31,9 @@ final class SessionMirror {
 
     /** The client logged in, selecting {@code loginDatabase} (or none). */
     void loggedIn(String loginDatabase) {
-        database = loginDatabase;
+        // a login may carry CLIENT_CONNECT_WITH_DB and an empty name: no database, as the server reads it (replayed
+        // as COM_INIT_DB '' it would be error 1046 instead)
+        database = loginDatabase == null || loginDatabase.isEmpty() ? null : loginDatabase;
     }
 
     /** The default database now, or null. */

@@ -20,6 +20,7 @@ import io.mysqlproxy.protocol.Commands;
 import io.mysqlproxy.protocol.ErrPacket;
 import io.mysqlproxy.protocol.HandshakeResponse;
 import io.mysqlproxy.protocol.HandshakeV10;
+import io.mysqlproxy.protocol.Packets;
 import io.mysqlproxy.protocol.PacketFramer;
 import io.mysqlproxy.testing.TestProxy;
 import io.netty.buffer.ByteBuf;
@@ -31,6 +32,7 @@ import io.netty.channel.DefaultChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
 
+import java.io.ByteArrayOutputStream;
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -222,6 +224,18 @@ final class EmbeddedSession implements BackendConnector, AutoCloseable {
         out[0] = Commands.COM_QUERY;
         System.arraycopy(text, 0, out, 1, text.length);
         return out;
+    }
+
+    /** An ERR packet's payload. */
+    static byte[] error(int code, String sqlState, String message) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(Packets.ERR);
+        out.write(code & 0xFF);
+        out.write(code >> 8);
+        out.write('#');
+        out.writeBytes(sqlState.getBytes(StandardCharsets.US_ASCII));
+        out.writeBytes(message.getBytes(StandardCharsets.UTF_8));
+        return out.toByteArray();
     }
 
     /** A MariaDB greeting offering {@code caps}, with thread id 42 and {@link #SCRAMBLE}. */

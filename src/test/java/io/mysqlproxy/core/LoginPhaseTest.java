@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import static io.mysqlproxy.core.EmbeddedSession.OK;
 import static io.mysqlproxy.core.EmbeddedSession.SCRAMBLE;
 import static io.mysqlproxy.core.EmbeddedSession.SERVER_CAPS;
+import static io.mysqlproxy.core.EmbeddedSession.error;
 import static io.mysqlproxy.core.EmbeddedSession.greeting;
 import static io.mysqlproxy.core.EmbeddedSession.login;
 import static io.mysqlproxy.core.EmbeddedSession.onlyWritten;
@@ -288,17 +289,6 @@ class LoginPhaseTest {
         out.write(0);
         out.writeBytes(scramble.getBytes(StandardCharsets.US_ASCII));
         out.write(0);
-        return out.toByteArray();
-    }
-
-    private static byte[] error(int code, String sqlState, String message) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(Packets.ERR);
-        out.write(code & 0xFF);
-        out.write(code >> 8);
-        out.write('#');
-        out.writeBytes(sqlState.getBytes(StandardCharsets.US_ASCII));
-        out.writeBytes(message.getBytes(StandardCharsets.UTF_8));
         return out.toByteArray();
     }
 

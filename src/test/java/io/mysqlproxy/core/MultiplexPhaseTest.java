@@ -86,6 +86,105 @@ class MultiplexPhaseTest {
         }
     }
 
+    @Test
+    void aConnectionWithoutTheClientsSetsGetsThemReplayedBeforeTheStatement() {
+        try (EmbeddedSession s = sharingTwoConnections()) {
+            Replay r = replayNeeded(s);
+
+            assertThat(written(s.client)).as("the statement waits for the replay").isEmpty();
+            send(r.x, 1, OK);
+            Frame statement = onlyWritten(r.x);
+            assertThat(statement.payload()).isEqualTo(query("select 1"));
+            send(r.x, 1, OK);
+            assertThat(onlyWritten(s.client).payload()).isEqualTo(OK);
+        }
+    }
+
+    @Test
+    void aReplayTheServerRefusesIsAnErrorForThatStatementAndTheSessionGoesOn() {
+        try (EmbeddedSession s = sharingTwoConnections()) {
+            Replay r = replayNeeded(s);
+
+            send(r.x, 1, EmbeddedSession.error(1231, "42000", "Variable 'sql_mode' can't be set to the value"));
+            Frame err = onlyWritten(s.client);
+            assertThat(err.seq()).isEqualTo(1);
+            assertThat(err.error().message()).contains("could not restore the session on a pooled connection")
+                    .contains("can't be set");
+            assertThat(written(r.x)).as("the statement was not sent").isEmpty();
+            assertThat(s.client.isOpen()).isTrue();
+        }
+    }
+
+    @Test
+    void aConnectionLostDuringTheReplayIsReplacedByTheNextFreeOne() {
+        try (EmbeddedSession s = sharingTwoConnections()) {
+            Replay r = replayNeeded(s);
+
+            r.x.close();
+            assertThat(written(s.client)).as("the statement waits for the other connection").isEmpty();
+            send(r.b.channel(), 0, query("commit"));
+            assertThat(onlyWritten(r.y).payload()).isEqualTo(query("commit"));
+            send(r.y, 1, OK);
+            written(r.b.channel());
+
+            assertThat(onlyWritten(r.y).payload()).as("replayed there too").isEqualTo(query("SET sql_mode = 'ANSI'"));
+            send(r.y, 1, OK);
+            assertThat(onlyWritten(r.y).payload()).isEqualTo(query("select 1"));
+            send(r.y, 1, OK);
+            assertThat(onlyWritten(s.client).payload()).isEqualTo(OK);
+        }
+    }
+
+    @Test
+    void aReplayTheServerDoesNotAnswerEndsTheSessionAtTheReadTimeout() {
+        try (EmbeddedSession s = sharingTwoConnections()) {
+            Replay r = replayNeeded(s);
+
+            s.client.advanceTimeBy(EmbeddedSession.LIMITS.readTimeoutMillis(), TimeUnit.MILLISECONDS);
+            s.client.runPendingTasks();
+
+            Frame err = onlyWritten(s.client);
+            assertThat(err.error().errorCode()).isEqualTo(ErrorCodes.QUERY_TIMEOUT);
+            assertThat(err.error().message()).contains("did not answer within the read timeout");
+            assertThat(s.client.isOpen()).isFalse();
+            assertThat(r.x.isOpen()).isFalse();
+        }
+    }
+
+    /** Two clients, their two connections, and the client's statement waiting for the SET replayed on x. */
+    private record Replay(Client b, EmbeddedChannel x, EmbeddedChannel y) {
+    }
+
+    /**
+     * The first client runs a replayable SET on one connection (y), which the second client then resets and keeps
+     * for a transaction: the first client's next statement gets the other connection (x), which lacks the SET.
+     */
+    private static Replay replayNeeded(EmbeddedSession s) {
+        EmbeddedChannel first = LoginPhaseTest.loggedIn(s.client, s, "app");
+        Client b = s.connectClient();
+        EmbeddedChannel second = LoginPhaseTest.loggedIn(b.channel(), s, "app");
+        byte[] set = query("SET sql_mode = 'ANSI'");
+        send(s.client, 0, set);
+        EmbeddedChannel y = sentOn(first, second);
+        EmbeddedChannel x = y == first ? second : first;
+        assertThat(onlyWritten(y).payload()).isEqualTo(set);
+        send(y, 1, OK);
+        written(s.client);
+        // the second client takes the most recently used connection, reset first: it must not see the SET
+        send(b.channel(), 0, query("begin"));
+        assertThat(onlyWritten(y).first()).isEqualTo(Commands.COM_RESET_CONNECTION);
+        send(y, 1, OK);
+        assertThat(onlyWritten(y).payload()).isEqualTo(query("begin"));
+        send(y, 1, OK_IN_TRANSACTION);
+        written(b.channel());
+
+        send(s.client, 0, query("select 1"));
+        Frame replayed = onlyWritten(x);
+        assertThat(replayed.seq()).isZero();
+        assertThat(replayed.payload()).isEqualTo(set);
+        return new Replay(b, x, y);
+    }
+
     /** Two multiplexed backend connections at most, statements waiting {@link #WAIT_MILLIS} for one. */
     private static EmbeddedSession sharingTwoConnections() {
         return EmbeddedSession.connect(EmbeddedSession.LIMITS,

@@ -25,6 +25,13 @@ class SessionMirrorTest {
     }
 
     @Test
+    void aLoginNamingAnEmptyDatabaseHasNone() {
+        SessionMirror mirror = new SessionMirror();
+        mirror.loggedIn("");
+        assertThat(mirror.database()).isNull();
+    }
+
+    @Test
     void setsAreNotedOnceInOrderUpToTheLimitAndAResetForgetsThemAndThePin() {
         SessionMirror mirror = new SessionMirror();
         assertThat(mirror.setApplied("SET NAMES utf8mb4")).isTrue();
