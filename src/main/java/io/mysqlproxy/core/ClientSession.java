@@ -47,21 +47,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     private final Listener listener;
     private final ProxyContext context;
-    private final ConversationTracker tracker = new ConversationTracker();
-    private final FrameScanner clientFrames;
-    private final FrameScanner serverFrames = new FrameScanner(tracker::onServerFrame);
+    private final FrameRelay relay;
+    private final ConversationTracker tracker;
     private final long id;
     private Channel client;
     private Channel server;
     private Backend backend;
     private LoginRelay login;
     private SessionState state = SessionState.CONNECT_SERVER;
-    private boolean backendNeedsFlush;
-    private boolean clientNeedsFlush;
     private boolean draining;
-    private boolean untrackedLogged;
-    private String oversizedPacket;
-    private ScheduledFuture<?> writeTimeout;
     private ScriptedRelay scripted;
     private ScriptSession scriptSession;
     private HandshakeV10 greeting;
@@ -89,9 +83,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         this.id = id;
         this.recorder = new CommandRecorder(this, listener.metrics(), context.metrics().digests(),
                 context.monitoring());
-        // a statement's first bytes, as far as digests and the slow-query log read them, in every frame head
-        this.clientFrames = new FrameScanner(this::onClientFrame, recorder.textBytes());
-        tracker.observer(recorder);
+        this.relay = new FrameRelay(this, context.limits(), recorder);
+        this.tracker = relay.tracker();
     }
 
     public long id() {
@@ -194,10 +187,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     void flushToBackend() {
-        if (backendNeedsFlush && server != null) {
-            backendNeedsFlush = false;
-            server.flush();
-        }
+        relay.flushBackend(server);
     }
 
     @Override
@@ -208,9 +198,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         if (server != null && state.authenticated()) {
             boolean writable = client.isWritable();
             activeServer().config().setAutoRead(writable);
-            if (writable && writeTimeout != null) {
-                writeTimeout.cancel(false);
-                writeTimeout = null;
+            if (writable) {
+                relay.clientWritable();
             }
         }
     }
@@ -250,27 +239,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     /** Relays client bytes to the backend connection the session holds now. */
     void sendToBackend(ByteBuf buf) {
-        clientFrames.scan(buf);
-        if (oversizedPacket != null) {
-            buf.release();
-            closeWithError(tracker.lastSeq() + 1, ErrorCodes.PACKET_TOO_LARGE, ErrorCodes.STATE_CONNECTION_FAILURE,
-                    oversizedPacket);
-            return;
-        }
-        server.write(buf, server.voidPromise());
-        backendNeedsFlush = true;
-        if (!server.isWritable()) {
-            client.config().setAutoRead(false);
-        }
-        updateState(); // last: a multiplexed session may give the connection back (and start its next command) here
-    }
-
-    private void onClientFrame(FrameHead head) {
-        tracker.onClientFrame(head);
-        if (tracker.clientPacketLength() > context.limits().maxPacketSize() && oversizedPacket == null) {
-            oversizedPacket = "Got a packet bigger than the proxy's max packet size (" + tracker.clientPacketLength()
-                    + " > " + context.limits().maxPacketSize() + " bytes)";
-            LOG.warnf("session %d: client %s: %s", id, client.remoteAddress(), oversizedPacket);
+        if (relay.toBackend(client, server, buf)) {
+            updateState(); // last: a multiplexed session may give the connection back (and start its next one) here
         }
     }
 
@@ -362,10 +332,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     void backendReadComplete() {
-        if (clientNeedsFlush) {
-            clientNeedsFlush = false;
-            client.flush();
-        }
+        relay.flushClient(client);
     }
 
     void backendWritabilityChanged(Channel channel) {
@@ -498,17 +465,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     private void relayToClient(ByteBuf buf) {
-        serverFrames.scan(buf);
-        client.write(buf, client.voidPromise());
-        clientNeedsFlush = true;
-        if (!client.isWritable()) {
-            server.config().setAutoRead(false);
-            long timeout = context.limits().writeTimeoutMillis();
-            if (timeout > 0 && writeTimeout == null) {
-                writeTimeout = client.eventLoop().schedule(() -> Timeouts.clientStalled(this, context.limits()),
-                        timeout, TimeUnit.MILLISECONDS);
-            }
-        }
+        relay.toClient(client, server, buf);
         updateState(); // last: a multiplexed session may give the connection back (and start its next command) here
     }
 
@@ -599,11 +556,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     private void updateState() {
-        if (tracker.state() == ResponseState.UNTRACKED && !untrackedLogged) {
-            untrackedLogged = true;
-            LOG.warnf("session %d: lost track of the protocol (%s); relaying without interpretation, client %s,"
-                    + " backend %s", id, tracker.untrackedReason(), client.remoteAddress(), backend.address());
-        }
+        relay.logIfUntracked(client, backend);
         transition(tracker.idle() ? SessionState.READ_QUERY : SessionState.READ_QUERY_RESULT);
         if (mux != null && tracker.idle() && relayQuiet()) {
             mux.commandEnded();
@@ -674,8 +627,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     /** No command runs on the relay and no packet is half-relayed in either direction. */
     private boolean relayQuiet() {
-        return state == SessionState.READ_QUERY && clientFrames.atBoundary() && serverFrames.atBoundary()
-                && !clientFrames.inLongPayload();
+        return state == SessionState.READ_QUERY && relay.atBoundaries();
     }
 
     boolean clientWritable() {
@@ -688,7 +640,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     boolean serverAtBoundary() {
-        return serverFrames.atBoundary();
+        return relay.serverAtBoundary();
     }
 
     ConversationTracker tracker() {
@@ -745,7 +697,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         if (state == SessionState.CLOSED) {
             return;
         }
-        boolean canWrite = !state.authenticated() || serverFrames.atBoundary();
+        boolean canWrite = !state.authenticated() || relay.serverAtBoundary();
         int seq = state.authenticated() && !isQuiet() ? tracker.lastSeq() + 1 : 0;
         if (canWrite && state != SessionState.CONNECT_SERVER) {
             closeWithError(seq, code, sqlState, message);
@@ -828,9 +780,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         if (scriptSession != null) {
             scriptSession.disconnect(connectionInfo());
         }
-        if (writeTimeout != null) {
-            writeTimeout.cancel(false);
-        }
+        relay.release();
         if (login != null) {
             login.release();
             login = null;
