@@ -98,8 +98,7 @@ final class LoginRelay {
         }
         ScriptSession script = session.scriptSession();
         if (script != null && script.hasConnectServer()) {
-            script.connectServer(session.connectionInfo())
-                    .thenAccept(o -> client.eventLoop().execute(() -> connectServerDecided(o)));
+            whenHookDone(script.connectServer(session.connectionInfo()), () -> { }, this::connectServerDecided);
             return;
         }
         acquirer.start(listener.candidates());
@@ -107,9 +106,6 @@ final class LoginRelay {
 
     /** After {@code connect_server}: the script's backend first, or the script answers the client itself. */
     private void connectServerDecided(HookOutcome outcome) {
-        if (session.state() == SessionState.CLOSED) {
-            return;
-        }
         if (outcome.error() != null) {
             session.closeWithError(0, ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_PROXY, outcome.error());
             return;
@@ -335,13 +331,7 @@ final class LoginRelay {
      */
     private void afterHook(CompletableFuture<HookOutcome> hook, int answerSeq,
                            Runnable onAbort, Consumer<HookOutcome> next) {
-        hookPending = true;
-        hook.thenAccept(outcome -> client.eventLoop().execute(() -> {
-            hookPending = false;
-            if (session.state() == SessionState.CLOSED) {
-                onAbort.run();
-                return;
-            }
+        whenHookDone(hook, onAbort, outcome -> {
             if (outcome.error() != null || outcome.action() == HookOutcome.SEND_RESULT) {
                 onAbort.run();
             }
@@ -355,6 +345,23 @@ final class LoginRelay {
                 if (backendGone) {
                     backendClosed();
                 }
+            }
+        });
+    }
+
+    /**
+     * The one continuation of a login hook: {@code then} runs with the hook's outcome on the client's event loop,
+     * unless the session closed meanwhile ({@code onAbort} runs then, to let go of what waited for the hook).
+     * Packets wait in the assemblers while the hook runs.
+     */
+    private void whenHookDone(CompletableFuture<HookOutcome> hook, Runnable onAbort, Consumer<HookOutcome> then) {
+        hookPending = true;
+        hook.thenAccept(outcome -> client.eventLoop().execute(() -> {
+            hookPending = false;
+            if (session.state() == SessionState.CLOSED) {
+                onAbort.run();
+            } else {
+                then.accept(outcome);
             }
         }));
     }
@@ -551,12 +558,7 @@ final class LoginRelay {
 
     /** Without a backend, {@code read_auth} may refuse the client or answer with an OK of its own. */
     private void readAuthWithoutBackend(ScriptSession script, int seq) {
-        hookPending = true;
-        script.readAuth(session.connectionInfo()).thenAccept(outcome -> client.eventLoop().execute(() -> {
-            hookPending = false;
-            if (session.state() == SessionState.CLOSED) {
-                return;
-            }
+        whenHookDone(script.readAuth(session.connectionInfo()), () -> { }, outcome -> {
             if (outcome.error() != null) {
                 session.closeWithError(seq + 1, ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_PROXY, outcome.error());
             } else if (outcome.action() == HookOutcome.SEND_RESULT) {
@@ -569,7 +571,7 @@ final class LoginRelay {
             } else {
                 acceptWithoutBackend(null, seq);
             }
-        }));
+        });
     }
 
     private void acceptWithoutBackend(ByteBuf answer, int seq) {
@@ -635,9 +637,8 @@ final class LoginRelay {
         if ((first == Packets.OK || first == Packets.ERR) && script != null && script.has("read_auth_result")) {
             int seq = seqs.toClient(packet.seq());
             byte[] reply = ByteBufUtil.getBytes(packet.payload());
-            hookPending = true;
-            script.readAuthResult(session.connectionInfo(), reply).thenAccept(outcome -> client.eventLoop().execute(
-                    () -> authResultDecided(outcome, packet, seq)));
+            whenHookDone(script.readAuthResult(session.connectionInfo(), reply), () -> packet.payload().release(),
+                    outcome -> authResultDecided(outcome, packet, seq));
             return;
         }
         deliverAuthResult(packet, seqs.toClient(packet.seq()));
@@ -659,11 +660,6 @@ final class LoginRelay {
 
     /** After {@code read_auth_result}: the backend's reply goes to the client, or the script's replacement. */
     private void authResultDecided(HookOutcome outcome, Packet packet, int seq) {
-        hookPending = false;
-        if (session.state() == SessionState.CLOSED) {
-            packet.payload().release();
-            return;
-        }
         if (outcome.error() != null) {
             packet.payload().release();
             session.closeWithError(seq, ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_PROXY, outcome.error());
