@@ -364,11 +364,27 @@ final class IdlePool implements PoolView {
         return share != null && ledger.lent(user) > 0 || idle != null && !idle.isEmpty();
     }
 
-    /** A multiplexed client of {@code user} ended; it held no connection any more. */
-    synchronized void sessionEnded(String user) {
-        UserShare share = shares.get(user);
-        if (share != null && --share.sessions <= 0 && ledger.lent(user) == 0) {
-            shares.remove(user);
+    /**
+     * A multiplexed client of {@code user} ended; it held no connection any more. Its user's last idle connection
+     * may now be taken: a login waiting for one gets it at once.
+     */
+    void sessionEnded(String user) {
+        Idle freed = null;
+        Consumer<Idle> login = null;
+        synchronized (this) {
+            UserShare share = shares.get(user);
+            if (share != null && --share.sessions <= 0 && ledger.lent(user) == 0) {
+                shares.remove(user);
+            }
+            if (!loginWaiters.isEmpty()) {
+                freed = take(null);
+                if (freed != null) {
+                    login = loginWaiters.pollFirst();
+                }
+            }
+        }
+        if (login != null) {
+            login.accept(freed);
         }
     }
 

@@ -35,9 +35,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * The connection phase of a session: connect to a backend (failing over to the next one), relay its greeting with
- * the capabilities the proxy cannot relay masked, terminate TLS on each side, and relay the authentication exchange
- * whatever the plugin, re-numbering sequence ids when TLS was set up on one side only.
+ * The connection phase of a session: relay the backend's greeting with the capabilities the proxy cannot relay
+ * masked, terminate TLS on each side, and relay the authentication exchange whatever the plugin, re-numbering
+ * sequence ids when TLS was set up on one side only; run the login hooks; log the client into a pooled connection
+ * with COM_CHANGE_USER. The connection itself comes from a {@link BackendAcquirer}; a second login a script asks for
+ * is a {@link SecondLogin}.
  */
 final class LoginRelay {
     private static final Logger LOG = Logger.getLogger(LoginRelay.class);

@@ -185,6 +185,25 @@ class MultiplexPhaseTest {
         return new Replay(b, x, y);
     }
 
+    @Test
+    void aLoginWaitingAtTheLimitGetsTheConnectionAsSoonAsItsLastClientLeaves() {
+        try (EmbeddedSession s = EmbeddedSession.connect(EmbeddedSession.LIMITS,
+                new PoolConfig(0, 0, 60_000, new MultiplexingConfig(true, Set.of(), 1, WAIT_MILLIS)), "db1:3306")) {
+            EmbeddedChannel db = LoginPhaseTest.loggedIn(s.client, s, "app");
+            Client next = s.connectClient();
+            assertThat(written(next.channel())).as("the one connection is its user's last: the login waits").isEmpty();
+
+            send(s.client, 0, new byte[] {Commands.COM_QUIT});
+
+            assertThat(s.openedAnotherBackend()).isFalse();
+            assertThat(written(next.channel())).as("the greeting of the connection the first client left").hasSize(1);
+            send(next.channel(), 1, login(LoginPhaseTest.OFFERED, "report"));
+            assertThat(onlyWritten(db).first()).isEqualTo(Commands.COM_CHANGE_USER);
+            send(db, 1, OK);
+            assertThat(onlyWritten(next.channel()).payload()).isEqualTo(OK);
+        }
+    }
+
     /** Two multiplexed backend connections at most, statements waiting {@link #WAIT_MILLIS} for one. */
     private static EmbeddedSession sharingTwoConnections() {
         return EmbeddedSession.connect(EmbeddedSession.LIMITS,
