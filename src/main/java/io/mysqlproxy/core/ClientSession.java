@@ -6,8 +6,6 @@ import io.mysqlproxy.metrics.ListenerMetrics;
 import io.mysqlproxy.protocol.Commands;
 import io.mysqlproxy.protocol.ConversationTracker;
 import io.mysqlproxy.protocol.ErrorCodes;
-import io.mysqlproxy.protocol.FrameHead;
-import io.mysqlproxy.protocol.FrameScanner;
 import io.mysqlproxy.protocol.HandshakeResponse;
 import io.mysqlproxy.protocol.HandshakeV10;
 import io.mysqlproxy.protocol.ResponseState;
@@ -31,14 +29,14 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Locale;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 
 /**
  * One client connection and the backend connection it is relayed to. Both sockets live on the same event loop,
  * so nothing here is synchronised. The connection phase is handled by {@link LoginRelay}; after it, bytes are
- * relayed as they arrive while a {@link ConversationTracker} follows commands and responses from frame heads.
+ * relayed as they arrive by a {@link FrameRelay}, through a {@link ScriptedRelay} when a script runs, and a
+ * {@link Multiplexer} lends the backend connection per command when the listener multiplexes.
  */
 public final class ClientSession extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(ClientSession.class);
@@ -63,7 +61,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private Channel secondServer;
     private Backend secondBackend;
     private HandshakeV10 secondGreeting;
-    /** The connection commands go to now (scripted sessions may switch between server and secondServer). */
+    /** The connection commands go to now (scripted sessions may switch between the two). */
     private Channel activeServer;
     private Backend activeBackend;
     private HandshakeResponse loginResponse;
