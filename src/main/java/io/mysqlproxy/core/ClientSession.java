@@ -58,9 +58,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private ScriptSession scriptSession;
     private HandshakeV10 greeting;
     /** A second backend connection a routing script asked for at login, or null. */
-    private Channel secondServer;
-    private Backend secondBackend;
-    private HandshakeV10 secondGreeting;
+    private BackendLink second;
     /** The connection commands go to now (scripted sessions may switch between the two). */
     private Channel activeServer;
     private Backend activeBackend;
@@ -282,13 +280,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         String user = loginResponse.username();
         // with a second connection, the main one is not kept: a client can take over only one pooled connection
         // (the server's auth switch is the one a client answers), and the second login needs that switch
-        if (server != null && secondServer == null && listener.pool(backend)
+        if (server != null && (second == null || second.channel() == null) && listener.pool(backend)
                 .offer(new IdlePool.Idle(server, greeting, user, capabilities, connectionState()))) {
             server = null;
         }
-        if (secondServer != null && secondGreeting != null && listener.pool(secondBackend)
-                .offer(new IdlePool.Idle(secondServer, secondGreeting, user, capabilities, connectionState()))) {
-            secondServer = null;
+        if (second != null && second.channel() != null && listener.pool(second.backend())
+                .offer(second.asIdle(user, capabilities, connectionState()))) {
+            second.givenAway();
         }
     }
 
@@ -348,9 +346,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     // ---- the second backend connection a routing script asked for (read/write splitting) -------------------------
 
     void secondServerConnected(Backend chosen, Channel channel, HandshakeV10 itsGreeting) {
-        secondBackend = chosen;
-        secondServer = channel;
-        secondGreeting = itsGreeting;
+        second = new BackendLink(chosen, channel, itsGreeting);
         chosen.clientConnected();
     }
 
@@ -366,7 +362,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     void secondServerException(Throwable cause) {
-        logPeerError("second backend " + (secondBackend == null ? "?" : secondBackend.address()) + " of client "
+        logPeerError("second backend " + (second == null ? "?" : second.backend().address()) + " of client "
                 + clientAddress(), cause);
     }
 
@@ -378,11 +374,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             login.secondServerClosed(channel);
             return;
         }
-        if (channel != secondServer) {
+        if (second == null || channel != second.channel()) {
             return;
         }
-        Backend lost = secondBackend;
-        if (activeServer == secondServer && state == SessionState.READ_QUERY_RESULT) {
+        Backend lost = second.backend();
+        if (activeServer == channel && state == SessionState.READ_QUERY_RESULT) {
             lostDuringCommand(lost);
             return;
         }
@@ -390,8 +386,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         LOG.infof("session %d: second backend %s closed its connection; client %s goes on with %s", id,
                 lost.address(), client.remoteAddress(), backend.address());
         lost.clientDisconnected();
-        secondServer = null;
-        secondBackend = null;
+        second = null;
         if (activeServer == channel) {
             activate(server);
         }
@@ -402,15 +397,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         if (ndx > 0 && ndx == listener.backendIndex(backend)) {
             return server;
         }
-        if (secondServer != null && ndx == listener.backendIndex(secondBackend)) {
-            return secondServer;
+        if (second != null && second.channel() != null && ndx == listener.backendIndex(second.backend())) {
+            return second.channel();
         }
         return null;
     }
 
     void activate(Channel channel) {
         activeServer = channel;
-        activeBackend = channel == secondServer ? secondBackend : backend;
+        activeBackend = second != null && channel != null && channel == second.channel() ? second.backend() : backend;
     }
 
     /** The connection the client logged in with. */
@@ -475,8 +470,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         tracker.deprecateEof(deprecateEof);
         transition(SessionState.READ_QUERY);
         Timeouts.install(this, client, server, context.limits());
-        if (secondServer != null) {
-            Timeouts.install(this, null, secondServer, context.limits());
+        if (second != null && second.channel() != null) {
+            Timeouts.install(this, null, second.channel(), context.limits());
         }
         LOG.debugf("session %d: client %s authenticated on backend %s", id, client.remoteAddress(),
                 backend == null ? "(none: the script answers)" : backend.address());
@@ -488,11 +483,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             if (!listener.multiplexing().appliesTo(username())) {
                 mux.pinForExcludedUser(); // still one of the listener's sessions for KILL
             }
-            if (secondServer != null) {
+            if (second != null && second.channel() != null) {
                 // the second login's connection serves the script's picks of that backend, through its pool
-                mux.join(secondBackend, listener.pool(secondBackend),
-                        new IdlePool.Idle(secondServer, secondGreeting, username(), capabilities, connectionState()));
-                secondServer = null;
+                mux.join(second.backend(), listener.pool(second.backend()),
+                        second.asIdle(username(), capabilities, connectionState()));
+                second.givenAway();
             }
         }
         if (scriptSession != null) {
@@ -602,7 +597,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                 greeting == null ? 0 : greeting.connectionId(), greeting == null ? null : greeting.serverVersion(),
                 greeting == null ? null : greeting.scramble(),
                 listener.backendIndex(activeBackend != null ? activeBackend : backend),
-                listener.backendIndex(secondBackend), capabilities, tracker.serverStatus(),
+                listener.backendIndex(second == null ? null : second.backend()), capabilities, tracker.serverStatus(),
                 listener.backendInfos(), pinned());
     }
 
@@ -763,8 +758,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         if (server != null) {
             server.close();
         }
-        if (secondServer != null) {
-            secondServer.close();
+        if (second != null && second.channel() != null) {
+            second.channel().close();
         }
     }
 
@@ -787,9 +782,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             backend.clientDisconnected();
             backend = null;
         }
-        if (secondBackend != null) {
-            secondBackend.clientDisconnected();
-            secondBackend = null;
+        if (second != null) {
+            second.backend().clientDisconnected();
+            second = null;
         }
         listener.remove(this);
     }
