@@ -139,7 +139,7 @@ final class SecondLogin {
 
     /**
      * The main backend accepted the client: true when its OK waits for this login (then it is held here), false
-     * when it goes to the client now.
+     * when it goes to the client now (the caller then {@linkplain #abandon abandons} this login).
      */
     boolean holdOk(Packet ok, int seq) {
         long negotiated = first.clientCapabilities() & first.serverCapabilities();
@@ -159,8 +159,7 @@ final class SecondLogin {
         boolean eligible = first.mayAskAgain() && !tlsInTheWay && session.backend() != backend
                 && (reused == null || reused.fits(negotiated));
         if (!wanted || !eligible) {
-            abandon();
-            return false;
+            return false; // the caller abandons this login as it relays the OK
         }
         heldOk = ok;
         okSeq = seq;

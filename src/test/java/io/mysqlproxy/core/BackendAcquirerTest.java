@@ -1,7 +1,6 @@
 package io.mysqlproxy.core;
 
 import io.mysqlproxy.backend.Backend;
-import io.mysqlproxy.config.Limits;
 import io.mysqlproxy.config.MultiplexingConfig;
 import io.mysqlproxy.protocol.ErrorCodes;
 import io.mysqlproxy.testing.TestProxy;
@@ -219,10 +218,7 @@ class BackendAcquirerTest {
     }
 
     private Listener listener(long connectTimeoutMillis, MultiplexingConfig multiplexing, int... ports) {
-        Limits l = EmbeddedSession.LIMITS;
-        context = EmbeddedSession.context(new Limits(connectTimeoutMillis, l.handshakeTimeoutMillis(),
-                l.idleTimeoutMillis(), l.readTimeoutMillis(), l.writeTimeoutMillis(), l.maxPacketSize(),
-                l.shutdownTimeoutMillis()), multiplexing, null);
+        context = EmbeddedSession.context(EmbeddedSession.withConnectTimeout(connectTimeoutMillis), multiplexing, null);
         return EmbeddedSession.listener(context, Arrays.stream(ports).mapToObj(p -> "127.0.0.1:" + p)
                 .toArray(String[]::new));
     }

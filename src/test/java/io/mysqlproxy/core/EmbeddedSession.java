@@ -68,6 +68,20 @@ final class EmbeddedSession implements BackendConnector, AutoCloseable {
     /** An OK with SERVER_STATUS_AUTOCOMMIT. */
     static final byte[] OK = {0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00};
 
+    /** {@link #LIMITS} with another connect timeout. */
+    static Limits withConnectTimeout(long millis) {
+        Limits l = LIMITS;
+        return new Limits(millis, l.handshakeTimeoutMillis(), l.idleTimeoutMillis(), l.readTimeoutMillis(),
+                l.writeTimeoutMillis(), l.maxPacketSize(), l.shutdownTimeoutMillis());
+    }
+
+    /** {@link #LIMITS} with another max packet size. */
+    static Limits withMaxPacketSize(long bytes) {
+        Limits l = LIMITS;
+        return new Limits(l.connectTimeoutMillis(), l.handshakeTimeoutMillis(), l.idleTimeoutMillis(),
+                l.readTimeoutMillis(), l.writeTimeoutMillis(), bytes, l.shutdownTimeoutMillis());
+    }
+
     final EmbeddedChannel client;
     final ClientSession session;
     final Listener listener;

@@ -1,6 +1,5 @@
 package io.mysqlproxy.core;
 
-import io.mysqlproxy.config.Limits;
 import io.mysqlproxy.config.PoolConfig;
 import io.mysqlproxy.core.EmbeddedSession.Frame;
 import io.mysqlproxy.protocol.Capabilities;
@@ -152,7 +151,7 @@ class LoginPhaseTest {
 
     @Test
     void noBackendAcceptingTheConnectionIsAnErrorNamingTheLastFailure() {
-        try (EmbeddedSession s = EmbeddedSession.connectRefusing(withConnectTimeout(100),
+        try (EmbeddedSession s = EmbeddedSession.connectRefusing(EmbeddedSession.withConnectTimeout(100),
                 Set.of("db1:3306", "db2:3306"), "db1:3306", "db2:3306")) {
             s.client.runPendingTasks();
 
@@ -290,11 +289,5 @@ class LoginPhaseTest {
         out.writeBytes(scramble.getBytes(StandardCharsets.US_ASCII));
         out.write(0);
         return out.toByteArray();
-    }
-
-    private static Limits withConnectTimeout(long millis) {
-        Limits l = EmbeddedSession.LIMITS;
-        return new Limits(millis, l.handshakeTimeoutMillis(), l.idleTimeoutMillis(),
-                l.readTimeoutMillis(), l.writeTimeoutMillis(), l.maxPacketSize(), l.shutdownTimeoutMillis());
     }
 }

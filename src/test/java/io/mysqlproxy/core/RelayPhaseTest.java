@@ -1,6 +1,5 @@
 package io.mysqlproxy.core;
 
-import io.mysqlproxy.config.Limits;
 import io.mysqlproxy.config.PoolConfig;
 import io.mysqlproxy.core.EmbeddedSession.Frame;
 import io.mysqlproxy.protocol.Commands;
@@ -88,10 +87,7 @@ class RelayPhaseTest {
 
     @Test
     void aPacketLargerThanTheProxysMaxPacketSizeIsError1153AndNeverReachesTheBackend() {
-        Limits l = EmbeddedSession.LIMITS;
-        Limits small = new Limits(l.connectTimeoutMillis(), l.handshakeTimeoutMillis(), l.idleTimeoutMillis(),
-                l.readTimeoutMillis(), l.writeTimeoutMillis(), 1024, l.shutdownTimeoutMillis());
-        try (EmbeddedSession s = EmbeddedSession.connect(small, PoolConfig.NONE, "db1:3306")) {
+        try (EmbeddedSession s = EmbeddedSession.connect(EmbeddedSession.withMaxPacketSize(1024), PoolConfig.NONE, "db1:3306")) {
             EmbeddedChannel db = LoginPhaseTest.loggedIn(s.client, s, "app");
             byte[] big = query("select '" + "x".repeat(2000) + "'");
 
