@@ -51,10 +51,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private Channel client;
     private Channel server;
     private Backend backend;
-    private LoginRelay login;
+    /** What the session does with its connections' events now: logging in, relaying commands, or closed. */
+    private SessionPhase phase = SessionPhase.CLOSED;
     private SessionState state = SessionState.CONNECT_SERVER;
     private boolean draining;
-    private ScriptedRelay scripted;
     private ScriptSession scriptSession;
     private HandshakeV10 greeting;
     /** A second backend connection a routing script asked for at login, or null. */
@@ -158,7 +158,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         if (scripts != null) {
             scriptSession = scripts.attach(client.eventLoop());
         }
-        login = new LoginRelay(this, listener, context, ctx.alloc());
+        LoginRelay login = new LoginRelay(this, listener, context, ctx.alloc());
+        phase = login;
         login.start();
     }
 
@@ -166,15 +167,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf buf = (ByteBuf) msg;
         listener.metrics().clientBytes(buf.readableBytes());
-        if (scripted != null && state.authenticated()) {
-            scripted.clientRead(buf);
-        } else if (state.authenticated()) {
-            relayToBackend(buf);
-        } else if (login != null && state != SessionState.CLOSED) {
-            login.clientRead(buf);
-        } else {
-            buf.release();
-        }
+        phase.clientRead(buf);
     }
 
     @Override
@@ -188,16 +181,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (scripted != null && client.isWritable()) {
-            scripted.clientWritable();
-        }
-        if (server != null && state.authenticated()) {
-            boolean writable = client.isWritable();
-            activeServer().config().setAutoRead(writable);
-            if (writable) {
-                relay.clientWritable();
-            }
-        }
+        phase.clientWritabilityChanged(client.isWritable());
     }
 
     @Override
@@ -221,23 +205,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         close();
     }
 
-    private void relayToBackend(ByteBuf buf) {
-        if (Commands.isQuitFrame(buf) && isQuiet() && quitIntoPool()) {
-            buf.release();
-            return;
-        }
-        if (mux != null) {
-            mux.clientRead(buf);
-            return;
-        }
-        sendToBackend(buf);
+    Channel client() {
+        return client;
     }
 
-    /** Relays client bytes to the backend connection the session holds now. */
-    void sendToBackend(ByteBuf buf) {
-        if (relay.toBackend(client, server, buf)) {
-            updateState(); // last: a multiplexed session may give the connection back (and start its next one) here
-        }
+    /** The plain relay's frame tracking, which scripted sessions share for back-pressure and boundaries. */
+    FrameRelay relay() {
+        return relay;
     }
 
     // ---- backend side ------------------------------------------------------------------------------------------
@@ -308,23 +282,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     void backendRead(ByteBuf buf) {
         listener.metrics().backendBytes(buf.readableBytes());
-        if (mux != null && server == null) {
-            buf.release(); // a connection just given back: whatever it says is not this client's
-            return;
-        }
-        if (mux != null && mux.inPrelude()) {
-            mux.preludeRead(buf);
-            return;
-        }
-        if (scripted != null && state.authenticated()) {
-            scripted.serverRead(server, buf);
-        } else if (state.authenticated()) {
-            relayToClient(buf);
-        } else if (login != null && state != SessionState.CLOSED) {
-            login.backendRead(buf);
-        } else {
-            buf.release();
-        }
+        phase.serverRead(buf);
     }
 
     void backendReadComplete() {
@@ -352,13 +310,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     void secondServerRead(Channel channel, ByteBuf buf) {
         listener.metrics().backendBytes(buf.readableBytes());
-        if (scripted != null && state.authenticated()) {
-            scripted.serverRead(channel, buf);
-        } else if (login != null && state != SessionState.CLOSED) {
-            login.secondServerRead(channel, buf);
-        } else {
-            buf.release();
-        }
+        phase.secondServerRead(channel, buf);
     }
 
     void secondServerException(Throwable cause) {
@@ -367,27 +319,20 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     void secondServerInactive(Channel channel) {
-        if (state == SessionState.CLOSED) {
-            return;
-        }
-        if (login != null && !state.authenticated()) {
-            login.secondServerClosed(channel);
-            return;
-        }
-        if (second == null || channel != second.channel()) {
-            return;
-        }
-        Backend lost = second.backend();
-        if (activeServer == channel && state == SessionState.READ_QUERY_RESULT) {
-            lostDuringCommand(lost);
-            return;
-        }
-        // an idle second connection went away: commands go to the main one from now on
-        LOG.infof("session %d: second backend %s closed its connection; client %s goes on with %s", id,
-                lost.address(), client.remoteAddress(), backend.address());
-        lost.clientDisconnected();
+        phase.secondServerLost(channel);
+    }
+
+    /** The second backend connection a routing script asked for at login, or null. */
+    BackendLink secondLink() {
+        return second;
+    }
+
+    /** An idle second connection went away: commands go to the main one from now on. */
+    void dropSecondLink() {
+        Channel lost = second.channel();
+        second.backend().clientDisconnected();
         second = null;
-        if (activeServer == channel) {
+        if (activeServer == lost) {
             activate(server);
         }
     }
@@ -422,19 +367,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     void backendInactive() {
-        if (state == SessionState.CLOSED || server == null) {
-            return;
-        }
-        if (mux != null && mux.retryOnAnotherConnection()) {
-            return;
-        }
-        if (!state.authenticated()) {
-            login.backendClosed();
-        } else if (state == SessionState.READ_QUERY_RESULT) {
-            lostDuringCommand(backend);
-        } else {
-            LOG.debugf("session %d: backend %s closed the connection", id, backend.address());
-            close();
+        if (server != null) { // else a connection the session no longer holds (given back, or released at login)
+            phase.serverLost();
         }
     }
 
@@ -445,7 +379,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
      * directly. (Error codes 2000-2999 are the clients' own: libmariadb reads one from the wire as a malformed
      * packet.)
      */
-    private void lostDuringCommand(Backend lost) {
+    void lostDuringCommand(Backend lost) {
         LOG.warnf("session %d: backend %s closed the connection during %s from client %s", id, lost.address(),
                 Commands.name(tracker.currentCommand()), client.remoteAddress());
         closeAfterFlush();
@@ -457,16 +391,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                 + clientAddress(), cause);
     }
 
-    private void relayToClient(ByteBuf buf) {
-        relay.toClient(client, server, buf);
-        updateState(); // last: a multiplexed session may give the connection back (and start its next command) here
-    }
-
     // ---- phases ------------------------------------------------------------------------------------------------
 
     /** Called by the login relay once the backend accepted the client: from now on bytes stream. */
     void authenticated(boolean deprecateEof, ByteBuf clientRest, ByteBuf serverRest) {
-        login = null;
         tracker.deprecateEof(deprecateEof);
         transition(SessionState.READ_QUERY);
         Timeouts.install(this, client, server, context.limits());
@@ -490,28 +418,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                 second.givenAway();
             }
         }
-        if (scriptSession != null) {
-            scripted = new ScriptedRelay(this, scriptSession, mux, client, server, tracker,
-                    context.limits().maxPacketSize());
-            scripted.serverRead(server, serverRest);
-            scripted.clientRead(clientRest);
-            if (mux != null) {
-                mux.settle();
-            }
-            return;
-        }
-        if (serverRest.isReadable()) {
-            relayToClient(serverRest);
-        } else {
-            serverRest.release();
-        }
-        if (clientRest.isReadable()) {
-            relayToBackend(clientRest);
-        } else {
-            clientRest.release();
-        }
-        backendReadComplete();
-        flushToBackend();
+        CommandPhase commands = scriptSession != null
+                ? new ScriptedRelay(this, scriptSession, mux, client, server, tracker, context.limits().maxPacketSize())
+                : new PlainCommands(this, mux, relay);
+        phase = commands;
+        commands.start(clientRest, serverRest);
         if (mux != null) {
             mux.settle();
         }
@@ -548,17 +459,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         return client.alloc();
     }
 
-    private void updateState() {
-        relay.logIfUntracked(client, backend);
-        transition(tracker.idle() ? SessionState.READ_QUERY : SessionState.READ_QUERY_RESULT);
-        if (mux != null && tracker.idle() && relayQuiet()) {
-            mux.commandEnded();
-        }
-        if (draining && isQuiet()) {
-            shutdownNow();
-        }
-    }
-
     ScriptSession scriptSession() {
         return scriptSession;
     }
@@ -566,6 +466,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     /** Called by the scripted relay when a command got its result. */
     void commandDone() {
         transition(SessionState.READ_QUERY);
+        closeIfDraining();
+    }
+
+    /** A graceful shutdown waited for the running command: the session ends once it is quiet. */
+    void closeIfDraining() {
         if (draining && isQuiet()) {
             shutdownNow();
         }
@@ -612,14 +517,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     /** Idle, with no packet half-relayed in either direction. */
     boolean isQuiet() {
-        if (scripted != null) {
-            return state == SessionState.READ_QUERY && !scripted.busy();
-        }
-        return relayQuiet() && (mux == null || !mux.busy());
+        return phase.quiet();
     }
 
     /** No command runs on the relay and no packet is half-relayed in either direction. */
-    private boolean relayQuiet() {
+    boolean relayQuiet() {
         return state == SessionState.READ_QUERY && relay.atBoundaries();
     }
 
@@ -713,10 +615,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             framed.release();
             return;
         }
-        state = SessionState.CLOSED;
+        SessionPhase ending = enterClosed();
         closeBackends();
         client.writeAndFlush(framed).addListener(f -> lingerThenClose());
-        finish();
+        finish(ending);
     }
 
     /**
@@ -746,12 +648,20 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         if (state == SessionState.CLOSED) {
             return;
         }
-        state = SessionState.CLOSED;
+        SessionPhase ending = enterClosed();
         closeBackends();
         if (client != null) {
             client.close();
         }
-        finish();
+        finish(ending);
+    }
+
+    /** From now on whatever arrives is dropped; returns the phase the session was in. */
+    private SessionPhase enterClosed() {
+        SessionPhase ending = phase;
+        phase = SessionPhase.CLOSED;
+        state = SessionState.CLOSED;
+        return ending;
     }
 
     private void closeBackends() {
@@ -763,21 +673,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void finish() {
+    private void finish(SessionPhase ending) {
         if (mux != null) {
             mux.closed();
         }
-        if (scripted != null) {
-            scripted.release();
-        }
+        ending.release();
         if (scriptSession != null) {
             scriptSession.disconnect(connectionInfo());
         }
         relay.release();
-        if (login != null) {
-            login.release();
-            login = null;
-        }
         if (backend != null) {
             backend.clientDisconnected();
             backend = null;

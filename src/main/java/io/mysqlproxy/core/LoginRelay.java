@@ -39,7 +39,7 @@ import java.util.function.Consumer;
  * with COM_CHANGE_USER. The connection itself comes from a {@link BackendAcquirer}; a second login a script asks for
  * is a {@link SecondLogin}.
  */
-final class LoginRelay {
+final class LoginRelay implements SessionPhase {
     private static final Logger LOG = Logger.getLogger(LoginRelay.class);
     /** Connection-phase packets are small; anything larger is not a login. */
     private static final int MAX_LOGIN_PACKET = 1 << 20;
@@ -208,7 +208,8 @@ final class LoginRelay {
         }
     }
 
-    void backendRead(ByteBuf buf) {
+    @Override
+    public void serverRead(ByteBuf buf) {
         fromServer.add(buf);
         try {
             Packet packet;
@@ -229,7 +230,8 @@ final class LoginRelay {
         }
     }
 
-    void clientRead(ByteBuf buf) {
+    @Override
+    public void clientRead(ByteBuf buf) {
         fromClient.add(buf);
         processClientPackets();
     }
@@ -343,7 +345,7 @@ final class LoginRelay {
             } else {
                 next.accept(outcome);
                 if (backendGone) {
-                    backendClosed();
+                    serverLost();
                 }
             }
         });
@@ -701,19 +703,33 @@ final class LoginRelay {
     }
 
     /** Bytes from the second login's backend. */
-    void secondServerRead(Channel from, ByteBuf buf) {
+    @Override
+    public void secondServerRead(Channel from, ByteBuf buf) {
         second.read(from, buf);
     }
 
-    void secondServerClosed(Channel from) {
+    @Override
+    public void secondServerLost(Channel from) {
         second.closed(from);
+    }
+
+    @Override
+    public void clientWritabilityChanged(boolean writable) {
+        // the login writes a packet at a time, each an answer to one of the client's
+    }
+
+    /** A login is never quiet: a session ending during it ends with an error, never between commands. */
+    @Override
+    public boolean quiet() {
+        return false;
     }
 
     private static void forward(Channel to, Packet packet, int seq) {
         to.writeAndFlush(PacketFramer.frame(to.alloc(), seq & 0xFF, packet.payload()));
     }
 
-    void backendClosed() {
+    @Override
+    public void serverLost() {
         if (hookPending) {
             backendGone = true; // decided when the hook returns: the backend's last answer may still be relayed
             return;
@@ -756,7 +772,8 @@ final class LoginRelay {
         }
     }
 
-    void release() {
+    @Override
+    public void release() {
         cancelTimer();
         fromClient.release();
         fromServer.release();

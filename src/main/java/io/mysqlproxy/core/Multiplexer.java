@@ -96,6 +96,8 @@ final class Multiplexer {
     private StatementEffects effects = StatementEffects.NONE;
     private String commandText;
     private Prelude prelude;
+    /** The plain relay of a session without a script; null when a script runs its commands. */
+    private PlainCommands plain;
     /** What runs once the prelude brought the connection to the client's state. */
     private Runnable afterPrelude;
     private IdlePool.Waiter waiter;
@@ -152,8 +154,25 @@ final class Multiplexer {
         return busy;
     }
 
-    boolean inPrelude() {
-        return prelude != null;
+    /** The plain relay the client's commands go through when no script runs. */
+    void relayThrough(PlainCommands relay) {
+        plain = relay;
+    }
+
+    /**
+     * Bytes of a connection just given back (whatever it says is not this client's) or of the prelude that brings a
+     * borrowed connection to the client's state: true if they were taken care of here.
+     */
+    boolean takeServerBytes(ByteBuf buf) {
+        if (session.mainServer() == null) {
+            buf.release();
+            return true;
+        }
+        if (prelude != null) {
+            preludeRead(buf);
+            return true;
+        }
+        return false;
     }
 
     /** Why the client keeps its connection now, or null. */
@@ -169,7 +188,7 @@ final class Multiplexer {
             return;
         }
         if (relaysRaw() && !(session.tracker().idle() && KillRequest.startsWithKill(buf))) {
-            session.sendToBackend(buf);
+            plain.send(buf);
             return;
         }
         pending.addComponent(true, buf);
@@ -407,7 +426,7 @@ final class Multiplexer {
     }
 
     private void send(ByteBuf framed) {
-        session.sendToBackend(framed);
+        plain.send(framed);
         session.flushToBackend();
     }
 
@@ -575,7 +594,7 @@ final class Multiplexer {
         p.start();
     }
 
-    void preludeRead(ByteBuf buf) {
+    private void preludeRead(ByteBuf buf) {
         prelude.read(buf);
     }
 

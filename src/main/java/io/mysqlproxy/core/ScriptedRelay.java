@@ -34,17 +34,14 @@ import java.util.function.Consumer;
  * On a multiplexing listener every command borrows a connection from the pool of the backend the script picked
  * ({@link Multiplexer#run}), and the connection goes back when the client's command is answered.
  */
-final class ScriptedRelay {
+final class ScriptedRelay extends CommandPhase {
     /**
      * Bytes of further commands read while one runs, before the client socket is paused. Not pausing for every
      * command saves two epoll_ctl calls per command; clients rarely pipeline.
      */
     private static final int PIPELINE_BUFFER = 1 << 20;
     private static final Logger LOG = Logger.getLogger(ScriptedRelay.class);
-    private final ClientSession session;
     private final ScriptSession script;
-    /** Lends this session backend connections per command, or null when the session keeps its own. */
-    private final Multiplexer mux;
     private final Channel client;
     /** Where the current command goes: the session's main backend connection or its second one. */
     private Channel server;
@@ -89,9 +86,8 @@ final class ScriptedRelay {
 
     ScriptedRelay(ClientSession session, ScriptSession script, Multiplexer mux, Channel client, Channel server,
                   ConversationTracker tracker, long maxPacketSize) {
-        this.session = session;
+        super(session, mux);
         this.script = script;
-        this.mux = mux;
         this.client = client;
         this.server = server;
         this.tracker = tracker;
@@ -101,11 +97,19 @@ final class ScriptedRelay {
         this.fromServer = new PacketAssembler(client.alloc(), Integer.MAX_VALUE);
     }
 
-    boolean busy() {
-        return busy;
+    @Override
+    void start(ByteBuf clientRest, ByteBuf serverRest) {
+        read(session.mainServer(), serverRest);
+        clientRead(clientRest);
     }
 
-    void clientRead(ByteBuf buf) {
+    @Override
+    public boolean quiet() {
+        return session.state() == SessionState.READ_QUERY && !busy;
+    }
+
+    @Override
+    public void clientRead(ByteBuf buf) {
         fromClient.add(buf);
         if (busy && fromClient.buffered() > PIPELINE_BUFFER && client.config().isAutoRead()
                 && !(current != null && current.streaming && expectsClientData())) {
@@ -144,12 +148,14 @@ final class ScriptedRelay {
         }
     }
 
-    /** The client read what was written to it: commands waiting behind it can start. */
-    void clientWritable() {
-        if (!busy && session.state().authenticated()) {
+    /** Once the client read what was written to it, commands waiting behind it can start. */
+    @Override
+    public void clientWritabilityChanged(boolean writable) {
+        if (writable && !busy && session.state().authenticated()) {
             client.config().setAutoRead(true);
             pump();
         }
+        super.clientWritabilityChanged(writable);
     }
 
     /** The next client packet, unless a command runs that does not expect one from the client. */
@@ -345,7 +351,19 @@ final class ScriptedRelay {
         client.flush();
     }
 
-    void serverRead(Channel from, ByteBuf buf) {
+    @Override
+    public void serverRead(ByteBuf buf) {
+        if (!takenByMultiplexer(buf)) {
+            read(session.mainServer(), buf);
+        }
+    }
+
+    @Override
+    public void secondServerRead(Channel from, ByteBuf buf) {
+        read(from, buf);
+    }
+
+    private void read(Channel from, ByteBuf buf) {
         if (from != server) {
             buf.release(); // an idle connection's last words before it closes: its closing is handled as such
             return;
@@ -534,7 +552,8 @@ final class ScriptedRelay {
         resultSent = true;
     }
 
-    void release() {
+    @Override
+    public void release() {
         fromClient.release();
         fromServer.release();
     }

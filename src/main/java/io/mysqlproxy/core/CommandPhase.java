@@ -1,0 +1,74 @@
+package io.mysqlproxy.core;
+
+import io.mysqlproxy.backend.Backend;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import org.jboss.logging.Logger;
+
+/**
+ * What the two command phases (plain and scripted) share: the session's backend connections lost between or during
+ * commands, back-pressure from the client, and under multiplexing the bytes of a connection the client does not
+ * run a command on.
+ */
+abstract class CommandPhase implements SessionPhase {
+    private static final Logger LOG = Logger.getLogger(CommandPhase.class);
+    final ClientSession session;
+    /** Lends the session backend connections per command, or null when the session keeps its own. */
+    final Multiplexer mux;
+
+    CommandPhase(ClientSession session, Multiplexer mux) {
+        this.session = session;
+        this.mux = mux;
+    }
+
+    /** Takes over from the login: what the client and the server sent behind the login's last packets. */
+    abstract void start(ByteBuf clientRest, ByteBuf serverRest);
+
+    /**
+     * Under multiplexing, bytes of a connection just given back (not this client's) or of the prelude that brings
+     * a borrowed connection to the client's state: true if they were taken care of here.
+     */
+    final boolean takenByMultiplexer(ByteBuf buf) {
+        return mux != null && mux.takeServerBytes(buf);
+    }
+
+    @Override
+    public void serverLost() {
+        if (mux != null && mux.retryOnAnotherConnection()) {
+            return;
+        }
+        if (session.state() == SessionState.READ_QUERY_RESULT) {
+            session.lostDuringCommand(session.backend());
+        } else {
+            LOG.debugf("session %d: backend %s closed the connection", session.id(), session.backend().address());
+            session.close();
+        }
+    }
+
+    @Override
+    public void secondServerLost(Channel channel) {
+        BackendLink second = session.secondLink();
+        if (second == null || channel != second.channel()) {
+            return;
+        }
+        Backend lost = second.backend();
+        if (session.activeServer() == channel && session.state() == SessionState.READ_QUERY_RESULT) {
+            session.lostDuringCommand(lost);
+            return;
+        }
+        LOG.infof("session %d: second backend %s closed its connection; client %s goes on with %s", session.id(),
+                lost.address(), session.clientAddress(), session.backend().address());
+        session.dropSecondLink();
+    }
+
+    /** A slow client stops the connection its command runs on from being read, until it caught up. */
+    @Override
+    public void clientWritabilityChanged(boolean writable) {
+        if (session.mainServer() != null) {
+            session.activeServer().config().setAutoRead(writable);
+            if (writable) {
+                session.relay().clientWritable();
+            }
+        }
+    }
+}
