@@ -33,10 +33,12 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 
 /**
- * One client connection and the backend connection it is relayed to. Both sockets live on the same event loop,
- * so nothing here is synchronised. The connection phase is handled by {@link LoginRelay}; after it, bytes are
- * relayed as they arrive by a {@link FrameRelay}, through a {@link ScriptedRelay} when a script runs, and a
- * {@link Multiplexer} lends the backend connection per command when the listener multiplexes.
+ * One client connection and its backend connections ({@link SessionLinks}). All its sockets live on the same event
+ * loop, so nothing here is synchronised. The session holds one {@link SessionPhase} at a time and forwards every
+ * event to it: the login ({@link LoginRelay}), then commands relayed as they come ({@link PlainCommands}) or through
+ * a script ({@link ScriptedRelay}), with a {@link Multiplexer} lending backend connections per command when the
+ * listener multiplexes. What is left here is the session's life: admission, the switch between phases, parking its
+ * connections when the client leaves, and ending it (with an error packet when the client can still read one).
  */
 public final class ClientSession extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(ClientSession.class);
@@ -49,27 +51,18 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private final ConversationTracker tracker;
     private final long id;
     private Channel client;
-    private Channel server;
-    private Backend backend;
+    private final SessionLinks links;
     /** What the session does with its connections' events now: logging in, relaying commands, or closed. */
     private SessionPhase phase = SessionPhase.CLOSED;
     private SessionState state = SessionState.CONNECT_SERVER;
     private boolean draining;
     private ScriptSession scriptSession;
-    private HandshakeV10 greeting;
-    /** A second backend connection a routing script asked for at login, or null. */
-    private BackendLink second;
-    /** The connection commands go to now (scripted sessions may switch between the two). */
-    private Channel activeServer;
-    private Backend activeBackend;
     private HandshakeResponse loginResponse;
     /** The default database once the client changed it after login, else null. */
     private final SessionMirror mirror = new SessionMirror();
     private long capabilities;
     /** Shares the backend connection with other clients between transactions, or null. */
     private Multiplexer mux;
-    /** Multiplexing: the connection the last command ran on, which scripts see as the server between commands. */
-    private Channel lastServer;
 
     private final CommandRecorder recorder;
 
@@ -77,6 +70,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         this.listener = listener;
         this.context = context;
         this.id = id;
+        this.links = new SessionLinks(listener::backendIndex);
         this.recorder = new CommandRecorder(this, listener.metrics(), context.metrics().digests(),
                 context.monitoring());
         this.relay = new FrameRelay(this, context.limits(), recorder);
@@ -92,7 +86,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     public Backend backend() {
-        return backend;
+        return links.backend();
+    }
+
+    /** The session's backend connections. */
+    SessionLinks links() {
+        return links;
     }
 
     SocketAddress clientAddress() {
@@ -120,7 +119,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     ConnectionRow describe() {
         int command = recorder.currentCommand();
         long since = recorder.currentSinceNanos();
-        Backend b = activeBackend();
+        Backend b = links.activeBackend();
         return new ConnectionRow(id, listener.name(), String.valueOf(clientAddress()), username(),
                 mirror.database(),
                 b == null ? null : b.address().toString(), state.name().toLowerCase(Locale.ROOT),
@@ -176,7 +175,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     void flushToBackend() {
-        relay.flushBackend(server);
+        relay.flushBackend(links.server());
     }
 
     @Override
@@ -216,21 +215,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     // ---- backend side ------------------------------------------------------------------------------------------
 
-    void backendConnected(Backend chosen, Channel channel) {
-        backend = chosen;
-        server = channel;
-        chosen.clientConnected();
-    }
-
-    /** The login gave up the connection it had (a pooled one that did not fit) before opening another. */
-    void backendReleased() {
-        if (backend != null) {
-            backend.clientDisconnected();
-        }
-        backend = null;
-        server = null;
-    }
-
     /**
      * The client leaves at a command boundary: its backend connections go to the idle pool, if it keeps
      * connections for that backend and user, instead of being closed. Connections in a transaction, or whose
@@ -243,22 +227,25 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        if (tracker.quitSent() || !state.authenticated() || !isQuiet() || loginResponse == null || greeting == null
+        if (tracker.quitSent() || !state.authenticated() || !isQuiet() || loginResponse == null
+                || links.greeting() == null
                 || tracker.state() == ResponseState.UNTRACKED
                 || (tracker.serverStatus() & ServerStatus.IN_TRANS) != 0) {
             return;
         }
+        Backend backend = links.backend();
         if (backend != null && backend.state() == BackendState.OFFLINE) {
             return; // draining: its connections close with their clients
         }
         String user = loginResponse.username();
         // with a second connection, the main one is not kept: a client can take over only one pooled connection
         // (the server's auth switch is the one a client answers), and the second login needs that switch
-        if (server != null && (second == null || second.channel() == null) && listener.pool(backend)
-                .offer(new IdlePool.Idle(server, greeting, user, capabilities, connectionState()))) {
-            server = null;
+        if (links.server() != null && !links.holdsSecond() && listener.pool(backend).offer(
+                new IdlePool.Idle(links.server(), links.greeting(), user, capabilities, connectionState()))) {
+            links.serverGivenAway();
         }
-        if (second != null && second.channel() != null && listener.pool(second.backend())
+        BackendLink second = links.second();
+        if (links.holdsSecond() && listener.pool(second.backend())
                 .offer(second.asIdle(user, capabilities, connectionState()))) {
             second.givenAway();
         }
@@ -272,7 +259,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     /** COM_QUIT at a command boundary: true if the backend connection went to the pool and the client is closed. */
     boolean quitIntoPool() {
         parkBackends();
-        if (server != null) {
+        if (links.server() != null) {
             return false; // not kept: the COM_QUIT goes to the server, which closes the connection
         }
         close();
@@ -290,23 +277,18 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     void backendWritabilityChanged(Channel channel) {
-        if (state.authenticated() && channel == activeServer()) {
+        if (state.authenticated() && channel == links.active()) {
             client.config().setAutoRead(channel.isWritable());
         }
     }
 
     void backendIdle(Channel channel, IdleStateEvent idle) {
-        if (state.authenticated() && channel == activeServer()) {
+        if (state.authenticated() && channel == links.active()) {
             Timeouts.backendSilent(this, idle, context.limits());
         }
     }
 
     // ---- the second backend connection a routing script asked for (read/write splitting) -------------------------
-
-    void secondServerConnected(Backend chosen, Channel channel, HandshakeV10 itsGreeting) {
-        second = new BackendLink(chosen, channel, itsGreeting);
-        chosen.clientConnected();
-    }
 
     void secondServerRead(Channel channel, ByteBuf buf) {
         listener.metrics().backendBytes(buf.readableBytes());
@@ -314,6 +296,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     void secondServerException(Throwable cause) {
+        BackendLink second = links.second();
         logPeerError("second backend " + (second == null ? "?" : second.backend().address()) + " of client "
                 + clientAddress(), cause);
     }
@@ -322,52 +305,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         phase.secondServerLost(channel);
     }
 
-    /** The second backend connection a routing script asked for at login, or null. */
-    BackendLink secondLink() {
-        return second;
-    }
-
-    /** An idle second connection went away: commands go to the main one from now on. */
-    void dropSecondLink() {
-        Channel lost = second.channel();
-        second.backend().clientDisconnected();
-        second = null;
-        if (activeServer == lost) {
-            activate(server);
-        }
-    }
-
-    /** The session's connection to MySQL Proxy's backend {@code ndx} (1-based), or null if it has none there. */
-    Channel serverFor(int ndx) {
-        if (ndx > 0 && ndx == listener.backendIndex(backend)) {
-            return server;
-        }
-        if (second != null && second.channel() != null && ndx == listener.backendIndex(second.backend())) {
-            return second.channel();
-        }
-        return null;
-    }
-
-    void activate(Channel channel) {
-        activeServer = channel;
-        activeBackend = second != null && channel != null && channel == second.channel() ? second.backend() : backend;
-    }
-
-    /** The connection the client logged in with. */
-    Channel mainServer() {
-        return server;
-    }
-
-    Channel activeServer() {
-        return activeServer != null ? activeServer : server;
-    }
-
-    Backend activeBackend() {
-        return activeBackend != null ? activeBackend : backend;
-    }
-
     void backendInactive() {
-        if (server != null) { // else a connection the session no longer holds (given back, or released at login)
+        if (links.server() != null) { // else a connection the session no longer holds (given back, or released at login)
             phase.serverLost();
         }
     }
@@ -387,6 +326,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     /** Logged only: the connection's end (it always follows) is handled by {@link #backendInactive}. */
     void backendException(Throwable cause) {
+        Backend backend = links.backend();
         logPeerError("backend " + (backend == null ? "?" : backend.address()) + " of client "
                 + clientAddress(), cause);
     }
@@ -397,8 +337,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     void authenticated(boolean deprecateEof, ByteBuf clientRest, ByteBuf serverRest) {
         tracker.deprecateEof(deprecateEof);
         transition(SessionState.READ_QUERY);
+        Channel server = links.server();
+        Backend backend = links.backend();
+        BackendLink second = links.second();
         Timeouts.install(this, client, server, context.limits());
-        if (second != null && second.channel() != null) {
+        if (links.holdsSecond()) {
             Timeouts.install(this, null, second.channel(), context.limits());
         }
         LOG.debugf("session %d: client %s authenticated on backend %s", id, client.remoteAddress(),
@@ -406,12 +349,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         if (listener.multiplexes() && server != null) {
             mux = new Multiplexer(this, listener.pool(backend), backend, listener.metrics(),
                     listener.poolConfig(), context.limits().readTimeoutMillis(),
-                    new IdlePool.Idle(server, greeting, username(), capabilities, connectionState()),
+                    new IdlePool.Idle(server, links.greeting(), username(), capabilities, connectionState()),
                     client.eventLoop());
             if (!listener.multiplexing().appliesTo(username())) {
                 mux.pinForExcludedUser(); // still one of the listener's sessions for KILL
             }
-            if (second != null && second.channel() != null) {
+            if (links.holdsSecond()) {
                 // the second login's connection serves the script's picks of that backend, through its pool
                 mux.join(second.backend(), listener.pool(second.backend()),
                         second.asIdle(username(), capabilities, connectionState()));
@@ -432,9 +375,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     /** A borrowed connection (to {@code itsBackend}) is now the one commands go to. */
     void serverAttached(Channel channel, Backend itsBackend) {
-        server = channel;
-        activeServer = null;
-        activeBackend = itsBackend;
+        links.attached(channel, itsBackend);
         Timeouts.install(this, null, channel, context.limits());
         channel.config().setAutoRead(client.isWritable());
     }
@@ -443,8 +384,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     void serverDetached() {
         backendReadComplete(); // the pool's handler, not this session, sees the end of this read
         flushToBackend(); // nothing of this client's may wait in the connection for the next one to flush
-        lastServer = server;
-        server = null;
+        links.detached();
     }
 
     boolean multiplexed() {
@@ -476,21 +416,19 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** The backend's greeting arrived: {@code proxy.connection.server} can be filled from now on. */
-    void greeted(HandshakeV10 handshake) {
-        greeting = handshake;
-    }
 
     void loggedIn(HandshakeV10 handshake, HandshakeResponse response, long negotiated) {
         capabilities = negotiated;
-        greeting = handshake;
+        links.greeted(handshake);
         loginResponse = response;
         mirror.loggedIn(response.database());
     }
 
     /** A snapshot of the connection for a hook call. */
     ConnectionInfo connectionInfo() {
-        Channel s = server != null ? server : lastServer;
+        Channel s = links.seenByScripts();
+        HandshakeV10 greeting = links.greeting();
+        BackendLink second = links.second();
         return new ConnectionInfo(id, (InetSocketAddress) client.remoteAddress(),
                 (InetSocketAddress) client.localAddress(),
                 s == null ? null : (InetSocketAddress) s.localAddress(),
@@ -501,7 +439,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
                 loginResponse == null ? null : loginResponse.authResponse(),
                 greeting == null ? 0 : greeting.connectionId(), greeting == null ? null : greeting.serverVersion(),
                 greeting == null ? null : greeting.scramble(),
-                listener.backendIndex(activeBackend != null ? activeBackend : backend),
+                listener.backendIndex(links.activeBackend()),
                 listener.backendIndex(second == null ? null : second.backend()), capabilities, tracker.serverStatus(),
                 listener.backendInfos(), pinned());
     }
@@ -530,7 +468,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     boolean backendReading() {
-        Channel active = activeServer();
+        Channel active = links.active();
         return active != null && active.config().isAutoRead();
     }
 
@@ -616,7 +554,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             return;
         }
         SessionPhase ending = enterClosed();
-        closeBackends();
+        links.closeAll();
         client.writeAndFlush(framed).addListener(f -> lingerThenClose());
         finish(ending);
     }
@@ -649,7 +587,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             return;
         }
         SessionPhase ending = enterClosed();
-        closeBackends();
+        links.closeAll();
         if (client != null) {
             client.close();
         }
@@ -664,14 +602,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         return ending;
     }
 
-    private void closeBackends() {
-        if (server != null) {
-            server.close();
-        }
-        if (second != null && second.channel() != null) {
-            second.channel().close();
-        }
-    }
 
     private void finish(SessionPhase ending) {
         if (mux != null) {
@@ -682,14 +612,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             scriptSession.disconnect(connectionInfo());
         }
         relay.release();
-        if (backend != null) {
-            backend.clientDisconnected();
-            backend = null;
-        }
-        if (second != null) {
-            second.backend().clientDisconnected();
-            second = null;
-        }
+        links.disconnectAll();
         listener.remove(this);
     }
 

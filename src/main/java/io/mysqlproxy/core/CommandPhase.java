@@ -47,25 +47,25 @@ abstract class CommandPhase implements SessionPhase {
 
     @Override
     public void secondServerLost(Channel channel) {
-        BackendLink second = session.secondLink();
+        BackendLink second = session.links().second();
         if (second == null || channel != second.channel()) {
             return;
         }
         Backend lost = second.backend();
-        if (session.activeServer() == channel && session.state() == SessionState.READ_QUERY_RESULT) {
+        if (session.links().active() == channel && session.state() == SessionState.READ_QUERY_RESULT) {
             session.lostDuringCommand(lost);
             return;
         }
         LOG.infof("session %d: second backend %s closed its connection; client %s goes on with %s", session.id(),
                 lost.address(), session.clientAddress(), session.backend().address());
-        session.dropSecondLink();
+        session.links().dropSecond();
     }
 
     /** A slow client stops the connection its command runs on from being read, until it caught up. */
     @Override
     public void clientWritabilityChanged(boolean writable) {
-        if (session.mainServer() != null) {
-            session.activeServer().config().setAutoRead(writable);
+        if (session.links().server() != null) {
+            session.links().active().config().setAutoRead(writable);
             if (writable) {
                 session.relay().clientWritable();
             }

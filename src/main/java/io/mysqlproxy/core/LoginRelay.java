@@ -147,7 +147,7 @@ final class LoginRelay implements SessionPhase {
         @Override
         public void connected(Backend backend, Channel channel) {
             server = channel;
-            session.backendConnected(backend, server);
+            session.links().connected(backend, server);
             session.transition(SessionState.READ_HANDSHAKE);
         }
 
@@ -291,7 +291,7 @@ final class LoginRelay implements SessionPhase {
         reused = idle;
         server = idle.channel();
         BackendHandler.of(idle.channel()).lend(session, false);
-        session.backendConnected(backend, idle.channel());
+        session.links().connected(backend, idle.channel());
         session.transition(SessionState.READ_HANDSHAKE);
         LOG.debugf("session %d: client %s gets a pooled connection to %s (was '%s')", session.id(),
                 client.remoteAddress(), backend.address(), idle.user());
@@ -301,7 +301,7 @@ final class LoginRelay implements SessionPhase {
     private void onGreeting(HandshakeV10 greeting, int seq) {
         handshake = greeting;
         serverCaps = handshake.capabilities();
-        session.greeted(handshake);
+        session.links().greeted(handshake);
         ScriptSession script = session.scriptSession();
         if (script != null && script.has("read_handshake")) {
             afterHook(script.readHandshake(session.connectionInfo()), seq, () -> { }, outcome -> sendGreeting(seq));
@@ -503,7 +503,7 @@ final class LoginRelay implements SessionPhase {
         IdlePool.Idle idle = reused;
         reused = null;
         Backend backend = session.backend();
-        session.backendReleased();
+        session.links().released();
         server = null;
         IdlePool pool = listener.pool(backend);
         if (pool.crowdedWithout(idle) || !pool.offer(idle)) {
@@ -522,7 +522,7 @@ final class LoginRelay implements SessionPhase {
     private void switchToFreshScramble(HandshakeV10 fresh) {
         handshake = fresh;
         serverCaps = fresh.capabilities();
-        session.greeted(fresh);
+        session.links().greeted(fresh);
         session.transition(SessionState.READ_AUTH_RESULT);
         awaitingSwitchAnswer = true;
         askToAnswer(client, fresh, switchSeq);
@@ -737,7 +737,7 @@ final class LoginRelay implements SessionPhase {
         if (session.state() == SessionState.READ_HANDSHAKE && !switchAfterGreeting) {
             // nothing of this backend reached the client yet: like a refused connection, try the next one
             Backend lost = session.backend();
-            session.backendReleased();
+            session.links().released();
             server = null;
             fromServer.drainRemainder().release();
             acquirer.closedBeforeGreeting(lost);

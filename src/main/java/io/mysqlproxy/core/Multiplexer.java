@@ -164,7 +164,7 @@ final class Multiplexer {
      * borrowed connection to the client's state: true if they were taken care of here.
      */
     boolean takeServerBytes(ByteBuf buf) {
-        if (session.mainServer() == null) {
+        if (session.links().server() == null) {
             buf.release();
             return true;
         }

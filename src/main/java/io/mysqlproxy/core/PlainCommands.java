@@ -51,7 +51,7 @@ final class PlainCommands extends CommandPhase {
 
     /** Relays client bytes to the backend connection the session holds now. */
     void send(ByteBuf buf) {
-        if (relay.toBackend(session.client(), session.mainServer(), buf)) {
+        if (relay.toBackend(session.client(), session.links().server(), buf)) {
             responseMoved(); // last: a multiplexed session may give the connection back (and start its next one) here
         }
     }
@@ -61,7 +61,7 @@ final class PlainCommands extends CommandPhase {
         if (takenByMultiplexer(buf)) {
             return;
         }
-        relay.toClient(session.client(), session.mainServer(), buf);
+        relay.toClient(session.client(), session.links().server(), buf);
         responseMoved(); // last: a multiplexed session may give the connection back (and start its next command) here
     }
 

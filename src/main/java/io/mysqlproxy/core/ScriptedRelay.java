@@ -99,7 +99,7 @@ final class ScriptedRelay extends CommandPhase {
 
     @Override
     void start(ByteBuf clientRest, ByteBuf serverRest) {
-        read(session.mainServer(), serverRest);
+        read(session.links().server(), serverRest);
         clientRead(clientRest);
     }
 
@@ -198,7 +198,7 @@ final class ScriptedRelay extends CommandPhase {
         p.payload().release();
         if (quit) {
             if (server != null) {
-                switchTo(session.mainServer()); // the main connection says goodbye; the other one is closed
+                switchTo(session.links().server()); // the main connection says goodbye; the other one is closed
             }
             send(new InjectionRequest(0, packet, false), true);
             return;
@@ -263,7 +263,7 @@ final class ScriptedRelay extends CommandPhase {
         if (backendNdx <= 0 || server == null) {
             return;
         }
-        Channel target = session.serverFor(backendNdx);
+        Channel target = session.links().serverFor(backendNdx);
         if (target == null) {
             LOG.debugf("session %d: the script picked backend %d, which this connection is not logged into",
                     session.id(), backendNdx);
@@ -278,7 +278,7 @@ final class ScriptedRelay extends CommandPhase {
             fromServer.release();
             fromServer = new PacketAssembler(client.alloc(), Integer.MAX_VALUE);
             server = target;
-            session.activate(target);
+            session.links().activate(target);
         }
     }
 
@@ -324,7 +324,7 @@ final class ScriptedRelay extends CommandPhase {
             return;
         }
         if (mux != null) {
-            server = session.mainServer(); // the connection the multiplexer lent for this command
+            server = session.links().server(); // the connection the multiplexer lent for this command
         }
         ByteBuf payload = Unpooled.wrappedBuffer(packet);
         clientHeads.scanWhole(0, payload);
@@ -354,7 +354,7 @@ final class ScriptedRelay extends CommandPhase {
     @Override
     public void serverRead(ByteBuf buf) {
         if (!takenByMultiplexer(buf)) {
-            read(session.mainServer(), buf);
+            read(session.links().server(), buf);
         }
     }
 

@@ -319,7 +319,7 @@ final class SecondLogin {
         Packet ok = heldOk;
         heldOk = null;
         if (phase == Phase.DONE) {
-            session.secondServerConnected(backend, channel, greeting);
+            session.links().secondConnected(backend, channel, greeting);
             LOG.debugf("session %d: client %s also logged into backend %s", session.id(), client.remoteAddress(),
                     backend.address());
         }

@@ -58,10 +58,10 @@ final class Timeouts {
             return; // idle, or paused because the client reads slowly: the write timeout judges that
         }
         LOG.warnf("session %d: backend %s sent nothing for %d ms while client %s waited for a result",
-                session.id(), session.activeBackend().address(), limits.readTimeoutMillis(), session.clientAddress());
+                session.id(), session.links().activeBackend().address(), limits.readTimeoutMillis(), session.clientAddress());
         if (session.serverAtBoundary()) {
             session.closeWithError(session.tracker().lastSeq() + 1, ErrorCodes.QUERY_TIMEOUT,
-                    ErrorCodes.STATE_GENERAL, "Query execution was interrupted: backend " + session.activeBackend().address()
+                    ErrorCodes.STATE_GENERAL, "Query execution was interrupted: backend " + session.links().activeBackend().address()
                             + " did not answer within the read timeout of " + limits.readTimeoutMillis() + " ms");
         } else {
             session.close();
