@@ -3,13 +3,11 @@ package io.mysqlproxy.core;
 import io.mysqlproxy.backend.Backend;
 import io.mysqlproxy.config.BackendTlsMode;
 import io.mysqlproxy.config.ClientTlsMode;
-import io.mysqlproxy.protocol.AuthSwitchRequest;
 import io.mysqlproxy.protocol.Capabilities;
 import io.mysqlproxy.protocol.ErrorCodes;
 import io.mysqlproxy.protocol.HandshakeResponse;
 import io.mysqlproxy.protocol.HandshakeV10;
 import io.mysqlproxy.protocol.MalformedPacketException;
-import io.mysqlproxy.protocol.NativePassword;
 import io.mysqlproxy.protocol.OkPacket;
 import io.mysqlproxy.protocol.Packet;
 import io.mysqlproxy.protocol.PacketAssembler;
@@ -22,22 +20,18 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * The connection phase of a session: relay the backend's greeting with the capabilities the proxy cannot relay
- * masked, terminate TLS on each side, and relay the authentication exchange whatever the plugin, re-numbering
- * sequence ids when TLS was set up on one side only; run the login hooks; log the client into a pooled connection
- * with COM_CHANGE_USER. The connection itself comes from a {@link BackendAcquirer}; a second login a script asks for
- * is a {@link SecondLogin}.
+ * masked, terminate TLS on each side ({@link LoginTls}), and relay the authentication exchange whatever the plugin,
+ * re-numbering sequence ids when TLS was set up on one side only ({@link SequenceMapping}); run the login hooks
+ * ({@link LoginHooks}). The connection comes from a {@link BackendAcquirer}; a pooled one is taken over by a
+ * {@link PooledTakeover}; a second login a script asks for is a {@link SecondLogin}.
  */
 final class LoginRelay implements SessionPhase {
     private static final Logger LOG = Logger.getLogger(LoginRelay.class);
@@ -62,21 +56,16 @@ final class LoginRelay implements SessionPhase {
     private HandshakeV10 handshake;
     /** connect_server answered with its own greeting: there is no backend, logins are accepted by the proxy. */
     private boolean withoutBackend;
-    /** A login hook is running on the scripting thread: packets wait in the assemblers until it has decided. */
-    private boolean hookPending;
+    private final LoginHooks hooks;
     private boolean backendGone;
     /** The second login a routing script asked for ({@code extra_backend_ndx}). */
     private final SecondLogin second;
     /** Server packets of the authentication exchange before its result: 0 when the first reply was the result. */
     private int authExchanges;
-    private long loginCaps;
-    private HandshakeResponse loginResponse;
-    /** A pooled connection this client was given: its login becomes COM_CHANGE_USER. */
-    private IdlePool.Idle reused;
-    /** The pooled connection did not fit the client: a fresh one was opened, its scramble goes to the client. */
-    private boolean switchAfterGreeting;
-    private int switchSeq;
-    private boolean awaitingSwitchAnswer;
+    /** The client's login once its handshake response arrived, else null. */
+    private ClientLogin login;
+    /** A pooled connection the client was given: its login becomes COM_CHANGE_USER. */
+    private final PooledTakeover takeover;
 
     LoginRelay(ClientSession session, Listener listener, ProxyContext context, ByteBufAllocator alloc) {
         this.session = session;
@@ -88,17 +77,20 @@ final class LoginRelay implements SessionPhase {
         this.acquirer = new BackendAcquirer(listener, context, client.eventLoop(),
                 "session " + session.id() + " (client " + client.remoteAddress() + ")",
                 () -> new BackendHandler(session, false), new Acquisition());
+        this.takeover = new PooledTakeover(session, listener, client);
+        this.hooks = new LoginHooks(session, client, () -> {
+            if (backendGone) {
+                serverLost();
+            }
+        });
         this.second = new SecondLogin(session, listener, context, client, new FirstLoginView(), MAX_LOGIN_PACKET);
     }
 
     void start() {
-        long timeout = context.limits().handshakeTimeoutMillis();
-        if (timeout > 0) {
-            timer = client.eventLoop().schedule(this::timedOut, timeout, TimeUnit.MILLISECONDS);
-        }
+        timer = Timeouts.loginDeadline(session, client, context.limits(), () -> lastClientSeq);
         ScriptSession script = session.scriptSession();
         if (script != null && script.hasConnectServer()) {
-            whenHookDone(script.connectServer(session.connectionInfo()), () -> { }, this::connectServerDecided);
+            hooks.whenDone(script.connectServer(session.connectionInfo()), () -> { }, this::connectServerDecided);
             return;
         }
         acquirer.start(listener.candidates());
@@ -165,7 +157,7 @@ final class LoginRelay implements SessionPhase {
         public boolean mayTakePooled() {
             // a pooled connection logs the client in through the server's own auth switch; clients take only one,
             // and a second login needs it
-            return !switchAfterGreeting && !second.requested();
+            return !takeover.replacing() && !second.requested();
         }
 
         @Override
@@ -178,7 +170,7 @@ final class LoginRelay implements SessionPhase {
     private final class FirstLoginView implements SecondLogin.FirstLogin {
         @Override
         public long clientCapabilities() {
-            return loginCaps;
+            return login == null ? 0 : login.capabilities();
         }
 
         @Override
@@ -188,17 +180,17 @@ final class LoginRelay implements SessionPhase {
 
         @Override
         public boolean mayAskAgain() {
-            return authExchanges == 0 && clientCanSwitch();
+            return authExchanges == 0 && login != null && login.canSwitch(serverCaps);
         }
 
         @Override
         public HandshakeResponse answering(byte[] auth, long capabilities) {
-            return loginAnswering(auth, capabilities);
+            return login.answering(auth, capabilities);
         }
 
         @Override
         public ByteBuf loginWith(byte[] auth, Channel to) {
-            return LoginRelay.this.loginWith(auth, to);
+            return login.loginWith(auth, to);
         }
 
         @Override
@@ -213,7 +205,7 @@ final class LoginRelay implements SessionPhase {
         fromServer.add(buf);
         try {
             Packet packet;
-            while (!hookPending && session.state() != SessionState.CLOSED && !session.state().authenticated()
+            while (!hooks.pending() && session.state() != SessionState.CLOSED && !session.state().authenticated()
                     && (packet = fromServer.next()) != null) {
                 if (session.state() == SessionState.READ_HANDSHAKE) {
                     greeting(packet);
@@ -239,18 +231,14 @@ final class LoginRelay implements SessionPhase {
     private void processClientPackets() {
         try {
             Packet packet;
-            while (!hookPending
+            while (!hooks.pending()
                     && (session.state() == SessionState.READ_AUTH || session.state() == SessionState.READ_AUTH_RESULT)
                     && (packet = fromClient.next()) != null) {
                 lastClientSeq = packet.seq();
                 if (session.state() == SessionState.READ_AUTH) {
                     handshakeResponse(packet);
-                } else if (awaitingSwitchAnswer) {
-                    awaitingSwitchAnswer = false;
-                    byte[] auth = ByteBufUtil.getBytes(packet.payload());
-                    packet.payload().release();
-                    seqs.align(packet.seq(), 1);
-                    server.writeAndFlush(PacketFramer.frame(server.alloc(), 1, loginWith(auth, server)));
+                } else if (takeover.awaitingAnswer()) {
+                    takeover.answer(packet, server, login, seqs);
                 } else if (second.awaitingAnswer()) {
                     second.answer(packet);
                 } else {
@@ -279,7 +267,7 @@ final class LoginRelay implements SessionPhase {
             packet.payload().release();
         }
         session.backend().greeted();
-        if (switchAfterGreeting) {
+        if (takeover.replacing()) {
             switchToFreshScramble(decoded);
             return;
         }
@@ -288,7 +276,7 @@ final class LoginRelay implements SessionPhase {
 
     /** A pooled connection: the client gets the greeting that connection had, so its login answers that scramble. */
     private void reuse(Backend backend, IdlePool.Idle idle) {
-        reused = idle;
+        takeover.took(idle);
         server = idle.channel();
         BackendHandler.of(idle.channel()).lend(session, false);
         session.links().connected(backend, idle.channel());
@@ -304,7 +292,7 @@ final class LoginRelay implements SessionPhase {
         session.links().greeted(handshake);
         ScriptSession script = session.scriptSession();
         if (script != null && script.has("read_handshake")) {
-            afterHook(script.readHandshake(session.connectionInfo()), seq, () -> { }, outcome -> sendGreeting(seq));
+            hooks.then(script.readHandshake(session.connectionInfo()), seq, () -> { }, outcome -> sendGreeting(seq));
             return;
         }
         sendGreeting(seq);
@@ -325,47 +313,6 @@ final class LoginRelay implements SessionPhase {
         client.writeAndFlush(PacketFramer.frame(client.alloc(), seq, out));
         session.transition(SessionState.READ_AUTH);
         processClientPackets();
-    }
-
-    /**
-     * Runs a login hook, then goes on with {@code next} on the event loop unless the script answered the client
-     * itself (the connection then closes after that answer) or failed.
-     */
-    private void afterHook(CompletableFuture<HookOutcome> hook, int answerSeq,
-                           Runnable onAbort, Consumer<HookOutcome> next) {
-        whenHookDone(hook, onAbort, outcome -> {
-            if (outcome.error() != null || outcome.action() == HookOutcome.SEND_RESULT) {
-                onAbort.run();
-            }
-            if (outcome.error() != null) {
-                session.closeWithError(answerSeq, ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_PROXY,
-                        outcome.error());
-            } else if (outcome.action() == HookOutcome.SEND_RESULT) {
-                session.closeAfter(PacketFramer.frameAll(client.alloc(), answerSeq, outcome.response()));
-            } else {
-                next.accept(outcome);
-                if (backendGone) {
-                    serverLost();
-                }
-            }
-        });
-    }
-
-    /**
-     * The one continuation of a login hook: {@code then} runs with the hook's outcome on the client's event loop,
-     * unless the session closed meanwhile ({@code onAbort} runs then, to let go of what waited for the hook).
-     * Packets wait in the assemblers while the hook runs.
-     */
-    private void whenHookDone(CompletableFuture<HookOutcome> hook, Runnable onAbort, Consumer<HookOutcome> then) {
-        hookPending = true;
-        hook.thenAccept(outcome -> client.eventLoop().execute(() -> {
-            hookPending = false;
-            if (session.state() == SessionState.CLOSED) {
-                onAbort.run();
-            } else {
-                then.accept(outcome);
-            }
-        }));
     }
 
     private void handshakeResponse(Packet packet) {
@@ -412,9 +359,8 @@ final class LoginRelay implements SessionPhase {
                             + " does not support TLS, which the proxy requires");
             return;
         }
-        long caps = maskedCapabilities(payload, backendTls);
-        loginCaps = caps;
-        loginResponse = response;
+        long caps = ClientLogin.maskedCapabilities(payload, backendTls);
+        login = new ClientLogin(response, caps);
         second.tlsInTheWay(backendTls);
         deprecateEof = Capabilities.has(caps & serverCaps, Capabilities.CLIENT_DEPRECATE_EOF);
         session.loggedIn(handshake, response, caps & serverCaps);
@@ -424,12 +370,12 @@ final class LoginRelay implements SessionPhase {
             sendAuth(caps, response, seq, payload, backendTls);
             return;
         }
-        afterHook(script.readAuth(session.connectionInfo()), seq + 1, payload::release, outcome -> {
+        hooks.then(script.readAuth(session.connectionInfo()), seq + 1, payload::release, outcome -> {
             second.want(outcome.extraBackendNdx());
             if (outcome.action() == HookOutcome.SEND_QUERY && !outcome.queries().isEmpty()) {
                 // the script rewrote the login (MySQL Proxy's tutorial-scramble does this)
                 payload.release();
-                ByteBuf replaced = rewrittenLogin(outcome.queries().get(0).packet(), caps, response);
+                ByteBuf replaced = login.rewrittenBy(outcome.queries().get(0).packet(), server.alloc());
                 sendAuth(caps, response, seq, replaced, backendTls);
             } else {
                 sendAuth(caps, response, seq, payload, backendTls);
@@ -437,38 +383,14 @@ final class LoginRelay implements SessionPhase {
         });
     }
 
-    /**
-     * A login packet a script built, re-encoded with the client's capabilities: the client goes on speaking the
-     * protocol it negotiated, whatever flags the script's packet carried. Connection attributes are dropped.
-     */
-    private ByteBuf rewrittenLogin(byte[] packet, long clientCaps, HandshakeResponse original) {
-        HandshakeResponse r = HandshakeResponse.decode(Unpooled.wrappedBuffer(packet));
-        ByteBuf out = server.alloc().buffer(packet.length + 16);
-        new HandshakeResponse(clientCaps & ~Capabilities.CLIENT_CONNECT_ATTRS, original.maxPacketSize(), r.charset(),
-                r.username(), r.authResponse(), r.database() != null ? r.database() : original.database(),
-                r.authPluginName() != null ? r.authPluginName() : "mysql_native_password").encode(out);
-        return out;
-    }
-
-    /** The client's capabilities without what the proxy cannot relay, written back into the auth packet. */
-    private static long maskedCapabilities(ByteBuf payload, boolean backendTls) {
-        long caps = HandshakeResponse.readCapabilities(payload) & ~Capabilities.UNSUPPORTED & ~Capabilities.CLIENT_SSL;
-        if (backendTls) {
-            caps |= Capabilities.CLIENT_SSL;
-        }
-        HandshakeResponse.writeCapabilities(payload, caps);
-        return caps;
-    }
-
     private void sendAuth(long caps, HandshakeResponse response, int seq, ByteBuf payload, boolean backendTls) {
         session.transition(SessionState.READ_AUTH_RESULT);
-        if (reused != null) {
+        if (takeover.pooled()) {
             payload.release();
-            if (reused.fits(caps & serverCaps)) {
-                changeUser(response, caps & serverCaps, seq);
-            } else {
-                replaceReused(response, seq);
-            }
+            takeover.login(server, login, serverCaps, seq, seqs, backend -> {
+                server = null;
+                acquirer.freshTo(backend);
+            });
         } else if (backendTls) {
             startBackendTls(caps, response, seq, payload);
         } else {
@@ -478,89 +400,17 @@ final class LoginRelay implements SessionPhase {
         processClientPackets();
     }
 
-    /**
-     * Logs the client into a pooled connection: COM_CHANGE_USER with the client's answer to the connection's own
-     * scramble, which the server checks as a login and which resets the session.
-     */
-    private void changeUser(HandshakeResponse response, long negotiated, int seq) {
-        seqs.align(seq, 0);
-        sendChangeUser(server, response, negotiated);
-    }
-
-    /** COM_CHANGE_USER with {@code response}'s user, answer and database, to a logged-in connection. */
-    static void sendChangeUser(Channel to, HandshakeResponse response, long negotiated) {
-        ByteBuf out = to.alloc().buffer(64 + response.authResponse().length);
-        response.encodeChangeUser(out, negotiated);
-        to.writeAndFlush(PacketFramer.frame(to.alloc(), 0, out));
-    }
-
-    /**
-     * The pooled connection negotiated other capabilities than this client: it goes back to the pool and a fresh
-     * connection is opened; the client is asked to answer that connection's scramble (an auth switch, which
-     * mysql_native_password clients can do). Other clients are asked to reconnect.
-     */
-    private void replaceReused(HandshakeResponse response, int seq) {
-        IdlePool.Idle idle = reused;
-        reused = null;
-        Backend backend = session.backend();
-        session.links().released();
-        server = null;
-        IdlePool pool = listener.pool(backend);
-        if (pool.crowdedWithout(idle) || !pool.offer(idle)) {
-            IdlePool.discard(idle);
-        }
-        if (!clientCanSwitch()) {
-            session.closeWithError(seq + 1, ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_CONNECTION_FAILURE,
-                    "mysqlproxy: the pooled backend connection does not fit this client; please reconnect");
-            return;
-        }
-        switchAfterGreeting = true;
-        switchSeq = seq + 1;
-        acquirer.freshTo(backend);
-    }
-
     private void switchToFreshScramble(HandshakeV10 fresh) {
         handshake = fresh;
         serverCaps = fresh.capabilities();
         session.links().greeted(fresh);
         session.transition(SessionState.READ_AUTH_RESULT);
-        awaitingSwitchAnswer = true;
-        askToAnswer(client, fresh, switchSeq);
-    }
-
-    /** Asks the client to authenticate again, answering {@code greeting}'s scramble. */
-    static void askToAnswer(Channel client, HandshakeV10 greeting, int seq) {
-        ByteBuf out = client.alloc().buffer(48);
-        AuthSwitchRequest.nativePassword(greeting).encode(out);
-        client.writeAndFlush(PacketFramer.frame(client.alloc(), seq & 0xFF, out));
-    }
-
-    /** The client's first login with {@code auth} as its mysql_native_password answer. */
-    private HandshakeResponse loginAnswering(byte[] auth, long caps) {
-        return new HandshakeResponse(caps, loginResponse.maxPacketSize(), loginResponse.charset(),
-                loginResponse.username(), auth, loginResponse.database(), NativePassword.PLUGIN);
-    }
-
-    /** A login for a fresh connection: the client's first login with its answer to that connection's scramble. */
-    private ByteBuf loginWith(byte[] auth, Channel to) {
-        ByteBuf login = to.alloc().buffer(128);
-        loginAnswering(auth, loginCaps & ~Capabilities.CLIENT_CONNECT_ATTRS).encode(login);
-        return login;
-    }
-
-    /**
-     * Whether the client can be asked to authenticate again: it logged in with mysql_native_password and takes
-     * auth switches.
-     */
-    private boolean clientCanSwitch() {
-        String plugin = loginResponse == null ? null : loginResponse.authPluginName();
-        return Capabilities.has(loginCaps & serverCaps, Capabilities.CLIENT_PLUGIN_AUTH)
-                && (plugin == null || plugin.isEmpty() || NativePassword.PLUGIN.equals(plugin));
+        takeover.freshGreeting(fresh);
     }
 
     /** Without a backend, {@code read_auth} may refuse the client or answer with an OK of its own. */
     private void readAuthWithoutBackend(ScriptSession script, int seq) {
-        whenHookDone(script.readAuth(session.connectionInfo()), () -> { }, outcome -> {
+        hooks.whenDone(script.readAuth(session.connectionInfo()), () -> { }, outcome -> {
             if (outcome.error() != null) {
                 session.closeWithError(seq + 1, ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_PROXY, outcome.error());
             } else if (outcome.action() == HookOutcome.SEND_RESULT) {
@@ -594,38 +444,21 @@ final class LoginRelay implements SessionPhase {
             return;
         }
         clientTls = true;
-        SslHandler tls = listener.clientSsl().newHandler(client.alloc());
-        ByteBuf early = fromClient.drainRemainder();
-        client.pipeline().addFirst("tls", tls);
-        tls.handshakeFuture().addListener(f -> listener.metrics().tlsHandshake(f.isSuccess()));
-        // Bytes that came with the TLS request are the start of the client's handshake: they go through the new
-        // handler now, before any later read does, or the handshake would see its bytes out of order. Nothing
-        // comes back up from them: the client can send data only after the proxy answers its hello.
-        if (early.isReadable()) {
-            client.pipeline().fireChannelRead(early);
-        } else {
-            early.release();
-        }
+        LoginTls.acceptClient(listener, client, fromClient.drainRemainder());
     }
 
     private void startBackendTls(long caps, HandshakeResponse response, int clientSeq, ByteBuf payload) {
-        ByteBuf request = server.alloc().buffer(HandshakeResponse.FIXED_LENGTH);
-        HandshakeResponse.encodeFixedPart(request, caps, response.maxPacketSize(), response.charset());
-        server.writeAndFlush(PacketFramer.frame(server.alloc(), 1, request));
-        SslHandler tls = TlsContexts.backendHandler(context.backendSsl(), server.alloc(),
-                session.backend().address(), context.backendTls().verify());
-        server.pipeline().addFirst("tls", tls);
         seqs.align(clientSeq, 2);
-        tls.handshakeFuture().addListener(f -> {
-            if (f.isSuccess()) {
+        LoginTls.toBackend(context, server, session.backend(), caps, response, failure -> {
+            if (failure == null) {
                 forward(server, new Packet(clientSeq, payload), 2);
             } else {
                 payload.release();
                 LOG.warnf("session %d: TLS to backend %s failed: %s", session.id(), session.backend().address(),
-                        f.cause().getMessage());
+                        failure.getMessage());
                 session.closeWithError(clientSeq + 1, ErrorCodes.NO_BACKEND,
                         ErrorCodes.STATE_CONNECTION_FAILURE, "mysqlproxy: TLS to backend "
-                                + session.backend().address() + " failed: " + f.cause().getMessage());
+                                + session.backend().address() + " failed: " + failure.getMessage());
             }
         });
     }
@@ -639,7 +472,7 @@ final class LoginRelay implements SessionPhase {
         if ((first == Packets.OK || first == Packets.ERR) && script != null && script.has("read_auth_result")) {
             int seq = seqs.toClient(packet.seq());
             byte[] reply = ByteBufUtil.getBytes(packet.payload());
-            whenHookDone(script.readAuthResult(session.connectionInfo(), reply), () -> packet.payload().release(),
+            hooks.whenDone(script.readAuthResult(session.connectionInfo(), reply), () -> packet.payload().release(),
                     outcome -> authResultDecided(outcome, packet, seq));
             return;
         }
@@ -730,11 +563,11 @@ final class LoginRelay implements SessionPhase {
 
     @Override
     public void serverLost() {
-        if (hookPending) {
+        if (hooks.pending()) {
             backendGone = true; // decided when the hook returns: the backend's last answer may still be relayed
             return;
         }
-        if (session.state() == SessionState.READ_HANDSHAKE && !switchAfterGreeting) {
+        if (session.state() == SessionState.READ_HANDSHAKE && !takeover.replacing()) {
             // nothing of this backend reached the client yet: like a refused connection, try the next one
             Backend lost = session.backend();
             session.links().released();
@@ -751,19 +584,6 @@ final class LoginRelay implements SessionPhase {
                     "mysqlproxy: lost connection to backend " + session.backend().address()
                             + " during authentication");
         }
-    }
-
-    private void timedOut() {
-        if (session.state().authenticated() || session.state() == SessionState.CLOSED) {
-            return;
-        }
-        LOG.infof("session %d: client %s did not finish logging in within %d ms (state %s)", session.id(),
-                client.remoteAddress(), context.limits().handshakeTimeoutMillis(), session.state());
-        int seq = session.state() == SessionState.READ_AUTH_RESULT || session.state() == SessionState.READ_AUTH
-                ? lastClientSeq + 1 : 0;
-        session.closeWithError(seq, ErrorCodes.NET_READ_INTERRUPTED, ErrorCodes.STATE_CONNECTION_FAILURE,
-                "Got timeout reading communication packets (login not finished within "
-                        + context.limits().handshakeTimeoutMillis() + " ms)");
     }
 
     private void cancelTimer() {

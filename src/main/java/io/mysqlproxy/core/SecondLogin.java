@@ -282,12 +282,13 @@ final class SecondLogin {
             // a pooled connection: COM_CHANGE_USER, whose auth switch brings the scramble the client will answer
             phase = Phase.PROBING;
             long caps = first.clientCapabilities();
-            LoginRelay.sendChangeUser(channel, first.answering(new byte[0], caps), caps & first.serverCapabilities());
+            PooledTakeover.sendChangeUser(channel, first.answering(new byte[0], caps),
+                    caps & first.serverCapabilities());
             return;
         }
         phase = Phase.SWITCHING;
         awaitingAnswer = true;
-        LoginRelay.askToAnswer(client, greeting, okSeq);
+        PooledTakeover.askToAnswer(client, greeting, okSeq);
     }
 
     /** The client's answer to this login's auth switch. */

@@ -1,17 +1,20 @@
 package io.mysqlproxy.core;
 
+import io.mysqlproxy.backend.Backend;
 import io.mysqlproxy.config.Limits;
 import io.mysqlproxy.protocol.ErrorCodes;
 import io.netty.channel.Channel;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.ScheduledFuture;
 import org.jboss.logging.Logger;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 /**
- * The idle, read and write timeouts of an authenticated session. Netty's idle-state handlers report reader
+ * The login deadline, and the idle, read and write timeouts of an authenticated session. Netty's idle-state handlers report reader
  * idleness of the client (idle timeout) and of the backend (read timeout); each event is judged against the
  * session's state. The write timeout is a task scheduled only while the client socket is not writable: an idle-state
  * handler watching writes would add a listener to every write on the relay path.
@@ -20,6 +23,31 @@ final class Timeouts {
     private static final Logger LOG = Logger.getLogger(Timeouts.class);
 
     private Timeouts() {
+    }
+
+    /**
+     * A login must end within the handshake timeout, or the client gets the error a server gives when its
+     * net_read_timeout strikes ({@code lastClientSeq}: the sequence id of the client's last login packet). Null when
+     * there is no timeout.
+     */
+    static ScheduledFuture<?> loginDeadline(ClientSession session, Channel client, Limits limits,
+                                            IntSupplier lastClientSeq) {
+        long timeout = limits.handshakeTimeoutMillis();
+        if (timeout <= 0) {
+            return null;
+        }
+        return client.eventLoop().schedule(() -> {
+            SessionState state = session.state();
+            if (state.authenticated() || state == SessionState.CLOSED) {
+                return;
+            }
+            LOG.infof("session %d: client %s did not finish logging in within %d ms (state %s)", session.id(),
+                    client.remoteAddress(), timeout, state);
+            int seq = state == SessionState.READ_AUTH_RESULT || state == SessionState.READ_AUTH
+                    ? lastClientSeq.getAsInt() + 1 : 0;
+            session.closeWithError(seq, ErrorCodes.NET_READ_INTERRUPTED, ErrorCodes.STATE_CONNECTION_FAILURE,
+                    "Got timeout reading communication packets (login not finished within " + timeout + " ms)");
+        }, timeout, TimeUnit.MILLISECONDS);
     }
 
     static void install(ClientSession session, Channel client, Channel server, Limits limits) {
@@ -57,11 +85,12 @@ final class Timeouts {
         if (session.state() != SessionState.READ_QUERY_RESULT || !session.backendReading()) {
             return; // idle, or paused because the client reads slowly: the write timeout judges that
         }
+        Backend silent = session.links().activeBackend();
         LOG.warnf("session %d: backend %s sent nothing for %d ms while client %s waited for a result",
-                session.id(), session.links().activeBackend().address(), limits.readTimeoutMillis(), session.clientAddress());
+                session.id(), silent.address(), limits.readTimeoutMillis(), session.clientAddress());
         if (session.serverAtBoundary()) {
             session.closeWithError(session.tracker().lastSeq() + 1, ErrorCodes.QUERY_TIMEOUT,
-                    ErrorCodes.STATE_GENERAL, "Query execution was interrupted: backend " + session.links().activeBackend().address()
+                    ErrorCodes.STATE_GENERAL, "Query execution was interrupted: backend " + silent.address()
                             + " did not answer within the read timeout of " + limits.readTimeoutMillis() + " ms");
         } else {
             session.close();

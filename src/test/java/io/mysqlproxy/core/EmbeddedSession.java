@@ -94,9 +94,14 @@ final class EmbeddedSession implements BackendConnector, AutoCloseable {
     private final EventLoop loop = new EmbeddedChannel().eventLoop();
 
     private EmbeddedSession(Limits limits, PoolConfig pool, Set<String> refused, String... backends) {
+        this(limits, pool, refused, ClientTls.DISABLED, BackendTls.DISABLED, backends);
+    }
+
+    private EmbeddedSession(Limits limits, PoolConfig pool, Set<String> refused, ClientTls clientTls,
+                            BackendTls backendTls, String... backends) {
         this.refusing.addAll(refused);
-        this.context = context(limits, pool, this);
-        this.listener = listener(context, backends);
+        this.context = context(limits, pool, backendTls, this);
+        this.listener = listener(context, clientTls, backends);
         Client first = connectClient();
         this.client = first.channel();
         this.session = first.session();
@@ -115,6 +120,11 @@ final class EmbeddedSession implements BackendConnector, AutoCloseable {
     /** Like {@link #connect}, with limits and pool settings of the test's own. */
     static EmbeddedSession connect(Limits limits, PoolConfig pool, String... backends) {
         return new EmbeddedSession(limits, pool, Set.of(), backends);
+    }
+
+    /** Like {@link #connect}, with TLS offered to clients and TLS to backends as given. */
+    static EmbeddedSession connect(ClientTls clientTls, BackendTls backendTls, String... backends) {
+        return new EmbeddedSession(LIMITS, PoolConfig.NONE, Set.of(), clientTls, backendTls, backends);
     }
 
     /** One client connection and its session. */
@@ -137,20 +147,29 @@ final class EmbeddedSession implements BackendConnector, AutoCloseable {
     }
 
     static ProxyContext context(Limits limits, PoolConfig pool, BackendConnector connector) {
+        return context(limits, pool, BackendTls.DISABLED, connector);
+    }
+
+    static ProxyContext context(Limits limits, PoolConfig pool, BackendTls backendTls, BackendConnector connector) {
         HealthCheck health = new HealthCheck(200, 500, 2, 1, null, null, "SELECT 1");
         NettyTransport transport = NettyTransport.of(TestProxy.vertx());
-        return new ProxyContext(TestProxy.vertx(), transport, limits, health, BackendTls.DISABLED, null,
+        return new ProxyContext(TestProxy.vertx(), transport, limits, health, backendTls,
+                TlsContexts.forBackends(backendTls),
                 pool, new ProxyMetrics(new SimpleMeterRegistry(), null),
                 MonitoringConfig.DEFAULTS, connector == null ? BackendConnector.sockets(transport, limits) : connector);
     }
 
     static Listener listener(ProxyContext context, String... addresses) {
+        return listener(context, ClientTls.DISABLED, addresses);
+    }
+
+    static Listener listener(ProxyContext context, ClientTls clientTls, String... addresses) {
         List<BackendConfig> backends = new ArrayList<>();
         for (String address : addresses) {
             backends.add(BackendConfig.parse(address, BackendRole.READ_WRITE));
         }
         return new Listener(new ListenerConfig("default", new HostPort("127.0.0.1", 0), backends,
-                SelectionPolicy.FIRST_AVAILABLE, 10, ClientTls.DISABLED), context);
+                SelectionPolicy.FIRST_AVAILABLE, 10, clientTls), context);
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.mysqlproxy.protocol.ErrorCodes;
 import io.mysqlproxy.protocol.HandshakeResponse;
 import io.mysqlproxy.protocol.HandshakeV10;
 import io.mysqlproxy.protocol.Packets;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
@@ -257,6 +258,54 @@ class LoginPhaseTest {
             assertThat(ok.seq()).as("the client's numbering: its login was 1").isEqualTo(2);
             assertThat(next.session().state().authenticated()).isTrue();
         }
+    }
+
+    @Test
+    void aPooledConnectionThatDoesNotFitTheClientIsReplacedAndTheClientAnswersTheFreshScramble() {
+        try (EmbeddedSession s = EmbeddedSession.connect(EmbeddedSession.LIMITS, new PoolConfig(1, 0, 60_000),
+                "db1:3306")) {
+            EmbeddedChannel pooled = loggedIn(s.client, s, "app");
+            send(s.client, 0, new byte[] {Commands.COM_QUIT});
+
+            EmbeddedSession.Client next = s.connectClient();
+            written(next.channel()); // the pooled connection's greeting
+            // a client without CLIENT_DEPRECATE_EOF reads result sets another way: the pooled connection will not do
+            send(next.channel(), 1, login(OFFERED & ~Capabilities.CLIENT_DEPRECATE_EOF, "report"));
+            assertThat(written(pooled)).as("no COM_CHANGE_USER on a connection that does not fit").isEmpty();
+            assertThat(pooled.isOpen()).as("it goes back to the pool").isTrue();
+
+            EmbeddedChannel fresh = s.nextBackend();
+            byte[] freshScramble = "ZYXWVUTSRQPONMLKJIHG\0".getBytes(StandardCharsets.US_ASCII);
+            send(fresh, 0, greetingWith(freshScramble));
+            Frame ask = onlyWritten(next.channel());
+            assertThat(ask.seq()).as("answers the client's login").isEqualTo(2);
+            assertThat(ask.first()).isEqualTo(Packets.AUTH_SWITCH);
+            assertThat(new String(ask.payload(), StandardCharsets.US_ASCII)).contains("mysql_native_password")
+                    .contains("ZYXWVUTSRQPONMLKJIHG");
+            assertThat(written(fresh)).as("nothing until the client answered").isEmpty();
+
+            byte[] answer = "01234567890123456789".getBytes(StandardCharsets.US_ASCII);
+            send(next.channel(), 3, answer);
+            Frame login = onlyWritten(fresh);
+            HandshakeResponse response = HandshakeResponse.decode(Unpooled.wrappedBuffer(login.payload()));
+            assertThat(login.seq()).isEqualTo(1);
+            assertThat(response.username()).isEqualTo("report");
+            assertThat(response.authResponse()).isEqualTo(answer);
+            assertThat(Capabilities.has(response.capabilities(), Capabilities.CLIENT_DEPRECATE_EOF)).isFalse();
+
+            send(fresh, 2, OK);
+            Frame ok = onlyWritten(next.channel());
+            assertThat(ok.seq()).isEqualTo(4);
+            assertThat(next.session().state().authenticated()).isTrue();
+        }
+    }
+
+    /** A MariaDB greeting like {@link EmbeddedSession#greeting}'s, with {@code scramble} (20 bytes and a NUL). */
+    private static byte[] greetingWith(byte[] scramble) {
+        ByteBuf out = Unpooled.buffer();
+        new HandshakeV10("10.11.6-MariaDB", 43, scramble, SERVER_CAPS, 45, 2, scramble.length,
+                "mysql_native_password").encode(out);
+        return EmbeddedSession.bytes(out);
     }
 
     /** {@code client} of {@code s} logged in as {@code user} on the next backend connection; returns it. */
