@@ -1,7 +1,7 @@
 package io.mysqlproxy.admin;
 
 import io.mysqlproxy.backend.Backend;
-import io.mysqlproxy.core.ClientSession;
+import io.mysqlproxy.core.ConnectionRow;
 import io.mysqlproxy.core.Listener;
 import io.mysqlproxy.core.AdminView;
 import io.mysqlproxy.metrics.QueryDigests;
@@ -88,7 +88,7 @@ public final class AdminState implements AdminApi {
     private Table connections() {
         List<List<Object>> rows = new ArrayList<>();
         for (Listener l : listeners(proxy)) {
-            for (ClientSession.ConnectionRow c : l.connections()) {
+            for (ConnectionRow c : l.connections()) {
                 rows.add(Arrays.asList(c.id(), c.listener(), c.client(), c.user(), c.db(), c.backend(), c.state(),
                         c.command(), c.command() == null ? null : c.commandMillis(), c.query(), c.pinned()));
             }

@@ -29,9 +29,8 @@ final class BackendLink {
         return channel;
     }
 
-    /** The connection as a pool entry of {@code user}; the link still holds it until {@link #givenAway}. */
-    IdlePool.Idle asIdle(String user, long capabilities, ConnectionState state) {
-        return new IdlePool.Idle(channel, greeting, user, capabilities, state);
+    HandshakeV10 greeting() {
+        return greeting;
     }
 
     /** The connection belongs to a pool now. */

@@ -1,19 +1,15 @@
 package io.mysqlproxy.core;
 
 import io.mysqlproxy.backend.Backend;
-import io.mysqlproxy.backend.BackendState;
 import io.mysqlproxy.metrics.ListenerMetrics;
 import io.mysqlproxy.protocol.Commands;
 import io.mysqlproxy.protocol.ConversationTracker;
 import io.mysqlproxy.protocol.ErrorCodes;
 import io.mysqlproxy.protocol.HandshakeResponse;
 import io.mysqlproxy.protocol.HandshakeV10;
-import io.mysqlproxy.protocol.ResponseState;
-import io.mysqlproxy.protocol.ServerStatus;
 import io.mysqlproxy.scripting.ConnectionInfo;
 import io.mysqlproxy.scripting.ScriptRuntime;
 import io.mysqlproxy.scripting.ScriptSession;
-import io.mysqlproxy.sql.PinReason;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -26,9 +22,7 @@ import io.netty.util.ReferenceCountUtil;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 
@@ -112,25 +106,27 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         return loginResponse == null ? null : loginResponse.username();
     }
 
-    /**
-     * What the admin table {@code connections} shows of this session. Read from another thread while the session
-     * runs, so a row may mix two moments; it is for display only.
-     */
+    /** The admin's row for this session; read from another thread, for display only. */
     ConnectionRow describe() {
-        int command = recorder.currentCommand();
-        long since = recorder.currentSinceNanos();
-        Backend b = links.activeBackend();
-        return new ConnectionRow(id, listener.name(), String.valueOf(clientAddress()), username(),
-                mirror.database(),
-                b == null ? null : b.address().toString(), state.name().toLowerCase(Locale.ROOT),
-                command < 0 ? null : Commands.name(command),
-                command < 0 ? 0 : (System.nanoTime() - since) / 1_000_000, recorder.currentText(),
-                mux == null ? null : mux.pinReason() == null ? "no" : mux.pinReason().label());
+        return SessionViews.forAdmin(this);
     }
 
-    /** One row of the admin table {@code connections}. */
-    public record ConnectionRow(long id, String listener, String client, String user, String db, String backend,
-                                String state, String command, long commandMillis, String query, String pinned) {
+    HandshakeResponse loginResponse() {
+        return loginResponse;
+    }
+
+    /** The capabilities the client and its backend agreed on. */
+    long capabilities() {
+        return capabilities;
+    }
+
+    CommandRecorder recorder() {
+        return recorder;
+    }
+
+    /** Lends the session backend connections per command, or null when it keeps its own. */
+    Multiplexer multiplexer() {
+        return mux;
     }
 
     void transition(SessionState next) {
@@ -194,7 +190,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         LOG.debugf("session %d: client %s disconnected", id, client.remoteAddress());
-        parkBackends();
+        phase.clientLeft();
         close();
     }
 
@@ -215,57 +211,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     // ---- backend side ------------------------------------------------------------------------------------------
 
-    /**
-     * The client leaves at a command boundary: its backend connections go to the idle pool, if it keeps
-     * connections for that backend and user, instead of being closed. Connections in a transaction, or whose
-     * protocol the proxy lost track of, are never kept.
-     */
-    private void parkBackends() {
-        if (mux != null) {
-            if (state.authenticated() && relayQuiet() && tracker.state() != ResponseState.UNTRACKED) {
-                mux.park();
-            }
-            return;
-        }
-        if (tracker.quitSent() || !state.authenticated() || !isQuiet() || loginResponse == null
-                || links.greeting() == null
-                || tracker.state() == ResponseState.UNTRACKED
-                || (tracker.serverStatus() & ServerStatus.IN_TRANS) != 0) {
-            return;
-        }
-        Backend backend = links.backend();
-        if (backend != null && backend.state() == BackendState.OFFLINE) {
-            return; // draining: its connections close with their clients
-        }
-        String user = loginResponse.username();
-        // with a second connection, the main one is not kept: a client can take over only one pooled connection
-        // (the server's auth switch is the one a client answers), and the second login needs that switch
-        if (links.server() != null && !links.holdsSecond() && listener.pool(backend).offer(
-                new IdlePool.Idle(links.server(), links.greeting(), user, capabilities, connectionState()))) {
-            links.serverGivenAway();
-        }
-        BackendLink second = links.second();
-        if (links.holdsSecond() && listener.pool(second.backend())
-                .offer(second.asIdle(user, capabilities, connectionState()))) {
-            second.givenAway();
-        }
+    /** {@code channel}, logged in as this client, as an entry of an idle pool. */
+    IdlePool.Idle asIdle(Channel channel, HandshakeV10 itsGreeting) {
+        return new IdlePool.Idle(channel, itsGreeting, username(), capabilities, connectionState());
     }
 
     /** The session state a connection this client logged in with carries. */
     private ConnectionState connectionState() {
         return new ConnectionState(loginResponse.charset(), mirror.database());
     }
-
-    /** COM_QUIT at a command boundary: true if the backend connection went to the pool and the client is closed. */
-    boolean quitIntoPool() {
-        parkBackends();
-        if (links.server() != null) {
-            return false; // not kept: the COM_QUIT goes to the server, which closes the connection
-        }
-        close();
-        return true;
-    }
-
 
     void backendRead(ByteBuf buf) {
         listener.metrics().backendBytes(buf.readableBytes());
@@ -306,7 +260,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     void backendInactive() {
-        if (links.server() != null) { // else a connection the session no longer holds (given back, or released at login)
+        // else a connection the session no longer holds (given back, or released at login)
+        if (links.server() != null) {
             phase.serverLost();
         }
     }
@@ -349,15 +304,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         if (listener.multiplexes() && server != null) {
             mux = new Multiplexer(this, listener.pool(backend), backend, listener.metrics(),
                     listener.poolConfig(), context.limits().readTimeoutMillis(),
-                    new IdlePool.Idle(server, links.greeting(), username(), capabilities, connectionState()),
+                    asIdle(server, links.greeting()),
                     client.eventLoop());
             if (!listener.multiplexing().appliesTo(username())) {
                 mux.pinForExcludedUser(); // still one of the listener's sessions for KILL
             }
             if (links.holdsSecond()) {
                 // the second login's connection serves the script's picks of that backend, through its pool
-                mux.join(second.backend(), listener.pool(second.backend()),
-                        second.asIdle(username(), capabilities, connectionState()));
+                mux.join(listener.pool(second.backend()), asIdle(second.channel(), second.greeting()));
                 second.givenAway();
             }
         }
@@ -426,31 +380,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     /** A snapshot of the connection for a hook call. */
     ConnectionInfo connectionInfo() {
-        Channel s = links.seenByScripts();
-        HandshakeV10 greeting = links.greeting();
-        BackendLink second = links.second();
-        return new ConnectionInfo(id, (InetSocketAddress) client.remoteAddress(),
-                (InetSocketAddress) client.localAddress(),
-                s == null ? null : (InetSocketAddress) s.localAddress(),
-                s == null ? null : (InetSocketAddress) s.remoteAddress(),
-                loginResponse == null ? null : loginResponse.username(),
-                mirror.database(),
-                loginResponse == null ? null : loginResponse.authPluginName(),
-                loginResponse == null ? null : loginResponse.authResponse(),
-                greeting == null ? 0 : greeting.connectionId(), greeting == null ? null : greeting.serverVersion(),
-                greeting == null ? null : greeting.scramble(),
-                listener.backendIndex(links.activeBackend()),
-                listener.backendIndex(second == null ? null : second.backend()), capabilities, tracker.serverStatus(),
-                listener.backendInfos(), pinned());
-    }
-
-    /** What {@code proxy.connection.pinned} says: why the client keeps its backend connection, or null. */
-    private String pinned() {
-        if (mux == null) {
-            return ConnectionInfo.NOT_MULTIPLEXED;
-        }
-        PinReason reason = mux.pinReason();
-        return reason == null ? null : reason.label();
+        return SessionViews.forHooks(this);
     }
 
     /** Idle, with no packet half-relayed in either direction. */
@@ -507,7 +437,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     /** The backend thread running this multiplexed client's command now, or null; read from other threads. */
-    Multiplexer.Running running() {
+    ConnectionLease.Running running() {
         Multiplexer m = mux;
         return m == null ? null : m.running();
     }

@@ -1,14 +1,18 @@
 package io.mysqlproxy.core;
 
 import io.mysqlproxy.backend.Backend;
+import io.mysqlproxy.backend.BackendState;
+import io.mysqlproxy.protocol.ConversationTracker;
+import io.mysqlproxy.protocol.ResponseState;
+import io.mysqlproxy.protocol.ServerStatus;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import org.jboss.logging.Logger;
 
 /**
  * What the two command phases (plain and scripted) share: the session's backend connections lost between or during
- * commands, back-pressure from the client, and under multiplexing the bytes of a connection the client does not
- * run a command on.
+ * commands, kept in a pool when the client leaves between commands, back-pressure from the client, and under
+ * multiplexing the bytes of a connection the client does not run a command on.
  */
 abstract class CommandPhase implements SessionPhase {
     private static final Logger LOG = Logger.getLogger(CommandPhase.class);
@@ -59,6 +63,53 @@ abstract class CommandPhase implements SessionPhase {
         LOG.infof("session %d: second backend %s closed its connection; client %s goes on with %s", session.id(),
                 lost.address(), session.clientAddress(), session.backend().address());
         session.links().dropSecond();
+    }
+
+    /**
+     * The client leaves at a command boundary: its backend connections go to the idle pool, if it keeps
+     * connections for that backend and user, instead of being closed. Connections in a transaction, or whose
+     * protocol the proxy lost track of, are never kept.
+     */
+    @Override
+    public void clientLeft() {
+        ConversationTracker tracker = session.tracker();
+        if (mux != null) {
+            if (session.relayQuiet() && tracker.state() != ResponseState.UNTRACKED) {
+                mux.park();
+            }
+            return;
+        }
+        SessionLinks links = session.links();
+        if (tracker.quitSent() || !quiet() || links.greeting() == null || tracker.state() == ResponseState.UNTRACKED
+                || (tracker.serverStatus() & ServerStatus.IN_TRANS) != 0) {
+            return;
+        }
+        Backend backend = links.backend();
+        if (backend != null && backend.state() == BackendState.OFFLINE) {
+            return; // draining: its connections close with their clients
+        }
+        Listener listener = session.listener();
+        // with a second connection, the main one is not kept: a client can take over only one pooled connection
+        // (the server's auth switch is the one a client answers), and the second login needs that switch
+        if (links.server() != null && !links.holdsSecond()
+                && listener.pool(backend).offer(session.asIdle(links.server(), links.greeting()))) {
+            links.serverGivenAway();
+        }
+        BackendLink second = links.second();
+        if (links.holdsSecond() && listener.pool(second.backend())
+                .offer(session.asIdle(second.channel(), second.greeting()))) {
+            second.givenAway();
+        }
+    }
+
+    /** COM_QUIT at a command boundary: true if the backend connection went to the pool and the client is closed. */
+    final boolean quitIntoPool() {
+        clientLeft();
+        if (session.links().server() != null) {
+            return false; // not kept: the COM_QUIT goes to the server, which closes the connection
+        }
+        session.close();
+        return true;
     }
 
     /** A slow client stops the connection its command runs on from being read, until it caught up. */

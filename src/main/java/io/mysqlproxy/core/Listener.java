@@ -208,12 +208,12 @@ public final class Listener {
     }
 
     /** The client sessions open now, as the admin table {@code connections} shows them. */
-    public List<ClientSession.ConnectionRow> connections() {
-        List<ClientSession.ConnectionRow> out = new ArrayList<>();
+    public List<ConnectionRow> connections() {
+        List<ConnectionRow> out = new ArrayList<>();
         for (ClientSession s : sessions.keySet()) {
             out.add(s.describe());
         }
-        out.sort(Comparator.comparingLong(ClientSession.ConnectionRow::id));
+        out.sort(Comparator.comparingLong(ConnectionRow::id));
         return out;
     }
 

@@ -547,6 +547,11 @@ final class LoginRelay implements SessionPhase {
     }
 
     @Override
+    public void clientLeft() {
+        // not logged in: nothing of the backend connection can serve another client
+    }
+
+    @Override
     public void clientWritabilityChanged(boolean writable) {
         // the login writes a packet at a time, each an answer to one of the client's
     }

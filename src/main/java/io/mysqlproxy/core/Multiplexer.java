@@ -16,29 +16,24 @@ import io.mysqlproxy.sql.StatementEffects;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * Multiplexing for one client session: the client holds a backend connection only while a command runs or while
  * it has session state another connection would not have (see {@link PinReason}). Commands are taken one at a time:
- * each is read whole, inspected, given a connection of the client's user (borrowed from the backend's pool, or
- * waited for), brought to the client's session state (reset, database, replayed SETs, LAST_INSERT_ID) and sent;
- * when its response ends, the connection goes back to the pool unless the client is pinned.
+ * each is read whole, inspected, given a connection of the client's user brought to the client's session state
+ * (reset, database, replayed SETs, LAST_INSERT_ID: the {@link ConnectionLease}) and sent; when its response ends,
+ * what it changed of the session is noted in the {@link SessionMirror}, and the connection goes back to the pool
+ * unless the client is pinned.
  */
 final class Multiplexer {
     private static final Logger LOG = Logger.getLogger(Multiplexer.class);
     /** Commands longer than this are not read for session state: they pin (when in doubt, pin). */
     static final int INSPECT_LIMIT = 1 << 16;
-    /** Replayed SET statements a client may accumulate; more pin it. */
     /**
      * The thread ids clients of a multiplexing listener see (in the greeting, for KILL): the session id with this bit,
      * so that they do not collide with backend thread ids, which are passed through.
@@ -49,37 +44,11 @@ final class Multiplexer {
         return CLIENT_THREAD_ID_BIT | (sessionId & (CLIENT_THREAD_ID_BIT - 1));
     }
 
-    /** The backend thread running a client's command now, and its server (thread ids are per server). */
-    record Running(long threadId, Backend backend) {
-    }
-
     private final ClientSession session;
-    /** The pool of the backend the client logged in to: its commands go there unless a script picks another. */
-    private final IdlePool homePool;
-    private final Backend homeBackend;
-    /** Pools whose connections of the client's user it may borrow (counted there as one of the user's clients). */
-    private final List<IdlePool> joined = new ArrayList<>(2);
     private final ListenerMetrics metrics;
-    private final long waitTimeoutMillis;
-    private final long pingAfterNanos;
-    private final long readTimeoutMillis;
-    private final String user;
-    private final long capabilities;
-    private final int charset;
-    private final EventLoop loop;
     private final CompositeByteBuf pending;
-
-    private IdlePool.Idle held;
-    private IdlePool heldPool;
-    private Backend heldBackend;
-    /** The connection the last command ran on, its pool, and how often it had been borrowed then. */
-    private IdlePool.Idle previous;
-    private IdlePool previousPool;
-    private Backend previousBackend;
-    private long previousBorrows;
-    /** Where the running command goes: the home backend, or the one a script picked. */
-    private IdlePool targetPool;
-    private Backend targetBackend;
+    /** The connection the client holds for its running command, and how it gets one. */
+    private final ConnectionLease lease;
     /** Set while a script's command runs: how it is sent and how the proxy's own answer reaches the script. */
     private Consumer<byte[]> scriptedSend;
     private Consumer<ByteBuf> scriptedAnswer;
@@ -95,59 +64,30 @@ final class Multiplexer {
     private boolean commandSkipped;
     private StatementEffects effects = StatementEffects.NONE;
     private String commandText;
-    private Prelude prelude;
     /** The plain relay of a session without a script; null when a script runs its commands. */
     private PlainCommands plain;
-    /** What runs once the prelude brought the connection to the client's state. */
-    private Runnable afterPrelude;
-    private IdlePool.Waiter waiter;
-    private IdlePool waiterPool;
-    private ScheduledFuture<?> waitTimer;
-    /** The connection the client holds, or null; read by other clients' KILL QUERY. */
-    private volatile Running running;
 
     Multiplexer(ClientSession session, IdlePool pool, Backend backend, ListenerMetrics metrics,
                 PoolConfig config, long readTimeoutMillis, IdlePool.Idle loginConnection,
                 EventLoop loop) {
         this.session = session;
-        this.homePool = pool;
-        this.homeBackend = backend;
-        this.targetPool = pool;
-        this.targetBackend = backend;
         this.metrics = metrics;
-        this.waitTimeoutMillis = config.multiplexing().waitTimeoutMillis();
-        this.pingAfterNanos = TimeUnit.MILLISECONDS.toNanos(config.pingAfterMillis());
-        this.readTimeoutMillis = readTimeoutMillis;
-        this.user = loginConnection.user();
-        this.capabilities = loginConnection.capabilities();
-        this.charset = loginConnection.state().charset;
         this.mirror = session.mirror();
-        this.loop = loop;
         this.pending = loginConnection.channel().alloc().compositeBuffer(64);
-        this.held = loginConnection;
-        this.heldPool = pool;
-        this.heldBackend = backend;
-        this.running = new Running(loginConnection.greeting().connectionId(), backend);
-        pool.sessionStarted(loginConnection);
-        joined.add(pool);
+        this.lease = new ConnectionLease(session, pool, backend, loginConnection, metrics, config, readTimeoutMillis,
+                loop, this::keepsConnection, this::fail);
     }
 
     /**
      * A second connection the client logged in with (a routing script's {@code extra_backend_ndx}): it goes to
      * its backend's pool, which the client may borrow from when the script routes a command there.
      */
-    void join(Backend backend, IdlePool pool, IdlePool.Idle loggedIn) {
-        if (!joined.contains(pool)) {
-            pool.sessionJoined(user);
-            joined.add(pool);
-        }
-        if (!pool.offer(loggedIn)) {
-            IdlePool.discard(loggedIn);
-        }
+    void join(IdlePool pool, IdlePool.Idle loggedIn) {
+        lease.join(pool, loggedIn);
     }
 
-    Running running() {
-        return running;
+    ConnectionLease.Running running() {
+        return lease.running();
     }
 
     boolean busy() {
@@ -168,11 +108,7 @@ final class Multiplexer {
             buf.release();
             return true;
         }
-        if (prelude != null) {
-            preludeRead(buf);
-            return true;
-        }
-        return false;
+        return lease.preludeRead(buf);
     }
 
     /** Why the client keeps its connection now, or null. */
@@ -200,10 +136,10 @@ final class Multiplexer {
      * running command needs of the client (a local file, an authentication answer).
      */
     private boolean relaysRaw() {
-        if (pending.isReadable() || prelude != null || waiter != null) {
+        if (pending.isReadable() || lease.preparing() || lease.waiting()) {
             return false;
         }
-        if (mirror.pinned() != null && held != null) {
+        if (mirror.pinned() != null && lease.held() != null) {
             return true;
         }
         ResponseState s = session.tracker().state();
@@ -216,7 +152,7 @@ final class Multiplexer {
         if (ended || busy || !pending.isReadable()) {
             return;
         }
-        if (mirror.pinned() != null && held != null && !KillRequest.startsWithKill(pending)) {
+        if (mirror.pinned() != null && lease.held() != null && !KillRequest.startsWithKill(pending)) {
             sendToBackend(pending.readableBytes());
             return;
         }
@@ -232,7 +168,7 @@ final class Multiplexer {
         command = length == 0 ? -1 : pending.getUnsignedByte(at + Packets.HEADER_SIZE);
         if (command == Commands.COM_QUIT) {
             pending.skipBytes(pending.readableBytes());
-            if (!session.quitIntoPool()) {
+            if (!plain.quitIntoPool()) {
                 session.close();
             }
             return;
@@ -250,7 +186,7 @@ final class Multiplexer {
         }
         busy = true;
         int frame = Packets.HEADER_SIZE + length;
-        obtain(() -> sendToBackend(mirror.pinned() != null ? pending.readableBytes() : frame));
+        lease.obtain(effects, () -> sendToBackend(mirror.pinned() != null ? pending.readableBytes() : frame));
     }
 
     // ---- commands a script sends ------------------------------------------------------------------------------
@@ -268,10 +204,7 @@ final class Multiplexer {
         }
         scriptedSend = send;
         scriptedAnswer = answer;
-        IdlePool pool = wanted == null ? homePool : session.listener().pool(wanted);
-        boolean picked = pool != homePool && usable(pool);
-        targetPool = picked ? pool : homePool;
-        targetBackend = picked ? wanted : homeBackend;
+        lease.target(wanted);
         ByteBuf framed = PacketFramer.frame(session.alloc(), 0, Unpooled.wrappedBuffer(packet));
         int length = framed.getUnsignedMediumLE(0);
         busy = true;
@@ -285,7 +218,7 @@ final class Multiplexer {
             if (mirror.pinned() == null || mirror.pinned() == PinReason.SCRIPT) {
                 inspect(framed, 0, length, inspect); // state a script-pinned client creates pins it for good
             }
-            obtain(() -> scriptedSend.accept(packet));
+            lease.obtain(effects, () -> scriptedSend.accept(packet));
         }
         framed.release();
     }
@@ -299,8 +232,8 @@ final class Multiplexer {
     void scriptedCommandDone() {
         scriptedSend = null;
         scriptedAnswer = null;
-        if (!busy && held != null && !keepsConnection()) {
-            release();
+        if (!busy && lease.held() != null && !keepsConnection()) {
+            lease.release();
         }
     }
 
@@ -333,7 +266,7 @@ final class Multiplexer {
             return;
         }
         if (!kill.queryOnly()) {
-            if (!user.equals(target.username())) {
+            if (!lease.user().equals(target.username())) {
                 fail(ErrorCodes.KILL_DENIED, ErrorCodes.STATE_GENERAL,
                         "You are not owner of thread " + kill.threadId());
                 return;
@@ -342,15 +275,15 @@ final class Multiplexer {
             target.killedByClient();
             return;
         }
-        Running thread = target.running();
+        ConnectionLease.Running thread = target.running();
         if (thread == null) {
             answerOk();
             return;
         }
         IdlePool serverPool = session.listener().pool(thread.backend());
-        if (!usable(serverPool)) {
+        if (!lease.usable(serverPool)) {
             fail(ErrorCodes.KILL_DENIED, ErrorCodes.STATE_GENERAL, "mysqlproxy: thread " + kill.threadId()
-                    + " runs its query on " + thread.backend().address() + ", where user '" + user
+                    + " runs its query on " + thread.backend().address() + ", where user '" + lease.user()
                     + "' has no connection");
             return;
         }
@@ -358,10 +291,9 @@ final class Multiplexer {
         command = Commands.COM_QUERY;
         effects = StatementEffects.NONE;
         commandText = null;
-        targetPool = serverPool;
-        targetBackend = thread.backend();
+        lease.target(serverPool, thread.backend());
         String statement = "KILL QUERY " + thread.threadId();
-        obtain(() -> sendReplacement(statement));
+        lease.obtain(effects, () -> sendReplacement(statement));
     }
 
     /** Sends a statement of the proxy's in place of the client's command. */
@@ -430,219 +362,9 @@ final class Multiplexer {
         session.flushToBackend();
     }
 
-    // ---- getting a connection ----------------------------------------------------------------------------------
-
-    /**
-     * Gets the command a connection of the target pool, then runs {@code then}. A client that keeps its connection
-     * (pinned, in a transaction) goes on with it whichever pool a script picked.
-     */
-    private void obtain(Runnable then) {
-        if (held != null && (heldPool == targetPool || keepsConnection())) {
-            prepare(then);
-            return;
-        }
-        if (held != null) {
-            release(); // a script sends this command to another backend
-        }
-        IdlePool pool = targetPool;
-        Backend backend = targetBackend;
-        IdlePool.Wanted wanted = new IdlePool.Wanted(user, capabilities, charset, mirror.database(), loop);
-        if (effects.readsPrevious()) {
-            // FOUND_ROWS() and ROW_COUNT() describe the previous statement on that connection: only it will do
-            pool = previousPool;
-            backend = previousBackend;
-            IdlePool.Idle last = previous == null || previous.state().borrows != previousBorrows ? null
-                    : pool.borrow(wanted, previous);
-            if (last == null) {
-                fail(ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_GENERAL, "mysqlproxy: FOUND_ROWS() and ROW_COUNT()"
-                        + " describe this client's previous statement, whose backend connection another client has"
-                        + " used since (multiplexing); use SQL_CALC_FOUND_ROWS or a transaction");
-                return;
-            }
-            metrics.multiplexBorrowed(false);
-            attach(last, pool, backend, then);
-            return;
-        }
-        IdlePool.Idle idle = pool.borrow(wanted, null);
-        if (idle != null) {
-            metrics.multiplexBorrowed(false);
-            attach(idle, pool, backend, then);
-            return;
-        }
-        IdlePool from = pool;
-        Backend to = backend;
-        IdlePool.Waiter w = new IdlePool.Waiter(wanted, got -> loop.execute(() -> handedOver(got, from, to, then)));
-        if (!backend.state().acceptsConnections() || !pool.await(w)) {
-            if (pool != homePool) {
-                // a script picked a backend where the user's connections are all gone: the home backend answers
-                targetPool = homePool;
-                targetBackend = homeBackend;
-                obtain(then);
-                return;
-            }
-            LOG.infof("session %d: no backend connection of user '%s' to %s is left; closing client %s",
-                    session.id(), user, backend.address(), session.clientAddress());
-            session.closeWithError(1, ErrorCodes.NO_BACKEND, ErrorCodes.STATE_CONNECTION_FAILURE,
-                    "mysqlproxy: no backend connection of user '" + user + "' to " + backend.address()
-                            + " is left (they were closed); please reconnect");
-            return;
-        }
-        metrics.multiplexBorrowed(true);
-        waiter = w;
-        waiterPool = pool;
-        waitTimer = loop.schedule(() -> {
-            if (waiter == w && from.cancel(w)) {
-                waiter = null;
-                metrics.multiplexWaitTimedOut();
-                fail(ErrorCodes.TOO_MANY_CONNECTIONS, ErrorCodes.STATE_CONNECTION_REJECTED,
-                        "mysqlproxy: no backend connection of user '" + user + "' became free within "
-                                + waitTimeoutMillis + " ms (all are in use by other clients)");
-            }
-        }, waitTimeoutMillis, TimeUnit.MILLISECONDS);
-    }
-
-    private void handedOver(IdlePool.Idle idle, IdlePool pool, Backend backend, Runnable then) {
-        waiter = null;
-        if (waitTimer != null) {
-            waitTimer.cancel(false);
-        }
-        if (ended) {
-            giveBack(idle, pool);
-            return;
-        }
-        attach(idle, pool, backend, then);
-    }
-
-    /** Takes over {@code idle} on the client's event loop (a session's sockets share one thread). */
-    private void attach(IdlePool.Idle idle, IdlePool pool, Backend backend, Runnable then) {
-        IdlePool.moveTo(idle.channel(), loop, moved -> {
-            if (!moved) {
-                idle.channel().close();
-                pool.lost(idle);
-                if (!ended) {
-                    obtain(then);
-                }
-                return;
-            }
-            if (ended) {
-                giveBack(idle, pool);
-                return;
-            }
-            Channel ch = idle.channel();
-            BackendHandler.of(ch).lend(session, false);
-            idle.state().borrows++;
-            held = idle;
-            heldPool = pool;
-            heldBackend = backend;
-            running = new Running(idle.greeting().connectionId(), backend);
-            session.serverAttached(ch, backend);
-            prepare(then);
-        });
-    }
-
-    private static void giveBack(IdlePool.Idle idle, IdlePool pool) {
-        if (!pool.giveBack(idle)) {
-            IdlePool.discard(idle);
-        }
-    }
-
-    /** Whether the client may borrow from {@code pool}: the pool has connections of its user. */
-    private boolean usable(IdlePool pool) {
-        if (joined.contains(pool)) {
-            return true;
-        }
-        if (!pool.serves(user)) {
-            return false;
-        }
-        pool.sessionJoined(user);
-        joined.add(pool);
-        return true;
-    }
-
     /** The held connection closed before the command was sent to it: another one is as good. */
     boolean retryOnAnotherConnection() {
-        if (!busy || prelude == null || held == null) {
-            return false;
-        }
-        LOG.debugf("session %d: pooled connection to %s closed before a command was sent on it; taking another",
-                session.id(), heldBackend.address());
-        Runnable then = afterPrelude;
-        prelude.end();
-        preludeOver();
-        heldPool.lost(held);
-        held = null;
-        running = null;
-        session.serverDetached();
-        obtain(then);
-        return true;
-    }
-
-    // ---- bringing the connection to the client's session state -------------------------------------------------
-
-    private void prepare(Runnable then) {
-        // long idle: a connection the server or a firewall dropped is found now, and another one taken
-        boolean ping = pingAfterNanos > 0 && System.nanoTime() - held.state().idleSinceNanos > pingAfterNanos;
-        Prelude p = Prelude.toBring(held, mirror, ping, effects.readsInsertId(), loop, readTimeoutMillis,
-                new PreludeOutcome(then));
-        if (p == null) {
-            then.run();
-            return;
-        }
-        metrics.multiplexReplayed(p.steps());
-        prelude = p;
-        afterPrelude = then;
-        p.start();
-    }
-
-    private void preludeRead(ByteBuf buf) {
-        prelude.read(buf);
-    }
-
-    /** What a prelude's end means for the client's command. */
-    private final class PreludeOutcome implements Prelude.Outcome {
-        private final Runnable then;
-
-        PreludeOutcome(Runnable then) {
-            this.then = then;
-        }
-
-        @Override
-        public void ready() {
-            preludeOver();
-            then.run();
-        }
-
-        @Override
-        public void failed(String message, boolean resetUnknown) {
-            preludeOver();
-            if (resetUnknown) {
-                // the server cannot reset a connection: this one waits for a login (COM_CHANGE_USER resets it),
-                // and the client's command takes another
-                if (heldPool.resetUnsupported()) {
-                    LOG.warnf("backend %s does not know COM_RESET_CONNECTION (MySQL before 5.7.3, MariaDB before"
-                            + " 10.2.4): connections that need a reset are reused only by logins, which reset them"
-                            + " with COM_CHANGE_USER", heldBackend.address());
-                }
-                release();
-                obtain(then);
-                return;
-            }
-            LOG.infof("session %d: replaying the session state on a pooled connection to %s failed: %s",
-                    session.id(), heldBackend.address(), message);
-            fail(ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_GENERAL,
-                    "mysqlproxy: could not restore the session on a pooled connection: " + message);
-        }
-
-        @Override
-        public void broken(int code, String sqlState, String message) {
-            preludeOver();
-            session.closeWithError(1, code, sqlState, "mysqlproxy: backend " + heldBackend.address() + " " + message);
-        }
-    }
-
-    private void preludeOver() {
-        prelude = null;
-        afterPrelude = null;
+        return busy && lease.retryOnAnotherConnection();
     }
 
     /** The client's command gets an error instead of running; the session goes on. */
@@ -670,8 +392,8 @@ final class Multiplexer {
         }
         skipCommand();
         session.sendToClient(framed);
-        if (held != null && !keepsConnection()) {
-            release();
+        if (lease.held() != null && !keepsConnection()) {
+            lease.release();
         }
         next();
     }
@@ -683,17 +405,18 @@ final class Multiplexer {
         if (!responseEnded()) {
             return;
         }
-        if (held != null && !keepsConnection()) {
-            release();
+        if (lease.held() != null && !keepsConnection()) {
+            lease.release();
         }
         next();
     }
 
     /** What the command that just ended did to the session is noted; false if no command of the client ran. */
     private boolean responseEnded() {
-        if (!busy || prelude != null || waiter != null) {
+        if (!busy || lease.preparing() || lease.waiting()) {
             return false;
         }
+        IdlePool.Idle held = lease.held();
         busy = false;
         ConversationTracker tracker = session.tracker();
         long id = tracker.takeLastInsertId();
@@ -730,7 +453,7 @@ final class Multiplexer {
 
     /** The command succeeded: what it changed of the session is now the client's state and its connection's. */
     private void applied() {
-        ConnectionState s = held.state();
+        ConnectionState s = lease.held().state();
         if (command == Commands.COM_INIT_DB) {
             mirror.databaseSelected(commandText);
             s.database = commandText;
@@ -752,23 +475,10 @@ final class Multiplexer {
         }
     }
 
-    /** Gives the held connection back to the pool. */
-    private void release() {
-        IdlePool.Idle idle = held;
-        held = null;
-        running = null;
-        previous = idle;
-        previousPool = heldPool;
-        previousBackend = heldBackend;
-        previousBorrows = idle.state().borrows;
-        session.serverDetached();
-        giveBack(idle, heldPool);
-    }
-
     /** Logged in: the login connection goes back to the pool until the first command. */
     void settle() {
-        if (!busy && held != null && !keepsConnection() && !pending.isReadable()) {
-            release();
+        if (!busy && lease.held() != null && !keepsConnection() && !pending.isReadable()) {
+            lease.release();
         }
     }
 
@@ -777,13 +487,9 @@ final class Multiplexer {
      * client left session state on it.
      */
     void park() {
-        if (held == null || busy) {
-            return; // mid-command: the session closes the connection
+        if (!busy) { // mid-command: the session closes the connection
+            lease.park();
         }
-        if (keepsConnection()) {
-            held.state().needsReset = true;
-        }
-        release();
     }
 
     /** The session closed; a connection it still held was closed with it. */
@@ -793,23 +499,6 @@ final class Multiplexer {
         }
         ended = true;
         pending.release();
-        if (waiter != null) {
-            waiterPool.cancel(waiter);
-            waiter = null;
-        }
-        if (waitTimer != null) {
-            waitTimer.cancel(false);
-        }
-        if (prelude != null) {
-            prelude.end();
-            preludeOver();
-        }
-        if (held != null) {
-            heldPool.lost(held);
-            held = null;
-        }
-        for (IdlePool pool : joined) {
-            pool.sessionEnded(user);
-        }
+        lease.closed();
     }
 }

@@ -38,7 +38,7 @@ final class PlainCommands extends CommandPhase {
 
     @Override
     public void clientRead(ByteBuf buf) {
-        if (Commands.isQuitFrame(buf) && quiet() && session.quitIntoPool()) {
+        if (Commands.isQuitFrame(buf) && quiet() && quitIntoPool()) {
             buf.release();
             return;
         }

@@ -185,7 +185,7 @@ final class ScriptedRelay extends CommandPhase {
             return;
         }
         boolean quit = p.payload().getUnsignedByte(p.payload().readerIndex()) == Commands.COM_QUIT;
-        if (quit && (session.quitIntoPool() || mux != null)) {
+        if (quit && (quitIntoPool() || mux != null)) {
             p.payload().release();
             session.close(); // multiplexed: COM_QUIT never goes to a shared connection; a held one closes with us
             return;

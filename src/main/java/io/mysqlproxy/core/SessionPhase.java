@@ -23,10 +23,16 @@ interface SessionPhase {
 
     void secondServerLost(Channel channel);
 
+    /** The client closed its connection: the phase may give the backend connections to a pool before they close. */
+    void clientLeft();
+
     /** The client's socket can take more (or no more) bytes. */
     void clientWritabilityChanged(boolean writable);
 
-    /** No command runs and no packet is half-relayed in either direction: the session may end or give its connection away. */
+    /**
+     * No command runs and no packet is half-relayed in either direction: the session may end, or give its connection
+     * away.
+     */
     boolean quiet();
 
     /** The session ended: the phase lets go of what it buffered. */
@@ -55,6 +61,10 @@ interface SessionPhase {
 
         @Override
         public void secondServerLost(Channel channel) {
+        }
+
+        @Override
+        public void clientLeft() {
         }
 
         @Override
