@@ -26,7 +26,9 @@ import java.util.function.Consumer;
  * One backend's idle connections, as MySQL Proxy kept them: logged-in connections a client left behind, by the
  * user they are logged in as. A new client takes one over (the proxy replays the connection's greeting and turns
  * the client's login into COM_CHANGE_USER), which saves the backend a connection and a thread. A connection is
- * only handed to a client on its own event loop, so that a session's sockets still share one thread.
+ * only handed to a client on its own event loop, so that a session's sockets still share one thread. With
+ * multiplexing, the same idle connections are lent per statement to the clients of their user ({@link UserShares}
+ * counts those clients and the statements waiting); the {@link PoolLedger} counts open and lent connections.
  */
 final class IdlePool implements PoolView {
     private static final Logger LOG = Logger.getLogger(IdlePool.class);
@@ -68,14 +70,8 @@ final class IdlePool implements PoolView {
     private final PoolLedger ledger;
     /** Logins waiting for any idle connection to take over, since no more may be opened. */
     private final Deque<Consumer<Idle>> loginWaiters = new ArrayDeque<>();
-    /** Multiplexing: per user, its clients and the connections they hold, and statements waiting for one. */
-    private final Map<String, UserShare> shares = new HashMap<>();
-
-    /** A user's multiplexed clients and the statements waiting for a connection (the ledger knows those held). */
-    private static final class UserShare {
-        int sessions;
-        final Deque<Waiter> waiters = new ArrayDeque<>();
-    }
+    /** Multiplexing: per user, its clients and the statements waiting for a connection (guarded by this pool). */
+    private final UserShares shares = new UserShares();
 
     /** A multiplexed statement waiting for a connection that fits it. */
     record Waiter(Wanted wanted, Consumer<Idle> handOver) {
@@ -123,11 +119,10 @@ final class IdlePool implements PoolView {
 
     /** Whether {@code idle} is the only connection its user's multiplexed clients have (in use or idle). */
     private boolean lastOfItsUser(Idle idle) {
-        UserShare share = shares.get(idle.user());
         Deque<Idle> queue = byUser.get(idle.user());
         int others = (queue == null ? 0 : queue.size() - (queue.contains(idle) ? 1 : 0))
                 + ledger.lent(idle.user());
-        return share != null && share.sessions > 0 && others == 0;
+        return shares.active(idle.user()) && others == 0;
     }
 
     /**
@@ -197,8 +192,7 @@ final class IdlePool implements PoolView {
      * minimum idle, and at least one while the user's multiplexed clients hold none (it is all they have).
      */
     private int idleToKeep(String user) {
-        UserShare share = shares.get(user);
-        boolean onlyIdle = share != null && share.sessions > 0 && ledger.lent(user) == 0;
+        boolean onlyIdle = shares.active(user) && ledger.lent(user) == 0;
         return onlyIdle ? Math.max(minIdle, 1) : minIdle;
     }
 
@@ -257,19 +251,12 @@ final class IdlePool implements PoolView {
 
     /** The first multiplexed statement of {@code idle}'s user that it fits, dequeued and lent it; or null. */
     private Consumer<Idle> statementWaitingFor(Idle idle) {
-        UserShare share = shares.get(idle.user());
-        if (share == null) {
+        Waiter w = shares.firstSuitedBy(idle, this::resettable);
+        if (w == null) {
             return null;
         }
-        for (Iterator<Waiter> it = share.waiters.iterator(); it.hasNext(); ) {
-            Waiter w = it.next();
-            if (w.wanted().fits(idle) && resettable(idle)) {
-                it.remove();
-                ledger.lend(idle.user(), idle.channel());
-                return w.handOver();
-            }
-        }
-        return null;
+        ledger.lend(idle.user(), idle.channel());
+        return w.handOver();
     }
 
     /**
@@ -321,24 +308,22 @@ final class IdlePool implements PoolView {
 
     synchronized List<UserRow> users() {
         Set<String> names = new TreeSet<>(byUser.keySet());
-        names.addAll(shares.keySet());
+        names.addAll(shares.users());
         List<UserRow> rows = new ArrayList<>();
         for (String user : names) {
-            UserShare share = shares.get(user);
             Deque<Idle> queue = byUser.get(user);
             int idle = queue == null ? 0 : queue.size();
-            if (share == null && idle == 0 && ledger.lent(user) == 0) {
+            if (!shares.has(user) && idle == 0 && ledger.lent(user) == 0) {
                 continue;
             }
-            rows.add(new UserRow(user, share == null ? 0 : share.sessions, ledger.lent(user), idle,
-                    share == null ? 0 : share.waiters.size()));
+            rows.add(new UserRow(user, shares.clients(user), ledger.lent(user), idle, shares.waiting(user)));
         }
         return rows;
     }
 
     /** Multiplexed clients of every user. */
     synchronized int multiplexedClients() {
-        return shares.values().stream().mapToInt(s -> s.sessions).sum();
+        return shares.clients();
     }
 
     /** Connections multiplexed clients hold now. */
@@ -354,14 +339,13 @@ final class IdlePool implements PoolView {
 
     /** A multiplexed client of {@code user} that holds none of this pool's connections starts using them. */
     synchronized void sessionJoined(String user) {
-        shares.computeIfAbsent(user, u -> new UserShare()).sessions++;
+        shares.joined(user);
     }
 
     /** Whether a multiplexed client of {@code user} can be served here: the pool holds or lends its connections. */
     synchronized boolean serves(String user) {
-        UserShare share = shares.get(user);
         Deque<Idle> idle = byUser.get(user);
-        return share != null && ledger.lent(user) > 0 || idle != null && !idle.isEmpty();
+        return shares.has(user) && ledger.lent(user) > 0 || idle != null && !idle.isEmpty();
     }
 
     /**
@@ -372,10 +356,7 @@ final class IdlePool implements PoolView {
         Idle freed = null;
         Consumer<Idle> login = null;
         synchronized (this) {
-            UserShare share = shares.get(user);
-            if (share != null && --share.sessions <= 0 && ledger.lent(user) == 0) {
-                shares.remove(user);
-            }
+            shares.left(user, ledger.lent(user) > 0);
             if (!loginWaiters.isEmpty()) {
                 freed = take(null);
                 if (freed != null) {
@@ -431,14 +412,14 @@ final class IdlePool implements PoolView {
     boolean await(Waiter waiter) {
         Idle now;
         synchronized (this) {
-            UserShare share = shares.get(waiter.wanted().user());
             // a user's connections may all be in the middle of a login (COM_CHANGE_USER) now: count every open one
-            if (share == null || closed || ledger.open() == 0 && ledger.lent(waiter.wanted().user()) == 0) {
+            if (!shares.has(waiter.wanted().user()) || closed
+                    || ledger.open() == 0 && ledger.lent(waiter.wanted().user()) == 0) {
                 return false;
             }
             now = borrow(waiter.wanted(), null);
             if (now == null) {
-                share.waiters.addLast(waiter);
+                shares.queue(waiter);
             }
         }
         if (now != null) {
@@ -461,8 +442,7 @@ final class IdlePool implements PoolView {
 
     /** Gives up waiting; false when the waiter was already handed a connection. */
     synchronized boolean cancel(Waiter waiter) {
-        UserShare share = shares.get(waiter.wanted().user());
-        return share != null && share.waiters.remove(waiter);
+        return shares.cancel(waiter);
     }
 
     /** A multiplexed client gives its connection back (offered to the pool, or closed by the caller). */

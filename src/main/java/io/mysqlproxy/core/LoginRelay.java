@@ -184,13 +184,8 @@ final class LoginRelay implements SessionPhase {
         }
 
         @Override
-        public HandshakeResponse answering(byte[] auth, long capabilities) {
-            return login.answering(auth, capabilities);
-        }
-
-        @Override
-        public ByteBuf loginWith(byte[] auth, Channel to) {
-            return login.loginWith(auth, to);
+        public ClientLogin login() {
+            return login;
         }
 
         @Override

@@ -14,7 +14,6 @@ import io.mysqlproxy.protocol.Packets;
 import io.mysqlproxy.protocol.ResponseState;
 import io.mysqlproxy.scripting.HookOutcome;
 import io.mysqlproxy.scripting.InjectionRequest;
-import io.mysqlproxy.scripting.InjectionResult;
 import io.mysqlproxy.scripting.ScriptSession;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -59,30 +58,6 @@ final class ScriptedRelay extends CommandPhase {
     private boolean resultSent;
     private boolean closeWhenDone;
     private int clientSeq;
-
-    /** An injected command under way. */
-    private static final class Injection {
-        final InjectionRequest request;
-        final boolean passthrough;
-        final long started = System.nanoTime();
-        final List<byte[]> packets = new ArrayList<>();
-        boolean streaming;
-        int seqOffset;
-        byte[] first;
-        int firstByte = -1;
-        long firstAt;
-        long rows;
-        long rowBytes;
-
-        Injection(InjectionRequest request, boolean passthrough) {
-            this.request = request;
-            this.passthrough = passthrough;
-        }
-
-        boolean buffered() {
-            return !passthrough && request.resultsetNeeded();
-        }
-    }
 
     ScriptedRelay(ClientSession session, ScriptSession script, Multiplexer mux, Channel client, Channel server,
                   ConversationTracker tracker, long maxPacketSize) {
@@ -194,7 +169,7 @@ final class ScriptedRelay extends CommandPhase {
         resultSent = false;
         session.transition(SessionState.READ_QUERY_RESULT);
         clientSeq = (p.seq() + PacketFramer.framesFor(p.payload().readableBytes()) - 1) & 0xFF;
-        byte[] packet = bytes(p.payload());
+        byte[] packet = Injection.bytes(p.payload());
         p.payload().release();
         if (quit) {
             if (server != null) {
@@ -435,14 +410,7 @@ final class ScriptedRelay extends CommandPhase {
         ResponseState before = tracker.state();
         serverHeads.scanWhole(p.seq(), p.payload());
         Injection inj = current;
-        if (inj.first == null && !inj.passthrough) { // what read_query_result sees; a passthrough needs only firstByte
-            inj.first = bytes(p.payload().duplicate());
-            inj.firstAt = System.nanoTime();
-        }
-        if (before == ResponseState.ROWS && tracker.state() == ResponseState.ROWS) {
-            inj.rows++;
-            inj.rowBytes += p.payload().readableBytes() + Packets.HEADER_SIZE;
-        }
+        inj.received(p.payload(), before == ResponseState.ROWS && tracker.state() == ResponseState.ROWS);
         if (inj.streaming) {
             resultSent = true;
             client.write(PacketFramer.frame(client.alloc(), (p.seq() + inj.seqOffset) & 0xFF, p.payload()));
@@ -455,9 +423,6 @@ final class ScriptedRelay extends CommandPhase {
                 }
             }
         } else {
-            if (inj.buffered()) {
-                inj.packets.add(bytes(p.payload()));
-            }
             p.payload().release();
         }
         if (tracker.idle()) {
@@ -482,12 +447,8 @@ final class ScriptedRelay extends CommandPhase {
             nextInjection(true);
             return;
         }
-        long now = System.nanoTime();
-        long firstAt = inj.firstAt == 0 ? now : inj.firstAt;
-        InjectionResult result = new InjectionResult(inj.request, List.copyOf(inj.packets), inj.first,
-                (firstAt - inj.started) / 1000, (now - inj.started) / 1000, inj.rows, inj.rowBytes, inj.buffered());
         List<InjectionRequest> remaining = List.copyOf(queue);
-        whenDecided(script.readQueryResult(session.connectionInfo(), result, remaining),
+        whenDecided(script.readQueryResult(session.connectionInfo(), inj.result(), remaining),
                 o -> onReadQueryResult(o, inj));
     }
 
@@ -547,8 +508,8 @@ final class ScriptedRelay extends CommandPhase {
     }
 
     private void sendError(String message) {
-        client.writeAndFlush(ErrorPackets.encode(client.alloc(), clientSeq + 1, ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_GENERAL,
-                message));
+        client.writeAndFlush(ErrorPackets.encode(client.alloc(), clientSeq + 1, ErrorCodes.UNKNOWN_ERROR,
+                ErrorCodes.STATE_GENERAL, message));
         resultSent = true;
     }
 
@@ -556,11 +517,5 @@ final class ScriptedRelay extends CommandPhase {
     public void release() {
         fromClient.release();
         fromServer.release();
-    }
-
-    private static byte[] bytes(ByteBuf b) {
-        byte[] out = new byte[b.readableBytes()];
-        b.getBytes(b.readerIndex(), out);
-        return out;
     }
 }

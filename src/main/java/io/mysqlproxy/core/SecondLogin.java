@@ -3,7 +3,6 @@ package io.mysqlproxy.core;
 import io.mysqlproxy.backend.Backend;
 import io.mysqlproxy.protocol.AuthSwitchRequest;
 import io.mysqlproxy.protocol.ErrPacket;
-import io.mysqlproxy.protocol.HandshakeResponse;
 import io.mysqlproxy.protocol.HandshakeV10;
 import io.mysqlproxy.protocol.MalformedPacketException;
 import io.mysqlproxy.protocol.NativePassword;
@@ -38,11 +37,8 @@ final class SecondLogin {
         /** Whether the client can be asked to authenticate again (mysql_native_password, one exchange so far). */
         boolean mayAskAgain();
 
-        /** The client's login with {@code auth} as its mysql_native_password answer. */
-        HandshakeResponse answering(byte[] auth, long capabilities);
-
-        /** The client's first login, answering a fresh connection's scramble with {@code auth}. */
-        ByteBuf loginWith(byte[] auth, Channel to);
+        /** The client's login (once it arrived: the second login answers after it). */
+        ClientLogin login();
 
         /** The held OK goes to the client: the login is over. */
         void finish(Packet ok, int seq);
@@ -282,7 +278,7 @@ final class SecondLogin {
             // a pooled connection: COM_CHANGE_USER, whose auth switch brings the scramble the client will answer
             phase = Phase.PROBING;
             long caps = first.clientCapabilities();
-            PooledTakeover.sendChangeUser(channel, first.answering(new byte[0], caps),
+            PooledTakeover.sendChangeUser(channel, first.login().answering(new byte[0], caps),
                     caps & first.serverCapabilities());
             return;
         }
@@ -307,7 +303,7 @@ final class SecondLogin {
             channel.writeAndFlush(PacketFramer.frame(channel.alloc(), (serverSwitchSeq + 1) & 0xFF,
                     Unpooled.wrappedBuffer(auth)));
         } else {
-            channel.writeAndFlush(PacketFramer.frame(channel.alloc(), 1, first.loginWith(auth, channel)));
+            channel.writeAndFlush(PacketFramer.frame(channel.alloc(), 1, first.login().loginWith(auth, channel)));
         }
     }
 
