@@ -1,6 +1,7 @@
 package io.mysqlproxy.core;
 
 import io.mysqlproxy.backend.Backend;
+import io.mysqlproxy.config.Limits;
 import io.mysqlproxy.metrics.ListenerMetrics;
 import io.mysqlproxy.protocol.Commands;
 import io.mysqlproxy.protocol.ConversationTracker;
@@ -181,8 +182,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent idle && state.authenticated()) {
-            Timeouts.clientIdle(this, idle, context.limits());
+        if (evt instanceof IdleStateEvent idle) {
+            phase.clientIdle(idle);
         }
         ReferenceCountUtil.release(evt);
     }
@@ -231,15 +232,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     void backendWritabilityChanged(Channel channel) {
-        if (state.authenticated() && channel == links.active()) {
-            client.config().setAutoRead(channel.isWritable());
-        }
+        phase.serverWritabilityChanged(channel);
     }
 
     void backendIdle(Channel channel, IdleStateEvent idle) {
-        if (state.authenticated() && channel == links.active()) {
-            Timeouts.backendSilent(this, idle, context.limits());
-        }
+        phase.serverIdle(channel, idle);
+    }
+
+    Limits limits() {
+        return context.limits();
     }
 
     // ---- the second backend connection a routing script asked for (read/write splitting) -------------------------

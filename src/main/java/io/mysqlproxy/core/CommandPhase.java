@@ -7,12 +7,13 @@ import io.mysqlproxy.protocol.ResponseState;
 import io.mysqlproxy.protocol.ServerStatus;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.handler.timeout.IdleStateEvent;
 import org.jboss.logging.Logger;
 
 /**
  * What the two command phases (plain and scripted) share: the session's backend connections lost between or during
- * commands, kept in a pool when the client leaves between commands, back-pressure from the client, and under
- * multiplexing the bytes of a connection the client does not run a command on.
+ * commands, kept in a pool when the client leaves between commands, back-pressure both ways, the idle and read
+ * timeouts, and under multiplexing the bytes of a connection the client does not run a command on.
  */
 abstract class CommandPhase implements SessionPhase {
     private static final Logger LOG = Logger.getLogger(CommandPhase.class);
@@ -110,6 +111,27 @@ abstract class CommandPhase implements SessionPhase {
         }
         session.close();
         return true;
+    }
+
+    /** A slow backend connection stops the client from being read, until it caught up. */
+    @Override
+    public void serverWritabilityChanged(Channel channel) {
+        if (channel == session.links().active()) {
+            session.client().config().setAutoRead(channel.isWritable());
+        }
+    }
+
+    @Override
+    public void clientIdle(IdleStateEvent event) {
+        Timeouts.clientIdle(session, event, session.limits());
+    }
+
+    /** Only the connection the command runs on is judged: an idle second connection is silent by right. */
+    @Override
+    public void serverIdle(Channel channel, IdleStateEvent event) {
+        if (channel == session.links().active()) {
+            Timeouts.backendSilent(session, event, session.limits());
+        }
     }
 
     /** A slow client stops the connection its command runs on from being read, until it caught up. */

@@ -5,6 +5,7 @@ import io.mysqlproxy.protocol.PacketFramer;
 import io.mysqlproxy.scripting.HookOutcome;
 import io.netty.channel.Channel;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
@@ -24,6 +25,11 @@ final class LoginHooks {
         this.session = session;
         this.client = client;
         this.afterEach = afterEach;
+    }
+
+    /** Whether a script's answer begins with a packet whose first byte is {@code first}. */
+    static boolean answerStartsWith(List<byte[]> payloads, int first) {
+        return !payloads.isEmpty() && payloads.get(0).length > 0 && (payloads.get(0)[0] & 0xFF) == first;
     }
 
     /** A hook is running: the login reads no packet until it decided. */

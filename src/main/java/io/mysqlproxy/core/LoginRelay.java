@@ -8,7 +8,6 @@ import io.mysqlproxy.protocol.ErrorCodes;
 import io.mysqlproxy.protocol.HandshakeResponse;
 import io.mysqlproxy.protocol.HandshakeV10;
 import io.mysqlproxy.protocol.MalformedPacketException;
-import io.mysqlproxy.protocol.OkPacket;
 import io.mysqlproxy.protocol.Packet;
 import io.mysqlproxy.protocol.PacketAssembler;
 import io.mysqlproxy.protocol.PacketFramer;
@@ -54,8 +53,8 @@ final class LoginRelay implements SessionPhase {
     private int lastClientSeq;
     private boolean clientTls;
     private HandshakeV10 handshake;
-    /** connect_server answered with its own greeting: there is no backend, logins are accepted by the proxy. */
-    private boolean withoutBackend;
+    /** connect_server answered with its own greeting: there is no backend, the script plays the server. */
+    private LoginWithoutBackend withoutBackend;
     private final LoginHooks hooks;
     private boolean backendGone;
     /** The second login a routing script asked for ({@code extra_backend_ndx}). */
@@ -104,14 +103,14 @@ final class LoginRelay implements SessionPhase {
         }
         if (outcome.action() == HookOutcome.SEND_RESULT) {
             List<byte[]> packets = outcome.response();
-            boolean greeting = startsWith(packets, HandshakeV10.PROTOCOL_VERSION);
+            boolean greeting = LoginHooks.answerStartsWith(packets, HandshakeV10.PROTOCOL_VERSION);
             if (!greeting) {
                 session.closeAfter(PacketFramer.frameAll(client.alloc(), 0, packets));
                 return;
             }
             handshake = HandshakeV10.decode(Unpooled.wrappedBuffer(packets.get(0)));
             serverCaps = handshake.capabilities();
-            withoutBackend = true;
+            withoutBackend = new LoginWithoutBackend(session, client, hooks, this::acceptedWithoutBackend);
             client.writeAndFlush(PacketFramer.frameAll(client.alloc(), 0, packets));
             session.transition(SessionState.READ_AUTH);
             processClientPackets();
@@ -127,11 +126,6 @@ final class LoginRelay implements SessionPhase {
         }
         second.want(outcome.extraBackendNdx());
         acquirer.start(order);
-    }
-
-    /** Whether a script's answer begins with a packet whose first byte is {@code first}. */
-    private static boolean startsWith(List<byte[]> payloads, int first) {
-        return !payloads.isEmpty() && payloads.get(0).length > 0 && (payloads.get(0)[0] & 0xFF) == first;
     }
 
     /** Where the login's backend connection comes from ({@link BackendAcquirer}) reports to. */
@@ -333,15 +327,11 @@ final class LoginRelay implements SessionPhase {
         ScriptSession script = session.scriptSession();
         boolean readAuth = script != null && script.has("read_auth");
         int seq = packet.seq();
-        if (withoutBackend) {
+        if (withoutBackend != null) {
             payload.release();
             deprecateEof = Capabilities.has(response.capabilities() & serverCaps, Capabilities.CLIENT_DEPRECATE_EOF);
             session.loggedIn(handshake, response, response.capabilities() & serverCaps);
-            if (readAuth) {
-                readAuthWithoutBackend(script, seq);
-            } else {
-                acceptWithoutBackend(null, seq);
-            }
+            withoutBackend.login(seq);
             return;
         }
         boolean backendTls = context.backendTls().mode() == BackendTlsMode.REQUIRED
@@ -403,29 +393,7 @@ final class LoginRelay implements SessionPhase {
         takeover.freshGreeting(fresh);
     }
 
-    /** Without a backend, {@code read_auth} may refuse the client or answer with an OK of its own. */
-    private void readAuthWithoutBackend(ScriptSession script, int seq) {
-        hooks.whenDone(script.readAuth(session.connectionInfo()), () -> { }, outcome -> {
-            if (outcome.error() != null) {
-                session.closeWithError(seq + 1, ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_PROXY, outcome.error());
-            } else if (outcome.action() == HookOutcome.SEND_RESULT) {
-                List<byte[]> answer = outcome.response();
-                if (startsWith(answer, Packets.OK)) {
-                    acceptWithoutBackend(PacketFramer.frameAll(client.alloc(), seq + 1, answer), seq);
-                } else {
-                    session.closeAfter(PacketFramer.frameAll(client.alloc(), seq + 1, answer));
-                }
-            } else {
-                acceptWithoutBackend(null, seq);
-            }
-        });
-    }
-
-    private void acceptWithoutBackend(ByteBuf answer, int seq) {
-        if (answer == null) {
-            answer = OkPacket.framedPlain(client.alloc(), seq + 1);
-        }
-        client.writeAndFlush(answer);
+    private void acceptedWithoutBackend() {
         cancelTimer();
         ByteBuf clientRest = fromClient.drainRemainder();
         release();
@@ -499,7 +467,7 @@ final class LoginRelay implements SessionPhase {
         if (outcome.action() == HookOutcome.SEND_RESULT) {
             packet.payload().release();
             List<byte[]> answer = outcome.response();
-            boolean ok = startsWith(answer, Packets.OK);
+            boolean ok = LoginHooks.answerStartsWith(answer, Packets.OK);
             second.abandon();
             client.writeAndFlush(PacketFramer.frameAll(client.alloc(), seq, answer));
             // the client is logged in only if both the backend and the script said so
@@ -539,16 +507,6 @@ final class LoginRelay implements SessionPhase {
     @Override
     public void secondServerLost(Channel from) {
         second.closed(from);
-    }
-
-    @Override
-    public void clientLeft() {
-        // not logged in: nothing of the backend connection can serve another client
-    }
-
-    @Override
-    public void clientWritabilityChanged(boolean writable) {
-        // the login writes a packet at a time, each an answer to one of the client's
     }
 
     /** A login is never quiet: a session ending during it ends with an error, never between commands. */

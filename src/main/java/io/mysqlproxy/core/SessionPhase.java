@@ -2,12 +2,13 @@ package io.mysqlproxy.core;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.handler.timeout.IdleStateEvent;
 
 /**
  * What a session does with the events of its connections in the phase it is in. A {@link ClientSession} holds
  * exactly one phase and forwards every event to it: the login ({@link LoginRelay}), commands relayed as they come
  * ({@link PlainCommands}) or run through a script ({@link ScriptedRelay}), and {@link #CLOSED}. Each phase handles
- * the loss of its connections itself.
+ * the loss of its connections, back-pressure and timeouts itself.
  */
 interface SessionPhase {
     void clientRead(ByteBuf buf);
@@ -23,11 +24,30 @@ interface SessionPhase {
 
     void secondServerLost(Channel channel);
 
+    /*
+     * The events below matter between and during commands only: before (the login writes one packet at a time, each
+     * answering one of the client's, and has a deadline of its own) and after, a phase lets them pass.
+     */
+
     /** The client closed its connection: the phase may give the backend connections to a pool before they close. */
-    void clientLeft();
+    default void clientLeft() {
+    }
 
     /** The client's socket can take more (or no more) bytes. */
-    void clientWritabilityChanged(boolean writable);
+    default void clientWritabilityChanged(boolean writable) {
+    }
+
+    /** {@code channel}, one of the session's backend connections, can take more (or no more) bytes. */
+    default void serverWritabilityChanged(Channel channel) {
+    }
+
+    /** The client sent nothing for the idle timeout. */
+    default void clientIdle(IdleStateEvent event) {
+    }
+
+    /** {@code channel}, one of the session's backend connections, sent nothing for the read timeout. */
+    default void serverIdle(Channel channel, IdleStateEvent event) {
+    }
 
     /**
      * No command runs and no packet is half-relayed in either direction: the session may end, or give its connection
@@ -61,14 +81,6 @@ interface SessionPhase {
 
         @Override
         public void secondServerLost(Channel channel) {
-        }
-
-        @Override
-        public void clientLeft() {
-        }
-
-        @Override
-        public void clientWritabilityChanged(boolean writable) {
         }
 
         @Override

@@ -90,8 +90,10 @@ final class EmbeddedSession implements BackendConnector, AutoCloseable {
     private final List<EmbeddedChannel> all = new ArrayList<>();
     private final Set<String> refusing = new HashSet<>();
     private long lastSessionId;
+    /** Registered on {@link #loop} for as long as the fixture lives: runs its tasks once every other channel closed. */
+    private final EmbeddedChannel clock = new EmbeddedChannel();
     /** Every channel of the fixture runs on this one loop: each step runs to its end on the test's thread. */
-    private final EventLoop loop = new EmbeddedChannel().eventLoop();
+    private final EventLoop loop = clock.eventLoop();
 
     private EmbeddedSession(Limits limits, PoolConfig pool, Set<String> refused, String... backends) {
         this(limits, pool, refused, ClientTls.DISABLED, BackendTls.DISABLED, backends);
@@ -191,6 +193,11 @@ final class EmbeddedSession implements BackendConnector, AutoCloseable {
             throw new AssertionError("the session opened no further backend connection");
         }
         return next;
+    }
+
+    /** Runs what waits on the session's event loop: tasks handed to it from other threads, and due timers. */
+    void runPendingTasks() {
+        clock.runPendingTasks();
     }
 
     boolean openedAnotherBackend() {
@@ -300,5 +307,6 @@ final class EmbeddedSession implements BackendConnector, AutoCloseable {
                 c.finishAndReleaseAll();
             }
         }
+        clock.finishAndReleaseAll();
     }
 }
