@@ -3,7 +3,6 @@ package io.mysqlproxy.core;
 import io.mysqlproxy.backend.Backend;
 import io.mysqlproxy.config.Limits;
 import io.mysqlproxy.metrics.ListenerMetrics;
-import io.mysqlproxy.protocol.Commands;
 import io.mysqlproxy.protocol.ConversationTracker;
 import io.mysqlproxy.protocol.ErrorCodes;
 import io.mysqlproxy.protocol.HandshakeResponse;
@@ -16,16 +15,11 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.codec.DecoderException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import org.jboss.logging.Logger;
 
-import java.io.IOException;
 import java.net.SocketAddress;
-import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLException;
 
 /**
  * One client connection and its backend connections ({@link SessionLinks}). All its sockets live on the same event
@@ -37,8 +31,6 @@ import javax.net.ssl.SSLException;
  */
 public final class ClientSession extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = Logger.getLogger(ClientSession.class);
-    /** How long a client may go on sending after the proxy's last packet before its socket is closed. */
-    private static final long CLOSE_LINGER_MILLIS = 2_000;
 
     private final Listener listener;
     private final ProxyContext context;
@@ -197,7 +189,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        logPeerError("client " + client.remoteAddress(), cause);
+        SessionEnd.peerError(id, "client " + client.remoteAddress(), cause);
         close();
     }
 
@@ -252,7 +244,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     void secondServerException(Throwable cause) {
         BackendLink second = links.second();
-        logPeerError("second backend " + (second == null ? "?" : second.backend().address()) + " of client "
+        SessionEnd.peerError(id, "second backend " + (second == null ? "?" : second.backend().address()) + " of client "
                 + clientAddress(), cause);
     }
 
@@ -267,23 +259,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /**
-     * A backend connection closed while a command waited for its result. What the server sent before it closed
-     * has reached the client; the client's connection is closed without an error of the proxy's own, so that every
-     * client reports the loss as its own "lost connection" (2013 in libmariadb), as when it talks to the server
-     * directly. (Error codes 2000-2999 are the clients' own: libmariadb reads one from the wire as a malformed
-     * packet.)
-     */
-    void lostDuringCommand(Backend lost) {
-        LOG.warnf("session %d: backend %s closed the connection during %s from client %s", id, lost.address(),
-                Commands.name(tracker.currentCommand()), client.remoteAddress());
-        closeAfterFlush();
-    }
-
     /** Logged only: the connection's end (it always follows) is handled by {@link #backendInactive}. */
     void backendException(Throwable cause) {
         Backend backend = links.backend();
-        logPeerError("backend " + (backend == null ? "?" : backend.address()) + " of client "
+        SessionEnd.peerError(id, "backend " + (backend == null ? "?" : backend.address()) + " of client "
                 + clientAddress(), cause);
     }
 
@@ -293,31 +272,16 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     void authenticated(boolean deprecateEof, ByteBuf clientRest, ByteBuf serverRest) {
         tracker.deprecateEof(deprecateEof);
         transition(SessionState.READ_QUERY);
-        Channel server = links.server();
-        Backend backend = links.backend();
-        BackendLink second = links.second();
-        Timeouts.install(this, client, server, context.limits());
+        Timeouts.install(this, client, links.server(), context.limits());
         if (links.holdsSecond()) {
-            Timeouts.install(this, null, second.channel(), context.limits());
+            Timeouts.install(this, null, links.second().channel(), context.limits());
         }
         LOG.debugf("session %d: client %s authenticated on backend %s", id, client.remoteAddress(),
-                backend == null ? "(none: the script answers)" : backend.address());
-        if (listener.multiplexes() && server != null) {
-            mux = new Multiplexer(this, listener.pool(backend), backend, listener.metrics(),
-                    listener.poolConfig(), context.limits().readTimeoutMillis(),
-                    asIdle(server, links.greeting()),
-                    client.eventLoop());
-            if (!listener.multiplexing().appliesTo(username())) {
-                mux.pinForExcludedUser(); // still one of the listener's sessions for KILL
-            }
-            if (links.holdsSecond()) {
-                // the second login's connection serves the script's picks of that backend, through its pool
-                mux.join(listener.pool(second.backend()), asIdle(second.channel(), second.greeting()));
-                second.givenAway();
-            }
-        }
+                links.backend() == null ? "(none: the script answers)" : links.backend().address());
+        mux = Multiplexer.afterLogin(this, listener, context.limits());
         CommandPhase commands = scriptSession != null
-                ? new ScriptedRelay(this, scriptSession, mux, client, server, tracker, context.limits().maxPacketSize())
+                ? new ScriptedRelay(this, scriptSession, mux, client, links.server(), tracker,
+                        context.limits().maxPacketSize())
                 : new PlainCommands(this, mux, relay);
         phase = commands;
         commands.start(clientRest, serverRest);
@@ -370,7 +334,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             shutdownNow();
         }
     }
-
 
     void loggedIn(HandshakeV10 handshake, HandshakeResponse response, long negotiated) {
         capabilities = negotiated;
@@ -461,12 +424,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         if (state == SessionState.CLOSED) {
             return;
         }
-        boolean canWrite = !state.authenticated() || relay.serverAtBoundary();
-        int seq = state.authenticated() && !isQuiet() ? tracker.lastSeq() + 1 : 0;
-        if (canWrite && state != SessionState.CONNECT_SERVER) {
-            closeWithError(seq, code, sqlState, message);
-        } else {
+        int seq = SessionEnd.errorSeq(state, isQuiet(), relay);
+        if (seq == SessionEnd.NO_ERROR_PACKET) {
             close();
+        } else {
+            closeWithError(seq, code, sqlState, message);
         }
     }
 
@@ -486,26 +448,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         }
         SessionPhase ending = enterClosed();
         links.closeAll();
-        client.writeAndFlush(framed).addListener(f -> lingerThenClose());
+        client.writeAndFlush(framed).addListener(f -> SessionEnd.lingerThenClose(client));
         finish(ending);
-    }
-
-    /**
-     * Ends the client connection after a last packet: half-closes it, so the client reads the packet and then the
-     * end of the stream, and discards what the client still sends for a moment. Closing at once while the client
-     * is still sending (an oversized packet, a refused login with data behind it) makes the kernel answer with a
-     * reset, which can destroy the error packet before the client reads it.
-     */
-    private void lingerThenClose() {
-        if (client instanceof DuplexChannel duplex && client.isActive()) {
-            duplex.shutdownOutput();
-            client.config().setAutoRead(true);
-            client.eventLoop().schedule(() -> {
-                client.close();
-            }, CLOSE_LINGER_MILLIS, TimeUnit.MILLISECONDS);
-        } else {
-            client.close();
-        }
     }
 
     /** Closes both sides once what was already written to the client has been sent. */
@@ -533,7 +477,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         return ending;
     }
 
-
     private void finish(SessionPhase ending) {
         if (mux != null) {
             mux.closed();
@@ -545,19 +488,5 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         relay.release();
         links.disconnectAll();
         listener.remove(this);
-    }
-
-    private void logPeerError(String peer, Throwable cause) {
-        if (cause instanceof IOException) {
-            LOG.debugf("session %d: %s: %s", id, peer, cause.getMessage());
-        } else if (cause instanceof DecoderException
-                && cause.getCause() instanceof SSLException tls) {
-            // a backend's TLS failure is reported by the login relay; a client's is logged here, once
-            if (peer.startsWith("client")) {
-                LOG.infof("session %d: %s: TLS failed: %s", id, peer, tls.getMessage());
-            }
-        } else {
-            LOG.warnf(cause, "session %d: %s: unexpected error", id, peer);
-        }
     }
 }

@@ -2,6 +2,7 @@ package io.mysqlproxy.core;
 
 import io.mysqlproxy.backend.Backend;
 import io.mysqlproxy.backend.BackendState;
+import io.mysqlproxy.protocol.Commands;
 import io.mysqlproxy.protocol.ConversationTracker;
 import io.mysqlproxy.protocol.ResponseState;
 import io.mysqlproxy.protocol.ServerStatus;
@@ -43,7 +44,7 @@ abstract class CommandPhase implements SessionPhase {
             return;
         }
         if (session.state() == SessionState.READ_QUERY_RESULT) {
-            session.lostDuringCommand(session.backend());
+            lostDuringCommand(session.backend());
         } else {
             LOG.debugf("session %d: backend %s closed the connection", session.id(), session.backend().address());
             session.close();
@@ -58,12 +59,25 @@ abstract class CommandPhase implements SessionPhase {
         }
         Backend lost = second.backend();
         if (session.links().active() == channel && session.state() == SessionState.READ_QUERY_RESULT) {
-            session.lostDuringCommand(lost);
+            lostDuringCommand(lost);
             return;
         }
         LOG.infof("session %d: second backend %s closed its connection; client %s goes on with %s", session.id(),
                 lost.address(), session.clientAddress(), session.backend().address());
         session.links().dropSecond();
+    }
+
+    /**
+     * A backend connection closed while a command waited for its result. What the server sent before it closed
+     * has reached the client; the client's connection is closed without an error of the proxy's own, so that every
+     * client reports the loss as its own "lost connection" (2013 in libmariadb), as when it talks to the server
+     * directly. (Error codes 2000-2999 are the clients' own: libmariadb reads one from the wire as a malformed
+     * packet.)
+     */
+    private void lostDuringCommand(Backend lost) {
+        LOG.warnf("session %d: backend %s closed the connection during %s from client %s", session.id(),
+                lost.address(), Commands.name(session.tracker().currentCommand()), session.clientAddress());
+        session.closeAfterFlush();
     }
 
     /**

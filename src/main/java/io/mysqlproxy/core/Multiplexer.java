@@ -1,6 +1,7 @@
 package io.mysqlproxy.core;
 
 import io.mysqlproxy.backend.Backend;
+import io.mysqlproxy.config.Limits;
 import io.mysqlproxy.config.PoolConfig;
 import io.mysqlproxy.metrics.ListenerMetrics;
 import io.mysqlproxy.protocol.Commands;
@@ -79,11 +80,27 @@ final class Multiplexer {
     }
 
     /**
-     * A second connection the client logged in with (a routing script's {@code extra_backend_ndx}): it goes to
-     * its backend's pool, which the client may borrow from when the script routes a command there.
+     * The multiplexer of a session that just logged in, or null when its listener does not multiplex (or the script
+     * answered the login itself). A second connection the login opened goes to its backend's pool at once.
      */
-    void join(IdlePool pool, IdlePool.Idle loggedIn) {
-        lease.join(pool, loggedIn);
+    static Multiplexer afterLogin(ClientSession session, Listener listener, Limits limits) {
+        SessionLinks links = session.links();
+        if (!listener.multiplexes() || links.server() == null) {
+            return null;
+        }
+        Multiplexer mux = new Multiplexer(session, listener.pool(links.backend()), links.backend(),
+                listener.metrics(), listener.poolConfig(), limits.readTimeoutMillis(),
+                session.asIdle(links.server(), links.greeting()), session.client().eventLoop());
+        if (!listener.multiplexing().appliesTo(session.username())) {
+            mux.pin(PinReason.EXCLUDED_USER); // still one of the listener's sessions for KILL
+        }
+        BackendLink second = links.second();
+        if (links.holdsSecond()) {
+            // the second login's connection serves the script's picks of that backend, through its pool
+            mux.lease.join(listener.pool(second.backend()), session.asIdle(second.channel(), second.greeting()));
+            second.givenAway();
+        }
+        return mux;
     }
 
     ConnectionLease.Running running() {
@@ -335,10 +352,6 @@ final class Multiplexer {
                     Commands.COM_STMT_BULK_EXECUTE -> pin(PinReason.PREPARED_STATEMENT);
             default -> pin(PinReason.COMMAND);
         }
-    }
-
-    void pinForExcludedUser() {
-        pin(PinReason.EXCLUDED_USER);
     }
 
     /** Pins the client; a pin for session state replaces a script's (which the script may lift). */
