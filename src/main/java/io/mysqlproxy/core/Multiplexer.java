@@ -13,14 +13,12 @@ import io.mysqlproxy.protocol.Packets;
 import io.mysqlproxy.protocol.ResponseState;
 import io.mysqlproxy.protocol.ServerStatus;
 import io.mysqlproxy.sql.PinReason;
-import io.mysqlproxy.sql.StatementEffects;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
 import org.jboss.logging.Logger;
 
-import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
 /**
@@ -53,18 +51,12 @@ final class Multiplexer {
     /** Set while a script's command runs: how it is sent and how the proxy's own answer reaches the script. */
     private Consumer<byte[]> scriptedSend;
     private Consumer<ByteBuf> scriptedAnswer;
-    private boolean inTransaction;
     private boolean ended;
     /** The client's session state, which every connection it borrows is brought to. */
     private final SessionMirror mirror;
 
-    /** A command is under way: waiting for a connection, being prepared, or running. */
-    private boolean busy;
-    private int command = -1;
-    /** The running command's bytes were taken from {@link #pending} (sent, or replaced by the proxy's). */
-    private boolean commandSkipped;
-    private StatementEffects effects = StatementEffects.NONE;
-    private String commandText;
+    /** The command under way (waiting for a connection, being prepared, or running), or null. */
+    private MultiplexedCommand current;
     /** The plain relay of a session without a script; null when a script runs its commands. */
     private PlainCommands plain;
 
@@ -108,7 +100,7 @@ final class Multiplexer {
     }
 
     boolean busy() {
-        return busy;
+        return current != null;
     }
 
     /** The plain relay the client's commands go through when no script runs. */
@@ -130,7 +122,7 @@ final class Multiplexer {
 
     /** Why the client keeps its connection now, or null. */
     PinReason pinReason() {
-        return mirror.pinned() != null ? mirror.pinned() : inTransaction ? PinReason.TRANSACTION : null;
+        return mirror.pinned() != null ? mirror.pinned() : mirror.inTransaction() ? PinReason.TRANSACTION : null;
     }
 
     // ---- client bytes ------------------------------------------------------------------------------------------
@@ -160,13 +152,13 @@ final class Multiplexer {
             return true;
         }
         ResponseState s = session.tracker().state();
-        return busy && (s == ResponseState.INFILE_UPLOAD
+        return current != null && (s == ResponseState.INFILE_UPLOAD
                 || s == ResponseState.AUTH);
     }
 
     /** Starts the next whole command the client sent, unless one is under way. */
     private void next() {
-        if (ended || busy || !pending.isReadable()) {
+        if (ended || current != null || !pending.isReadable()) {
             return;
         }
         if (mirror.pinned() != null && lease.held() != null && !KillRequest.startsWithKill(pending)) {
@@ -182,28 +174,26 @@ final class Multiplexer {
         if (inspect && pending.readableBytes() < Packets.HEADER_SIZE + length) {
             return;
         }
-        command = length == 0 ? -1 : pending.getUnsignedByte(at + Packets.HEADER_SIZE);
-        if (command == Commands.COM_QUIT) {
+        int code = length == 0 ? -1 : pending.getUnsignedByte(at + Packets.HEADER_SIZE);
+        if (code == Commands.COM_QUIT) {
             pending.skipBytes(pending.readableBytes());
             if (!plain.quitIntoPool()) {
                 session.close();
             }
             return;
         }
-        commandSkipped = false;
+        current = new MultiplexedCommand(code, false);
         boolean command0 = inspect && pending.getUnsignedByte(at + 3) == 0;
         KillRequest kill = command0 ? KillRequest.parse(pending, at, length) : null;
         if (kill != null && (kill.threadId() & CLIENT_THREAD_ID_BIT) != 0) {
-            busy = true;
             kill(kill);
             return;
         }
         if (mirror.pinned() == null) {
-            inspect(pending, at, length, command0);
+            pin(current.inspect(pending, at, length, command0));
         }
-        busy = true;
         int frame = Packets.HEADER_SIZE + length;
-        lease.obtain(effects, () -> sendToBackend(mirror.pinned() != null ? pending.readableBytes() : frame));
+        lease.obtain(current.effects(), () -> sendToBackend(mirror.pinned() != null ? pending.readableBytes() : frame));
     }
 
     // ---- commands a script sends ------------------------------------------------------------------------------
@@ -224,18 +214,17 @@ final class Multiplexer {
         lease.target(wanted);
         ByteBuf framed = PacketFramer.frame(session.alloc(), 0, Unpooled.wrappedBuffer(packet));
         int length = framed.getUnsignedMediumLE(0);
-        busy = true;
-        commandSkipped = true;
-        command = packet.length == 0 ? -1 : packet[0] & 0xFF;
+        current = new MultiplexedCommand(packet.length == 0 ? -1 : packet[0] & 0xFF, true);
         boolean inspect = length < INSPECT_LIMIT;
         KillRequest kill = inspect ? KillRequest.parse(framed, 0, length) : null;
         if (kill != null && (kill.threadId() & CLIENT_THREAD_ID_BIT) != 0) {
             kill(kill);
         } else {
             if (mirror.pinned() == null || mirror.pinned() == PinReason.SCRIPT) {
-                inspect(framed, 0, length, inspect); // state a script-pinned client creates pins it for good
+                // state a script-pinned client creates pins it for good
+                pin(current.inspect(framed, 0, length, inspect));
             }
-            lease.obtain(effects, () -> scriptedSend.accept(packet));
+            lease.obtain(current.effects(), () -> scriptedSend.accept(packet));
         }
         framed.release();
     }
@@ -249,14 +238,14 @@ final class Multiplexer {
     void scriptedCommandDone() {
         scriptedSend = null;
         scriptedAnswer = null;
-        if (!busy && lease.held() != null && !keepsConnection()) {
+        if (current == null && lease.held() != null && !keepsConnection()) {
             lease.release();
         }
     }
 
     /** Whether the client keeps the connection it holds: it is pinned, or in a transaction. */
     private boolean keepsConnection() {
-        return mirror.pinned() != null || inTransaction;
+        return mirror.pinned() != null || mirror.inTransaction();
     }
 
     /**
@@ -304,13 +293,11 @@ final class Multiplexer {
                     + "' has no connection");
             return;
         }
-        skipCommand();
-        command = Commands.COM_QUERY;
-        effects = StatementEffects.NONE;
-        commandText = null;
+        dequeue(current);
+        current = new MultiplexedCommand(Commands.COM_QUERY, true);
         lease.target(serverPool, thread.backend());
         String statement = "KILL QUERY " + thread.threadId();
-        lease.obtain(effects, () -> sendReplacement(statement));
+        lease.obtain(current.effects(), () -> sendReplacement(statement));
     }
 
     /** Sends a statement of the proxy's in place of the client's command. */
@@ -326,37 +313,9 @@ final class Multiplexer {
         answer(OkPacket.framedPlain(session.alloc(), 1));
     }
 
-    private void inspect(ByteBuf buf, int at, int length, boolean inspect) {
-        effects = StatementEffects.NONE;
-        commandText = null;
-        if (!inspect) {
-            pin(PinReason.UNINSPECTED);
-            return;
-        }
-        switch (command) {
-            case Commands.COM_QUERY -> {
-                String sql = buf.toString(at + Packets.HEADER_SIZE + 1, length - 1, StandardCharsets.UTF_8);
-                effects = StatementEffects.of(sql);
-                if (effects.pin() != null) {
-                    pin(effects.pin());
-                } else if (effects.replayableSet()) {
-                    commandText = sql;
-                }
-            }
-            case Commands.COM_INIT_DB -> commandText = buf.toString(at + Packets.HEADER_SIZE + 1, length - 1,
-                    StandardCharsets.UTF_8);
-            case Commands.COM_PING, Commands.COM_STATISTICS, Commands.COM_FIELD_LIST, Commands.COM_PROCESS_KILL,
-                    Commands.COM_PROCESS_INFO, Commands.COM_DEBUG, Commands.COM_RESET_CONNECTION -> { }
-            case Commands.COM_STMT_PREPARE, Commands.COM_STMT_EXECUTE, Commands.COM_STMT_FETCH,
-                    Commands.COM_STMT_CLOSE, Commands.COM_STMT_RESET, Commands.COM_STMT_SEND_LONG_DATA,
-                    Commands.COM_STMT_BULK_EXECUTE -> pin(PinReason.PREPARED_STATEMENT);
-            default -> pin(PinReason.COMMAND);
-        }
-    }
-
     /** Pins the client; a pin for session state replaces a script's (which the script may lift). */
     private void pin(PinReason reason) {
-        if (mirror.pin(reason)) {
+        if (reason != null && mirror.pin(reason)) {
             metrics.multiplexPinned(reason);
             LOG.debugf("session %d: pinned to its backend connection (%s)", session.id(), reason.label());
         }
@@ -366,7 +325,9 @@ final class Multiplexer {
         // a copy: discarding read components would shift what a slice of the composite points at
         ByteBuf command = pending.readBytes(bytes);
         pending.discardReadComponents();
-        commandSkipped = true;
+        if (current != null) {
+            current.dequeue();
+        }
         send(command);
     }
 
@@ -377,7 +338,7 @@ final class Multiplexer {
 
     /** The held connection closed before the command was sent to it: another one is as good. */
     boolean retryOnAnotherConnection() {
-        return busy && lease.retryOnAnotherConnection();
+        return current != null && lease.retryOnAnotherConnection();
     }
 
     /** The client's command gets an error instead of running; the session goes on. */
@@ -385,25 +346,25 @@ final class Multiplexer {
         answer(ErrorPackets.encode(session.alloc(), 1, code, sqlState, message));
     }
 
-    /** Drops the client's command from what waits to be sent, unless it was dropped already. */
-    private void skipCommand() {
-        if (pending.readableBytes() >= Packets.HEADER_SIZE && !commandSkipped) {
+    /** Drops the client's {@code command} from what waits to be sent, unless it was dropped already. */
+    private void dequeue(MultiplexedCommand command) {
+        if (pending.readableBytes() >= Packets.HEADER_SIZE && command != null && !command.dequeued()) {
             int length = pending.getUnsignedMediumLE(pending.readerIndex());
             pending.skipBytes(Math.min(pending.readableBytes(), Packets.HEADER_SIZE + length));
             pending.discardReadComponents();
+            command.dequeue();
         }
-        commandSkipped = true;
     }
 
     /** The proxy answers the client's command itself ({@code framed}); the session goes on. */
     private void answer(ByteBuf framed) {
-        busy = false;
-        command = -1;
+        MultiplexedCommand answered = current;
+        current = null;
         if (scriptedAnswer != null) {
             scriptedAnswer.accept(framed); // the script's command ends with it: the connection stays until then
             return;
         }
-        skipCommand();
+        dequeue(answered);
         session.sendToClient(framed);
         if (lease.held() != null && !keepsConnection()) {
             lease.release();
@@ -426,11 +387,12 @@ final class Multiplexer {
 
     /** What the command that just ended did to the session is noted; false if no command of the client ran. */
     private boolean responseEnded() {
-        if (!busy || lease.preparing() || lease.waiting()) {
+        if (current == null || lease.preparing() || lease.waiting()) {
             return false;
         }
+        MultiplexedCommand ended = current;
+        current = null;
         IdlePool.Idle held = lease.held();
-        busy = false;
         ConversationTracker tracker = session.tracker();
         long id = tracker.takeLastInsertId();
         if (id != 0) {
@@ -439,58 +401,26 @@ final class Multiplexer {
                 held.state().lastInsertId = id;
             }
         }
-        if (!tracker.lastCommandFailed() && held != null) {
-            applied();
+        if (!tracker.lastCommandFailed() && held != null && !ended.appliedTo(mirror, held.state())) {
+            pin(PinReason.SESSION_VARIABLE);
         }
         int status = tracker.serverStatus();
         if ((status & ServerStatus.SESSION_STATE_CHANGED) != 0 && held != null && !tracker.lastCommandFailed()
-                && !carriedOver()) {
+                && !ended.carriedOver()) {
             // the server saw session state change (clients with CLIENT_SESSION_TRACK, and with
             // session_track_state_change on, any change): state the tokenizer missed, say in a stored function
             pin(PinReason.SESSION_STATE);
         }
         boolean transaction = (status & ServerStatus.IN_TRANS) != 0 || (status & ServerStatus.AUTOCOMMIT) == 0;
-        if (transaction && !inTransaction && mirror.pinned() == null) {
+        if (mirror.transaction(transaction) && mirror.pinned() == null) {
             metrics.multiplexPinned(PinReason.TRANSACTION);
         }
-        inTransaction = transaction;
-        command = -1;
         return true;
-    }
-
-    /** Whether the proxy brings what the running command changes to every connection the client borrows. */
-    private boolean carriedOver() {
-        return command == Commands.COM_INIT_DB || command == Commands.COM_RESET_CONNECTION
-                || command == Commands.COM_QUERY && (commandText != null || effects.useDatabase() != null);
-    }
-
-    /** The command succeeded: what it changed of the session is now the client's state and its connection's. */
-    private void applied() {
-        ConnectionState s = lease.held().state();
-        if (command == Commands.COM_INIT_DB) {
-            mirror.databaseSelected(commandText);
-            s.database = commandText;
-        } else if (command == Commands.COM_RESET_CONNECTION) {
-            mirror.reset();
-            s.reset();
-        } else if (command == Commands.COM_QUERY) {
-            if (effects.useDatabase() != null) {
-                mirror.databaseSelected(effects.useDatabase());
-                s.database = effects.useDatabase();
-            }
-            if (commandText != null) {
-                if (mirror.setsFull()) {
-                    pin(PinReason.SESSION_VARIABLE);
-                } else if (mirror.setApplied(commandText)) {
-                    s.sets.add(commandText);
-                }
-            }
-        }
     }
 
     /** Logged in: the login connection goes back to the pool until the first command. */
     void settle() {
-        if (!busy && lease.held() != null && !keepsConnection() && !pending.isReadable()) {
+        if (current == null && lease.held() != null && !keepsConnection() && !pending.isReadable()) {
             lease.release();
         }
     }
@@ -500,7 +430,7 @@ final class Multiplexer {
      * client left session state on it.
      */
     void park() {
-        if (!busy) { // mid-command: the session closes the connection
+        if (current == null) { // mid-command: the session closes the connection
             lease.park();
         }
     }

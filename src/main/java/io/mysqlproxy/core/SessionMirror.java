@@ -28,6 +28,7 @@ final class SessionMirror {
     private final List<String> sets = new ArrayList<>();
     private long lastInsertId;
     private PinReason pinned;
+    private boolean inTransaction;
 
     /** The client logged in, selecting {@code loginDatabase} (or none). */
     void loggedIn(String loginDatabase) {
@@ -108,6 +109,18 @@ final class SessionMirror {
     /** Why the client keeps its connection whatever it runs, or null (a transaction is not a pin). */
     PinReason pinned() {
         return pinned;
+    }
+
+    /** Whether the client is in a transaction (or runs without autocommit): it keeps its connection until the end. */
+    boolean inTransaction() {
+        return inTransaction;
+    }
+
+    /** The server's status after a command says whether a transaction is open; true if one has just begun. */
+    boolean transaction(boolean open) {
+        boolean begun = open && !inTransaction;
+        inTransaction = open;
+        return begun;
     }
 
     /** Pins the client; a pin for session state replaces a script's (which the script may lift). True if it did. */

@@ -66,4 +66,14 @@ class SessionMirrorTest {
         assertThat(scripted.unpinScript()).isTrue();
         assertThat(scripted.pinned()).isNull();
     }
+
+    @Test
+    void aTransactionIsReportedOnceWhenItBeginsAndKeepsTheConnectionUntilItEnds() {
+        SessionMirror mirror = new SessionMirror();
+        assertThat(mirror.transaction(true)).as("begun").isTrue();
+        assertThat(mirror.transaction(true)).as("still open, not begun again").isFalse();
+        assertThat(mirror.inTransaction()).isTrue();
+        assertThat(mirror.transaction(false)).isFalse();
+        assertThat(mirror.inTransaction()).isFalse();
+    }
 }

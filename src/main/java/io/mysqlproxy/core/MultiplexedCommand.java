@@ -1,0 +1,117 @@
+package io.mysqlproxy.core;
+
+import io.mysqlproxy.protocol.Commands;
+import io.mysqlproxy.protocol.Packets;
+import io.mysqlproxy.sql.PinReason;
+import io.mysqlproxy.sql.StatementEffects;
+import io.netty.buffer.ByteBuf;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The command a multiplexed client runs now, from the moment it is taken until its response ends: what it is, what
+ * it does to the client's session (read from its bytes), and whether its bytes have left the client's queue.
+ */
+final class MultiplexedCommand {
+    /** The command byte, or -1 for an empty packet. */
+    private final int code;
+    private StatementEffects effects = StatementEffects.NONE;
+    /** What the proxy replays of it on other connections (a SET, a database name), or null. */
+    private String text;
+    /** Its bytes were taken from the client's queue: sent, or replaced by the proxy's own command. */
+    private boolean dequeued;
+
+    MultiplexedCommand(int code, boolean dequeued) {
+        this.code = code;
+        this.dequeued = dequeued;
+    }
+
+    int code() {
+        return code;
+    }
+
+    StatementEffects effects() {
+        return effects;
+    }
+
+    boolean dequeued() {
+        return dequeued;
+    }
+
+    void dequeue() {
+        dequeued = true;
+    }
+
+    /**
+     * Reads what the command at {@code at} (a frame of {@code length}) does to the session; {@code readable} is false
+     * when it is too long to read or not the first packet of a command. Returns the pin it needs, or null.
+     */
+    PinReason inspect(ByteBuf buf, int at, int length, boolean readable) {
+        if (!readable) {
+            return PinReason.UNINSPECTED;
+        }
+        switch (code) {
+            case Commands.COM_QUERY -> {
+                String sql = buf.toString(at + Packets.HEADER_SIZE + 1, length - 1, StandardCharsets.UTF_8);
+                effects = StatementEffects.of(sql);
+                if (effects.pin() != null) {
+                    return effects.pin();
+                }
+                if (effects.replayableSet()) {
+                    text = sql;
+                }
+                return null;
+            }
+            case Commands.COM_INIT_DB -> {
+                text = buf.toString(at + Packets.HEADER_SIZE + 1, length - 1, StandardCharsets.UTF_8);
+                return null;
+            }
+            case Commands.COM_PING, Commands.COM_STATISTICS, Commands.COM_FIELD_LIST, Commands.COM_PROCESS_KILL,
+                    Commands.COM_PROCESS_INFO, Commands.COM_DEBUG, Commands.COM_RESET_CONNECTION -> {
+                return null;
+            }
+            case Commands.COM_STMT_PREPARE, Commands.COM_STMT_EXECUTE, Commands.COM_STMT_FETCH,
+                    Commands.COM_STMT_CLOSE, Commands.COM_STMT_RESET, Commands.COM_STMT_SEND_LONG_DATA,
+                    Commands.COM_STMT_BULK_EXECUTE -> {
+                return PinReason.PREPARED_STATEMENT;
+            }
+            default -> {
+                return PinReason.COMMAND;
+            }
+        }
+    }
+
+    /** Whether the proxy brings what the command changes to every connection the client borrows. */
+    boolean carriedOver() {
+        return code == Commands.COM_INIT_DB || code == Commands.COM_RESET_CONNECTION
+                || code == Commands.COM_QUERY && (text != null || effects.useDatabase() != null);
+    }
+
+    /**
+     * The command succeeded: what it changed of the session is now the client's ({@code mirror}) and its
+     * connection's ({@code connection}). False when it was a SET beyond what the proxy replays: the client must pin.
+     */
+    boolean appliedTo(SessionMirror mirror, ConnectionState connection) {
+        if (code == Commands.COM_INIT_DB && text != null) {
+            mirror.databaseSelected(text);
+            connection.database = text;
+        } else if (code == Commands.COM_RESET_CONNECTION) {
+            mirror.reset();
+            connection.reset();
+        } else if (code == Commands.COM_QUERY) {
+            if (effects.useDatabase() != null) {
+                mirror.databaseSelected(effects.useDatabase());
+                connection.database = effects.useDatabase();
+            }
+            if (text != null) {
+                if (mirror.setsFull()) {
+                    return false;
+                }
+                if (mirror.setApplied(text)) {
+                    connection.sets.add(text);
+                }
+            }
+        }
+        return true;
+    }
+}
