@@ -20,7 +20,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import org.jboss.logging.Logger;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -51,13 +50,12 @@ final class ScriptedRelay extends CommandPhase {
     private final FrameScanner serverHeads;
     private final PacketAssembler fromClient;
     private PacketAssembler fromServer;
-    private List<InjectionRequest> queue = new ArrayList<>();
+    /** The client's command under way, or null between commands. */
+    private ScriptedCommand command;
+    /** The statement of that command running now, or null. */
     private Injection current;
-    private boolean busy;
+    /** {@link #pump} is on the stack: a command answered at once does not start the next one from inside it. */
     private boolean pumping;
-    private boolean resultSent;
-    private boolean closeWhenDone;
-    private int clientSeq;
 
     ScriptedRelay(ClientSession session, ScriptSession script, Multiplexer mux, Channel client, Channel server,
                   ConversationTracker tracker, long maxPacketSize) {
@@ -80,13 +78,13 @@ final class ScriptedRelay extends CommandPhase {
 
     @Override
     public boolean quiet() {
-        return session.state() == SessionState.READ_QUERY && !busy;
+        return session.state() == SessionState.READ_QUERY && command == null;
     }
 
     @Override
     public void clientRead(ByteBuf buf) {
         fromClient.add(buf);
-        if (busy && fromClient.buffered() > PIPELINE_BUFFER && client.config().isAutoRead()
+        if (command != null && fromClient.buffered() > PIPELINE_BUFFER && client.config().isAutoRead()
                 && !(current != null && current.streaming && expectsClientData())) {
             client.config().setAutoRead(false); // a client pipelining ahead of its results waits here
         }
@@ -101,7 +99,7 @@ final class ScriptedRelay extends CommandPhase {
         try {
             Packet p;
             while (session.state().authenticated()) {
-                if (!busy && !client.isWritable()) {
+                if (command == null && !client.isWritable()) {
                     // results the client has not read yet: no new command (and no reading) until it has
                     client.config().setAutoRead(false);
                     return;
@@ -109,14 +107,14 @@ final class ScriptedRelay extends CommandPhase {
                 if ((p = nextClientPacket()) == null) {
                     return;
                 }
-                if (busy) {
+                if (command != null) {
                     forwardExchange(p); // a local file or an authentication reply for the running command
                 } else {
                     startCommand(p);
                 }
             }
         } catch (MalformedPacketException e) {
-            session.closeWithError(clientSeq + 1, ErrorCodes.PACKET_TOO_LARGE, ErrorCodes.STATE_CONNECTION_FAILURE,
+            session.closeWithError(command == null ? 1 : command.lastSeq + 1, ErrorCodes.PACKET_TOO_LARGE, ErrorCodes.STATE_CONNECTION_FAILURE,
                     "Got a packet bigger than the proxy's max packet size: " + e.getMessage());
         } finally {
             pumping = false;
@@ -126,7 +124,7 @@ final class ScriptedRelay extends CommandPhase {
     /** Once the client read what was written to it, commands waiting behind it can start. */
     @Override
     public void clientWritabilityChanged(boolean writable) {
-        if (writable && !busy && session.state().authenticated()) {
+        if (writable && command == null && session.state().authenticated()) {
             client.config().setAutoRead(true);
             pump();
         }
@@ -135,7 +133,7 @@ final class ScriptedRelay extends CommandPhase {
 
     /** The next client packet, unless a command runs that does not expect one from the client. */
     private Packet nextClientPacket() {
-        if (busy && !(current != null && current.streaming && expectsClientData())) {
+        if (command != null && !(current != null && current.streaming && expectsClientData())) {
             return null;
         }
         return fromClient.next();
@@ -165,10 +163,8 @@ final class ScriptedRelay extends CommandPhase {
             session.close(); // multiplexed: COM_QUIT never goes to a shared connection; a held one closes with us
             return;
         }
-        busy = true;
-        resultSent = false;
+        command = new ScriptedCommand((p.seq() + PacketFramer.framesFor(p.payload().readableBytes()) - 1) & 0xFF);
         session.transition(SessionState.READ_QUERY_RESULT);
-        clientSeq = (p.seq() + PacketFramer.framesFor(p.payload().readableBytes()) - 1) & 0xFF;
         byte[] packet = Injection.bytes(p.payload());
         p.payload().release();
         if (quit) {
@@ -179,7 +175,7 @@ final class ScriptedRelay extends CommandPhase {
             return;
         }
         if (script.skipsReadQuery()) {
-            queue = new ArrayList<>(List.of(new InjectionRequest(0, packet, false)));
+            command.inject(List.of(new InjectionRequest(0, packet, false)));
             nextInjection(true);
             return;
         }
@@ -191,28 +187,28 @@ final class ScriptedRelay extends CommandPhase {
             return;
         }
         route(outcome);
-        closeWhenDone = outcome.close();
+        command.closeAfter(outcome.close());
         if (outcome.error() != null) {
             if (outcome.fatal()) {
-                session.closeWithError(clientSeq + 1, ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_PROXY, outcome.error());
+                session.closeWithError(command.lastSeq + 1, ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_PROXY, outcome.error());
                 return;
             }
-            sendError(outcome.error());
+            command.fail(client, outcome.error());
             commandDone();
             return;
         }
         switch (outcome.action()) {
             case HookOutcome.SEND_RESULT -> {
-                sendToClient(outcome.response());
+                command.answer(client, outcome.response());
                 commandDone();
             }
             case HookOutcome.SEND_QUERY -> {
-                queue = new ArrayList<>(outcome.queries());
-                session.metrics().injected(queue.size());
+                session.metrics().injected(outcome.queries().size());
+                command.inject(outcome.queries());
                 nextInjection(false);
             }
             default -> {
-                queue = new ArrayList<>(List.of(new InjectionRequest(0, original, false)));
+                command.inject(List.of(new InjectionRequest(0, original, false)));
                 nextInjection(true);
             }
         }
@@ -258,14 +254,15 @@ final class ScriptedRelay extends CommandPhase {
     }
 
     private void nextInjection(boolean passthrough) {
-        if (queue.isEmpty()) {
-            if (!resultSent) {
-                sendError("mysqlproxy: the script ignored every result of this command");
+        InjectionRequest next = command.nextInjection();
+        if (next == null) {
+            if (!command.answered()) {
+                command.fail(client, "mysqlproxy: the script ignored every result of this command");
             }
             commandDone();
             return;
         }
-        send(queue.remove(0), passthrough);
+        send(next, passthrough);
     }
 
     private void send(InjectionRequest request, boolean passthrough) {
@@ -274,9 +271,9 @@ final class ScriptedRelay extends CommandPhase {
                 session.close();
                 return;
             }
-            queue.clear();
-            if (!resultSent) {
-                sendError("mysqlproxy: there is no backend: the script answers every command itself, and it did "
+            command.dropInjections();
+            if (!command.answered()) {
+                command.fail(client, "mysqlproxy: there is no backend: the script answers every command itself, and it did "
                         + "not answer this one");
             }
             commandDone();
@@ -284,8 +281,8 @@ final class ScriptedRelay extends CommandPhase {
         }
         current = new Injection(request, passthrough);
         int frames = PacketFramer.framesFor(request.packet().length);
-        current.seqOffset = clientSeq - (frames - 1);
-        current.streaming = !current.buffered() && !resultSent;
+        current.seqOffset = command.lastSeq - (frames - 1);
+        current.streaming = !current.buffered() && !command.answered();
         if (mux != null) {
             Injection inj = current;
             mux.run(picked, request.packet(), packet -> write(inj, packet), framed -> answered(inj, framed));
@@ -306,7 +303,7 @@ final class ScriptedRelay extends CommandPhase {
         server.writeAndFlush(PacketFramer.frame(server.alloc(), 0, payload));
         if (Commands.expectsNoResponse(packet[0] & 0xFF)) {
             current = null;
-            resultSent = true; // the client expects nothing either
+            command.answeredByServer(); // the client expects nothing either
             finishInjection(inj);
         }
     }
@@ -374,7 +371,7 @@ final class ScriptedRelay extends CommandPhase {
             return;
         }
         Injection inj = current;
-        resultSent = true;
+        command.answeredByServer();
         serverHeads.scan(buf); // the tracker sees every frame head
         client.write(buf, client.voidPromise());
         if (tracker.idle()) {
@@ -412,7 +409,7 @@ final class ScriptedRelay extends CommandPhase {
         Injection inj = current;
         inj.received(p.payload(), before == ResponseState.ROWS && tracker.state() == ResponseState.ROWS);
         if (inj.streaming) {
-            resultSent = true;
+            command.answeredByServer();
             client.write(PacketFramer.frame(client.alloc(), (p.seq() + inj.seqOffset) & 0xFF, p.payload()));
             if (!client.isWritable()) {
                 // unflushed bytes count against writability: flush first, and pause only if that did not drain
@@ -447,8 +444,7 @@ final class ScriptedRelay extends CommandPhase {
             nextInjection(true);
             return;
         }
-        List<InjectionRequest> remaining = List.copyOf(queue);
-        whenDecided(script.readQueryResult(session.connectionInfo(), inj.result(), remaining),
+        whenDecided(script.readQueryResult(session.connectionInfo(), inj.result(), command.remaining()),
                 o -> onReadQueryResult(o, inj));
     }
 
@@ -469,30 +465,31 @@ final class ScriptedRelay extends CommandPhase {
             return;
         }
         route(outcome);
-        queue = new ArrayList<>(outcome.queries());
-        closeWhenDone |= outcome.close();
+        command.inject(outcome.queries());
+        command.closeAfter(outcome.close());
         if (outcome.error() != null) {
-            if (!resultSent) {
-                sendError(outcome.error());
+            if (!command.answered()) {
+                command.fail(client, outcome.error());
             }
         } else if (outcome.action() == HookOutcome.SEND_RESULT) {
-            if (!resultSent) {
-                sendToClient(outcome.response());
+            if (!command.answered()) {
+                command.answer(client, outcome.response());
             }
-        } else if (outcome.action() != HookOutcome.IGNORE_RESULT && !resultSent && inj.buffered()) {
-            sendToClient(inj.packets);
+        } else if (outcome.action() != HookOutcome.IGNORE_RESULT && !command.answered() && inj.buffered()) {
+            command.answer(client, inj.packets);
         }
         nextInjection(false);
     }
 
     private void commandDone() {
-        busy = false;
+        boolean close = command.closesSession();
+        command = null;
         current = null;
         if (mux != null) {
             mux.scriptedCommandDone();
         }
         client.config().setAutoRead(true);
-        if (closeWhenDone) {
+        if (close) {
             session.closeAfterFlush();
             return;
         }
@@ -500,17 +497,6 @@ final class ScriptedRelay extends CommandPhase {
         if (session.state().authenticated()) {
             pump();
         }
-    }
-
-    private void sendToClient(List<byte[]> payloads) {
-        client.writeAndFlush(PacketFramer.frameAll(client.alloc(), clientSeq + 1, payloads));
-        resultSent = true;
-    }
-
-    private void sendError(String message) {
-        client.writeAndFlush(ErrorPackets.encode(client.alloc(), clientSeq + 1, ErrorCodes.UNKNOWN_ERROR,
-                ErrorCodes.STATE_GENERAL, message));
-        resultSent = true;
     }
 
     @Override
