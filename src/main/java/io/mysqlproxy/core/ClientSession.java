@@ -3,6 +3,7 @@ package io.mysqlproxy.core;
 import io.mysqlproxy.backend.Backend;
 import io.mysqlproxy.config.Limits;
 import io.mysqlproxy.metrics.ListenerMetrics;
+import io.mysqlproxy.protocol.Capabilities;
 import io.mysqlproxy.protocol.ConversationTracker;
 import io.mysqlproxy.protocol.ErrorCodes;
 import io.mysqlproxy.protocol.HandshakeResponse;
@@ -269,8 +270,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     // ---- phases ------------------------------------------------------------------------------------------------
 
     /** Called by the login relay once the backend accepted the client: from now on bytes stream. */
-    void authenticated(boolean deprecateEof, ByteBuf clientRest, ByteBuf serverRest) {
-        tracker.deprecateEof(deprecateEof);
+    void authenticated(ByteBuf clientRest, ByteBuf serverRest) {
+        tracker.deprecateEof(Capabilities.has(capabilities, Capabilities.CLIENT_DEPRECATE_EOF));
         transition(SessionState.READ_QUERY);
         Timeouts.install(this, client, links.server(), context.limits());
         if (links.holdsSecond()) {

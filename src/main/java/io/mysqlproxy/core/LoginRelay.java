@@ -47,16 +47,13 @@ final class LoginRelay implements SessionPhase {
     private ScheduledFuture<?> timer;
     private Channel server;
     private long serverCaps;
-    private boolean deprecateEof;
     /** Client and backend number the login exchange differently once the proxy sent one of them its own packets. */
     private final SequenceMapping seqs = new SequenceMapping();
     private int lastClientSeq;
-    private boolean clientTls;
     private HandshakeV10 handshake;
     /** connect_server answered with its own greeting: there is no backend, the script plays the server. */
     private LoginWithoutBackend withoutBackend;
     private final LoginHooks hooks;
-    private boolean backendGone;
     /** The second login a routing script asked for ({@code extra_backend_ndx}). */
     private final SecondLogin second;
     /** Server packets of the authentication exchange before its result: 0 when the first reply was the result. */
@@ -78,7 +75,7 @@ final class LoginRelay implements SessionPhase {
                 () -> new BackendHandler(session, false), new Acquisition());
         this.takeover = new PooledTakeover(session, listener, client);
         this.hooks = new LoginHooks(session, client, () -> {
-            if (backendGone) {
+            if (backendClosed()) {
                 serverLost();
             }
         });
@@ -311,7 +308,7 @@ final class LoginRelay implements SessionPhase {
             startClientTls();
             return;
         }
-        if (listener.config().tls().mode() == ClientTlsMode.REQUIRED && !clientTls) {
+        if (listener.config().tls().mode() == ClientTlsMode.REQUIRED && !LoginTls.onClient(client)) {
             payload.release();
             session.closeWithError(packet.seq() + 1, ErrorCodes.SECURE_TRANSPORT_REQUIRED, ErrorCodes.STATE_GENERAL,
                     "Connections using insecure transport are prohibited by listener " + listener.name());
@@ -329,7 +326,6 @@ final class LoginRelay implements SessionPhase {
         int seq = packet.seq();
         if (withoutBackend != null) {
             payload.release();
-            deprecateEof = Capabilities.has(response.capabilities() & serverCaps, Capabilities.CLIENT_DEPRECATE_EOF);
             session.loggedIn(handshake, response, response.capabilities() & serverCaps);
             withoutBackend.login(seq);
             return;
@@ -347,7 +343,6 @@ final class LoginRelay implements SessionPhase {
         long caps = ClientLogin.maskedCapabilities(payload, backendTls);
         login = new ClientLogin(response, caps);
         second.tlsInTheWay(backendTls);
-        deprecateEof = Capabilities.has(caps & serverCaps, Capabilities.CLIENT_DEPRECATE_EOF);
         session.loggedIn(handshake, response, caps & serverCaps);
         LOG.debugf("session %d: client %s logs in as '%s' (plugin %s)", session.id(), client.remoteAddress(),
                 response.username(), response.authPluginName());
@@ -397,7 +392,7 @@ final class LoginRelay implements SessionPhase {
         cancelTimer();
         ByteBuf clientRest = fromClient.drainRemainder();
         release();
-        session.authenticated(deprecateEof, clientRest, client.alloc().buffer(0));
+        session.authenticated(clientRest, client.alloc().buffer(0));
     }
 
     private void startClientTls() {
@@ -406,7 +401,6 @@ final class LoginRelay implements SessionPhase {
                     "Bad handshake: TLS is not enabled on listener " + listener.name());
             return;
         }
-        clientTls = true;
         LoginTls.acceptClient(listener, client, fromClient.drainRemainder());
     }
 
@@ -472,13 +466,13 @@ final class LoginRelay implements SessionPhase {
             client.writeAndFlush(PacketFramer.frameAll(client.alloc(), seq, answer));
             // the client is logged in only if both the backend and the script said so
             authFinished(first == Packets.OK && ok ? Packets.OK : Packets.ERR);
-            if (backendGone && session.state() != SessionState.CLOSED) {
+            if (backendClosed() && session.state() != SessionState.CLOSED) {
                 session.close();
             }
             return;
         }
         deliverAuthResult(packet, seq);
-        if (backendGone && session.state() != SessionState.CLOSED) {
+        if (backendClosed() && session.state() != SessionState.CLOSED) {
             session.close();
         }
     }
@@ -489,7 +483,7 @@ final class LoginRelay implements SessionPhase {
             ByteBuf clientRest = fromClient.drainRemainder();
             ByteBuf serverRest = fromServer.drainRemainder();
             release();
-            session.authenticated(deprecateEof, clientRest, serverRest);
+            session.authenticated(clientRest, serverRest);
         } else if (first == Packets.ERR) {
             listener.metrics().authFailed();
             LOG.debugf("session %d: backend %s refused the login of client %s", session.id(),
@@ -522,8 +516,7 @@ final class LoginRelay implements SessionPhase {
     @Override
     public void serverLost() {
         if (hooks.pending()) {
-            backendGone = true; // decided when the hook returns: the backend's last answer may still be relayed
-            return;
+            return; // decided when the hook returns (backendClosed): the backend's last answer may still be relayed
         }
         if (session.state() == SessionState.READ_HANDSHAKE && !takeover.replacing()) {
             // nothing of this backend reached the client yet: like a refused connection, try the next one
@@ -542,6 +535,11 @@ final class LoginRelay implements SessionPhase {
                     "mysqlproxy: lost connection to backend " + session.backend().address()
                             + " during authentication");
         }
+    }
+
+    /** The login's backend connection closed (while a hook ran, the loss waits until it decided). */
+    private boolean backendClosed() {
+        return server != null && !server.isActive();
     }
 
     private void cancelTimer() {

@@ -14,6 +14,11 @@ final class LoginTls {
     private LoginTls() {
     }
 
+    /** Whether the client's connection is encrypted (it asked for TLS during its login). */
+    static boolean onClient(Channel client) {
+        return client.pipeline().get(SslHandler.class) != null;
+    }
+
     /**
      * The client asked for TLS: the handshake starts on its socket. {@code early} holds bytes that came with the
      * request: they are the start of the client's TLS handshake.
