@@ -33,7 +33,7 @@ final class BackendAcquirer {
         void connected(Backend backend, Channel channel);
 
         /** A logged-in pooled connection to {@code backend}, moved to the login's event loop. */
-        void takeOver(Backend backend, IdlePool.Idle idle);
+        void takeOver(Backend backend, PooledConnection idle);
 
         /** No connection could be had: the client gets this error and the session ends. */
         void failed(int code, String sqlState, String message);
@@ -115,7 +115,7 @@ final class BackendAcquirer {
                 connectReserved(backend);
                 return;
             }
-            IdlePool.Idle idle = pool.take(loop);
+            PooledConnection idle = pool.take(loop);
             if (idle != null) {
                 takeOver(backend, idle);
             } else {
@@ -123,7 +123,7 @@ final class BackendAcquirer {
             }
             return;
         }
-        IdlePool.Idle idle = mayTakePooled ? pool.take(loop) : null;
+        PooledConnection idle = mayTakePooled ? pool.take(loop) : null;
         if (idle != null) {
             takeOver(backend, idle);
             return;
@@ -146,8 +146,8 @@ final class BackendAcquirer {
         return true;
     }
 
-    private void takeOver(Backend backend, IdlePool.Idle idle) {
-        IdlePool.moveTo(idle.channel(), loop, moved -> {
+    private void takeOver(Backend backend, PooledConnection idle) {
+        idle.moveTo(loop, moved -> {
             if (!moved || receiver.gone()) {
                 idle.channel().close();
                 if (!receiver.gone()) {
@@ -166,7 +166,7 @@ final class BackendAcquirer {
     private void awaitFreeConnection(Backend backend, IdlePool pool) {
         long timeout = listener.multiplexing().waitTimeoutMillis();
         @SuppressWarnings("unchecked")
-        Consumer<IdlePool.Idle>[] waiter = new Consumer[1];
+        Consumer<PooledConnection>[] waiter = new Consumer[1];
         ScheduledFuture<?> expiry = loop.schedule(() -> {
             if (pool.cancelLogin(waiter[0]) && !receiver.gone()) {
                 LOG.infof("%s: no connection to %s became free within %d ms", who, backend.address(), timeout);

@@ -20,7 +20,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     private volatile boolean secondServer;
     /** The pool holding the connection while it has no session, and its entry there. */
     private volatile IdlePool pool;
-    private volatile IdlePool.Idle idle;
+    private volatile PooledConnection idle;
 
     BackendHandler(ClientSession session) {
         this(session, false);
@@ -45,7 +45,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** The connection waits in {@code inPool}: whatever the server says now is its last word before it closes. */
-    void park(IdlePool inPool, IdlePool.Idle entry) {
+    void park(IdlePool inPool, PooledConnection entry) {
         session = null;
         idle = entry;
         pool = inPool;

@@ -206,8 +206,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     // ---- backend side ------------------------------------------------------------------------------------------
 
     /** {@code channel}, logged in as this client, as an entry of an idle pool. */
-    IdlePool.Idle asIdle(Channel channel, HandshakeV10 itsGreeting) {
-        return new IdlePool.Idle(channel, itsGreeting, username(), capabilities, connectionState());
+    PooledConnection asPooled(Channel channel, HandshakeV10 itsGreeting) {
+        return new PooledConnection(channel, itsGreeting, username(), capabilities, connectionState());
     }
 
     /** The session state a connection this client logged in with carries. */

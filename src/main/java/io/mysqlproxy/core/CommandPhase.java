@@ -107,12 +107,12 @@ abstract class CommandPhase implements SessionPhase {
         // with a second connection, the main one is not kept: a client can take over only one pooled connection
         // (the server's auth switch is the one a client answers), and the second login needs that switch
         if (links.server() != null && !links.holdsSecond()
-                && listener.pool(backend).offer(session.asIdle(links.server(), links.greeting()))) {
+                && listener.pool(backend).offer(session.asPooled(links.server(), links.greeting()))) {
             links.serverGivenAway();
         }
         BackendLink second = links.second();
         if (links.holdsSecond() && listener.pool(second.backend())
-                .offer(session.asIdle(second.channel(), second.greeting()))) {
+                .offer(session.asPooled(second.channel(), second.greeting()))) {
             second.givenAway();
         }
     }

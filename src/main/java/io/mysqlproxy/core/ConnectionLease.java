@@ -53,11 +53,11 @@ final class ConnectionLease {
     private final BooleanSupplier keeps;
     private final Refusal refusal;
 
-    private IdlePool.Idle held;
+    private PooledConnection held;
     private IdlePool heldPool;
     private Backend heldBackend;
     /** The connection the last command ran on, its pool, and how often it had been borrowed then. */
-    private IdlePool.Idle previous;
+    private PooledConnection previous;
     private IdlePool previousPool;
     private Backend previousBackend;
     private long previousBorrows;
@@ -75,7 +75,7 @@ final class ConnectionLease {
     private boolean ended;
     private volatile Running running;
 
-    ConnectionLease(ClientSession session, IdlePool pool, Backend backend, IdlePool.Idle loginConnection,
+    ConnectionLease(ClientSession session, IdlePool pool, Backend backend, PooledConnection loginConnection,
                     ListenerMetrics metrics, PoolConfig config, long readTimeoutMillis, EventLoop loop,
                     BooleanSupplier keeps, Refusal refusal) {
         this.session = session;
@@ -106,7 +106,7 @@ final class ConnectionLease {
      * A second connection the client logged in with (a routing script's {@code extra_backend_ndx}): it goes to
      * its backend's pool, which the client may borrow from when the script routes a command there.
      */
-    void join(IdlePool pool, IdlePool.Idle loggedIn) {
+    void join(IdlePool pool, PooledConnection loggedIn) {
         if (!joined.contains(pool)) {
             pool.sessionJoined(user);
             joined.add(pool);
@@ -121,7 +121,7 @@ final class ConnectionLease {
     }
 
     /** The connection held now, or null. */
-    IdlePool.Idle held() {
+    PooledConnection held() {
         return held;
     }
 
@@ -190,7 +190,7 @@ final class ConnectionLease {
             // FOUND_ROWS() and ROW_COUNT() describe the previous statement on that connection: only it will do
             pool = previousPool;
             backend = previousBackend;
-            IdlePool.Idle last = previous == null || previous.state().borrows != previousBorrows ? null
+            PooledConnection last = previous == null || previous.state().borrows != previousBorrows ? null
                     : pool.borrow(wanted, previous);
             if (last == null) {
                 refusal.refuse(ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_GENERAL, "mysqlproxy: FOUND_ROWS() and"
@@ -202,7 +202,7 @@ final class ConnectionLease {
             attach(last, pool, backend, then);
             return;
         }
-        IdlePool.Idle idle = pool.borrow(wanted, null);
+        PooledConnection idle = pool.borrow(wanted, null);
         if (idle != null) {
             metrics.multiplexBorrowed(false);
             attach(idle, pool, backend, then);
@@ -240,7 +240,7 @@ final class ConnectionLease {
         }, waitTimeoutMillis, TimeUnit.MILLISECONDS);
     }
 
-    private void handedOver(IdlePool.Idle idle, IdlePool pool, Backend backend, Runnable then) {
+    private void handedOver(PooledConnection idle, IdlePool pool, Backend backend, Runnable then) {
         waiter = null;
         if (waitTimer != null) {
             waitTimer.cancel(false);
@@ -253,8 +253,8 @@ final class ConnectionLease {
     }
 
     /** Takes over {@code idle} on the client's event loop (a session's sockets share one thread). */
-    private void attach(IdlePool.Idle idle, IdlePool pool, Backend backend, Runnable then) {
-        IdlePool.moveTo(idle.channel(), loop, moved -> {
+    private void attach(PooledConnection idle, IdlePool pool, Backend backend, Runnable then) {
+        idle.moveTo(loop, moved -> {
             if (!moved) {
                 idle.channel().close();
                 pool.lost(idle);
@@ -279,7 +279,7 @@ final class ConnectionLease {
         });
     }
 
-    private static void giveBack(IdlePool.Idle idle, IdlePool pool) {
+    private static void giveBack(PooledConnection idle, IdlePool pool) {
         if (!pool.giveBack(idle)) {
             IdlePool.discard(idle);
         }
@@ -380,7 +380,7 @@ final class ConnectionLease {
 
     /** Gives the held connection back to the pool. */
     void release() {
-        IdlePool.Idle idle = held;
+        PooledConnection idle = held;
         held = null;
         running = null;
         previous = idle;

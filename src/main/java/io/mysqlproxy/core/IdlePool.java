@@ -1,8 +1,6 @@
 package io.mysqlproxy.core;
 
 import io.mysqlproxy.config.PoolConfig;
-import io.mysqlproxy.protocol.Capabilities;
-import io.mysqlproxy.protocol.HandshakeV10;
 import io.mysqlproxy.scripting.PoolView;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
@@ -18,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -32,24 +29,6 @@ import java.util.function.Consumer;
  */
 final class IdlePool implements PoolView {
     private static final Logger LOG = Logger.getLogger(IdlePool.class);
-    /** Capabilities that only matter while logging in: a pooled connection fits clients that differ in these. */
-    private static final long LOGIN_ONLY = Capabilities.CLIENT_SSL | Capabilities.CLIENT_CONNECT_WITH_DB
-            | Capabilities.CLIENT_CONNECT_ATTRS | Capabilities.CLIENT_PLUGIN_AUTH
-            | Capabilities.CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA | Capabilities.CLIENT_SECURE_CONNECTION
-            | Capabilities.CLIENT_CAN_HANDLE_EXPIRED_PASSWORDS | Capabilities.CLIENT_REMEMBER_OPTIONS
-            | Capabilities.CLIENT_SSL_VERIFY_SERVER_CERT | Capabilities.CLIENT_LONG_PASSWORD_FLAG;
-
-    /**
-     * A logged-in connection waiting for a client; {@code capabilities} are those it negotiated, {@code state} the
-     * session state it carries (what multiplexing may replay).
-     */
-    record Idle(Channel channel, HandshakeV10 greeting, String user, long capabilities, ConnectionState state) {
-        /** Whether a client that negotiates {@code negotiated} can go on with this connection's session. */
-        boolean fits(long negotiated) {
-            return ((negotiated ^ capabilities) & ~LOGIN_ONLY) == 0;
-        }
-    }
-
     private final String backend;
     private final long idleTimeoutMillis;
     private volatile int minIdle;
@@ -61,25 +40,25 @@ final class IdlePool implements PoolView {
      * a connection that needs a reset is left to logins, whose COM_CHANGE_USER resets it.
      */
     private volatile boolean resetUnsupported;
-    private ScheduledFuture<?> sweeper;
-    private final Map<String, Deque<Idle>> byUser = new HashMap<>();
+    private final IdleSweeper sweeper;
+    private final Map<String, Deque<PooledConnection>> byUser = new HashMap<>();
     /** When a connection was opened (for the maximum age). */
     private static final AttributeKey<Long> OPENED_AT = AttributeKey.valueOf("openedAt");
     private final long maxAgeNanos;
     /** Connections open (with multiplexing, at most {@link #maxConnections}) and those multiplexed clients hold. */
     private final PoolLedger ledger;
     /** Logins waiting for any idle connection to take over, since no more may be opened. */
-    private final Deque<Consumer<Idle>> loginWaiters = new ArrayDeque<>();
+    private final Deque<Consumer<PooledConnection>> loginWaiters = new ArrayDeque<>();
     /** Multiplexing: per user, its clients and the statements waiting for a connection (guarded by this pool). */
     private final UserShares shares = new UserShares();
 
     /** A multiplexed statement waiting for a connection that fits it. */
-    record Waiter(Wanted wanted, Consumer<Idle> handOver) {
+    record Waiter(Wanted wanted, Consumer<PooledConnection> handOver) {
     }
 
     /** What a multiplexed statement needs of a connection. */
     record Wanted(String user, long capabilities, int charset, String database, EventLoop loop) {
-        boolean fits(Idle idle) {
+        boolean fits(PooledConnection idle) {
             return idle.fits(capabilities) && idle.state().charset == charset
                     && (database != null || idle.state().database == null);
         }
@@ -91,6 +70,7 @@ final class IdlePool implements PoolView {
         this.idleTimeoutMillis = config.idleTimeoutMillis();
         this.minIdle = config.minIdle();
         this.maxAgeNanos = TimeUnit.MILLISECONDS.toNanos(config.maxAgeMillis());
+        this.sweeper = new IdleSweeper(backend, idleTimeoutMillis, this::idleSince);
         reconfigure(config);
     }
 
@@ -101,7 +81,7 @@ final class IdlePool implements PoolView {
     }
 
     /** Whether {@code idle} outlived the maximum age and is not the last connection its multiplexed clients have. */
-    private boolean tooOld(Idle idle) {
+    private boolean tooOld(PooledConnection idle) {
         Long opened = idle.channel().attr(OPENED_AT).get();
         if (maxAgeNanos <= 0 || opened == null || System.nanoTime() - opened < maxAgeNanos) {
             return false;
@@ -113,13 +93,13 @@ final class IdlePool implements PoolView {
      * A login was greeted with {@code idle} but negotiated other capabilities, so it opens a connection of its own:
      * at the limit, {@code idle} is better closed to make room, unless its user's clients would have none left.
      */
-    synchronized boolean crowdedWithout(Idle idle) {
+    synchronized boolean crowdedWithout(PooledConnection idle) {
         return maxConnections > 0 && ledger.open() >= maxConnections && !lastOfItsUser(idle);
     }
 
     /** Whether {@code idle} is the only connection its user's multiplexed clients have (in use or idle). */
-    private boolean lastOfItsUser(Idle idle) {
-        Deque<Idle> queue = byUser.get(idle.user());
+    private boolean lastOfItsUser(PooledConnection idle) {
+        Deque<PooledConnection> queue = byUser.get(idle.user());
         int others = (queue == null ? 0 : queue.size() - (queue.contains(idle) ? 1 : 0))
                 + ledger.lent(idle.user());
         return shares.active(idle.user()) && others == 0;
@@ -164,8 +144,8 @@ final class IdlePool implements PoolView {
      * came back since the login last looked is handed over at once (checked and queued under one lock, so that a
      * connection cannot go idle unseen between the two).
      */
-    void awaitLogin(Consumer<Idle> handOver) {
-        Idle now;
+    void awaitLogin(Consumer<PooledConnection> handOver) {
+        PooledConnection now;
         synchronized (this) {
             now = take(null);
             if (now == null) {
@@ -178,12 +158,12 @@ final class IdlePool implements PoolView {
     }
 
     /** Gives up waiting; false when the login was already handed a connection. */
-    synchronized boolean cancelLogin(Consumer<Idle> handOver) {
+    synchronized boolean cancelLogin(Consumer<PooledConnection> handOver) {
         return loginWaiters.remove(handOver);
     }
 
     /** Whether a login may take {@code idle} without leaving multiplexed clients of its user without any. */
-    private boolean takeable(Idle idle, int othersIdle) {
+    private boolean takeable(PooledConnection idle, int othersIdle) {
         return othersIdle >= idleToKeep(idle.user());
     }
 
@@ -200,7 +180,7 @@ final class IdlePool implements PoolView {
      * Closes a connection a client held that the pool did not keep; its closing then concerns no session (the
      * client may hold another connection by the time the close is seen).
      */
-    static void discard(Idle idle) {
+    static void discard(PooledConnection idle) {
         BackendHandler.of(idle.channel()).park(null, null);
         idle.channel().close();
     }
@@ -210,12 +190,12 @@ final class IdlePool implements PoolView {
      * one; the caller closes it otherwise. Where it goes is decided under one lock: a waiter that queues meanwhile
      * would otherwise miss it.
      */
-    boolean offer(Idle idle) {
+    boolean offer(PooledConnection idle) {
         Channel ch = idle.channel();
         idle.state().idleSinceNanos = System.nanoTime();
         // from here until someone takes it, the connection's events are the pool's
         BackendHandler handler = BackendHandler.of(ch);
-        Consumer<Idle> taker;
+        Consumer<PooledConnection> taker;
         synchronized (this) {
             if (tooOld(idle)) {
                 LOG.debugf("connection to %s as '%s' reached the maximum age; closing", backend, idle.user());
@@ -225,7 +205,7 @@ final class IdlePool implements PoolView {
                 return false;
             }
             taker = statementWaitingFor(idle);
-            Deque<Idle> queue = byUser.computeIfAbsent(idle.user(), u -> new ArrayDeque<>());
+            Deque<PooledConnection> queue = byUser.computeIfAbsent(idle.user(), u -> new ArrayDeque<>());
             if (taker == null && !loginWaiters.isEmpty() && takeable(idle, queue.size())) {
                 taker = loginWaiters.pollFirst();
             }
@@ -243,14 +223,12 @@ final class IdlePool implements PoolView {
             return true;
         }
         ch.config().setAutoRead(true);
-        if (idleTimeoutMillis > 0 && sweeper == null) {
-            startSweeper(ch.eventLoop());
-        }
+        sweeper.start(ch.eventLoop());
         return true;
     }
 
     /** The first multiplexed statement of {@code idle}'s user that it fits, dequeued and lent it; or null. */
-    private Consumer<Idle> statementWaitingFor(Idle idle) {
+    private Consumer<PooledConnection> statementWaitingFor(PooledConnection idle) {
         Waiter w = shares.firstSuitedBy(idle, this::resettable);
         if (w == null) {
             return null;
@@ -260,44 +238,25 @@ final class IdlePool implements PoolView {
     }
 
     /**
-     * Idle connections are closed by one periodic sweep per pool, not by a task per offer: a multiplexed
-     * connection goes back to the pool after every statement.
+     * Takes out the connections idle since before {@code nanos} (System.nanoTime), but keeps a user's minimum idle,
+     * and its last while it has multiplexed clients; the caller closes them.
      */
-    private synchronized void startSweeper(EventLoop loop) {
-        if (sweeper == null && !closed) {
-            long period = Math.max(10, Math.min(idleTimeoutMillis / 4, 1_000));
-            sweeper = loop.scheduleAtFixedRate(this::sweep, period, period, TimeUnit.MILLISECONDS);
-        }
-    }
-
-    /**
-     * Closes connections idle for longer than the idle timeout, but keeps a user's minimum idle, and its last while
-     * it has multiplexed clients.
-     */
-    private void sweep() {
-        List<Idle> expired = new ArrayList<>();
-        long now = System.nanoTime();
-        long timeout = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
-        synchronized (this) {
-            for (Map.Entry<String, Deque<Idle>> e : byUser.entrySet()) {
-                Deque<Idle> queue = e.getValue();
-                int keep = idleToKeep(e.getKey());
-                // oldest first: connections join at the end with a fresh idle time
-                for (Iterator<Idle> it = queue.iterator(); it.hasNext(); ) {
-                    Idle idle = it.next();
-                    if (now - idle.state().idleSinceNanos < timeout || queue.size() <= keep) {
-                        break;
-                    }
-                    it.remove();
-                    expired.add(idle);
+    private synchronized List<PooledConnection> idleSince(long nanos) {
+        List<PooledConnection> expired = new ArrayList<>();
+        for (Map.Entry<String, Deque<PooledConnection>> e : byUser.entrySet()) {
+            Deque<PooledConnection> queue = e.getValue();
+            int keep = idleToKeep(e.getKey());
+            // oldest first: connections join at the end with a fresh idle time
+            for (Iterator<PooledConnection> it = queue.iterator(); it.hasNext(); ) {
+                PooledConnection idle = it.next();
+                if (idle.state().idleSinceNanos - nanos > 0 || queue.size() <= keep) {
+                    break;
                 }
+                it.remove();
+                expired.add(idle);
             }
         }
-        for (Idle idle : expired) {
-            LOG.debugf("pooled connection to %s as '%s' idle for %d ms, closing", backend, idle.user(),
-                    idleTimeoutMillis);
-            idle.channel().close();
-        }
+        return expired;
     }
 
     // ---- multiplexing ------------------------------------------------------------------------------------------
@@ -311,7 +270,7 @@ final class IdlePool implements PoolView {
         names.addAll(shares.users());
         List<UserRow> rows = new ArrayList<>();
         for (String user : names) {
-            Deque<Idle> queue = byUser.get(user);
+            Deque<PooledConnection> queue = byUser.get(user);
             int idle = queue == null ? 0 : queue.size();
             if (!shares.has(user) && idle == 0 && ledger.lent(user) == 0) {
                 continue;
@@ -332,7 +291,7 @@ final class IdlePool implements PoolView {
     }
 
     /** A multiplexed client starts, holding {@code loginConnection}, the connection it logged in with. */
-    synchronized void sessionStarted(Idle loginConnection) {
+    synchronized void sessionStarted(PooledConnection loginConnection) {
         sessionJoined(loginConnection.user());
         ledger.lend(loginConnection.user(), loginConnection.channel());
     }
@@ -344,7 +303,7 @@ final class IdlePool implements PoolView {
 
     /** Whether a multiplexed client of {@code user} can be served here: the pool holds or lends its connections. */
     synchronized boolean serves(String user) {
-        Deque<Idle> idle = byUser.get(user);
+        Deque<PooledConnection> idle = byUser.get(user);
         return shares.has(user) && ledger.lent(user) > 0 || idle != null && !idle.isEmpty();
     }
 
@@ -353,8 +312,8 @@ final class IdlePool implements PoolView {
      * may now be taken: a login waiting for one gets it at once.
      */
     void sessionEnded(String user) {
-        Idle freed = null;
-        Consumer<Idle> login = null;
+        PooledConnection freed = null;
+        Consumer<PooledConnection> login = null;
         synchronized (this) {
             shares.left(user, ledger.lent(user) > 0);
             if (!loginWaiters.isEmpty()) {
@@ -374,17 +333,17 @@ final class IdlePool implements PoolView {
      * the statement's event loop (no thread hop, and the least-used connections can time out), else the one
      * returned last elsewhere (the caller moves it). With {@code only} set, that connection or nothing.
      */
-    synchronized Idle borrow(Wanted wanted, Idle only) {
-        Deque<Idle> queue = byUser.get(wanted.user());
+    synchronized PooledConnection borrow(Wanted wanted, PooledConnection only) {
+        Deque<PooledConnection> queue = byUser.get(wanted.user());
         if (queue == null || queue.isEmpty()) {
             return null;
         }
-        Idle chosen = null;
+        PooledConnection chosen = null;
         if (only != null) {
             chosen = queue.contains(only) && wanted.fits(only) && resettable(only) ? only : null;
         } else {
-            for (Iterator<Idle> it = queue.descendingIterator(); it.hasNext(); ) {
-                Idle idle = it.next();
+            for (Iterator<PooledConnection> it = queue.descendingIterator(); it.hasNext(); ) {
+                PooledConnection idle = it.next();
                 if (!idle.channel().isActive() || !wanted.fits(idle) || !resettable(idle)) {
                     continue;
                 }
@@ -410,7 +369,7 @@ final class IdlePool implements PoolView {
      * came back since the statement last looked is handed over at once (checked and queued under one lock).
      */
     boolean await(Waiter waiter) {
-        Idle now;
+        PooledConnection now;
         synchronized (this) {
             // a user's connections may all be in the middle of a login (COM_CHANGE_USER) now: count every open one
             if (!shares.has(waiter.wanted().user()) || closed
@@ -429,7 +388,7 @@ final class IdlePool implements PoolView {
     }
 
     /** Whether a multiplexed statement can have {@code idle}: it needs no reset, or the server can do one. */
-    private boolean resettable(Idle idle) {
+    private boolean resettable(PooledConnection idle) {
         return !resetUnsupported || !idle.state().needsReset;
     }
 
@@ -446,13 +405,13 @@ final class IdlePool implements PoolView {
     }
 
     /** A multiplexed client gives its connection back (offered to the pool, or closed by the caller). */
-    boolean giveBack(Idle idle) {
+    boolean giveBack(PooledConnection idle) {
         ledger.returned(idle.user(), idle.channel());
         return offer(idle);
     }
 
     /** A connection a multiplexed client held was closed instead of given back. */
-    void lost(Idle idle) {
+    void lost(PooledConnection idle) {
         ledger.returned(idle.user(), idle.channel());
     }
 
@@ -461,15 +420,15 @@ final class IdlePool implements PoolView {
      * than it keeps idle, or null; the best by {@link #takeScore}. The caller moves it to its loop ({@link #moveTo})
      * and lends it to its session.
      */
-    synchronized Idle take(EventLoop loop) {
-        Idle best = null;
+    synchronized PooledConnection take(EventLoop loop) {
+        PooledConnection best = null;
         int bestScore = -1;
-        for (Map.Entry<String, Deque<Idle>> e : byUser.entrySet()) {
-            Deque<Idle> queue = e.getValue();
+        for (Map.Entry<String, Deque<PooledConnection>> e : byUser.entrySet()) {
+            Deque<PooledConnection> queue = e.getValue();
             if (queue.isEmpty() || !takeable(queue.peekFirst(), queue.size() - 1)) {
                 continue;
             }
-            for (Idle idle : queue) {
+            for (PooledConnection idle : queue) {
                 int score = takeScore(idle, loop);
                 if (idle.channel().isActive() && score > bestScore) {
                     best = idle;
@@ -487,56 +446,34 @@ final class IdlePool implements PoolView {
      * How well {@code idle} suits a login on {@code loop}: one on that loop saves a thread hop, and one that needs a
      * reset is best given to a login (COM_CHANGE_USER resets it); where the server cannot reset, that comes first.
      */
-    private int takeScore(Idle idle, EventLoop loop) {
+    private int takeScore(PooledConnection idle, EventLoop loop) {
         int sameLoop = idle.channel().eventLoop() == loop ? 1 : 0;
         int dirty = idle.state().needsReset ? 1 : 0;
         return resetUnsupported ? dirty * 2 + sameLoop : sameLoop * 2 + dirty;
     }
 
-    /**
-     * Moves a taken connection to the event loop of the client that took it (a session's sockets share one
-     * thread), then calls {@code done} on that loop with whether it worked.
-     */
-    static void moveTo(Channel ch, EventLoop loop, Consumer<Boolean> done) {
-        if (ch.eventLoop() == loop) {
-            done.accept(true);
-            return;
-        }
-        ch.deregister().addListener(d -> {
-            if (!d.isSuccess()) {
-                loop.execute(() -> done.accept(false));
-                return;
-            }
-            loop.register(ch).addListener(r -> done.accept(r.isSuccess() && ch.isActive()));
-        });
-    }
-
     /** An idle connection closed (the server closed it): it leaves the pool. */
-    void closedWhileIdle(Idle idle) {
+    void closedWhileIdle(PooledConnection idle) {
         if (remove(idle)) {
             LOG.debugf("pooled connection to %s as '%s' closed by the server", backend, idle.user());
         }
     }
 
-    synchronized boolean remove(Idle idle) {
-        Deque<Idle> queue = byUser.get(idle.user());
+    synchronized boolean remove(PooledConnection idle) {
+        Deque<PooledConnection> queue = byUser.get(idle.user());
         return queue != null && queue.remove(idle);
     }
 
     /** Closes every idle connection and keeps no more (shutdown). */
     void close() {
         closed = true;
-        synchronized (this) {
-            if (sweeper != null) {
-                sweeper.cancel(false);
-            }
-        }
+        sweeper.stop();
         evictAll();
     }
 
     /** Closes every idle connection (its backend was taken offline); later ones are kept again. */
     void evictAll() {
-        List<Idle> all = new ArrayList<>();
+        List<PooledConnection> all = new ArrayList<>();
         synchronized (this) {
             byUser.values().forEach(all::addAll);
             byUser.clear();
@@ -572,7 +509,7 @@ final class IdlePool implements PoolView {
         if (user == null || user.isEmpty()) {
             return byUser.values().stream().mapToInt(Deque::size).sum();
         }
-        Deque<Idle> queue = byUser.get(user);
+        Deque<PooledConnection> queue = byUser.get(user);
         return queue == null ? 0 : queue.size();
     }
 }

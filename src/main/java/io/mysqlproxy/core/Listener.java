@@ -401,6 +401,22 @@ public final class Listener {
         return l.selector().candidates(l.backends());
     }
 
+    /**
+     * The backends a login tries, in order, when a script picked {@code backendNdx} (1-based; 0 for none): that one
+     * first if it accepts connections, then the others in the listener's order.
+     */
+    List<Backend> candidatesPreferring(int backendNdx) {
+        List<Backend> order = new ArrayList<>(candidates());
+        if (backendNdx > 0) {
+            Backend picked = backends().get(backendNdx - 1);
+            order.remove(picked);
+            if (picked.state().acceptsConnections()) {
+                order.add(0, picked);
+            }
+        }
+        return order;
+    }
+
     /** {@code session} runs on the client connection {@code channel}, counted among the listener's sessions. */
     void attach(ClientSession session, Channel channel) {
         sessions.put(session, channel);

@@ -1,7 +1,6 @@
 package io.mysqlproxy.core;
 
 import io.mysqlproxy.backend.Backend;
-import io.mysqlproxy.config.BackendTlsMode;
 import io.mysqlproxy.config.ClientTlsMode;
 import io.mysqlproxy.protocol.Capabilities;
 import io.mysqlproxy.protocol.ErrorCodes;
@@ -22,7 +21,6 @@ import io.netty.channel.Channel;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.jboss.logging.Logger;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -113,16 +111,8 @@ final class LoginRelay implements SessionPhase {
             processClientPackets();
             return;
         }
-        List<Backend> order = new ArrayList<>(listener.candidates());
-        if (outcome.backendNdx() > 0) {
-            Backend picked = listener.backends().get(outcome.backendNdx() - 1);
-            order.remove(picked);
-            if (picked.state().acceptsConnections()) {
-                order.add(0, picked);
-            }
-        }
         second.want(outcome.extraBackendNdx());
-        acquirer.start(order);
+        acquirer.start(listener.candidatesPreferring(outcome.backendNdx()));
     }
 
     /** Where the login's backend connection comes from ({@link BackendAcquirer}) reports to. */
@@ -135,7 +125,7 @@ final class LoginRelay implements SessionPhase {
         }
 
         @Override
-        public void takeOver(Backend backend, IdlePool.Idle idle) {
+        public void takeOver(Backend backend, PooledConnection idle) {
             reuse(backend, idle);
         }
 
@@ -261,7 +251,7 @@ final class LoginRelay implements SessionPhase {
     }
 
     /** A pooled connection: the client gets the greeting that connection had, so its login answers that scramble. */
-    private void reuse(Backend backend, IdlePool.Idle idle) {
+    private void reuse(Backend backend, PooledConnection idle) {
         takeover.took(idle);
         server = idle.channel();
         BackendHandler.of(idle.channel()).lend(session, false);
@@ -330,9 +320,7 @@ final class LoginRelay implements SessionPhase {
             withoutBackend.login(seq);
             return;
         }
-        boolean backendTls = context.backendTls().mode() == BackendTlsMode.REQUIRED
-                || context.backendTls().mode() == BackendTlsMode.PREFERRED
-                && Capabilities.has(serverCaps, Capabilities.CLIENT_SSL);
+        boolean backendTls = LoginTls.wantedToBackend(context.backendTls().mode(), serverCaps);
         if (backendTls && !Capabilities.has(serverCaps, Capabilities.CLIENT_SSL)) {
             payload.release();
             session.closeWithError(seq + 1, ErrorCodes.NO_BACKEND,
@@ -406,18 +394,8 @@ final class LoginRelay implements SessionPhase {
 
     private void startBackendTls(long caps, HandshakeResponse response, int clientSeq, ByteBuf payload) {
         seqs.align(clientSeq, 2);
-        LoginTls.toBackend(context, server, session.backend(), caps, response, failure -> {
-            if (failure == null) {
-                forward(server, new Packet(clientSeq, payload), 2);
-            } else {
-                payload.release();
-                LOG.warnf("session %d: TLS to backend %s failed: %s", session.id(), session.backend().address(),
-                        failure.getMessage());
-                session.closeWithError(clientSeq + 1, ErrorCodes.NO_BACKEND,
-                        ErrorCodes.STATE_CONNECTION_FAILURE, "mysqlproxy: TLS to backend "
-                                + session.backend().address() + " failed: " + failure.getMessage());
-            }
-        });
+        LoginTls.toBackend(session, context, server, caps, response, clientSeq + 1, payload::release,
+                () -> forward(server, new Packet(clientSeq, payload), 2));
     }
 
     private void authResult(Packet packet) {

@@ -61,7 +61,7 @@ final class Multiplexer {
     private PlainCommands plain;
 
     Multiplexer(ClientSession session, IdlePool pool, Backend backend, ListenerMetrics metrics,
-                PoolConfig config, long readTimeoutMillis, IdlePool.Idle loginConnection,
+                PoolConfig config, long readTimeoutMillis, PooledConnection loginConnection,
                 EventLoop loop) {
         this.session = session;
         this.metrics = metrics;
@@ -82,14 +82,14 @@ final class Multiplexer {
         }
         Multiplexer mux = new Multiplexer(session, listener.pool(links.backend()), links.backend(),
                 listener.metrics(), listener.poolConfig(), limits.readTimeoutMillis(),
-                session.asIdle(links.server(), links.greeting()), session.client().eventLoop());
+                session.asPooled(links.server(), links.greeting()), session.client().eventLoop());
         if (!listener.multiplexing().appliesTo(session.username())) {
             mux.pin(PinReason.EXCLUDED_USER); // still one of the listener's sessions for KILL
         }
         BackendLink second = links.second();
         if (links.holdsSecond()) {
             // the second login's connection serves the script's picks of that backend, through its pool
-            mux.lease.join(listener.pool(second.backend()), session.asIdle(second.channel(), second.greeting()));
+            mux.lease.join(listener.pool(second.backend()), session.asPooled(second.channel(), second.greeting()));
             second.givenAway();
         }
         return mux;
@@ -392,7 +392,7 @@ final class Multiplexer {
         }
         MultiplexedCommand ended = current;
         current = null;
-        IdlePool.Idle held = lease.held();
+        PooledConnection held = lease.held();
         ConversationTracker tracker = session.tracker();
         long id = tracker.takeLastInsertId();
         if (id != 0) {

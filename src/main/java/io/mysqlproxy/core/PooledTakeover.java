@@ -25,7 +25,7 @@ final class PooledTakeover {
     private final Listener listener;
     private final Channel client;
     /** The pooled connection the client was given, until its login went to it (or it was given back). */
-    private IdlePool.Idle reused;
+    private PooledConnection reused;
     /** The pooled connection did not fit the client: a fresh one is opened, its scramble goes to the client. */
     private boolean replacing;
     private int switchSeq;
@@ -38,7 +38,7 @@ final class PooledTakeover {
     }
 
     /** The client is given {@code idle}: the caller sends it the greeting that connection had. */
-    void took(IdlePool.Idle idle) {
+    void took(PooledConnection idle) {
         reused = idle;
     }
 
@@ -65,7 +65,7 @@ final class PooledTakeover {
             sendChangeUser(server, login.response(), negotiated);
             return;
         }
-        IdlePool.Idle idle = reused;
+        PooledConnection idle = reused;
         reused = null;
         Backend backend = session.backend();
         session.links().released();

@@ -67,7 +67,7 @@ final class Prelude {
      * @param ping          whether the connection was idle long enough to be pinged first
      * @param readsInsertId whether the command reads LAST_INSERT_ID(), which must then be the client's
      */
-    static Prelude toBring(IdlePool.Idle connection, SessionMirror mirror, boolean ping, boolean readsInsertId,
+    static Prelude toBring(PooledConnection connection, SessionMirror mirror, boolean ping, boolean readsInsertId,
                            EventLoop loop, long readTimeoutMillis, Outcome outcome) {
         ConnectionState s = connection.state();
         List<String> sets = mirror.sets();

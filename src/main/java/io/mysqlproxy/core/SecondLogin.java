@@ -64,7 +64,7 @@ final class SecondLogin {
     /** The client was asked to authenticate again and has not answered yet. */
     private boolean awaitingAnswer;
     /** A pooled connection: the client logs in with COM_CHANGE_USER, answering the scramble it gets then. */
-    private IdlePool.Idle reused;
+    private PooledConnection reused;
     /** Sequence id of the pooled connection's auth switch, which the client's answer follows. */
     private int serverSwitchSeq;
 
@@ -105,11 +105,11 @@ final class SecondLogin {
         backend = b;
         phase = Phase.CONNECTING;
         packets = new PacketAssembler(client.alloc(), maxPacket);
-        IdlePool.Idle idle = listener.pool(b).take(client.eventLoop());
+        PooledConnection idle = listener.pool(b).take(client.eventLoop());
         long caps = first.clientCapabilities();
         if (idle != null && (caps == 0 || idle.fits(caps & first.serverCapabilities()))) {
             // a pooled connection: the client answers its original scramble, COM_CHANGE_USER logs it in
-            IdlePool.moveTo(idle.channel(), client.eventLoop(), moved -> {
+            idle.moveTo(client.eventLoop(), moved -> {
                 if (!moved || phase != Phase.CONNECTING || session.state() == SessionState.CLOSED) {
                     idle.channel().close();
                     if (phase == Phase.CONNECTING && session.state() != SessionState.CLOSED) {
@@ -141,7 +141,7 @@ final class SecondLogin {
         long negotiated = first.clientCapabilities() & first.serverCapabilities();
         if (reused != null && phase == Phase.GREETED && !reused.fits(negotiated)) {
             // the pooled connection taken for the second login does not fit this client: a fresh one then
-            IdlePool.Idle idle = reused;
+            PooledConnection idle = reused;
             reused = null;
             channel = null;
             greeting = null;

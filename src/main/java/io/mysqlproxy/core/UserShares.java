@@ -82,7 +82,7 @@ final class UserShares {
     }
 
     /** The first waiting statement of {@code idle}'s user that {@code idle} suits, dequeued; or null. */
-    IdlePool.Waiter firstSuitedBy(IdlePool.Idle idle, Predicate<IdlePool.Idle> usable) {
+    IdlePool.Waiter firstSuitedBy(PooledConnection idle, Predicate<PooledConnection> usable) {
         Share share = byUser.get(idle.user());
         if (share == null) {
             return null;

@@ -180,7 +180,7 @@ class BackendAcquirerTest {
         }
 
         @Override
-        public void takeOver(Backend backend, IdlePool.Idle idle) {
+        public void takeOver(Backend backend, PooledConnection idle) {
             outcome.completeExceptionally(new AssertionError("no pooled connection was expected"));
         }
 

@@ -34,7 +34,7 @@ class IdlePoolInterleavingTest {
     void countsStayTrueUnderConcurrentBorrowGiveBackWaitAndLoss() throws Exception {
         IdlePool pool = new IdlePool("db:3306", new PoolConfig(0, 0, 0,
                 new MultiplexingConfig(true, Set.of(), CONNECTIONS, 1_000)));
-        List<IdlePool.Idle> first = new ArrayList<>();
+        List<PooledConnection> first = new ArrayList<>();
         for (int i = 0; i < CONNECTIONS; i++) {
             assertThat(pool.reserve()).isTrue();
             first.add(open(pool));
@@ -67,7 +67,7 @@ class IdlePoolInterleavingTest {
         List<Throwable> failures = new ArrayList<>();
         for (int c = 0; c < CLIENTS; c++) {
             Random random = new Random(SEED + c);
-            IdlePool.Idle start = c == 0 ? first.get(0) : null;
+            PooledConnection start = c == 0 ? first.get(0) : null;
             if (c > 0) {
                 pool.sessionJoined(USER);
             }
@@ -102,13 +102,13 @@ class IdlePoolInterleavingTest {
         IdlePool pool = new IdlePool("db:3306", new PoolConfig(0, 0, 0,
                 new MultiplexingConfig(true, Set.of(), 1, 1_000)));
         pool.reserve();
-        IdlePool.Idle only = open(pool);
+        PooledConnection only = open(pool);
         pool.sessionStarted(only); // client A holds it
         pool.sessionJoined(USER); // client B
         IdlePool.Wanted wanted = new IdlePool.Wanted(USER, 0, CHARSET, null, null);
         assertThat(pool.borrow(wanted, null)).isNull(); // B finds none free
         assertThat(pool.giveBack(only)).isTrue(); // A's statement ends before B queues
-        AtomicReference<IdlePool.Idle> handed = new AtomicReference<>();
+        AtomicReference<PooledConnection> handed = new AtomicReference<>();
         assertThat(pool.await(new IdlePool.Waiter(wanted, handed::set))).isTrue();
         assertThat(handed.get()).as("B does not wait for a connection that is idle").isSameAs(only);
         assertThat(pool.users()).containsExactly(new IdlePool.UserRow(USER, 2, 1, 0, 0));
@@ -119,27 +119,27 @@ class IdlePoolInterleavingTest {
         IdlePool pool = new IdlePool("db:3306", new PoolConfig(0, 0, 0,
                 new MultiplexingConfig(true, Set.of(), 1, 1_000)));
         pool.reserve();
-        IdlePool.Idle only = open(pool);
+        PooledConnection only = open(pool);
         EventLoop loop = only.channel().eventLoop();
         assertThat(pool.take(loop)).isNull(); // a login finds none idle, and none may be opened
         assertThat(pool.reserve()).isFalse();
         assertThat(pool.offer(only)).isTrue(); // the connection's client leaves before the login queues
-        AtomicReference<IdlePool.Idle> handed = new AtomicReference<>();
+        AtomicReference<PooledConnection> handed = new AtomicReference<>();
         pool.awaitLogin(handed::set);
         assertThat(handed.get()).as("the login does not wait for a connection that is idle").isSameAs(only);
         assertThat(pool.idle(USER)).isZero();
     }
 
     /** One client's statements: each takes a connection (at once or after waiting), then gives it back or loses it. */
-    private static void client(IdlePool pool, Random random, IdlePool.Idle loggedIn) throws InterruptedException {
+    private static void client(IdlePool pool, Random random, PooledConnection loggedIn) throws InterruptedException {
         IdlePool.Wanted wanted = new IdlePool.Wanted(USER, 0, CHARSET, null, null);
-        IdlePool.Idle held = loggedIn;
+        PooledConnection held = loggedIn;
         for (int round = 0; round < ROUNDS; round++) {
             if (held == null) {
                 held = pool.borrow(wanted, null);
             }
             if (held == null) {
-                AtomicReference<IdlePool.Idle> handed = new AtomicReference<>();
+                AtomicReference<PooledConnection> handed = new AtomicReference<>();
                 IdlePool.Waiter waiter = new IdlePool.Waiter(wanted, handed::set);
                 if (!pool.await(waiter)) {
                     addFresh(pool); // every connection was lost: a login opens one
@@ -183,17 +183,17 @@ class IdlePoolInterleavingTest {
     /** A login opens a connection in place of a lost one, if the limit allows, and leaves it to the pool. */
     private static void addFresh(IdlePool pool) {
         if (pool.reserve()) {
-            IdlePool.Idle fresh = open(pool);
+            PooledConnection fresh = open(pool);
             if (!pool.offer(fresh)) {
                 fresh.channel().close();
             }
         }
     }
 
-    private static IdlePool.Idle open(IdlePool pool) {
+    private static PooledConnection open(IdlePool pool) {
         EmbeddedChannel ch = new EmbeddedChannel();
         ch.pipeline().addLast(BackendHandler.NAME, new BackendHandler(null));
         pool.opened(ch);
-        return new IdlePool.Idle(ch, null, USER, 0, new ConnectionState(CHARSET, null));
+        return new PooledConnection(ch, null, USER, 0, new ConnectionState(CHARSET, null));
     }
 }

@@ -19,11 +19,11 @@ class MultiplexingLimitTest {
     private final IdlePool pool = new IdlePool("test",
             new PoolConfig(0, 0, 60_000, new MultiplexingConfig(true, Set.of(), 2, 1_000)));
 
-    private IdlePool.Idle open(String user) {
+    private PooledConnection open(String user) {
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.pipeline().addLast(BackendHandler.NAME, new BackendHandler(null));
         pool.opened(channel);
-        IdlePool.Idle idle = new IdlePool.Idle(channel, null, user, 0, new ConnectionState(45, null));
+        PooledConnection idle = new PooledConnection(channel, null, user, 0, new ConnectionState(45, null));
         pool.sessionStarted(idle); // a client logged in on it and holds it
         return idle;
     }
@@ -31,12 +31,12 @@ class MultiplexingLimitTest {
     @Test
     void atTheLimitAConnectionThatDidNotFitALoginMakesRoom() {
         assertThat(pool.reserve()).isTrue();
-        IdlePool.Idle first = open("app");
+        PooledConnection first = open("app");
         assertThat(pool.reserve()).isTrue();
         open("app");
         assertThat(pool.reserve()).isFalse(); // at the limit
         pool.giveBack(first);
-        IdlePool.Idle greeted = pool.take(first.channel().eventLoop()); // a login was greeted with it
+        PooledConnection greeted = pool.take(first.channel().eventLoop()); // a login was greeted with it
         assertThat(greeted).isSameAs(first);
         assertThat(pool.crowdedWithout(greeted)).isTrue();
         IdlePool.discard(greeted);
@@ -49,9 +49,9 @@ class MultiplexingLimitTest {
         pool.reserve();
         open("app");
         pool.reserve();
-        IdlePool.Idle only = open("report");
+        PooledConnection only = open("report");
         pool.giveBack(only);
-        IdlePool.Idle greeted = pool.take(only.channel().eventLoop());
+        PooledConnection greeted = pool.take(only.channel().eventLoop());
         assertThat(greeted).isNull(); // a login does not take a user's last connection while it has clients
         assertThat(pool.crowdedWithout(only)).as("the proxy could not open another for its clients").isFalse();
     }
@@ -59,10 +59,10 @@ class MultiplexingLimitTest {
     @Test
     void belowTheLimitItGoesBackToThePool() {
         pool.reserve();
-        IdlePool.Idle first = open("app");
+        PooledConnection first = open("app");
         pool.giveBack(first);
         pool.sessionEnded("app"); // its client left: any login may take it
-        IdlePool.Idle greeted = pool.take(first.channel().eventLoop());
+        PooledConnection greeted = pool.take(first.channel().eventLoop());
         assertThat(greeted).isSameAs(first);
         assertThat(pool.crowdedWithout(greeted)).isFalse();
         assertThat(pool.ledgerMismatches()).isZero();

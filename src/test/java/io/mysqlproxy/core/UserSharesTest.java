@@ -38,7 +38,7 @@ class UserSharesTest {
         assertThat(shares.queue(inOtherDb)).isTrue();
         assertThat(shares.waiting("app")).isEqualTo(2);
 
-        IdlePool.Idle withDatabase = idle("app", "hr");
+        PooledConnection withDatabase = idle("app", "hr");
         assertThat(shares.firstSuitedBy(withDatabase, i -> true))
                 .as("passes over a statement without a default database: it cannot run where one is selected")
                 .isSameAs(inOtherDb);
@@ -66,7 +66,7 @@ class UserSharesTest {
         return new IdlePool.Waiter(new IdlePool.Wanted(user, 0, UTF8MB4, database, null), idle -> { });
     }
 
-    private static IdlePool.Idle idle(String user, String database) {
-        return new IdlePool.Idle(new EmbeddedChannel(), null, user, 0, new ConnectionState(UTF8MB4, database));
+    private static PooledConnection idle(String user, String database) {
+        return new PooledConnection(new EmbeddedChannel(), null, user, 0, new ConnectionState(UTF8MB4, database));
     }
 }
