@@ -15,7 +15,6 @@ import io.mysqlproxy.scripting.HookOutcome;
 import io.mysqlproxy.scripting.ScriptSession;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -54,8 +53,8 @@ final class LoginRelay implements SessionPhase {
     private final LoginHooks hooks;
     /** The second login a routing script asked for ({@code extra_backend_ndx}). */
     private final SecondLogin second;
-    /** Server packets of the authentication exchange before its result: 0 when the first reply was the result. */
-    private int authExchanges;
+    /** The backend's answers once the client's login went to it. */
+    private final LoginResult result;
     /** The client's login once its handshake response arrived, else null. */
     private ClientLogin login;
     /** A pooled connection the client was given: its login becomes COM_CHANGE_USER. */
@@ -78,6 +77,7 @@ final class LoginRelay implements SessionPhase {
             }
         });
         this.second = new SecondLogin(session, listener, context, client, new FirstLoginView(), MAX_LOGIN_PACKET);
+        this.result = new LoginResult(session, client, hooks, seqs, second, this::backendClosed, this::authFinished);
     }
 
     void start() {
@@ -161,7 +161,7 @@ final class LoginRelay implements SessionPhase {
 
         @Override
         public boolean mayAskAgain() {
-            return authExchanges == 0 && login != null && login.canSwitch(serverCaps);
+            return result.acceptedAtOnce() && login != null && login.canSwitch(serverCaps);
         }
 
         @Override
@@ -186,7 +186,7 @@ final class LoginRelay implements SessionPhase {
                 if (session.state() == SessionState.READ_HANDSHAKE) {
                     greeting(packet);
                 } else {
-                    authResult(packet);
+                    result.read(packet);
                 }
             }
         } catch (MalformedPacketException e) {
@@ -396,63 +396,6 @@ final class LoginRelay implements SessionPhase {
         seqs.align(clientSeq, 2);
         LoginTls.toBackend(session, context, server, caps, response, clientSeq + 1, payload::release,
                 () -> forward(server, new Packet(clientSeq, payload), 2));
-    }
-
-    private void authResult(Packet packet) {
-        int first = packet.firstByte();
-        if (first != Packets.OK && first != Packets.ERR) {
-            authExchanges++;
-        }
-        ScriptSession script = session.scriptSession();
-        if ((first == Packets.OK || first == Packets.ERR) && script != null && script.has("read_auth_result")) {
-            int seq = seqs.toClient(packet.seq());
-            byte[] reply = ByteBufUtil.getBytes(packet.payload());
-            hooks.whenDone(script.readAuthResult(session.connectionInfo(), reply), () -> packet.payload().release(),
-                    outcome -> authResultDecided(outcome, packet, seq));
-            return;
-        }
-        deliverAuthResult(packet, seqs.toClient(packet.seq()));
-    }
-
-    /**
-     * The backend's final word on the login goes to the client, unless it is an OK and a second login was asked
-     * for: then the OK waits until the client has answered for the second backend too.
-     */
-    private void deliverAuthResult(Packet packet, int seq) {
-        int first = packet.firstByte();
-        if (first == Packets.OK && second.holdOk(packet, seq)) {
-            return;
-        }
-        second.abandon();
-        forward(client, packet, seq);
-        authFinished(first);
-    }
-
-    /** After {@code read_auth_result}: the backend's reply goes to the client, or the script's replacement. */
-    private void authResultDecided(HookOutcome outcome, Packet packet, int seq) {
-        if (outcome.error() != null) {
-            packet.payload().release();
-            session.closeWithError(seq, ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_PROXY, outcome.error());
-            return;
-        }
-        int first = packet.firstByte();
-        if (outcome.action() == HookOutcome.SEND_RESULT) {
-            packet.payload().release();
-            List<byte[]> answer = outcome.response();
-            boolean ok = LoginHooks.answerStartsWith(answer, Packets.OK);
-            second.abandon();
-            client.writeAndFlush(PacketFramer.frameAll(client.alloc(), seq, answer));
-            // the client is logged in only if both the backend and the script said so
-            authFinished(first == Packets.OK && ok ? Packets.OK : Packets.ERR);
-            if (backendClosed() && session.state() != SessionState.CLOSED) {
-                session.close();
-            }
-            return;
-        }
-        deliverAuthResult(packet, seq);
-        if (backendClosed() && session.state() != SessionState.CLOSED) {
-            session.close();
-        }
     }
 
     private void authFinished(int first) {
