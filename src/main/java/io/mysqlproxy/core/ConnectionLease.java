@@ -29,15 +29,30 @@ final class ConnectionLease {
     record Running(long threadId, Backend backend) {
     }
 
+    /** A backend and the listener's pool of connections to it: where a command's connection comes from. */
+    record Source(IdlePool pool, Backend backend) {
+    }
+
+    /** The connection the client holds and where it came from; {@code borrows} as counted when it was taken. */
+    private record Loan(PooledConnection connection, Source source, long borrows) {
+    }
+
+    /** A command waiting for a connection of {@code source} to come back, until {@code timer} strikes. */
+    private record Wait(IdlePool.Waiter waiter, Source source, ScheduledFuture<?> timer) {
+    }
+
+    /** The held connection being brought to the client's state; {@code then} runs when it is. */
+    private record Preparation(Prelude prelude, Runnable then) {
+    }
+
     /** The client's command gets an error instead of running; the session goes on. */
     interface Refusal {
         void refuse(int code, String sqlState, String message);
     }
 
     private final ClientSession session;
-    /** The pool of the backend the client logged in to: its commands go there unless a script picks another. */
-    private final IdlePool homePool;
-    private final Backend homeBackend;
+    /** The backend the client logged in to: its commands go there unless a script picks another. */
+    private final Source home;
     /** Pools whose connections of the client's user it may borrow (counted there as one of the user's clients). */
     private final List<IdlePool> joined = new ArrayList<>(2);
     private final ListenerMetrics metrics;
@@ -53,25 +68,18 @@ final class ConnectionLease {
     private final BooleanSupplier keeps;
     private final Refusal refusal;
 
-    private PooledConnection held;
-    private IdlePool heldPool;
-    private Backend heldBackend;
-    /** The connection the last command ran on, its pool, and how often it had been borrowed then. */
-    private PooledConnection previous;
-    private IdlePool previousPool;
-    private Backend previousBackend;
-    private long previousBorrows;
-    /** Where the running command goes: the home backend, or the one a script (or a KILL QUERY) picked. */
-    private IdlePool targetPool;
-    private Backend targetBackend;
+    /** The connection held now, or null. */
+    private Loan held;
+    /** The connection the last command ran on (given back since), or null. */
+    private Loan previous;
+    /** Where the running command goes: home, or the backend a script (or a KILL QUERY) picked. */
+    private Source target;
     /** What the command being given a connection reads of the session (its previous statement, LAST_INSERT_ID). */
     private StatementEffects effects = StatementEffects.NONE;
-    private IdlePool.Waiter waiter;
-    private IdlePool waiterPool;
-    private ScheduledFuture<?> waitTimer;
-    private Prelude prelude;
-    /** What runs once the prelude brought the connection to the client's state. */
-    private Runnable afterPrelude;
+    /** The command waits for a connection to come back, or null. */
+    private Wait wait;
+    /** The held connection is being brought to the client's state, or null. */
+    private Preparation preparation;
     private boolean ended;
     private volatile Running running;
 
@@ -79,10 +87,8 @@ final class ConnectionLease {
                     ListenerMetrics metrics, PoolConfig config, long readTimeoutMillis, EventLoop loop,
                     BooleanSupplier keeps, Refusal refusal) {
         this.session = session;
-        this.homePool = pool;
-        this.homeBackend = backend;
-        this.targetPool = pool;
-        this.targetBackend = backend;
+        this.home = new Source(pool, backend);
+        this.target = home;
         this.metrics = metrics;
         this.waitTimeoutMillis = config.multiplexing().waitTimeoutMillis();
         this.pingAfterNanos = TimeUnit.MILLISECONDS.toNanos(config.pingAfterMillis());
@@ -94,9 +100,7 @@ final class ConnectionLease {
         this.loop = loop;
         this.keeps = keeps;
         this.refusal = refusal;
-        this.held = loginConnection;
-        this.heldPool = pool;
-        this.heldBackend = backend;
+        this.held = new Loan(loginConnection, home, loginConnection.state().borrows);
         this.running = new Running(loginConnection.greeting().connectionId(), backend);
         pool.sessionStarted(loginConnection);
         joined.add(pool);
@@ -122,15 +126,15 @@ final class ConnectionLease {
 
     /** The connection held now, or null. */
     PooledConnection held() {
-        return held;
+        return held == null ? null : held.connection();
     }
 
     boolean waiting() {
-        return waiter != null;
+        return wait != null;
     }
 
     boolean preparing() {
-        return prelude != null;
+        return preparation != null;
     }
 
     String user() {
@@ -139,16 +143,13 @@ final class ConnectionLease {
 
     /** The next command goes to {@code backend}'s pool if the client may borrow there, else to its home backend. */
     void target(Backend backend) {
-        IdlePool pool = backend == null ? homePool : session.listener().pool(backend);
-        boolean picked = pool != homePool && usable(pool);
-        targetPool = picked ? pool : homePool;
-        targetBackend = picked ? backend : homeBackend;
+        IdlePool pool = backend == null ? home.pool() : session.listener().pool(backend);
+        target = pool != home.pool() && usable(pool) ? new Source(pool, backend) : home;
     }
 
-    /** The next command goes to {@code pool} of {@code backend}, which the client may use ({@link #usable}). */
-    void target(IdlePool pool, Backend backend) {
-        targetPool = pool;
-        targetBackend = backend;
+    /** The next command goes to {@code source}, which the client may use ({@link #usable}). */
+    void target(Source source) {
+        target = source;
     }
 
     /** Whether the client may borrow from {@code pool}: the pool has connections of its user. */
@@ -176,22 +177,18 @@ final class ConnectionLease {
     }
 
     private void obtain(Runnable then) {
-        if (held != null && (heldPool == targetPool || keeps.getAsBoolean())) {
+        if (held != null && (held.source().pool() == target.pool() || keeps.getAsBoolean())) {
             prepare(then);
             return;
         }
         if (held != null) {
             release(); // a script sends this command to another backend
         }
-        IdlePool pool = targetPool;
-        Backend backend = targetBackend;
         IdlePool.Wanted wanted = new IdlePool.Wanted(user, capabilities, charset, mirror.database(), loop);
         if (effects.readsPrevious()) {
             // FOUND_ROWS() and ROW_COUNT() describe the previous statement on that connection: only it will do
-            pool = previousPool;
-            backend = previousBackend;
-            PooledConnection last = previous == null || previous.state().borrows != previousBorrows ? null
-                    : pool.borrow(wanted, previous);
+            PooledConnection last = previous == null || previous.connection().state().borrows != previous.borrows()
+                    ? null : previous.source().pool().borrow(wanted, previous.connection());
             if (last == null) {
                 refusal.refuse(ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_GENERAL, "mysqlproxy: FOUND_ROWS() and"
                         + " ROW_COUNT() describe this client's previous statement, whose backend connection another"
@@ -199,82 +196,76 @@ final class ConnectionLease {
                 return;
             }
             metrics.multiplexBorrowed(false);
-            attach(last, pool, backend, then);
+            attach(last, previous.source(), then);
             return;
         }
-        PooledConnection idle = pool.borrow(wanted, null);
+        Source from = target;
+        PooledConnection idle = from.pool().borrow(wanted, null);
         if (idle != null) {
             metrics.multiplexBorrowed(false);
-            attach(idle, pool, backend, then);
+            attach(idle, from, then);
             return;
         }
-        IdlePool from = pool;
-        Backend to = backend;
-        IdlePool.Waiter w = new IdlePool.Waiter(wanted, got -> loop.execute(() -> handedOver(got, from, to, then)));
-        if (!backend.state().acceptsConnections() || !pool.await(w)) {
-            if (pool != homePool) {
+        IdlePool.Waiter w = new IdlePool.Waiter(wanted, got -> loop.execute(() -> handedOver(got, from, then)));
+        if (!from.backend().state().acceptsConnections() || !from.pool().await(w)) {
+            if (from != home) {
                 // a script picked a backend where the user's connections are all gone: the home backend answers
-                targetPool = homePool;
-                targetBackend = homeBackend;
+                target = home;
                 obtain(then);
                 return;
             }
             LOG.infof("session %d: no backend connection of user '%s' to %s is left; closing client %s",
-                    session.id(), user, backend.address(), session.clientAddress());
+                    session.id(), user, from.backend().address(), session.clientAddress());
             session.closeWithError(1, ErrorCodes.NO_BACKEND, ErrorCodes.STATE_CONNECTION_FAILURE,
-                    "mysqlproxy: no backend connection of user '" + user + "' to " + backend.address()
+                    "mysqlproxy: no backend connection of user '" + user + "' to " + from.backend().address()
                             + " is left (they were closed); please reconnect");
             return;
         }
         metrics.multiplexBorrowed(true);
-        waiter = w;
-        waiterPool = pool;
-        waitTimer = loop.schedule(() -> {
-            if (waiter == w && from.cancel(w)) {
-                waiter = null;
+        wait = new Wait(w, from, loop.schedule(() -> {
+            if (wait != null && wait.waiter() == w && from.pool().cancel(w)) {
+                wait = null;
                 metrics.multiplexWaitTimedOut();
                 refusal.refuse(ErrorCodes.TOO_MANY_CONNECTIONS, ErrorCodes.STATE_CONNECTION_REJECTED,
                         "mysqlproxy: no backend connection of user '" + user + "' became free within "
                                 + waitTimeoutMillis + " ms (all are in use by other clients)");
             }
-        }, waitTimeoutMillis, TimeUnit.MILLISECONDS);
+        }, waitTimeoutMillis, TimeUnit.MILLISECONDS));
     }
 
-    private void handedOver(PooledConnection idle, IdlePool pool, Backend backend, Runnable then) {
-        waiter = null;
-        if (waitTimer != null) {
-            waitTimer.cancel(false);
+    private void handedOver(PooledConnection idle, Source from, Runnable then) {
+        if (wait != null) {
+            wait.timer().cancel(false);
+            wait = null;
         }
         if (ended) {
-            giveBack(idle, pool);
+            giveBack(idle, from.pool());
             return;
         }
-        attach(idle, pool, backend, then);
+        attach(idle, from, then);
     }
 
     /** Takes over {@code idle} on the client's event loop (a session's sockets share one thread). */
-    private void attach(PooledConnection idle, IdlePool pool, Backend backend, Runnable then) {
+    private void attach(PooledConnection idle, Source from, Runnable then) {
         idle.moveTo(loop, moved -> {
             if (!moved) {
                 idle.channel().close();
-                pool.lost(idle);
+                from.pool().lost(idle);
                 if (!ended) {
                     obtain(then);
                 }
                 return;
             }
             if (ended) {
-                giveBack(idle, pool);
+                giveBack(idle, from.pool());
                 return;
             }
             Channel ch = idle.channel();
             BackendHandler.of(ch).lend(session, false);
             idle.state().borrows++;
-            held = idle;
-            heldPool = pool;
-            heldBackend = backend;
-            running = new Running(idle.greeting().connectionId(), backend);
-            session.serverAttached(ch, backend);
+            held = new Loan(idle, from, idle.state().borrows);
+            running = new Running(idle.greeting().connectionId(), from.backend());
+            session.serverAttached(ch, from.backend());
             prepare(then);
         });
     }
@@ -287,15 +278,15 @@ final class ConnectionLease {
 
     /** The held connection closed before the command was sent to it: another one is as good. */
     boolean retryOnAnotherConnection() {
-        if (prelude == null || held == null) {
+        if (preparation == null || held == null) {
             return false;
         }
         LOG.debugf("session %d: pooled connection to %s closed before a command was sent on it; taking another",
-                session.id(), heldBackend.address());
-        Runnable then = afterPrelude;
-        prelude.end();
-        preludeOver();
-        heldPool.lost(held);
+                session.id(), held.source().backend().address());
+        Runnable then = preparation.then();
+        preparation.prelude().end();
+        preparation = null;
+        held.source().pool().lost(held.connection());
         held = null;
         running = null;
         session.serverDetached();
@@ -307,25 +298,25 @@ final class ConnectionLease {
 
     private void prepare(Runnable then) {
         // long idle: a connection the server or a firewall dropped is found now, and another one taken
-        boolean ping = pingAfterNanos > 0 && System.nanoTime() - held.state().idleSinceNanos > pingAfterNanos;
-        Prelude p = Prelude.toBring(held, mirror, ping, effects.readsInsertId(), loop, readTimeoutMillis,
+        PooledConnection connection = held.connection();
+        boolean ping = pingAfterNanos > 0 && System.nanoTime() - connection.state().idleSinceNanos > pingAfterNanos;
+        Prelude p = Prelude.toBring(connection, mirror, ping, effects.readsInsertId(), loop, readTimeoutMillis,
                 new PreludeOutcome(then));
         if (p == null) {
             then.run();
             return;
         }
         metrics.multiplexReplayed(p.steps());
-        prelude = p;
-        afterPrelude = then;
+        preparation = new Preparation(p, then);
         p.start();
     }
 
     /** Bytes of the held connection: true if the prelude bringing it to the client's state took them. */
     boolean preludeRead(ByteBuf buf) {
-        if (prelude == null) {
+        if (preparation == null) {
             return false;
         }
-        prelude.read(buf);
+        preparation.prelude().read(buf);
         return true;
     }
 
@@ -339,56 +330,50 @@ final class ConnectionLease {
 
         @Override
         public void ready() {
-            preludeOver();
+            preparation = null;
             then.run();
         }
 
         @Override
         public void failed(String message, boolean resetUnknown) {
-            preludeOver();
+            preparation = null;
+            Backend backend = held.source().backend();
             if (resetUnknown) {
                 // the server cannot reset a connection: this one waits for a login (COM_CHANGE_USER resets it),
                 // and the client's command takes another
-                if (heldPool.resetUnsupported()) {
+                if (held.source().pool().resetUnsupported()) {
                     LOG.warnf("backend %s does not know COM_RESET_CONNECTION (MySQL before 5.7.3, MariaDB before"
                             + " 10.2.4): connections that need a reset are reused only by logins, which reset them"
-                            + " with COM_CHANGE_USER", heldBackend.address());
+                            + " with COM_CHANGE_USER", backend.address());
                 }
                 release();
                 obtain(then);
                 return;
             }
             LOG.infof("session %d: replaying the session state on a pooled connection to %s failed: %s",
-                    session.id(), heldBackend.address(), message);
+                    session.id(), backend.address(), message);
             refusal.refuse(ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_GENERAL,
                     "mysqlproxy: could not restore the session on a pooled connection: " + message);
         }
 
         @Override
         public void broken(int code, String sqlState, String message) {
-            preludeOver();
-            session.closeWithError(1, code, sqlState, "mysqlproxy: backend " + heldBackend.address() + " " + message);
+            preparation = null;
+            session.closeWithError(1, code, sqlState, "mysqlproxy: backend " + held.source().backend().address()
+                    + " " + message);
         }
-    }
-
-    private void preludeOver() {
-        prelude = null;
-        afterPrelude = null;
     }
 
     // ---- giving it back ----------------------------------------------------------------------------------------
 
     /** Gives the held connection back to the pool. */
     void release() {
-        PooledConnection idle = held;
+        Loan given = held;
         held = null;
         running = null;
-        previous = idle;
-        previousPool = heldPool;
-        previousBackend = heldBackend;
-        previousBorrows = idle.state().borrows;
+        previous = given;
         session.serverDetached();
-        giveBack(idle, heldPool);
+        giveBack(given.connection(), given.source().pool());
     }
 
     /** The client leaves between commands: its connection goes back, marked for a reset if it kept session state. */
@@ -397,7 +382,7 @@ final class ConnectionLease {
             return;
         }
         if (keeps.getAsBoolean()) {
-            held.state().needsReset = true;
+            held.connection().state().needsReset = true;
         }
         release();
     }
@@ -405,19 +390,17 @@ final class ConnectionLease {
     /** The session closed; a connection it still held was closed with it. */
     void closed() {
         ended = true;
-        if (waiter != null) {
-            waiterPool.cancel(waiter);
-            waiter = null;
+        if (wait != null) {
+            wait.source().pool().cancel(wait.waiter());
+            wait.timer().cancel(false);
+            wait = null;
         }
-        if (waitTimer != null) {
-            waitTimer.cancel(false);
-        }
-        if (prelude != null) {
-            prelude.end();
-            preludeOver();
+        if (preparation != null) {
+            preparation.prelude().end();
+            preparation = null;
         }
         if (held != null) {
-            heldPool.lost(held);
+            held.source().pool().lost(held.connection());
             held = null;
         }
         for (IdlePool pool : joined) {

@@ -295,7 +295,7 @@ final class Multiplexer {
         }
         dequeue(current);
         current = new MultiplexedCommand(Commands.COM_QUERY, true);
-        lease.target(serverPool, thread.backend());
+        lease.target(new ConnectionLease.Source(serverPool, thread.backend()));
         String statement = "KILL QUERY " + thread.threadId();
         lease.obtain(current.effects(), () -> sendReplacement(statement));
     }
