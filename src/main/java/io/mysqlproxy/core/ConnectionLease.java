@@ -80,7 +80,6 @@ final class ConnectionLease {
     private Wait wait;
     /** The held connection is being brought to the client's state, or null. */
     private Preparation preparation;
-    private boolean ended;
     private volatile Running running;
 
     ConnectionLease(ClientSession session, IdlePool pool, Backend backend, PooledConnection loginConnection,
@@ -238,7 +237,7 @@ final class ConnectionLease {
             wait.timer().cancel(false);
             wait = null;
         }
-        if (ended) {
+        if (session.state() == SessionState.CLOSED) {
             giveBack(idle, from.pool());
             return;
         }
@@ -251,12 +250,12 @@ final class ConnectionLease {
             if (!moved) {
                 idle.channel().close();
                 from.pool().lost(idle);
-                if (!ended) {
+                if (session.state() != SessionState.CLOSED) {
                     obtain(then);
                 }
                 return;
             }
-            if (ended) {
+            if (session.state() == SessionState.CLOSED) {
                 giveBack(idle, from.pool());
                 return;
             }
@@ -389,7 +388,6 @@ final class ConnectionLease {
 
     /** The session closed; a connection it still held was closed with it. */
     void closed() {
-        ended = true;
         if (wait != null) {
             wait.source().pool().cancel(wait.waiter());
             wait.timer().cancel(false);

@@ -51,7 +51,6 @@ final class Multiplexer {
     /** Set while a script's command runs: how it is sent and how the proxy's own answer reaches the script. */
     private Consumer<byte[]> scriptedSend;
     private Consumer<ByteBuf> scriptedAnswer;
-    private boolean ended;
     /** The client's session state, which every connection it borrows is brought to. */
     private final SessionMirror mirror;
 
@@ -128,7 +127,7 @@ final class Multiplexer {
     // ---- client bytes ------------------------------------------------------------------------------------------
 
     void clientRead(ByteBuf buf) {
-        if (ended) {
+        if (sessionClosed()) {
             buf.release();
             return;
         }
@@ -158,7 +157,7 @@ final class Multiplexer {
 
     /** Starts the next whole command the client sent, unless one is under way. */
     private void next() {
-        if (ended || current != null || !pending.isReadable()) {
+        if (sessionClosed() || current != null || !pending.isReadable()) {
             return;
         }
         if (mirror.pinned() != null && lease.held() != null && !KillRequest.startsWithKill(pending)) {
@@ -206,7 +205,7 @@ final class Multiplexer {
      */
     void run(Backend wanted, byte[] packet, Consumer<byte[]> send,
              Consumer<ByteBuf> answer) {
-        if (ended) {
+        if (sessionClosed()) {
             return;
         }
         scriptedSend = send;
@@ -435,12 +434,12 @@ final class Multiplexer {
         }
     }
 
-    /** The session closed; a connection it still held was closed with it. */
+    private boolean sessionClosed() {
+        return session.state() == SessionState.CLOSED;
+    }
+
+    /** The session closed (once); a connection it still held was closed with it. */
     void closed() {
-        if (ended) {
-            return;
-        }
-        ended = true;
         pending.release();
         lease.closed();
     }

@@ -24,12 +24,24 @@ final class PooledTakeover {
     private final ClientSession session;
     private final Listener listener;
     private final Channel client;
-    /** The pooled connection the client was given, until its login went to it (or it was given back). */
+    /** Where the takeover stands. */
+    private enum Step {
+        /** The login is not on a pooled connection. */
+        NONE,
+        /** The client was given a pooled connection ({@link #reused}) and answers its greeting. */
+        POOLED,
+        /** The pooled connection did not fit the client: a fresh one is being opened. */
+        REPLACING,
+        /** The fresh connection greeted: the client is asked to answer its scramble. */
+        AWAITING_ANSWER,
+        /** The client's answer went to the fresh connection. */
+        REPLACED
+    }
+
+    private Step step = Step.NONE;
+    /** The pooled connection the client was given, while {@link Step#POOLED}. */
     private PooledConnection reused;
-    /** The pooled connection did not fit the client: a fresh one is opened, its scramble goes to the client. */
-    private boolean replacing;
     private int switchSeq;
-    private boolean awaitingAnswer;
 
     PooledTakeover(ClientSession session, Listener listener, Channel client) {
         this.session = session;
@@ -40,16 +52,17 @@ final class PooledTakeover {
     /** The client is given {@code idle}: the caller sends it the greeting that connection had. */
     void took(PooledConnection idle) {
         reused = idle;
+        step = Step.POOLED;
     }
 
     /** Whether the client's login goes to a pooled connection. */
     boolean pooled() {
-        return reused != null;
+        return step == Step.POOLED;
     }
 
     /** Whether a fresh connection replaces a pooled one that did not fit: its greeting is not the client's. */
     boolean replacing() {
-        return replacing;
+        return step == Step.REPLACING || step == Step.AWAITING_ANSWER || step == Step.REPLACED;
     }
 
     /**
@@ -67,6 +80,7 @@ final class PooledTakeover {
         }
         PooledConnection idle = reused;
         reused = null;
+        step = Step.NONE;
         Backend backend = session.backend();
         session.links().released();
         IdlePool pool = listener.pool(backend);
@@ -78,25 +92,25 @@ final class PooledTakeover {
                     "mysqlproxy: the pooled backend connection does not fit this client; please reconnect");
             return;
         }
-        replacing = true;
+        step = Step.REPLACING;
         switchSeq = seq + 1;
         openFresh.accept(backend);
     }
 
     /** The fresh connection greeted: the client is asked to answer its scramble. */
     void freshGreeting(HandshakeV10 fresh) {
-        awaitingAnswer = true;
+        step = Step.AWAITING_ANSWER;
         askToAnswer(client, fresh, switchSeq);
     }
 
     /** Whether the client's next packet is its answer to the fresh connection's scramble. */
     boolean awaitingAnswer() {
-        return awaitingAnswer;
+        return step == Step.AWAITING_ANSWER;
     }
 
     /** The client answered the fresh scramble: its first login, with that answer, goes to the fresh connection. */
     void answer(Packet packet, Channel server, ClientLogin login, SequenceMapping seqs) {
-        awaitingAnswer = false;
+        step = Step.REPLACED;
         byte[] auth = ByteBufUtil.getBytes(packet.payload());
         packet.payload().release();
         seqs.align(packet.seq(), 1);
