@@ -18,6 +18,9 @@ public final class Backend {
     private volatile BackendState state = BackendState.UNKNOWN;
     private volatile long lastCheckNanos = -1;
     private volatile long replicationLagSeconds = LAG_UNKNOWN;
+    private volatile ServerReadOnly readOnly = ServerReadOnly.UNKNOWN;
+    /** An auto backend's role now: read-write while its listener elected it primary. */
+    private volatile BackendRole electedRole = BackendRole.READ_ONLY;
     private int consecutiveFailures;
     private int consecutiveSuccesses;
 
@@ -41,8 +44,28 @@ public final class Backend {
         return config.address();
     }
 
+    /** What the backend serves now: its configured role, or for an {@link BackendRole#AUTO} one, the elected role. */
     public BackendRole role() {
+        BackendRole configured = config.role();
+        return configured == BackendRole.AUTO ? electedRole : configured;
+    }
+
+    public BackendRole configuredRole() {
         return config.role();
+    }
+
+    /** The server's read_only at the last logged-in health check. */
+    public ServerReadOnly readOnly() {
+        return readOnly;
+    }
+
+    public void readOnly(ServerReadOnly value) {
+        readOnly = value;
+    }
+
+    /** The role an auto backend was elected to (by {@link PrimaryElection}). */
+    void elected(BackendRole role) {
+        electedRole = role;
     }
 
     public int weight() {
@@ -163,6 +186,6 @@ public final class Backend {
 
     @Override
     public String toString() {
-        return config.address() + "(" + config.role().label() + ", " + state + ")";
+        return config.address() + "(" + role().label() + ", " + state + ")";
     }
 }

@@ -1,9 +1,14 @@
 package io.mysqlproxy.backend;
 
-/** MySQL Proxy's two kinds of backend: {@code --proxy-backend-addresses} and the read-only ones. */
+/**
+ * What a backend may serve: MySQL Proxy's two kinds ({@code --proxy-backend-addresses} and the read-only ones), and
+ * {@link #AUTO}, a configured role only: such a backend is read-write while it is the listener's primary (see
+ * {@link PrimaryElection}), read-only otherwise.
+ */
 public enum BackendRole {
     READ_WRITE("rw"),
-    READ_ONLY("ro");
+    READ_ONLY("ro"),
+    AUTO("auto");
 
     private final String label;
 

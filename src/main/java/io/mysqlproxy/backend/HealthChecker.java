@@ -31,11 +31,15 @@ public final class HealthChecker {
     private final ChannelFactory<? extends Channel> channels;
     private final Supplier<List<Backend>> backends;
     private final Set<Backend> probing = ConcurrentHashMap.newKeySet();
+    private final PrimaryElection election;
+    /** Backends whose replication status the check user may not read (logged once each). */
+    private final Set<Backend> lagRefused = ConcurrentHashMap.newKeySet();
     private ScheduledFuture<?> task;
 
     public HealthChecker(HealthCheck check, EventLoopGroup loops, ChannelFactory<? extends Channel> channels,
-                         Supplier<List<Backend>> backends) {
+                         Supplier<List<Backend>> backends, PrimaryElection election) {
         this.check = check;
+        this.election = election;
         this.loops = loops;
         this.channels = channels;
         this.backends = backends;
@@ -69,8 +73,17 @@ public final class HealthChecker {
         long start = System.nanoTime();
         Bootstrap bootstrap = new Bootstrap().group(loops).channelFactory(channels)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) check.timeoutMillis())
-                .handler(new HealthProbe(check, result, backend.role() == BackendRole.READ_ONLY && check.logsIn()
-                        ? backend::replicationLag : null));
+                .handler(new HealthProbe(check, result,
+                        backend.configuredRole() == BackendRole.AUTO && check.logsIn() ? backend::readOnly : null,
+                        backend.configuredRole() != BackendRole.READ_WRITE && check.logsIn()
+                                ? backend::replicationLag : null,
+                        refusal -> {
+                            if (lagRefused.add(backend)) {
+                                LOG.warnf("health check of %s: user '%s' may not read the replication status (%s):"
+                                        + " its replication lag stays unknown; grant it REPLICATION CLIENT (MySQL)"
+                                        + " or SLAVE MONITOR (MariaDB)", backend.address(), check.user(), refusal);
+                            }
+                        }));
         ChannelFuture connect = bootstrap.connect(backend.address().host(), backend.address().port());
         connect.addListener(f -> {
             if (!f.isSuccess() && Backend.localFailure(f.cause())) {
@@ -92,6 +105,7 @@ public final class HealthChecker {
                 LOG.debugf("health check of %s failed: %s", backend.address(), failure);
                 backend.probeFailed(failure, check.failuresToDown());
             }
+            election.decide(backends.get());
         });
     }
 }

@@ -20,12 +20,14 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
 /**
  * One health check of one backend, as a handler on a fresh connection: read the greeting; when credentials are
- * configured, log in with mysql_native_password and run the check query, and for a read-only backend read its
- * replication lag ({@code SHOW SLAVE STATUS}; the user needs the REPLICATION CLIENT / SLAVE MONITOR privilege).
+ * configured, log in with mysql_native_password and run the check query; for a backend whose role is read from its
+ * server, read {@code @@global.read_only}; for a backend that may be a replica, read its replication lag
+ * ({@code SHOW SLAVE STATUS}; the user needs the REPLICATION CLIENT / SLAVE MONITOR privilege).
  * Completes with null on success or with the reason of the failure.
  */
 final class HealthProbe extends ChannelInboundHandlerAdapter {
@@ -33,24 +35,36 @@ final class HealthProbe extends ChannelInboundHandlerAdapter {
             | Capabilities.CLIENT_SECURE_CONNECTION | Capabilities.CLIENT_PLUGIN_AUTH
             | Capabilities.CLIENT_TRANSACTIONS;
 
-    private enum Step { GREETING, LOGIN, QUERY, QUERY_RESULT, LAG_COLUMNS, LAG_ROW }
+    private enum Step {
+        GREETING, LOGIN, QUERY, QUERY_RESULT, READ_ONLY_COLUMNS, READ_ONLY_ROW, READ_ONLY_END, LAG_COLUMNS, LAG_ROW
+    }
 
     private static final String LAG_COLUMN = "Seconds_Behind_Master";
 
     private final HealthCheck check;
     private final CompletableFuture<String> result;
+    private final Consumer<ServerReadOnly> readOnly;
     private final LongConsumer lag;
+    /** Told the server's refusal when the check user may not read the replication status. */
+    private final Consumer<String> lagRefused;
     private PacketAssembler packets;
     private Step step = Step.GREETING;
     private long columns;
     private int lagColumn = -1;
     private int seen;
 
-    /** @param lag told the replication lag of a read-only backend, or null to measure none */
-    HealthProbe(HealthCheck check, CompletableFuture<String> result, LongConsumer lag) {
+    /**
+     * @param readOnly told the server's read_only, or null to read none
+     * @param lag      told the replication lag, or null to measure none; a refusal to show it leaves it unknown
+     *                 and is told to {@code lagRefused}, not a failed check
+     */
+    HealthProbe(HealthCheck check, CompletableFuture<String> result, Consumer<ServerReadOnly> readOnly,
+                LongConsumer lag, Consumer<String> lagRefused) {
         this.check = check;
         this.result = result;
+        this.readOnly = readOnly;
         this.lag = lag;
+        this.lagRefused = lagRefused;
     }
 
     @Override
@@ -76,6 +90,13 @@ final class HealthProbe extends ChannelInboundHandlerAdapter {
     }
 
     private void handle(ChannelHandlerContext ctx, Packet p) {
+        if (p.firstByte() == Packets.ERR && step == Step.LAG_COLUMNS) {
+            // the server is up and logged us in; the check user may not read the replication status
+            lagRefused.accept(ErrPacket.decode(p.payload()).toString());
+            lag.accept(Backend.LAG_UNKNOWN);
+            finish(ctx, null);
+            return;
+        }
         if (p.firstByte() == Packets.ERR) {
             finish(ctx, ErrPacket.decode(p.payload()).toString());
             return;
@@ -97,7 +118,23 @@ final class HealthProbe extends ChannelInboundHandlerAdapter {
             case LOGIN -> login(ctx, p);
             case QUERY -> queryAnswered(ctx, p);
             case QUERY_RESULT -> {
-                if (p.firstByte() == Packets.EOF && p.payload().readableBytes() < Packets.EOF_MAX_LENGTH && ++seen == 2) {
+                if (isEof(p) && ++seen == 2) {
+                    afterCheckQuery(ctx);
+                }
+            }
+            case READ_ONLY_COLUMNS -> {
+                if (isEof(p)) {
+                    step = Step.READ_ONLY_ROW; // after the column count and definition
+                }
+            }
+            case READ_ONLY_ROW -> {
+                readOnly.accept(ServerReadOnly.parse(TextRow.decode(p.payload(), 1)[0]));
+                step = Step.READ_ONLY_END;
+            }
+            case READ_ONLY_END -> {
+                if (lag == null) {
+                    finish(ctx, null);
+                } else {
                     askLag(ctx);
                 }
             }
@@ -107,14 +144,28 @@ final class HealthProbe extends ChannelInboundHandlerAdapter {
     }
 
     private void queryAnswered(ChannelHandlerContext ctx, Packet p) {
-        if (lag == null) {
+        if (lag == null && readOnly == null) {
             finish(ctx, null);
         } else if (p.firstByte() == Packets.OK) {
-            askLag(ctx);
+            afterCheckQuery(ctx);
         } else {
-            step = Step.QUERY_RESULT; // read the rest of the check query's result, then ask for the lag
+            step = Step.QUERY_RESULT; // read the rest of the check query's result, then ask what else is wanted
             seen = 0;
         }
+    }
+
+    private static boolean isEof(Packet p) {
+        return p.firstByte() == Packets.EOF && p.payload().readableBytes() < Packets.EOF_MAX_LENGTH;
+    }
+
+    private void afterCheckQuery(ChannelHandlerContext ctx) {
+        if (readOnly == null) {
+            askLag(ctx);
+            return;
+        }
+        ctx.writeAndFlush(PacketFramer.frame(ctx.alloc(), 0,
+                Commands.payload(ctx.alloc(), Commands.COM_QUERY, "SELECT @@global.read_only")));
+        step = Step.READ_ONLY_COLUMNS;
     }
 
     private void askLag(ChannelHandlerContext ctx) {

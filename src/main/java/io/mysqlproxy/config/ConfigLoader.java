@@ -33,7 +33,8 @@ public final class ConfigLoader {
     public static final String PREFIX = "mysqlproxy.";
     private static final String LISTENERS = PREFIX + "listeners.";
     private static final Set<String> LISTENER_KEYS = Set.of("address", "backend-addresses",
-            "read-only-backend-addresses", "backend-policy", "max-connections", "multiplexing");
+            "read-only-backend-addresses", "auto-backend-addresses", "backend-policy", "max-connections",
+            "multiplexing");
 
     private final Map<Option, String> commandLine;
     private final Map<Option, String> defaultsFile;
@@ -129,6 +130,19 @@ public final class ConfigLoader {
         }
     }
 
+    /** The read-write backends: the default one only when no backend of role auto is given instead. */
+    private String readWriteBackends() {
+        if (!given(Option.PROXY_BACKEND_ADDRESSES) && !value(Option.PROXY_AUTO_BACKEND_ADDRESSES).isBlank()) {
+            return "";
+        }
+        return value(Option.PROXY_BACKEND_ADDRESSES);
+    }
+
+    private boolean given(Option option) {
+        return commandLine.containsKey(option) || defaultsFile.containsKey(option)
+                || properties.apply(PREFIX + option.key()).isPresent();
+    }
+
     public String value(Option option) {
         String v = commandLine.get(option);
         if (v == null) {
@@ -151,8 +165,8 @@ public final class ConfigLoader {
         if (!value(Option.PROXY_ADDRESS).isBlank()) {
             listeners.add(new ListenerConfig("default",
                     parse(Option.PROXY_ADDRESS, s -> HostPort.parse(s, "0.0.0.0", 4040)),
-                    backends(value(Option.PROXY_BACKEND_ADDRESSES), value(Option.PROXY_READ_ONLY_BACKEND_ADDRESSES),
-                            "--" + Option.PROXY_BACKEND_ADDRESSES.key()),
+                    backends(readWriteBackends(), value(Option.PROXY_READ_ONLY_BACKEND_ADDRESSES),
+                            value(Option.PROXY_AUTO_BACKEND_ADDRESSES), "--" + Option.PROXY_BACKEND_ADDRESSES.key()),
                     parse(Option.PROXY_BACKEND_POLICY, SelectionPolicy::parse),
                     maxConnections(value(Option.PROXY_MAX_CONNECTIONS)), tls));
         }
@@ -174,6 +188,11 @@ public final class ConfigLoader {
                 value(Option.HEALTH_CHECK_QUERY));
         if (health.intervalMillis() < 10 || health.timeoutMillis() < 10) {
             throw new ConfigException("health-check interval and timeout must be at least 0.01 s");
+        }
+        if (!health.logsIn() && listeners.stream().anyMatch(ListenerConfig::hasAutoBackends)) {
+            throw new ConfigException("backends with role auto (--" + Option.PROXY_AUTO_BACKEND_ADDRESSES.key()
+                    + ", .auto-backend-addresses) get their role from their server's read_only, which only a logged-in"
+                    + " health check reads: set --" + Option.HEALTH_CHECK_USER.key());
         }
         BackendTls backendTls = new BackendTls(parse(Option.BACKEND_SSL_MODE, BackendTlsMode::parse),
                 parse(Option.BACKEND_SSL_VERIFY, ConfigLoader::bool), path(Option.BACKEND_SSL_CA));
@@ -354,7 +373,8 @@ public final class ConfigLoader {
             try {
                 out.add(new ListenerConfig(name, HostPort.parse(address, "0.0.0.0", 4040),
                         backends(keys.getOrDefault("backend-addresses", ""),
-                                keys.getOrDefault("read-only-backend-addresses", ""), where + "backend-addresses"),
+                                keys.getOrDefault("read-only-backend-addresses", ""),
+                                keys.getOrDefault("auto-backend-addresses", ""), where + "backend-addresses"),
                         SelectionPolicy.parse(keys.getOrDefault("backend-policy", "first-available")),
                         maxConnections(keys.getOrDefault("max-connections", "auto")), tls)
                         .withMultiplexing(keys.containsKey("multiplexing")
@@ -363,6 +383,14 @@ public final class ConfigLoader {
                 throw new ConfigException(where + ": " + e.getMessage());
             }
         });
+    }
+
+    private static void addBackends(List<BackendConfig> out, String list, BackendRole role) {
+        for (String s : list.split(",")) {
+            if (!s.isBlank()) {
+                out.add(BackendConfig.parse(s, role));
+            }
+        }
     }
 
     /** A listener's client limit: a number, or {@code auto} for what the descriptor limit allows one listener. */
@@ -377,19 +405,12 @@ public final class ConfigLoader {
         return n;
     }
 
-    private static List<BackendConfig> backends(String rw, String ro, String what) {
+    private static List<BackendConfig> backends(String rw, String ro, String auto, String what) {
         List<BackendConfig> out = new ArrayList<>();
         try {
-            for (String s : rw.split(",")) {
-                if (!s.isBlank()) {
-                    out.add(BackendConfig.parse(s, BackendRole.READ_WRITE));
-                }
-            }
-            for (String s : ro.split(",")) {
-                if (!s.isBlank()) {
-                    out.add(BackendConfig.parse(s, BackendRole.READ_ONLY));
-                }
-            }
+            addBackends(out, rw, BackendRole.READ_WRITE);
+            addBackends(out, ro, BackendRole.READ_ONLY);
+            addBackends(out, auto, BackendRole.AUTO);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(what + ": " + e.getMessage());
         }

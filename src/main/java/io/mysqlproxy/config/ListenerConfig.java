@@ -1,6 +1,7 @@
 package io.mysqlproxy.config;
 
 import io.mysqlproxy.backend.BackendConfig;
+import io.mysqlproxy.backend.BackendRole;
 import io.mysqlproxy.backend.SelectionPolicy;
 
 import java.util.List;
@@ -31,6 +32,11 @@ public record ListenerConfig(String name, HostPort address, List<BackendConfig> 
                           int maxConnections, ClientTls tls, ScriptConfig script, HealthCheck healthCheck,
                           AdminConfig admin) {
         this(name, address, backends, policy, maxConnections, tls, script, healthCheck, admin, null);
+    }
+
+    /** Whether some backend's role follows its server's read_only. */
+    public boolean hasAutoBackends() {
+        return backends.stream().anyMatch(b -> b.role() == BackendRole.AUTO);
     }
 
     /** The same listener with its own multiplexing settings. */

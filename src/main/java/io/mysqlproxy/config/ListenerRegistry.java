@@ -21,8 +21,12 @@ public interface ListenerRegistry {
     /** What runs for listener {@code name}, if it runs. */
     Optional<ListenerStatus> status(String name);
 
-    /** A running listener as its source may report it. */
-    record ListenerStatus(ListenerConfig config, String scriptChecksum, List<BackendStatus> backends) {
+    /**
+     * A running listener as its source may report it; {@code primaryProblem} says what is wrong with the writes
+     * among backends whose role follows their read_only (several writable servers, none), or is null.
+     */
+    record ListenerStatus(ListenerConfig config, String scriptChecksum, List<BackendStatus> backends,
+                          String primaryProblem) {
         public long backendsTakingConnections() {
             return backends.stream().filter(BackendStatus::takesConnections).count();
         }

@@ -14,6 +14,9 @@ public enum Option {
             "read-write backends, comma-separated or repeated; host:port[@weight]"),
     PROXY_READ_ONLY_BACKEND_ADDRESSES("r", "", OptionKind.BACKENDS,
             "read-only backends, comma-separated or repeated; host:port[@weight]"),
+    PROXY_AUTO_BACKEND_ADDRESSES(null, "", OptionKind.BACKENDS,
+            "backends whose role follows their server's read_only (the one writable server takes the writes); "
+                    + "host:port[@weight]; needs --health-check-user"),
     PROXY_LUA_SCRIPT("s", "", OptionKind.FILE,
             "Lua script with the MySQL Proxy 0.8 API; re-read when the file changes"),
     PROXY_BACKEND_POLICY(null, "first-available", OptionKind.oneOf("first-available", "round-robin", "least-connections", "weighted"),
@@ -200,7 +203,8 @@ public enum Option {
 
     /** Options that may be given several times, their values joined with commas. */
     public boolean repeatable() {
-        return this == PROXY_BACKEND_ADDRESSES || this == PROXY_READ_ONLY_BACKEND_ADDRESSES;
+        return this == PROXY_BACKEND_ADDRESSES || this == PROXY_READ_ONLY_BACKEND_ADDRESSES
+                || this == PROXY_AUTO_BACKEND_ADDRESSES;
     }
 
     public static Option byKey(String key) {

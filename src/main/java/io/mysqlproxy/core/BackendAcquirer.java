@@ -55,7 +55,8 @@ final class BackendAcquirer {
     private Iterator<Backend> candidates = List.<Backend>of().iterator();
     private boolean retryable;
     private long startedNanos;
-    private String lastFailure = "no backend is up";
+    /** Why the last backend tried could not be used; null while none was tried. */
+    private String lastFailure;
 
     BackendAcquirer(Listener listener, ProxyContext context, EventLoop loop, String who,
                     Supplier<ChannelHandler> handlers, Receiver receiver) {
@@ -98,10 +99,12 @@ final class BackendAcquirer {
             if (retryable && retryLater()) {
                 return;
             }
-            LOG.warnf("%s: no backend on listener %s: %s", who, listener.name(), lastFailure);
+            String why = lastFailure != null ? lastFailure
+                    : listener.primaryProblem() != null ? listener.primaryProblem() : "no backend is up";
+            LOG.warnf("%s: no backend on listener %s: %s", who, listener.name(), why);
             listener.refused(Listener.Refusal.NO_BACKEND);
             receiver.failed(ErrorCodes.NO_BACKEND, ErrorCodes.STATE_CONNECTION_FAILURE,
-                    "mysqlproxy: no backend available for listener " + listener.name() + " (" + lastFailure + ")");
+                    "mysqlproxy: no backend available for listener " + listener.name() + " (" + why + ")");
             return;
         }
         Backend backend = candidates.next();

@@ -3,6 +3,7 @@ package io.mysqlproxy.core;
 import io.mysqlproxy.backend.Backend;
 import io.mysqlproxy.backend.BackendConfig;
 import io.mysqlproxy.backend.BackendRole;
+import io.mysqlproxy.backend.PrimaryElection;
 import io.mysqlproxy.backend.BackendSelector;
 import io.mysqlproxy.backend.BackendState;
 import io.mysqlproxy.backend.HealthChecker;
@@ -62,6 +63,8 @@ public final class Listener {
     private volatile Layout layout;
     private volatile ListenerScript script;
     private HealthChecker checker;
+    /** Which backend with role auto takes the writes, from their servers' read_only. */
+    private final PrimaryElection election;
     private volatile Channel serverChannel;
 
     /** Builds the listener and starts its script (throws ScriptException when the script is rejected). */
@@ -70,6 +73,8 @@ public final class Listener {
         this.clientSsl = TlsContexts.forClients(config.tls());
         this.metrics = context.metrics().forListener(config.name());
         metrics.listenerGauges(sessions, Map::size);
+        this.election = new PrimaryElection(config.name());
+        metrics.primaryChanges(election, PrimaryElection::changes);
         try {
             this.script = config.script() == null ? null : ListenerScript.start(config.script(), context);
         } catch (RuntimeException e) {
@@ -86,7 +91,8 @@ public final class Listener {
     private Layout layout(ListenerConfig config, List<Backend> previous) {
         List<Backend> list = new ArrayList<>();
         for (BackendConfig bc : config.backends()) {
-            Backend kept = previous.stream().filter(b -> b.address().equals(bc.address()) && b.role() == bc.role())
+            Backend kept = previous.stream()
+                    .filter(b -> b.address().equals(bc.address()) && b.configuredRole() == bc.role())
                     .findFirst().orElse(null);
             if (kept != null) {
                 kept.reconfigure(bc);
@@ -103,9 +109,10 @@ public final class Listener {
                 metrics.multiplexingGauges(b.address().toString(), pool, IdlePool::multiplexedClients,
                         IdlePool::connectionsInUse, IdlePool::openConnections);
                 metrics.poolLedgerMismatches(b.address().toString(), pool, IdlePool::ledgerMismatches);
-                if (b.role() == BackendRole.READ_ONLY) {
+                if (b.configuredRole() != BackendRole.READ_WRITE) {
                     metrics.replicationLagGauge(b.address().toString(), b, Backend::replicationLag);
                 }
+                metrics.primaryGauge(b.address().toString(), b, x -> x.role() == BackendRole.READ_WRITE ? 1 : 0);
                 list.add(b);
             }
         }
@@ -198,9 +205,14 @@ public final class Listener {
 
     private HealthChecker startChecker() {
         HealthChecker c = new HealthChecker(healthCheck(), context.transport().eventLoops(),
-                context.transport().channels(), this::backends);
+                context.transport().channels(), this::backends, election);
         c.start();
         return c;
+    }
+
+    /** What is wrong with the writes among backends with role auto (several writable servers, none), or null. */
+    public String primaryProblem() {
+        return election.problem();
     }
 
     ListenerMetrics metrics() {
@@ -389,7 +401,7 @@ public final class Listener {
         List<BackendInfo> out = new ArrayList<>(backends.size());
         for (Backend b : backends) {
             out.add(new BackendInfo(b.address().host(), b.address().port(),
-                    () -> b.state().ordinal(), b.role() == BackendRole.READ_WRITE ? 1 : 2,
+                    () -> b.state().ordinal(), () -> b.role() == BackendRole.READ_WRITE ? 1 : 2,
                     b::connectedClients, b.weight(), pools.get(b),
                     s -> b.setByScript(BackendState.values()[s]), b::replicationLag));
         }

@@ -187,7 +187,7 @@ public final class ProxyServer implements ListenerRegistry, AdminView {
         }
         ScriptRuntime scripts = l.scripts();
         return Optional.of(new ListenerStatus(l.config(),
-                scripts == null ? null : scripts.current().checksum(), backends));
+                scripts == null ? null : scripts.current().checksum(), backends, l.primaryProblem()));
     }
 
     /** Closes listener {@code name}: no new clients, running commands finish within the shutdown timeout. */

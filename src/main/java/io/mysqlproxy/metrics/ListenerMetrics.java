@@ -173,6 +173,20 @@ public final class ListenerMetrics {
                 .register(registry);
     }
 
+    /** Whether a backend takes the writes now (its role is read-write, configured or elected). */
+    public <T> void primaryGauge(String backend, T source, ToDoubleFunction<T> primary) {
+        Gauge.builder("mysqlproxy.backend.primary", source, primary).tag("listener", listener).tag("backend", backend)
+                .description("1 while the backend takes new read-write connections (configured or elected), else 0")
+                .register(registry);
+    }
+
+    /** How often the listener's primary changed among backends whose role follows their read_only. */
+    public <T> void primaryChanges(T source, ToDoubleFunction<T> changes) {
+        FunctionCounter.builder("mysqlproxy.primary.changes", source, changes).tag("listener", listener)
+                .description("Times another backend with role auto became the primary (the first election included)")
+                .register(registry);
+    }
+
     /** Removes the meters of one backend (it was taken out of the listener). */
     public void removeBackend(String backend) {
         registry.getMeters().stream().filter(m -> listener.equals(m.getId().getTag("listener"))

@@ -15,7 +15,7 @@ import java.util.Objects;
 
 /**
  * Kubernetes Events on a MySQLProxy for what operators want in {@code kubectl describe}: scripts swapped or
- * refused, backends going down or coming up. They are derived from the change between two statuses, so that
+ * refused, backends going down or coming up, another backend taking the writes. They are derived from the change between two statuses, so that
  * only the leader, which writes the status, records them, once.
  */
 final class EventRecorder {
@@ -44,11 +44,17 @@ final class EventRecorder {
             emit(r, "Warning", "ScriptRejected", loadedAfter.getMessage());
         }
         Map<String, String> states = new HashMap<>();
+        Map<String, String> roles = new HashMap<>();
         for (MySQLProxyStatus.BackendStatus b : old.backends == null ? List.<MySQLProxyStatus.BackendStatus>of()
                 : old.backends) {
             states.put(b.address, b.state);
+            roles.put(b.address, b.role);
         }
         for (MySQLProxyStatus.BackendStatus b : after.backends) {
+            if ("readWrite".equals(b.role) && "readOnly".equals(roles.get(b.address))) {
+                emit(r, "Normal", "PrimaryChanged", "backend " + b.address + " takes the writes now: its server is"
+                        + " the one writable server (read_only OFF)");
+            }
             String was = states.get(b.address);
             if (was != null && !was.equals(b.state)) {
                 boolean up = b.state.equals("up");

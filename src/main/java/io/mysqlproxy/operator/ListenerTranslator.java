@@ -42,6 +42,8 @@ final class ListenerTranslator {
     static final String SCRIPT_LOADED = "ScriptLoaded";
     static final String BACKENDS_AVAILABLE = "BackendsAvailable";
     static final String READY = "Ready";
+    /** Present when backends have role auto: whether exactly one of their servers takes the writes. */
+    static final String SINGLE_WRITER = "SingleWriter";
 
     private final KubernetesClient client;
     private final Path tlsDir;
@@ -117,7 +119,13 @@ final class ListenerTranslator {
     private List<BackendConfig> backends(String ns, MySQLProxySpec spec) {
         List<BackendConfig> out = new ArrayList<>();
         for (MySQLProxySpec.Backend b : spec.backends == null ? List.<MySQLProxySpec.Backend>of() : spec.backends) {
-            BackendRole role = "readOnly".equals(b.role) ? BackendRole.READ_ONLY : BackendRole.READ_WRITE;
+            BackendRole role = "readOnly".equals(b.role) ? BackendRole.READ_ONLY
+                    : "auto".equals(b.role) ? BackendRole.AUTO : BackendRole.READ_WRITE;
+            if (role == BackendRole.AUTO && (spec.healthCheck == null || spec.healthCheck.credentialsSecretRef == null)) {
+                throw new SpecException(BACKENDS_AVAILABLE, "InvalidBackend", "backend " + b.address
+                        + ": role auto is read from the server's read_only by a logged-in health check; set"
+                        + " spec.healthCheck.credentialsSecretRef");
+            }
             try {
                 out.add(new BackendConfig(HostPort.parse(b.address, "127.0.0.1", BackendConfig.DEFAULT_PORT), role,
                         b.weight == null ? 1 : b.weight));

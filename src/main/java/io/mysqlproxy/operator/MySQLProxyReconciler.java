@@ -18,6 +18,7 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.mysqlproxy.backend.BackendRole;
 import io.mysqlproxy.config.ListenerConfig;
 import io.mysqlproxy.config.ListenerRegistry;
 import io.mysqlproxy.config.RunningListeners;
@@ -326,7 +327,8 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
                     ? "the listener is not open" : ok ? "listening on port " + now.get().config().address().port()
                     : "see the ScriptLoaded and BackendsAvailable conditions");
         }
-        for (Condition c : new Condition[] {ready, scriptLoaded, backends}) {
+        Condition writer = now.map(n -> singleWriter(r, n)).orElse(null);
+        for (Condition c : new Condition[] {ready, scriptLoaded, backends, writer}) {
             if (c != null) {
                 Condition before = find(previous, c.getType());
                 if (before != null && Objects.equals(before.getStatus(), c.getStatus())) {
@@ -348,6 +350,20 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
             }
         });
         return s;
+    }
+
+    /** With backends of role auto: whether one server alone takes the writes; null without such backends. */
+    private static Condition singleWriter(MySQLProxy r, ListenerRegistry.ListenerStatus now) {
+        if (now.config().backends().stream().noneMatch(b -> b.role() == BackendRole.AUTO)) {
+            return null;
+        }
+        if (now.primaryProblem() != null) {
+            return condition(r, ListenerTranslator.SINGLE_WRITER, false, "PrimaryUnclear", now.primaryProblem());
+        }
+        String primary = now.backends().stream().filter(b -> BackendRole.READ_WRITE.label().equals(b.role()))
+                .map(ListenerRegistry.BackendStatus::address).findFirst().orElse("?");
+        return condition(r, ListenerTranslator.SINGLE_WRITER, true, "OnePrimary", "backend " + primary
+                + " takes the writes (read_only OFF)");
     }
 
     private static Condition find(List<Condition> list, String type) {

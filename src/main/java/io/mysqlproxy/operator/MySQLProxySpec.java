@@ -100,9 +100,9 @@ public class MySQLProxySpec {
         public String address;
 
         @Default("readWrite")
-        @ValidationRule(value = "self in ['readWrite', 'readOnly']",
-                message = "role must be readWrite or readOnly")
-        @JsonPropertyDescription("readWrite (new connections go there) or readOnly (for scripts, e.g. read/write splitting).")
+        @ValidationRule(value = "self in ['readWrite', 'readOnly', 'auto']",
+                message = "role must be readWrite, readOnly or auto")
+        @JsonPropertyDescription("readWrite (new connections go there), readOnly (for scripts, e.g. read/write splitting), or auto: readWrite while its server is the one writable server (read_only OFF) among the auto backends, else readOnly; needs spec.healthCheck.credentialsSecretRef.")
         public String role;
 
         @Min(1)

@@ -87,7 +87,7 @@ final class BackendsView {
                 ConnectionInfo.BackendInfo b = backends.get(i - 1);
                 LuaTable t = new LuaTable();
                 t.set("dst", ProxyApi.address(InetSocketAddress.createUnresolved(b.host(), b.port())));
-                t.set("type", b.type());
+                t.set("type", b.type().getAsInt());
                 t.set("connected_clients", b.connectedClients().getAsInt());
                 t.set("weight", b.weight());
                 if (b.pool() != null) {

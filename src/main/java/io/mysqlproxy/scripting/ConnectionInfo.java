@@ -23,7 +23,7 @@ public record ConnectionInfo(long sessionId, InetSocketAddress clientSrc, InetSo
     public static final String NOT_MULTIPLEXED = "not_multiplexed";
 
     /** A backend as {@code proxy.global.backends[i]} shows it; its state is read and written live. */
-    public record BackendInfo(String host, int port, IntSupplier state, int type,
+    public record BackendInfo(String host, int port, IntSupplier state, IntSupplier type,
                               IntSupplier connectedClients, int weight, PoolView pool,
                               IntConsumer setState,
                               LongSupplier replicationLag) {

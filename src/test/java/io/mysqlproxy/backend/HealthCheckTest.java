@@ -33,10 +33,35 @@ class HealthCheckTest {
     }
 
     private static String probe(HealthCheck check, String address) throws Exception {
-        Backend backend = new Backend(BackendConfig.parse(address, BackendRole.READ_WRITE));
+        return probe(check, new Backend(BackendConfig.parse(address, BackendRole.READ_WRITE)));
+    }
+
+    private static String probe(HealthCheck check, Backend backend) throws Exception {
         HealthChecker checker = new HealthChecker(check, TestProxy.vertx().nettyEventLoopGroup(),
-                EpollSocketChannel::new, () -> List.of(backend));
+                EpollSocketChannel::new, () -> List.of(backend), new PrimaryElection("test"));
         return checker.probe(backend).get();
+    }
+
+    @Test
+    void aLoggedInCheckOfABackendWithRoleAutoReadsItsServersReadOnly() throws Exception {
+        MariaDbServer server = DB.startAnother();
+        server.execute("CREATE USER 'monitor'@'%' IDENTIFIED BY 'mon'");
+        Backend backend = new Backend(BackendConfig.parse(server.address(), BackendRole.AUTO));
+        // a check query with a result set before it, so that its end is read before read_only is asked
+        HealthCheck check = new HealthCheck(1000, 1000, 1, 1, "monitor", "mon", "SELECT 1, 2");
+        assertThat(probe(check, backend)).isNull();
+        assertThat(backend.readOnly()).isEqualTo(ServerReadOnly.OFF);
+        assertThat(backend.role()).as("elected: the one writable server").isEqualTo(BackendRole.READ_WRITE);
+        assertThat(backend.replicationLag()).as("not a replica").isEqualTo(Backend.LAG_UNKNOWN);
+
+        server.execute("SET GLOBAL read_only = 1");
+        assertThat(probe(check, backend)).isNull();
+        assertThat(backend.readOnly()).isEqualTo(ServerReadOnly.ON);
+        assertThat(backend.role()).isEqualTo(BackendRole.READ_ONLY);
+
+        Backend unchecked = new Backend(BackendConfig.parse(server.address(), BackendRole.AUTO));
+        assertThat(probe(new HealthCheck(1000, 1000, 1, 1, null, null, "SELECT 1"), unchecked)).isNull();
+        assertThat(unchecked.readOnly()).as("a greeting says nothing of it").isEqualTo(ServerReadOnly.UNKNOWN);
     }
 
     @Test

@@ -52,6 +52,26 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void backendsWhoseRoleFollowsTheirServerReplaceTheDefaultAndNeedALoggedInHealthCheck() {
+        ProxyConfig c = load(Map.of(), "--proxy-auto-backend-addresses=db1:3306,db2:3306",
+                "--proxy-auto-backend-addresses=db3:3306@2", "--health-check-user=monitor");
+        assertThat(c.listeners().get(0).backends()).extracting(b -> b.address() + "/" + b.role() + "/" + b.weight())
+                .containsExactly("db1:3306/AUTO/1", "db2:3306/AUTO/1", "db3:3306/AUTO/2");
+        assertThat(load(Map.of(), "-b", "db0", "--proxy-auto-backend-addresses=db1", "--health-check-user=monitor")
+                .listeners().get(0).backends()).extracting(b -> b.address() + "/" + b.role())
+                .containsExactly("db0:3306/READ_WRITE", "db1:3306/AUTO");
+        assertThat(load(Map.of("mysqlproxy.listeners.reports.address", ":4050",
+                "mysqlproxy.listeners.reports.auto-backend-addresses", "db4,db5"), "--health-check-user=monitor")
+                .listeners().get(1).backends()).extracting(b -> b.address() + "/" + b.role())
+                .containsExactly("db4:3306/AUTO", "db5:3306/AUTO");
+
+        assertThatThrownBy(() -> load(Map.of(), "--proxy-auto-backend-addresses=db1,db2"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("--proxy-auto-backend-addresses")
+                .hasMessageContaining("--health-check-user");
+    }
+
+    @Test
     void adminAndMonitoringOptions(@TempDir Path tmp) throws IOException {
         Path adminScript = Files.writeString(tmp.resolve("admin.lua"), "");
         ProxyConfig defaults = load(Map.of());

@@ -423,6 +423,73 @@ class OperatorTest {
     }
 
     @Test
+    void backendsWithRoleAutoFollowTheWritableServerWithAConditionAndAnEvent() throws Exception {
+        client.secrets().inNamespace(NS).resource(new SecretBuilder()
+                .withNewMetadata().withName("monitor").endMetadata()
+                .addToStringData("username", "app").addToStringData("password", "apppw").build()).create();
+        int port = MariaDbServer.freePort();
+        MySQLProxy r = resource("auto", port, null, db1.address(), db2.address());
+        r.getSpec().backends.forEach(b -> b.role = "auto");
+        r.getSpec().healthCheck.credentialsSecretRef = new MySQLProxySpec.SecretRef();
+        r.getSpec().healthCheck.credentialsSecretRef.name = "monitor";
+        db2.execute("SET GLOBAL read_only = 1");
+        try {
+            client.resources(MySQLProxy.class).inNamespace(NS).resource(r).create();
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+                Condition writer = condition("auto", "SingleWriter");
+                assertThat(writer).isNotNull();
+                assertThat(writer.getStatus()).isEqualTo("True");
+                assertThat(writer.getMessage()).contains(db1.address());
+            });
+            try (Connection c = connect(port); Statement s = c.createStatement()) {
+                assertThat(value(s, "SELECT @@port")).isEqualTo(String.valueOf(db1.port()));
+            }
+
+            db1.execute("SET GLOBAL read_only = 1");
+            db2.execute("SET GLOBAL read_only = 0");
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+                assertThat(condition("auto", "SingleWriter").getMessage()).contains(db2.address());
+                assertThat(get("auto").getStatus().backends).extracting(b -> b.address + "/" + b.role)
+                        .containsExactly(db1.address() + "/readOnly", db2.address() + "/readWrite");
+                assertThat(eventReasons("auto")).contains("PrimaryChanged");
+            });
+            try (Connection c = connect(port); Statement s = c.createStatement()) {
+                assertThat(value(s, "SELECT @@port")).isEqualTo(String.valueOf(db2.port()));
+            }
+
+            db1.execute("SET GLOBAL read_only = 0"); // two writable servers
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+                Condition writer = condition("auto", "SingleWriter");
+                assertThat(writer.getStatus()).isEqualTo("False");
+                assertThat(writer.getReason()).isEqualTo("PrimaryUnclear");
+                assertThat(writer.getMessage()).contains("writes go to " + db2.address());
+                assertThat(condition("auto", "Ready").getStatus()).isEqualTo("True");
+            });
+        } finally {
+            db1.execute("SET GLOBAL read_only = 0");
+            db2.execute("SET GLOBAL read_only = 0");
+            client.resources(MySQLProxy.class).inNamespace(NS).withName("auto").delete();
+        }
+    }
+
+    @Test
+    void roleAutoWithoutAHealthCheckThatLogsInIsRefusedWithAReason() {
+        int port = MariaDbServer.freePort();
+        MySQLProxy r = resource("blind", port, null, db1.address());
+        r.getSpec().backends.get(0).role = "auto";
+        client.resources(MySQLProxy.class).inNamespace(NS).resource(r).create();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            Condition backends = condition("blind", "BackendsAvailable");
+            assertThat(backends).isNotNull();
+            assertThat(backends.getStatus()).isEqualTo("False");
+            assertThat(backends.getReason()).isEqualTo("InvalidBackend");
+            assertThat(backends.getMessage()).contains("role auto").contains("credentialsSecretRef");
+        });
+        assertThat(MariaDbServer.listening(port)).isFalse();
+        client.resources(MySQLProxy.class).inNamespace(NS).withName("blind").delete();
+    }
+
+    @Test
     void aMissingConfigMapKeepsANewListenerClosedAndSaysSo() {
         int port = MariaDbServer.freePort();
         client.resources(MySQLProxy.class).inNamespace(NS).resource(resource("orphan", port, "nowhere", db1.address()))

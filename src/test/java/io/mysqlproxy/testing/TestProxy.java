@@ -154,6 +154,12 @@ public final class TestProxy implements AutoCloseable {
             return this;
         }
 
+        /** A backend whose role follows its server's read_only (needs a health check that logs in). */
+        public Builder autoBackend(String address) {
+            backends.add(BackendConfig.parse(address, BackendRole.AUTO));
+            return this;
+        }
+
         public Builder policy(SelectionPolicy p) {
             policy = p;
             return this;
