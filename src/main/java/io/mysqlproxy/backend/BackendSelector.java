@@ -54,6 +54,23 @@ public final class BackendSelector {
         return healthy;
     }
 
+    /**
+     * {@code candidates} with the backend a script picked ({@code backendNdx}, 1-based in {@code all}; 0 for none)
+     * first if it accepts connections, whatever its role; the others keep their order.
+     */
+    public static List<Backend> preferring(List<Backend> candidates, List<Backend> all, int backendNdx) {
+        if (backendNdx <= 0 || backendNdx > all.size()) {
+            return candidates;
+        }
+        List<Backend> order = new ArrayList<>(candidates);
+        Backend picked = all.get(backendNdx - 1);
+        order.remove(picked);
+        if (picked.state().acceptsConnections()) {
+            order.add(0, picked);
+        }
+        return order;
+    }
+
     private static int weightedPick(List<Backend> healthy) {
         int total = 0;
         for (Backend b : healthy) {

@@ -28,6 +28,21 @@ class BackendSelectorTest {
     }
 
     @Test
+    void aScriptsPickComesFirstIfItTakesConnectionsAndAnIndexOutOfRangeChangesNothing() {
+        Backend rw1 = backend("10.0.0.1:3306", BackendRole.READ_WRITE, 1);
+        Backend rw2 = backend("10.0.0.2:3306", BackendRole.READ_WRITE, 1);
+        Backend ro = backend("10.0.0.3:3306", BackendRole.READ_ONLY, 1);
+        List<Backend> all = List.of(rw1, rw2, ro);
+        List<Backend> candidates = List.of(rw1, rw2);
+        assertThat(BackendSelector.preferring(candidates, all, 3)).containsExactly(ro, rw1, rw2);
+        assertThat(BackendSelector.preferring(candidates, all, 2)).containsExactly(rw2, rw1);
+        assertThat(BackendSelector.preferring(candidates, all, 0)).containsExactly(rw1, rw2);
+        assertThat(BackendSelector.preferring(candidates, all, 4)).containsExactly(rw1, rw2);
+        ro.setOffline(true);
+        assertThat(BackendSelector.preferring(candidates, all, 3)).containsExactly(rw1, rw2);
+    }
+
+    @Test
     void leastConnectionsPrefersTheEmptiest() {
         Backend busy = backend("10.0.0.1:3306", BackendRole.READ_WRITE, 1);
         Backend idle = backend("10.0.0.2:3306", BackendRole.READ_WRITE, 1);
