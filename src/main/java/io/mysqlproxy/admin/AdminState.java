@@ -77,12 +77,15 @@ public final class AdminState implements AdminApi {
         List<List<Object>> rows = new ArrayList<>();
         for (Listener l : listeners(proxy)) {
             rows.add(Arrays.asList(l.name(), l.config().address().toString(), l.boundPort(), l.backends().size(),
-                    l.connectionCount(), l.config().maxConnections(),
+                    l.connectionCount(), l.config().maxConnections(), l.loginsInProgress(), l.loginsWaiting(),
+                    l.config().logins().maxLogins(),
                     l.refusedCount(Listener.Refusal.MAX_CONNECTIONS), l.refusedCount(Listener.Refusal.NO_BACKEND),
+                    l.refusedCount(Listener.Refusal.MAX_LOGINS),
                     l.config().tls().mode().name().toLowerCase(Locale.ROOT)));
         }
         return new Table(columns("name", "address", "port:n", "backends:n", "connections:n", "max_connections:n",
-                "refused_max_connections:n", "refused_no_backend:n", "tls"), rows);
+                "logins:n", "logins_waiting:n", "max_logins:n", "refused_max_connections:n", "refused_no_backend:n",
+                "refused_max_logins:n", "tls"), rows);
     }
 
     private Table connections() {

@@ -34,7 +34,7 @@ public final class ConfigLoader {
     private static final String LISTENERS = PREFIX + "listeners.";
     private static final Set<String> LISTENER_KEYS = Set.of("address", "backend-addresses",
             "read-only-backend-addresses", "auto-backend-addresses", "backend-policy", "max-connections",
-            "multiplexing");
+            "multiplexing", "max-logins", "login-queue-timeout");
 
     private final Map<Option, String> commandLine;
     private final Map<Option, String> defaultsFile;
@@ -168,7 +168,8 @@ public final class ConfigLoader {
                     backends(readWriteBackends(), value(Option.PROXY_READ_ONLY_BACKEND_ADDRESSES),
                             value(Option.PROXY_AUTO_BACKEND_ADDRESSES), "--" + Option.PROXY_BACKEND_ADDRESSES.key()),
                     parse(Option.PROXY_BACKEND_POLICY, SelectionPolicy::parse),
-                    maxConnections(value(Option.PROXY_MAX_CONNECTIONS)), tls));
+                    maxConnections(value(Option.PROXY_MAX_CONNECTIONS)), tls)
+                    .withLogins(logins(value(Option.PROXY_MAX_LOGINS), millis(Option.PROXY_LOGIN_QUEUE_TIMEOUT))));
         }
         MultiplexingConfig multiplexing = new MultiplexingConfig(parse(Option.MULTIPLEXING, ConfigLoader::bool),
                 Arrays.stream(value(Option.MULTIPLEXING_EXCLUDE_USERS).split(",")).map(String::trim)
@@ -378,7 +379,11 @@ public final class ConfigLoader {
                         SelectionPolicy.parse(keys.getOrDefault("backend-policy", "first-available")),
                         maxConnections(keys.getOrDefault("max-connections", "auto")), tls)
                         .withMultiplexing(keys.containsKey("multiplexing")
-                                ? multiplexing.withEnabled(bool(keys.get("multiplexing"))) : null));
+                                ? multiplexing.withEnabled(bool(keys.get("multiplexing"))) : null)
+                        .withLogins(logins(keys.getOrDefault("max-logins", value(Option.PROXY_MAX_LOGINS)),
+                                keys.containsKey("login-queue-timeout")
+                                        ? secondsToMillis(keys.get("login-queue-timeout"))
+                                        : millis(Option.PROXY_LOGIN_QUEUE_TIMEOUT))));
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(where + ": " + e.getMessage());
             }
@@ -437,6 +442,20 @@ public final class ConfigLoader {
             throw new ConfigException("--" + option.key() + " must be at least " + min + ", not " + v);
         }
         return v;
+    }
+
+    /** A listener's bound on logins in progress: a number, or {@code auto} for the descriptor limit's default. */
+    private static LoginAdmission logins(String max, long queueTimeoutMillis) {
+        int n = max.trim().equals("auto") ? LoginAdmission.auto().maxLogins() : Integer.parseInt(max.trim());
+        return new LoginAdmission(n, queueTimeoutMillis);
+    }
+
+    private static long secondsToMillis(String value) {
+        double seconds = Double.parseDouble(value.trim());
+        if (seconds < 0 || Double.isNaN(seconds)) {
+            throw new IllegalArgumentException("must not be negative: " + value);
+        }
+        return Math.round(seconds * 1000);
     }
 
     private long millis(Option option) {

@@ -23,6 +23,11 @@ public enum Option {
             "how new connections pick a backend: first-available, round-robin, least-connections, weighted"),
     PROXY_MAX_CONNECTIONS(null, "auto", OptionKind.integerOrAuto(1),
             "client connections the listener accepts at once; more get error 1040 (auto: what the descriptor limit allows)"),
+    PROXY_MAX_LOGINS(null, "auto", OptionKind.integerOrAuto(1),
+            "logins in progress at once; a client beyond waits up to --proxy-login-queue-timeout, then gets error 1040"
+                    + " (auto: an eighth of what the descriptor limit allows clients, between 16 and 256)"),
+    PROXY_LOGIN_QUEUE_TIMEOUT(null, "1.0", OptionKind.SECONDS,
+            "seconds a client beyond --proxy-max-logins waits for a login to end (0: refused at once)"),
     PROXY_MAX_PACKET_SIZE(null, "1073741824", OptionKind.integer(1024),
             "largest packet in bytes a client may send; larger ones get error 1153"),
     PROXY_CONNECT_TIMEOUT(null, "2.0", OptionKind.SECONDS,

@@ -2,6 +2,7 @@ package io.mysqlproxy.core;
 
 import io.mysqlproxy.backend.Backend;
 import io.mysqlproxy.config.Limits;
+import io.mysqlproxy.config.LoginAdmission;
 import io.mysqlproxy.metrics.ListenerMetrics;
 import io.mysqlproxy.protocol.Capabilities;
 import io.mysqlproxy.protocol.ConversationTracker;
@@ -143,13 +144,40 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             return;
         }
         LOG.debugf("session %d: client %s connected to listener %s", id, client.remoteAddress(), listener.name());
+        LoginGate.Waiter waiter = listener.logins().enter(client.eventLoop(), this::startLogin, this::loginRefused);
+        if (waiter != null) {
+            phase = new WaitingForLogin(waiter);
+        }
+    }
+
+    /** A login slot is the session's (at once, or after waiting): the login starts. */
+    private void startLogin(LoginGate.Slot slot) {
+        if (state == SessionState.CLOSED) {
+            slot.release(); // the client left while the slot came
+            return;
+        }
         ScriptRuntime scripts = listener.scripts();
         if (scripts != null) {
             scriptSession = scripts.attach(client.eventLoop());
         }
-        LoginRelay login = new LoginRelay(this, listener, context, ctx.alloc());
+        LoginRelay login = new LoginRelay(this, listener, context, client.alloc(), slot);
         phase = login;
         login.start();
+    }
+
+    /** No login slot came within the queue timeout (or the listener queues none): "Too many connections". */
+    private void loginRefused() {
+        if (state == SessionState.CLOSED) {
+            return;
+        }
+        listener.refused(Listener.Refusal.MAX_LOGINS);
+        LoginAdmission limits = listener.logins().limits();
+        LOG.debugf("session %d: client %s refused: %d logins in progress on listener %s", id, clientAddress(),
+                limits.maxLogins(), listener.name());
+        closeWithError(0, ErrorCodes.TOO_MANY_CONNECTIONS, ErrorCodes.STATE_CONNECTION_REJECTED,
+                "Too many connections: listener " + listener.name() + " runs " + limits.maxLogins()
+                        + " logins at once (mysqlproxy --proxy-max-logins)" + (limits.queueTimeoutMillis() > 0
+                        ? " and none ended within " + limits.queueTimeoutMillis() + " ms" : "") + "; try again");
     }
 
     @Override

@@ -65,6 +65,8 @@ public final class Listener {
     private HealthChecker checker;
     /** Which backend with role auto takes the writes, from their servers' read_only. */
     private final PrimaryElection election;
+    /** Logins in progress, bounded; clients beyond wait their turn. */
+    private final LoginGate logins;
     private volatile Channel serverChannel;
 
     /** Builds the listener and starts its script (throws ScriptException when the script is rejected). */
@@ -74,6 +76,8 @@ public final class Listener {
         this.metrics = context.metrics().forListener(config.name());
         metrics.listenerGauges(sessions, Map::size);
         this.election = new PrimaryElection(config.name());
+        this.logins = new LoginGate(config.logins());
+        metrics.loginGauges(logins, LoginGate::inProgress, LoginGate::waiting);
         metrics.primaryChanges(election, PrimaryElection::changes);
         try {
             this.script = config.script() == null ? null : ListenerScript.start(config.script(), context);
@@ -152,6 +156,7 @@ public final class Listener {
             pools.values().forEach(p -> p.reconfigure(pool));
         }
         layout = layout(next, layout.backends());
+        logins.reconfigure(next.logins());
         if (checker != null && !checker.check().equals(healthCheck())) {
             checker.stop();
             checker = startChecker();
@@ -211,6 +216,19 @@ public final class Listener {
     }
 
     /** What is wrong with the writes among backends with role auto (several writable servers, none), or null. */
+    /** Logins in progress on this listener, and clients waiting for one. */
+    LoginGate logins() {
+        return logins;
+    }
+
+    public int loginsInProgress() {
+        return logins.inProgress();
+    }
+
+    public int loginsWaiting() {
+        return logins.waiting();
+    }
+
     public String primaryProblem() {
         return election.problem();
     }
@@ -324,7 +342,7 @@ public final class Listener {
     }
 
     /** Why a client connection was refused. */
-    public enum Refusal { MAX_CONNECTIONS, NO_BACKEND }
+    public enum Refusal { MAX_CONNECTIONS, NO_BACKEND, MAX_LOGINS }
 
     /** Connections refused so far for {@code reason}. */
     public long refusedCount(Refusal reason) {
@@ -413,20 +431,10 @@ public final class Listener {
         return l.selector().candidates(l.backends());
     }
 
-    /**
-     * The backends a login tries, in order, when a script picked {@code backendNdx} (1-based; 0 for none): that one
-     * first if it accepts connections, then the others in the listener's order.
-     */
+    /** The backends a login tries when a script picked {@code backendNdx} (1-based; 0 for none). */
     List<Backend> candidatesPreferring(int backendNdx) {
-        List<Backend> order = new ArrayList<>(candidates());
-        if (backendNdx > 0) {
-            Backend picked = backends().get(backendNdx - 1);
-            order.remove(picked);
-            if (picked.state().acceptsConnections()) {
-                order.add(0, picked);
-            }
-        }
-        return order;
+        Layout l = layout;
+        return BackendSelector.preferring(l.selector().candidates(l.backends()), l.backends(), backendNdx);
     }
 
     /** {@code session} runs on the client connection {@code channel}, counted among the listener's sessions. */
@@ -448,10 +456,10 @@ public final class Listener {
 
     void refused(Refusal reason) {
         refusals.incrementAndGet(reason.ordinal());
-        if (reason == Refusal.MAX_CONNECTIONS) {
-            metrics.refusedMaxConnections();
-        } else {
-            metrics.refusedNoBackend();
+        switch (reason) {
+            case MAX_CONNECTIONS -> metrics.refusedMaxConnections();
+            case NO_BACKEND -> metrics.refusedNoBackend();
+            case MAX_LOGINS -> metrics.refusedMaxLogins();
         }
     }
 

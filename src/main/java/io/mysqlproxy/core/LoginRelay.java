@@ -57,11 +57,15 @@ final class LoginRelay implements SessionPhase {
     private final LoginResult result;
     /** The client's login once its handshake response arrived, else null. */
     private ClientLogin login;
+    /** This login's place among the listener's logins in progress, given back when it ends either way. */
+    private final LoginGate.Slot slot;
     /** A pooled connection the client was given: its login becomes COM_CHANGE_USER. */
     private final PooledTakeover takeover;
 
-    LoginRelay(ClientSession session, Listener listener, ProxyContext context, ByteBufAllocator alloc) {
+    LoginRelay(ClientSession session, Listener listener, ProxyContext context, ByteBufAllocator alloc,
+               LoginGate.Slot slot) {
         this.session = session;
+        this.slot = slot;
         this.listener = listener;
         this.context = context;
         this.client = listener.channelOf(session);
@@ -471,6 +475,7 @@ final class LoginRelay implements SessionPhase {
 
     @Override
     public void release() {
+        slot.release();
         cancelTimer();
         fromClient.release();
         fromServer.release();

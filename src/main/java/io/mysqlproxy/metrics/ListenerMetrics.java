@@ -37,6 +37,7 @@ public final class ListenerMetrics {
     private final LongAdder accepted = new LongAdder();
     private final Counter refusedMaxConnections;
     private final Counter refusedNoBackend;
+    private final Counter refusedMaxLogins;
     private final LongAdder[] commands = new LongAdder[256];
     private final Timer queries;
     private final LongAdder queryErrors = new LongAdder();
@@ -62,6 +63,8 @@ public final class ListenerMetrics {
                 .register(registry);
         refusedNoBackend = Counter.builder("mysqlproxy.client.connections.refused").tag("listener", listener)
                 .tag("reason", "no_backend").description("Client connections refused, by reason").register(registry);
+        refusedMaxLogins = Counter.builder("mysqlproxy.client.connections.refused").tag("listener", listener)
+                .tag("reason", "max_logins").description("Client connections refused, by reason").register(registry);
         queries = Timer.builder("mysqlproxy.query.duration").tag("listener", listener)
                 .description("Statements (COM_QUERY, COM_STMT_EXECUTE) from the client's command to the end of the"
                         + " result")
@@ -209,6 +212,18 @@ public final class ListenerMetrics {
 
     public void refusedNoBackend() {
         refusedNoBackend.increment();
+    }
+
+    public void refusedMaxLogins() {
+        refusedMaxLogins.increment();
+    }
+
+    /** Logins in progress and clients waiting for one. */
+    public <T> void loginGauges(T source, ToDoubleFunction<T> inProgress, ToDoubleFunction<T> waiting) {
+        Gauge.builder("mysqlproxy.logins.in.progress", source, inProgress).tag("listener", listener)
+                .description("Client logins in progress now").register(registry);
+        Gauge.builder("mysqlproxy.logins.waiting", source, waiting).tag("listener", listener)
+                .description("Clients waiting for a login to end before theirs starts").register(registry);
     }
 
     public void command(int code) {

@@ -13,6 +13,7 @@ import io.mysqlproxy.config.HealthCheck;
 import io.mysqlproxy.config.HostPort;
 import io.mysqlproxy.config.Limits;
 import io.mysqlproxy.config.ListenerConfig;
+import io.mysqlproxy.config.LoginAdmission;
 import io.mysqlproxy.config.MultiplexingConfig;
 import io.mysqlproxy.config.ScriptConfig;
 import io.mysqlproxy.scripting.ScriptingOptions;
@@ -83,8 +84,15 @@ final class ListenerTranslator {
                         ? Limits.maxConnectionsForDescriptors(
                                 Limits.descriptorLimit())
                         : spec.listener.maxConnections, tls(r), script,
-                healthCheck(ns, spec), admin(r), multiplexing(spec));
+                healthCheck(ns, spec), admin(r), multiplexing(spec), logins(spec.listener));
         return new Translation(config, scriptProblem);
+    }
+
+    /** The listener's bound on logins in progress: the pod's default unless the resource sets one. */
+    private static LoginAdmission logins(MySQLProxySpec.Listener l) {
+        LoginAdmission auto = LoginAdmission.auto();
+        return new LoginAdmission(l.maxLogins == null ? auto.maxLogins() : l.maxLogins,
+                l.loginQueueTimeoutMillis == null ? auto.queueTimeoutMillis() : l.loginQueueTimeoutMillis);
     }
 
     /** A resource as a listener, and why its script could not be read (or null). */

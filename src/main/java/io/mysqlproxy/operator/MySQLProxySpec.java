@@ -72,6 +72,15 @@ public class MySQLProxySpec {
         @JsonPropertyDescription("Client connections accepted at once per proxy pod; more get error 1040. Default: what the pod's file-descriptor limit allows (two descriptors per client).")
         public Integer maxConnections;
 
+        @Min(1)
+        @JsonPropertyDescription("Logins in progress at once per proxy pod; a client beyond waits up to loginQueueTimeoutMillis, then gets error 1040. Default: an eighth of what the pod's file-descriptor limit allows clients, between 16 and 256.")
+        public Integer maxLogins;
+
+        @Min(0)
+        @Default("1000")
+        @JsonPropertyDescription("Milliseconds a client beyond maxLogins waits for a login to end before error 1040; 0 refuses it at once.")
+        public Integer loginQueueTimeoutMillis;
+
         @Default("first-available")
         @ValidationRule(value = "self in ['first-available', 'round-robin', 'least-connections', 'weighted']",
                 message = "policy must be first-available, round-robin, least-connections or weighted")

@@ -52,6 +52,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void loginsInProgressAreBoundedPerListener() {
+        assertThat(load(Map.of()).listeners().get(0).logins()).isEqualTo(LoginAdmission.auto());
+        ProxyConfig c = load(Map.of("mysqlproxy.listeners.reports.address", ":4050",
+                "mysqlproxy.listeners.reports.backend-addresses", "db9",
+                "mysqlproxy.listeners.reports.max-logins", "3"), "--proxy-max-logins=5",
+                "--proxy-login-queue-timeout=0.25");
+        assertThat(c.listeners().get(0).logins()).isEqualTo(new LoginAdmission(5, 250));
+        assertThat(c.listeners().get(1).logins()).isEqualTo(new LoginAdmission(3, 250));
+        assertThatThrownBy(() -> load(Map.of(), "--proxy-max-logins=0")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("--proxy-max-logins");
+        assertThatThrownBy(() -> load(Map.of("mysqlproxy.listeners.reports.address", ":4050",
+                "mysqlproxy.listeners.reports.backend-addresses", "db9",
+                "mysqlproxy.listeners.reports.login-queue-timeout", "-1"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("mysqlproxy.listeners.reports.").hasMessageContaining("must not be negative");
+    }
+
+    @Test
     void backendsWhoseRoleFollowsTheirServerReplaceTheDefaultAndNeedALoggedInHealthCheck() {
         ProxyConfig c = load(Map.of(), "--proxy-auto-backend-addresses=db1:3306,db2:3306",
                 "--proxy-auto-backend-addresses=db3:3306@2", "--health-check-user=monitor");

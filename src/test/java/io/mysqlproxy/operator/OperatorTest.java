@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.mysqlproxy.config.LoginAdmission;
 import io.mysqlproxy.health.RunningProxy;
 import io.mysqlproxy.testing.MariaDbServer;
 import io.mysqlproxy.testing.TestCertificates;
@@ -430,6 +431,8 @@ class OperatorTest {
         int port = MariaDbServer.freePort();
         MySQLProxy r = resource("auto", port, null, db1.address(), db2.address());
         r.getSpec().backends.forEach(b -> b.role = "auto");
+        r.getSpec().listener.maxLogins = 7;
+        r.getSpec().listener.loginQueueTimeoutMillis = 250;
         r.getSpec().healthCheck.credentialsSecretRef = new MySQLProxySpec.SecretRef();
         r.getSpec().healthCheck.credentialsSecretRef.name = "monitor";
         db2.execute("SET GLOBAL read_only = 1");
@@ -444,6 +447,8 @@ class OperatorTest {
             try (Connection c = connect(port); Statement s = c.createStatement()) {
                 assertThat(value(s, "SELECT @@port")).isEqualTo(String.valueOf(db1.port()));
             }
+            assertThat(proxy.server().status(NS + "/auto").orElseThrow().config().logins())
+                    .isEqualTo(new LoginAdmission(7, 250));
 
             db1.execute("SET GLOBAL read_only = 1");
             db2.execute("SET GLOBAL read_only = 0");

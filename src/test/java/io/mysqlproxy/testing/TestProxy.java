@@ -9,6 +9,7 @@ import io.mysqlproxy.config.AdminConfig;
 import io.mysqlproxy.config.BackendTls;
 import io.mysqlproxy.config.ClientTls;
 import io.mysqlproxy.config.HealthCheck;
+import io.mysqlproxy.config.LoginAdmission;
 import io.mysqlproxy.config.HostPort;
 import io.mysqlproxy.config.Limits;
 import io.mysqlproxy.config.ListenerConfig;
@@ -106,6 +107,7 @@ public final class TestProxy implements AutoCloseable {
         private HealthCheck health = new HealthCheck(200, 500, 2, 1, null, null, "SELECT 1");
         private final List<ListenerConfig> extraListeners = new ArrayList<>();
         private boolean defaultListener = true;
+        private LoginAdmission logins;
 
         /** No command-line listener: listeners come from the operator only. */
         public Builder withoutListeners() {
@@ -160,6 +162,12 @@ public final class TestProxy implements AutoCloseable {
             return this;
         }
 
+        /** The default listener's bound on logins in progress (default: the descriptor limit's). */
+        public Builder logins(LoginAdmission l) {
+            logins = l;
+            return this;
+        }
+
         public Builder policy(SelectionPolicy p) {
             policy = p;
             return this;
@@ -209,7 +217,7 @@ public final class TestProxy implements AutoCloseable {
             List<ListenerConfig> listeners = new ArrayList<>();
             if (defaultListener) {
                 listeners.add(new ListenerConfig("default", new HostPort("127.0.0.1", 0), backends, policy,
-                        maxConnections, clientTls));
+                        maxConnections, clientTls).withLogins(logins));
             }
             listeners.addAll(extraListeners);
             return new TestProxy(new ProxyConfig(listeners, limits, health, backendTls, pool, script, admin,
