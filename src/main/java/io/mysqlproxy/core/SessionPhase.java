@@ -59,7 +59,10 @@ interface SessionPhase {
     void release();
 
     /** After the session ended: whatever still arrives is dropped. */
-    SessionPhase CLOSED = new SessionPhase() {
+    SessionPhase CLOSED = new Dropping();
+
+    /** A phase with no backend connection and nothing to relay: whatever arrives is dropped. */
+    class Dropping implements SessionPhase {
         @Override
         public void clientRead(ByteBuf buf) {
             buf.release();
@@ -91,5 +94,5 @@ interface SessionPhase {
         @Override
         public void release() {
         }
-    };
+    }
 }
