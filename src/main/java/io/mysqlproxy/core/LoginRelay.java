@@ -434,7 +434,8 @@ final class LoginRelay implements SessionPhase {
         return false;
     }
 
-    private static void forward(Channel to, Packet packet, int seq) {
+    /** {@code packet}'s payload to {@code to}, numbered {@code seq}: one login packet relayed. */
+    static void forward(Channel to, Packet packet, int seq) {
         to.writeAndFlush(PacketFramer.frame(to.alloc(), seq & 0xFF, packet.payload()));
     }
 

@@ -75,7 +75,7 @@ final class LoginResult {
             return;
         }
         second.abandon();
-        client.writeAndFlush(PacketFramer.frame(client.alloc(), seq & 0xFF, packet.payload()));
+        LoginRelay.forward(client, packet, seq);
         finished.accept(first);
     }
 

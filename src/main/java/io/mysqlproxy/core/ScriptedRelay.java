@@ -114,8 +114,8 @@ final class ScriptedRelay extends CommandPhase {
                 }
             }
         } catch (MalformedPacketException e) {
-            session.closeWithError(command == null ? 1 : command.lastSeq + 1, ErrorCodes.PACKET_TOO_LARGE, ErrorCodes.STATE_CONNECTION_FAILURE,
-                    "Got a packet bigger than the proxy's max packet size: " + e.getMessage());
+            session.closeWithError(command == null ? 1 : command.lastSeq + 1, ErrorCodes.PACKET_TOO_LARGE,
+                    ErrorCodes.STATE_CONNECTION_FAILURE, "Got a packet bigger than the proxy's max packet size: " + e.getMessage());
         } finally {
             pumping = false;
         }
@@ -190,7 +190,8 @@ final class ScriptedRelay extends CommandPhase {
         command.closeAfter(outcome.close());
         if (outcome.error() != null) {
             if (outcome.fatal()) {
-                session.closeWithError(command.lastSeq + 1, ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_PROXY, outcome.error());
+                session.closeWithError(command.lastSeq + 1, ErrorCodes.UNKNOWN_ERROR, ErrorCodes.STATE_PROXY,
+                        outcome.error());
                 return;
             }
             command.fail(client, outcome.error());
@@ -273,8 +274,8 @@ final class ScriptedRelay extends CommandPhase {
             }
             command.dropInjections();
             if (!command.answered()) {
-                command.fail(client, "mysqlproxy: there is no backend: the script answers every command itself, and it did "
-                        + "not answer this one");
+                command.fail(client, "mysqlproxy: there is no backend: the script answers every command itself,"
+                        + " and it did not answer this one");
             }
             commandDone();
             return;

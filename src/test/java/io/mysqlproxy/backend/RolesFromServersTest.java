@@ -66,7 +66,8 @@ class RolesFromServersTest {
         first.execute("SET GLOBAL read_only = 1");
         try (TestProxy proxy = TestProxy.builder().autoBackend(first.address()).health(LOGGED_IN)
                 .limits(l -> new Limits(300, l.handshakeTimeoutMillis(), l.idleTimeoutMillis(),
-                        l.readTimeoutMillis(), l.writeTimeoutMillis(), l.maxPacketSize(), l.shutdownTimeoutMillis())).start()) {
+                        l.readTimeoutMillis(), l.writeTimeoutMillis(), l.maxPacketSize(), l.shutdownTimeoutMillis()))
+                .start()) {
             await().atMost(Duration.ofSeconds(10)).until(() -> problem(proxy) != null);
             assertThatThrownBy(() -> serverPort(proxy)).isInstanceOf(SQLException.class)
                     .hasMessageContaining("no backend available")

@@ -89,6 +89,7 @@ class MultiplexedCommandTest {
     }
 
     private static ByteBuf framed(int code, String text) {
-        return PacketFramer.frame(UnpooledByteBufAllocator.DEFAULT, 0, Unpooled.wrappedBuffer(Commands.payloadBytes(code, text)));
+        return PacketFramer.frame(UnpooledByteBufAllocator.DEFAULT, 0,
+                Unpooled.wrappedBuffer(Commands.payloadBytes(code, text)));
     }
 }
