@@ -40,10 +40,9 @@ start_side b "$B_JAR" $((DB_PORT + 3)) "${B_JAVA_OPTS+set}" "${B_JAVA_OPTS-}" "$
 prepare_sbtest "$DB_PORT"
 
 RESULTS="$WORK/results.tsv"
-for target in direct haproxy a b; do # warm-up, not measured
-  SECONDS_PER_RUN=${WARMUP_SECONDS:-30} run_sysbench oltp_point_select "$target" 0 >/dev/null
-done
-for workload in ${WORKLOADS:-oltp_point_select oltp_read_write}; do
+WORKLOADS=${WORKLOADS:-oltp_point_select oltp_read_write}
+warm_up "$WORKLOADS" direct haproxy a b
+for workload in $WORKLOADS; do
   for round in $(seq 1 "$ROUNDS"); do
     if [ $((round % 2)) -eq 1 ]; then order="direct haproxy a b"; else order="b a haproxy direct"; fi
     for target in $order; do

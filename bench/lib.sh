@@ -114,6 +114,18 @@ print(us(a[0] + a[1] - b[0] - b[1]), us(a[1] - b[1]), round((a[2] - b[2]) / q, 2
   printf '%s\t%s\t%s\t%s\t%s\t%b\n' "${LABEL:-$workload}" "$target" "$round" "$qps" "$p95" "$usage"
 }
 
+# Warm-up, not measured: every target runs every workload that will be measured, so that the JIT has compiled the
+# paths of each (a workload measured cold ran its first round at up to 1.4x the CPU per query of the next ones) and
+# the server's caches hold every table. WARMUP_SECONDS per workload and target, default 30.
+warm_up() { # workloads targets...
+  local workloads=$1 workload target; shift
+  for workload in $workloads; do
+    for target in "$@"; do
+      SECONDS_PER_RUN=${WARMUP_SECONDS:-30} run_sysbench "$workload" "$target" 0 >/dev/null
+    done
+  done
+}
+
 # The JDK 21+ (virtual threads) and the MariaDB driver that run bench/java/ConnectionLoad.java: sets LOAD.
 load_java() {
   local java=${LOAD_JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java} driver

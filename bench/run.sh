@@ -23,11 +23,9 @@ start_proxy proxy "$WORK" "$PROXY_PORT" "127.0.0.1:$DB_PORT" ${PROXY_OPTS:-}
 prepare_sbtest "$DB_PORT"
 
 RESULTS="$WORK/results.tsv"
-# warm-up (JIT, buffer pools, server caches), not measured: the JIT compiles the relay path for the first 30 s or so
-for target in direct haproxy proxy; do
-  SECONDS_PER_RUN=${WARMUP_SECONDS:-30} run_sysbench oltp_point_select "$target" 0 >/dev/null
-done
-for workload in ${WORKLOADS:-oltp_point_select oltp_read_write}; do
+WORKLOADS=${WORKLOADS:-oltp_point_select oltp_read_write}
+warm_up "$WORKLOADS" direct haproxy proxy
+for workload in $WORKLOADS; do
   for round in $(seq 1 "$ROUNDS"); do
     if [ $((round % 2)) -eq 1 ]; then order="direct haproxy proxy"; else order="proxy haproxy direct"; fi
     for target in $order; do

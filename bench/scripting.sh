@@ -51,10 +51,11 @@ start_proxy num-2 "$WORK" $((DB_PORT + 9)) "$PRIMARY" --proxy-lua-script="$HERE/
 
 RESULTS="$WORK/results.tsv"
 TARGETS="direct haproxy plain passthrough inject rwsplit rwsplit-mux"
-for target in $TARGETS lua-1 lua-2 num-1 num-2; do # warm-up, not measured
-  SECONDS_PER_RUN=${WARMUP_SECONDS:-30} run_sysbench oltp_point_select "$target" 0 >/dev/null
-done
-for workload in ${WORKLOADS:-oltp_point_select oltp_read_write}; do
+WORKLOADS=${WORKLOADS:-oltp_point_select oltp_read_write}
+# shellcheck disable=SC2086
+warm_up "$WORKLOADS" $TARGETS
+warm_up oltp_point_select lua-1 lua-2 num-1 num-2
+for workload in $WORKLOADS; do
   for round in $(seq 1 "$ROUNDS"); do
     order=$TARGETS
     [ $((round % 2)) -eq 0 ] && order=$(echo "$TARGETS" | tr ' ' '\n' | tac | tr '\n' ' ')

@@ -2,7 +2,6 @@ package io.mysqlproxy.core;
 
 import io.mysqlproxy.backend.Backend;
 import io.mysqlproxy.config.Limits;
-import io.mysqlproxy.config.LoginAdmission;
 import io.mysqlproxy.metrics.ListenerMetrics;
 import io.mysqlproxy.protocol.Capabilities;
 import io.mysqlproxy.protocol.ConversationTracker;
@@ -137,10 +136,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
         if (!listener.admit(this)) {
-            listener.refused(Listener.Refusal.MAX_CONNECTIONS);
             closeWithError(0, ErrorCodes.TOO_MANY_CONNECTIONS, ErrorCodes.STATE_CONNECTION_REJECTED,
-                    "Too many connections: listener " + listener.name() + " allows "
-                            + listener.config().maxConnections());
+                    listener.tooMany(Listener.Refusal.MAX_CONNECTIONS));
             return;
         }
         LOG.debugf("session %d: client %s connected to listener %s", id, client.remoteAddress(), listener.name());
@@ -170,14 +167,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         if (state == SessionState.CLOSED) {
             return;
         }
-        listener.refused(Listener.Refusal.MAX_LOGINS);
-        LoginAdmission limits = listener.logins().limits();
         LOG.debugf("session %d: client %s refused: %d logins in progress on listener %s", id, clientAddress(),
-                limits.maxLogins(), listener.name());
+                listener.logins().limits().maxLogins(), listener.name());
         closeWithError(0, ErrorCodes.TOO_MANY_CONNECTIONS, ErrorCodes.STATE_CONNECTION_REJECTED,
-                "Too many connections: listener " + listener.name() + " runs " + limits.maxLogins()
-                        + " logins at once (mysqlproxy --proxy-max-logins)" + (limits.queueTimeoutMillis() > 0
-                        ? " and none ended within " + limits.queueTimeoutMillis() + " ms" : "") + "; try again");
+                listener.tooMany(Listener.Refusal.MAX_LOGINS));
     }
 
     @Override
@@ -235,12 +228,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     /** {@code channel}, logged in as this client, as an entry of an idle pool. */
     PooledConnection asPooled(Channel channel, HandshakeV10 itsGreeting) {
-        return new PooledConnection(channel, itsGreeting, username(), capabilities, connectionState());
-    }
-
-    /** The session state a connection this client logged in with carries. */
-    private ConnectionState connectionState() {
-        return new ConnectionState(loginResponse.charset(), mirror.database());
+        return new PooledConnection(channel, itsGreeting, username(), capabilities,
+                new ConnectionState(loginResponse.charset(), mirror.database()));
     }
 
     void backendRead(ByteBuf buf) {
@@ -273,8 +262,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     void secondServerException(Throwable cause) {
         BackendLink second = links.second();
-        SessionEnd.peerError(id, "second backend " + (second == null ? "?" : second.backend().address()) + " of client "
-                + clientAddress(), cause);
+        peerError("second backend", second == null ? null : second.backend(), cause);
     }
 
     void secondServerInactive(Channel channel) {
@@ -290,8 +278,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
 
     /** Logged only: the connection's end (it always follows) is handled by {@link #backendInactive}. */
     void backendException(Throwable cause) {
-        Backend backend = links.backend();
-        SessionEnd.peerError(id, "backend " + (backend == null ? "?" : backend.address()) + " of client "
+        peerError("backend", links.backend(), cause);
+    }
+
+    private void peerError(String which, Backend backend, Throwable cause) {
+        SessionEnd.peerError(id, which + " " + (backend == null ? "?" : backend.address()) + " of client "
                 + clientAddress(), cause);
     }
 

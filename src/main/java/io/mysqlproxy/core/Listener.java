@@ -1,14 +1,12 @@
 package io.mysqlproxy.core;
 
 import io.mysqlproxy.backend.Backend;
-import io.mysqlproxy.backend.BackendConfig;
-import io.mysqlproxy.backend.BackendRole;
 import io.mysqlproxy.backend.PrimaryElection;
 import io.mysqlproxy.backend.BackendSelector;
-import io.mysqlproxy.backend.BackendState;
 import io.mysqlproxy.backend.HealthChecker;
 import io.mysqlproxy.config.HealthCheck;
 import io.mysqlproxy.config.ListenerConfig;
+import io.mysqlproxy.config.LoginAdmission;
 import io.mysqlproxy.config.MultiplexingConfig;
 import io.mysqlproxy.config.PoolConfig;
 import io.mysqlproxy.metrics.ListenerMetrics;
@@ -26,10 +24,8 @@ import org.jboss.logging.Logger;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -44,9 +40,6 @@ public final class Listener {
     static final String SESSION_HANDLER = "session";
     private static final Logger LOG = Logger.getLogger(Listener.class);
     private static final AtomicLong SESSION_IDS = new AtomicLong();
-    private static final IdlePool NO_POOL = new IdlePool("(removed backend)", PoolConfig.NONE);
-    private static final List<String> STATE_NAMES = Arrays.stream(BackendState.values())
-            .map(s -> s.name().toLowerCase(Locale.ROOT)).toList();
 
     /** What can change while the listener runs, replaced as a whole so that readers see one version. */
     private record Layout(ListenerConfig config, List<Backend> backends, List<BackendInfo> infos,
@@ -56,7 +49,7 @@ public final class Listener {
     private final ProxyContext context;
     private volatile SslContext clientSsl;
     private final Map<ClientSession, Channel> sessions = new ConcurrentHashMap<>();
-    private final Map<Backend, IdlePool> pools = new ConcurrentHashMap<>();
+    private final BackendPools pools;
     private final AtomicLongArray refusals = new AtomicLongArray(Refusal.values().length);
     private final ListenerMetrics metrics;
     private final List<ListenerScript> retiredScripts = new CopyOnWriteArrayList<>();
@@ -74,6 +67,7 @@ public final class Listener {
         this.context = context;
         this.clientSsl = TlsContexts.forClients(config.tls());
         this.metrics = context.metrics().forListener(config.name());
+        this.pools = new BackendPools(metrics);
         metrics.listenerGauges(sessions, Map::size);
         this.election = new PrimaryElection(config.name());
         this.logins = new LoginGate(config.logins());
@@ -88,51 +82,9 @@ public final class Listener {
         this.layout = layout(config, List.of());
     }
 
-    /**
-     * The layout of {@code config}, keeping the Backend objects (state, pool, counters) of {@code previous} whose
-     * address and role did not change; new backends get a pool and meters, removed ones lose theirs.
-     */
     private Layout layout(ListenerConfig config, List<Backend> previous) {
-        List<Backend> list = new ArrayList<>();
-        for (BackendConfig bc : config.backends()) {
-            Backend kept = previous.stream()
-                    .filter(b -> b.address().equals(bc.address()) && b.configuredRole() == bc.role())
-                    .findFirst().orElse(null);
-            if (kept != null) {
-                kept.reconfigure(bc);
-                list.add(kept);
-            } else {
-                Backend b = new Backend(bc);
-                IdlePool pool = new IdlePool(b.address().toString(), poolConfig(config));
-                pools.put(b, pool);
-                metrics.backendGauges(b.address().toString(), b, Backend::connectedClients, x -> pool.idle(null),
-                        x -> x.state().acceptsConnections() ? 1 : 0,
-                        x -> x.state().name().toLowerCase(Locale.ROOT), STATE_NAMES,
-                        x -> x.lastCheckNanos() < 0 ? -1 : x.lastCheckNanos() / 1e9);
-                // registered whether or not the listener multiplexes now: a resource may turn it on later
-                metrics.multiplexingGauges(b.address().toString(), pool, IdlePool::multiplexedClients,
-                        IdlePool::connectionsInUse, IdlePool::openConnections);
-                metrics.poolLedgerMismatches(b.address().toString(), pool, IdlePool::ledgerMismatches);
-                if (b.configuredRole() != BackendRole.READ_WRITE) {
-                    metrics.replicationLagGauge(b.address().toString(), b, Backend::replicationLag);
-                }
-                metrics.primaryGauge(b.address().toString(), b, x -> x.role() == BackendRole.READ_WRITE ? 1 : 0);
-                list.add(b);
-            }
-        }
-        for (Backend old : previous) {
-            if (!list.contains(old)) {
-                LOG.infof("listener %s: backend %s removed; its %d sessions go on until they end", config.name(),
-                        old.address(), old.connectedClients());
-                IdlePool pool = pools.remove(old);
-                if (pool != null) {
-                    pool.close();
-                }
-                metrics.removeBackend(old.address().toString());
-            }
-        }
-        List<Backend> backends = List.copyOf(list);
-        return new Layout(config, backends, describe(backends), new BackendSelector(config.policy()));
+        List<Backend> backends = pools.arrange(config, previous, poolConfig(config));
+        return new Layout(config, backends, pools.describe(backends), new BackendSelector(config.policy()));
     }
 
     /**
@@ -152,8 +104,7 @@ public final class Listener {
         clientSsl = ssl; // new clients get the new certificate or mode; connected ones keep their TLS session
         if (!multiplexing(current).equals(multiplexing(next))) {
             // open sessions keep the mode they started with; limits apply to the pools from now on
-            PoolConfig pool = poolConfig(next);
-            pools.values().forEach(p -> p.reconfigure(pool));
+            pools.reconfigure(poolConfig(next));
         }
         layout = layout(next, layout.backends());
         logins.reconfigure(next.logins());
@@ -215,7 +166,6 @@ public final class Listener {
         return c;
     }
 
-    /** What is wrong with the writes among backends with role auto (several writable servers, none), or null. */
     /** Logins in progress on this listener, and clients waiting for one. */
     LoginGate logins() {
         return logins;
@@ -229,6 +179,7 @@ public final class Listener {
         return logins.waiting();
     }
 
+    /** What is wrong with the writes among backends with role auto (several writable servers, none), or null. */
     public String primaryProblem() {
         return election.problem();
     }
@@ -295,7 +246,7 @@ public final class Listener {
 
     /** Closes the idle pooled connections to {@code backend} (it was taken offline). */
     public void evictPooled(Backend backend) {
-        IdlePool pool = pools.get(backend);
+        IdlePool pool = pools.ifPresent(backend);
         if (pool != null) {
             pool.evictAll();
         }
@@ -305,7 +256,7 @@ public final class Listener {
     public List<PoolRow> pools() {
         List<PoolRow> rows = new ArrayList<>();
         for (Backend b : backends()) {
-            IdlePool pool = pools.get(b);
+            IdlePool pool = pools.ifPresent(b);
             if (pool != null) {
                 for (IdlePool.UserRow u : pool.users()) {
                     rows.add(new PoolRow(name(), b.address().toString(), pool.openConnections(), u));
@@ -321,7 +272,7 @@ public final class Listener {
 
     /** Idle pooled connections to {@code backend}. */
     public int pooledConnections(Backend backend) {
-        IdlePool pool = pools.get(backend);
+        IdlePool pool = pools.ifPresent(backend);
         return pool == null ? 0 : pool.idle(null);
     }
 
@@ -402,7 +353,7 @@ public final class Listener {
 
     /** The idle pool of {@code backend}; for a backend removed from the listener, one that keeps nothing. */
     IdlePool pool(Backend backend) {
-        return pools.getOrDefault(backend, NO_POOL);
+        return pools.of(backend);
     }
 
     /** MySQL Proxy's 1-based backend index, 0 for none. */
@@ -413,17 +364,6 @@ public final class Listener {
     /** The backends as scripts see them in {@code proxy.global.backends}: built per layout, figures read live. */
     List<BackendInfo> backendInfos() {
         return layout.infos();
-    }
-
-    private List<BackendInfo> describe(List<Backend> backends) {
-        List<BackendInfo> out = new ArrayList<>(backends.size());
-        for (Backend b : backends) {
-            out.add(new BackendInfo(b.address().host(), b.address().port(),
-                    () -> b.state().ordinal(), () -> b.role() == BackendRole.READ_WRITE ? 1 : 2,
-                    b::connectedClients, b.weight(), pools.get(b),
-                    s -> b.setByScript(BackendState.values()[s]), b::replicationLag));
-        }
-        return List.copyOf(out);
     }
 
     List<Backend> candidates() {
@@ -452,6 +392,18 @@ public final class Listener {
             return true;
         }
         return false;
+    }
+
+    /** Counts a client refused for being too many ({@code reason}) and gives the message its error carries. */
+    String tooMany(Refusal reason) {
+        refused(reason);
+        if (reason == Refusal.MAX_CONNECTIONS) {
+            return "Too many connections: listener " + name() + " allows " + config().maxConnections();
+        }
+        LoginAdmission limits = logins.limits();
+        return "Too many connections: listener " + name() + " runs " + limits.maxLogins()
+                + " logins at once (mysqlproxy --proxy-max-logins)" + (limits.queueTimeoutMillis() > 0
+                ? " and none ended within " + limits.queueTimeoutMillis() + " ms" : "") + "; try again";
     }
 
     void refused(Refusal reason) {
@@ -487,7 +439,7 @@ public final class Listener {
                 }
             }
             LOG.infof("listener %s stopped accepting; draining %d sessions", name(), sessions.size());
-            pools.values().forEach(IdlePool::close);
+            pools.closeAll();
             sessions.keySet().forEach(ClientSession::drain);
             awaitDrained(deadlineNanos, false, done);
         });
