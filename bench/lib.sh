@@ -60,10 +60,12 @@ CFG
   PID_OF[haproxy]=$!
 }
 
+# The proxy's JVM options: PROXY_JAVA_OPTS when set (empty: none), else the ones it ships with (jvm.options, as
+# README starts it).
 start_proxy() { # name dir port backend [options...]
   local name=$1 dir=$2 port=$3 backend=$4; shift 4
   # shellcheck disable=SC2086
-  java ${PROXY_JAVA_OPTS:-} -Dquarkus.http.port=0 -jar "$JAR" --proxy-address=127.0.0.1:"$port" --proxy-backend-addresses="$backend" --admin-address= \
+  java ${PROXY_JAVA_OPTS-@$ROOT/jvm.options} -Dquarkus.http.port=0 -jar "$JAR" --proxy-address=127.0.0.1:"$port" --proxy-backend-addresses="$backend" --admin-address= \
     "$@" >"$dir/$name.log" 2>&1 &
   PIDS+=($!)
   PORT_OF[$name]=$port

@@ -26,8 +26,7 @@ sql "CREATE USER bench@'%' IDENTIFIED BY 'bench'; GRANT ALL ON *.* TO bench@'%';
 
 run() { # name port [proxy options...]
   local name=$1 port=$2; shift 2
-  PROXY_JAVA_OPTS=${PROXY_JAVA_OPTS:--XX:+UseParallelGC -Xms64m -Xmx512m} \
-    start_proxy "$name" "$WORK" "$port" "127.0.0.1:$DB_PORT" --proxy-max-connections=20000 "$@"
+  start_proxy "$name" "$WORK" "$port" "127.0.0.1:$DB_PORT" --proxy-max-connections=20000 "$@"
   local pid=${PID_OF[$name]} peak=0 sampler
   ( while sleep 1; do sql "SHOW GLOBAL STATUS LIKE 'Threads_connected'" | awk '{print $2 - 1}'; done ) \
     > "$WORK/$name.threads" &

@@ -45,7 +45,7 @@ class PackagedProxyIT {
 
     private static Process launch(Path log, List<String> jvmArgs, Map<String, String> env, String... args)
             throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("java"));
+        List<String> cmd = new ArrayList<>(List.of("java", "@jvm.options"));
         cmd.addAll(jvmArgs);
         cmd.addAll(List.of("-jar", JAR.toString()));
         cmd.addAll(List.of(args));
@@ -269,7 +269,7 @@ class PackagedProxyIT {
         List<String> lines = Files.readAllLines(Path.of("src/main/docker/Dockerfile.jvm"));
         List<String> copied = lines.stream().filter(l -> l.startsWith("COPY "))
                 .map(l -> l.split("\\s+")[2]).toList();
-        assertThat(copied).hasSize(4);
+        assertThat(copied).hasSize(5); // the four parts of the Quarkus package and jvm.options
         for (String source : copied) {
             String path = source.replace("*.jar", "quarkus-run.jar");
             assertThat(Path.of(path)).as(source).exists();

@@ -32,6 +32,15 @@ class ReadmeTest {
     }
 
     @Test
+    void theProxyStartsWithTheJvmOptionsItShipsWith() throws IOException {
+        assertThat(Files.readString(Path.of("README.md"))).startsWith("# mysqlproxy\n\n```sh\n"
+                + "mvn -B -q package -DskipTests && java @jvm.options -jar target/quarkus-app/quarkus-run.jar\n```");
+        assertThat(Files.readString(Path.of("src/main/docker/Dockerfile.jvm")))
+                .contains("COPY --chown=185 jvm.options /deployments/").contains("JAVA_OPTS=\"@/deployments/jvm.options");
+        assertThat(Files.readAllLines(Path.of("jvm.options"))).anyMatch(l -> l.startsWith("-Xmx"));
+    }
+
+    @Test
     void ciRunsTheReadmeTestCommand() throws IOException {
         String readme = Files.readString(Path.of("README.md"));
         String ci = Files.readString(Path.of(".ci/run"));
