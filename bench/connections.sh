@@ -58,7 +58,7 @@ echo "0 clients: resident $(( $(rss_kib) / 1024 )) MiB"; memory
 hold 1000 20 "$WORK/rss-1000"
 echo "== hold: $CLIENTS clients, SELECT 1 once a second for $HOLD s"
 hold "$CLIENTS" "$HOLD" "$WORK/rss-all"
-python3 -c "import sys; a, b, n = int(open('$WORK/rss-1000').read()), int(open('$WORK/rss-all').read()), $CLIENTS
+python3 -c "a, b, n = int(open('$WORK/rss-1000').read()), int(open('$WORK/rss-all').read()), $CLIENTS
 print(f'resident: {a / 1024:.0f} MiB at 1000 clients, {b / 1024:.0f} MiB at {n}; slope {(b - a) / (n - 1000):.1f} KiB per client')"
 memory
 [ "${PHASES:-all}" = memory ] && exit 0

@@ -101,11 +101,6 @@ final class BackendPools {
         return pools.getOrDefault(backend, NO_POOL);
     }
 
-    /** The pool of {@code backend} if the listener has that backend, else null. */
-    IdlePool ifPresent(Backend backend) {
-        return pools.get(backend);
-    }
-
     /** New limits for every pool (the listener's multiplexing settings changed). */
     void reconfigure(PoolConfig config) {
         pools.values().forEach(p -> p.reconfigure(config));

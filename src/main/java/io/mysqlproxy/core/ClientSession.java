@@ -137,7 +137,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         client = ctx.channel();
         if (!listener.admit(this)) {
             closeWithError(0, ErrorCodes.TOO_MANY_CONNECTIONS, ErrorCodes.STATE_CONNECTION_REJECTED,
-                    listener.tooMany(Listener.Refusal.MAX_CONNECTIONS));
+                    listener.tooManyConnections());
             return;
         }
         LOG.debugf("session %d: client %s connected to listener %s", id, client.remoteAddress(), listener.name());
@@ -170,7 +170,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         LOG.debugf("session %d: client %s refused: %d logins in progress on listener %s", id, clientAddress(),
                 listener.logins().limits().maxLogins(), listener.name());
         closeWithError(0, ErrorCodes.TOO_MANY_CONNECTIONS, ErrorCodes.STATE_CONNECTION_REJECTED,
-                listener.tooMany(Listener.Refusal.MAX_LOGINS));
+                listener.tooManyLogins());
     }
 
     @Override

@@ -246,21 +246,16 @@ public final class Listener {
 
     /** Closes the idle pooled connections to {@code backend} (it was taken offline). */
     public void evictPooled(Backend backend) {
-        IdlePool pool = pools.ifPresent(backend);
-        if (pool != null) {
-            pool.evictAll();
-        }
+        pools.of(backend).evictAll();
     }
 
     /** Idle pooled connections to {@code backend}. */
     public List<PoolRow> pools() {
         List<PoolRow> rows = new ArrayList<>();
         for (Backend b : backends()) {
-            IdlePool pool = pools.ifPresent(b);
-            if (pool != null) {
-                for (IdlePool.UserRow u : pool.users()) {
-                    rows.add(new PoolRow(name(), b.address().toString(), pool.openConnections(), u));
-                }
+            IdlePool pool = pools.of(b);
+            for (IdlePool.UserRow u : pool.users()) {
+                rows.add(new PoolRow(name(), b.address().toString(), pool.openConnections(), u));
             }
         }
         return rows;
@@ -272,8 +267,7 @@ public final class Listener {
 
     /** Idle pooled connections to {@code backend}. */
     public int pooledConnections(Backend backend) {
-        IdlePool pool = pools.ifPresent(backend);
-        return pool == null ? 0 : pool.idle(null);
+        return pools.of(backend).idle(null);
     }
 
     public String name() {
@@ -394,12 +388,15 @@ public final class Listener {
         return false;
     }
 
-    /** Counts a client refused for being too many ({@code reason}) and gives the message its error carries. */
-    String tooMany(Refusal reason) {
-        refused(reason);
-        if (reason == Refusal.MAX_CONNECTIONS) {
-            return "Too many connections: listener " + name() + " allows " + config().maxConnections();
-        }
+    /** Counts a client refused beyond the listener's connection limit; the message its error carries. */
+    String tooManyConnections() {
+        refused(Refusal.MAX_CONNECTIONS);
+        return "Too many connections: listener " + name() + " allows " + config().maxConnections();
+    }
+
+    /** Counts a client refused because no login slot came in time; the message its error carries. */
+    String tooManyLogins() {
+        refused(Refusal.MAX_LOGINS);
         LoginAdmission limits = logins.limits();
         return "Too many connections: listener " + name() + " runs " + limits.maxLogins()
                 + " logins at once (mysqlproxy --proxy-max-logins)" + (limits.queueTimeoutMillis() > 0
