@@ -426,10 +426,13 @@ final class Multiplexer {
 
     /**
      * The client leaves at a command boundary: its connection goes back to the pool, marked for a reset if the
-     * client left session state on it.
+     * client left session state on it; one that may hold locks or a transaction is closed with the session.
      */
     void park() {
-        if (current == null) { // mid-command: the session closes the connection
+        // mid-command, or with a transaction or locks the server must end now (other clients wait on them until
+        // then): the session closes the connection
+        boolean locks = mirror.inTransaction() || mirror.pinned() != null && mirror.pinned().mayHoldLocks();
+        if (current == null && !locks) {
             lease.park();
         }
     }

@@ -15,6 +15,18 @@ public enum PinReason {
     /** A Lua script asked for it ({@code proxy.connection.pinned = true}). */
     SCRIPT;
 
+    /**
+     * Whether a session pinned for this reason may hold locks or an open transaction on its connection, which must
+     * end when the client leaves rather than when another client takes the connection over.
+     */
+    public boolean mayHoldLocks() {
+        return switch (this) {
+            case TRANSACTION, NAMED_LOCK, TABLE_LOCK, HANDLER, UNINSPECTED, COMMAND, SESSION_STATE,
+                    STORED_PROCEDURE -> true;
+            default -> false;
+        };
+    }
+
     /** The name in metrics and the admin interface. */
     public String label() {
         return name().toLowerCase(Locale.ROOT);

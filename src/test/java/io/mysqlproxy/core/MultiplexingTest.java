@@ -472,6 +472,31 @@ class MultiplexingTest {
     }
 
     @Test
+    void locksAndTransactionsAClientLeavesBehindEndWhenItLeaves() throws Exception {
+        DB.server().execute("CREATE TABLE IF NOT EXISTS mux.locked (id INT PRIMARY KEY)",
+                "INSERT IGNORE INTO mux.locked VALUES (1)");
+        String[][] leftBehind = {{"LOCK TABLES mux.locked WRITE"}, {"SELECT GET_LOCK('left-behind', 0)"},
+            {"BEGIN", "SELECT * FROM mux.locked WHERE id = 1 FOR UPDATE"}};
+        for (String[] statements : leftBehind) {
+            try (Connection leaver = client(); Connection other = client();
+                 Connection direct = DriverManager.getConnection(DB.server().jdbcUrl() + "?socketTimeout=20000",
+                         "root", "")) {
+                for (String s : statements) {
+                    run(leaver, s);
+                }
+                leaver.close();
+                // were the connection parked in the pool, the lock would last until a client takes it over
+                run(direct, "SET SESSION innodb_lock_wait_timeout = 5, SESSION lock_wait_timeout = 5");
+                await().atMost(Duration.ofSeconds(12)).ignoreExceptions().untilAsserted(() -> {
+                    assertThat(one(direct, "SELECT IS_FREE_LOCK('left-behind')")).isEqualTo("1");
+                    run(direct, "UPDATE mux.locked SET id = 1 WHERE id = 1");
+                });
+                assertThat(one(other, "SELECT COUNT(*) FROM locked")).as(statements[0]).isEqualTo("1");
+            }
+        }
+    }
+
+    @Test
     void theBackendChecksEveryLogin() throws SQLException {
         try (Connection a = client()) {
             one(a, "SELECT 1");
