@@ -42,14 +42,7 @@ prepare_sbtest "$DB_PORT"
 RESULTS="$WORK/results.tsv"
 WORKLOADS=${WORKLOADS:-oltp_point_select oltp_read_write}
 warm_up "$WORKLOADS" direct haproxy a b
-for workload in $WORKLOADS; do
-  for round in $(seq 1 "$ROUNDS"); do
-    if [ $((round % 2)) -eq 1 ]; then order="direct haproxy a b"; else order="b a haproxy direct"; fi
-    for target in $order; do
-      run_sysbench "$workload" "$target" "$round" >> "$RESULTS"
-    done
-  done
-done
+alternating_rounds "$WORKLOADS" direct haproxy a b
 [ -n "${KEEP_RESULTS:-}" ] && cp "$RESULTS" "$KEEP_RESULTS"
 python3 "$HERE/report.py" "$RESULTS"
 python3 - "$RESULTS" <<'PY'

@@ -128,6 +128,39 @@ warm_up() { # workloads targets...
   done
 }
 
+# Every workload, ROUNDS rounds each, over the targets in alternating order (reversed every other round, so that
+# no target always runs right after another), one result line per run appended to RESULTS.
+alternating_rounds() { # workloads targets...
+  local workloads=$1 workload round target order; shift
+  for workload in $workloads; do
+    for round in $(seq 1 "$ROUNDS"); do
+      order="$*"
+      [ $((round % 2)) -eq 0 ] && order=$(printf '%s\n' "$@" | tac | tr '\n' ' ')
+      for target in $order; do
+        run_sysbench "$workload" "$target" "$round" >> "$RESULTS"
+      done
+    done
+  done
+}
+
+# A primary on port $2 (binary log on) and a read-only replica on port $3 replicating from it with GTIDs, under
+# dir $1; the sbtest schema is loaded on the primary and waited for on the replica.
+start_replicated_pair() { # dir primary-port replica-port
+  local dir=$1 primary=$2 replica=$3
+  mkdir -p "$dir/primary" "$dir/replica"
+  start_mariadb "$dir/primary" "$primary" --server-id=1 --log-bin=mysql-bin --binlog-format=ROW
+  start_mariadb "$dir/replica" "$replica" --server-id=2 --read-only=ON
+  mariadb --no-defaults -h127.0.0.1 -P"$replica" -uroot -e "CHANGE MASTER TO MASTER_HOST='127.0.0.1',
+    MASTER_PORT=$primary, MASTER_USER='root', MASTER_USE_GTID=slave_pos; START SLAVE"
+  prepare_sbtest "$primary"
+  for _ in $(seq 1 300); do
+    [ "$(mariadb --no-defaults -h127.0.0.1 -P"$replica" -uroot -N -e "SELECT COUNT(*) FROM sbtest.sbtest4" \
+      2>/dev/null || true)" = 20000 ] && return
+    sleep 0.2
+  done
+  echo "bench: the replica on port $replica did not catch up with the primary"; exit 1
+}
+
 # The JDK 21+ (virtual threads) and the MariaDB driver that run bench/java/ConnectionLoad.java: sets LOAD.
 load_java() {
   local java=${LOAD_JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java} driver

@@ -25,12 +25,5 @@ prepare_sbtest "$DB_PORT"
 RESULTS="$WORK/results.tsv"
 WORKLOADS=${WORKLOADS:-oltp_point_select oltp_read_write}
 warm_up "$WORKLOADS" direct haproxy proxy
-for workload in $WORKLOADS; do
-  for round in $(seq 1 "$ROUNDS"); do
-    if [ $((round % 2)) -eq 1 ]; then order="direct haproxy proxy"; else order="proxy haproxy direct"; fi
-    for target in $order; do
-      run_sysbench "$workload" "$target" "$round" >> "$RESULTS"
-    done
-  done
-done
+alternating_rounds "$WORKLOADS" direct haproxy proxy
 python3 "$HERE/report.py" "$RESULTS"

@@ -23,16 +23,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 bench_start
 DB_PORT=${DB_PORT:-23306}; REPLICA_PORT=$((DB_PORT + 10)); HA_PORT=$((DB_PORT + 1))
 
-mkdir -p "$WORK/primary" "$WORK/replica"
-start_mariadb "$WORK/primary" "$DB_PORT" --server-id=1 --log-bin=mysql-bin --binlog-format=ROW
-start_mariadb "$WORK/replica" "$REPLICA_PORT" --server-id=2 --read-only=ON
+start_replicated_pair "$WORK" "$DB_PORT" "$REPLICA_PORT"
 sql() { mariadb --no-defaults -h127.0.0.1 -P"$1" -uroot -N -e "$2"; }
-sql "$REPLICA_PORT" "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$DB_PORT, MASTER_USER='root', MASTER_USE_GTID=slave_pos; START SLAVE"
-prepare_sbtest "$DB_PORT"
-for _ in $(seq 1 300); do
-  [ "$(sql "$REPLICA_PORT" "SELECT COUNT(*) FROM sbtest.sbtest4" 2>/dev/null || true)" = 20000 ] && break
-  sleep 0.2
-done
 
 start_haproxy "$WORK" "$HA_PORT" "$DB_PORT"
 PRIMARY="127.0.0.1:$DB_PORT"
@@ -55,15 +47,8 @@ WORKLOADS=${WORKLOADS:-oltp_point_select oltp_read_write}
 # shellcheck disable=SC2086
 warm_up "$WORKLOADS" $TARGETS
 warm_up oltp_point_select lua-1 lua-2 num-1 num-2
-for workload in $WORKLOADS; do
-  for round in $(seq 1 "$ROUNDS"); do
-    order=$TARGETS
-    [ $((round % 2)) -eq 0 ] && order=$(echo "$TARGETS" | tr ' ' '\n' | tac | tr '\n' ' ')
-    for target in $order; do
-      run_sysbench "$workload" "$target" "$round" >> "$RESULTS"
-    done
-  done
-done
+# shellcheck disable=SC2086
+alternating_rounds "$WORKLOADS" $TARGETS
 for round in $(seq 1 "$ROUNDS"); do
   for target in lua-1 lua-2 num-1 num-2; do
     LABEL=cpu_heavy_point_select run_sysbench oltp_point_select "$target" "$round" >> "$RESULTS"

@@ -66,11 +66,13 @@ public final class AdminState implements AdminApi {
                 rows.add(Arrays.asList(++id, l.name(), b.address().toString(), b.role().label(),
                         b.state().name().toLowerCase(Locale.ROOT), b.weight(), b.connectedClients(),
                         l.pooledConnections(b), check < 0 ? null : check / 1000,
-                        b.replicationLag() < 0 ? null : b.replicationLag()));
+                        b.replicationLag() < 0 ? null : b.replicationLag(), b.routedStatements(true),
+                        b.routedStatements(false)));
             }
         }
         return new Table(columns("id:n", "listener", "address", "role", "state", "weight:n", "connected_clients:n",
-                "pooled_connections:n", "health_check_us:n", "replication_lag_s:n"), rows);
+                "pooled_connections:n", "health_check_us:n", "replication_lag_s:n", "routed_reads:n",
+                "routed_writes:n"), rows);
     }
 
     private Table listeners() {
@@ -81,11 +83,13 @@ public final class AdminState implements AdminApi {
                     l.config().logins().maxLogins(),
                     l.refusedCount(Listener.Refusal.MAX_CONNECTIONS), l.refusedCount(Listener.Refusal.NO_BACKEND),
                     l.refusedCount(Listener.Refusal.MAX_LOGINS),
-                    l.config().tls().mode().name().toLowerCase(Locale.ROOT)));
+                    l.config().tls().mode().name().toLowerCase(Locale.ROOT), l.config().routing().mode().label(),
+                    l.config().routing().maxReplicationLagSeconds() < 0 ? null
+                            : l.config().routing().maxReplicationLagSeconds()));
         }
         return new Table(columns("name", "address", "port:n", "backends:n", "connections:n", "max_connections:n",
                 "logins:n", "logins_waiting:n", "max_logins:n", "refused_max_connections:n", "refused_no_backend:n",
-                "refused_max_logins:n", "tls"), rows);
+                "refused_max_logins:n", "tls", "routing", "max_replication_lag_s:n"), rows);
     }
 
     private Table connections() {

@@ -4,6 +4,7 @@ import io.mysqlproxy.config.HostPort;
 import org.jboss.logging.Logger;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A backend server and what the proxy knows of it now. State changes come from the health checker, from failed
@@ -18,6 +19,8 @@ public final class Backend {
     private volatile BackendState state = BackendState.UNKNOWN;
     private volatile long lastCheckNanos = -1;
     private volatile long replicationLagSeconds = LAG_UNKNOWN;
+    private final LongAdder routedReads = new LongAdder();
+    private final LongAdder routedWrites = new LongAdder();
     private volatile ServerReadOnly readOnly = ServerReadOnly.UNKNOWN;
     /** An auto backend's role now: read-write while its listener elected it primary. */
     private volatile BackendRole electedRole = BackendRole.READ_ONLY;
@@ -86,6 +89,16 @@ public final class Backend {
 
     public void clientDisconnected() {
         connectedClients.decrementAndGet();
+    }
+
+    /** A statement was sent here by read/write splitting: a read, or anything else. */
+    public void routed(boolean read) {
+        (read ? routedReads : routedWrites).increment();
+    }
+
+    /** Statements read/write splitting sent here: reads if {@code reads}, else the others. */
+    public long routedStatements(boolean reads) {
+        return (reads ? routedReads : routedWrites).sum();
     }
 
     /** Replication lag not measured, or not known because replication is not running. */

@@ -34,7 +34,8 @@ public final class ConfigLoader {
     private static final String LISTENERS = PREFIX + "listeners.";
     private static final Set<String> LISTENER_KEYS = Set.of("address", "backend-addresses",
             "read-only-backend-addresses", "auto-backend-addresses", "backend-policy", "max-connections",
-            "multiplexing", "max-logins", "login-queue-timeout");
+            "multiplexing", "max-logins", "login-queue-timeout", "routing", "backend-role-discovery",
+            "max-replication-lag");
 
     private final Map<Option, String> commandLine;
     private final Map<Option, String> defaultsFile;
@@ -166,10 +167,12 @@ public final class ConfigLoader {
             listeners.add(new ListenerConfig("default",
                     parse(Option.PROXY_ADDRESS, s -> HostPort.parse(s, "0.0.0.0", 4040)),
                     backends(readWriteBackends(), value(Option.PROXY_READ_ONLY_BACKEND_ADDRESSES),
-                            value(Option.PROXY_AUTO_BACKEND_ADDRESSES), "--" + Option.PROXY_BACKEND_ADDRESSES.key()),
+                            value(Option.PROXY_AUTO_BACKEND_ADDRESSES), value(Option.BACKEND_ROLE_DISCOVERY),
+                            "--" + Option.PROXY_BACKEND_ADDRESSES.key()),
                     parse(Option.PROXY_BACKEND_POLICY, SelectionPolicy::parse),
                     maxConnections(value(Option.PROXY_MAX_CONNECTIONS)), tls)
-                    .withLogins(logins(value(Option.PROXY_MAX_LOGINS), millis(Option.PROXY_LOGIN_QUEUE_TIMEOUT))));
+                    .withLogins(logins(value(Option.PROXY_MAX_LOGINS), millis(Option.PROXY_LOGIN_QUEUE_TIMEOUT)))
+                    .withRouting(parse(Option.ROUTING, r -> routing(r, value(Option.MAX_REPLICATION_LAG)))));
         }
         MultiplexingConfig multiplexing = new MultiplexingConfig(parse(Option.MULTIPLEXING, ConfigLoader::bool),
                 Arrays.stream(value(Option.MULTIPLEXING_EXCLUDE_USERS).split(",")).map(String::trim)
@@ -192,8 +195,13 @@ public final class ConfigLoader {
         }
         if (!health.logsIn() && listeners.stream().anyMatch(ListenerConfig::hasAutoBackends)) {
             throw new ConfigException("backends with role auto (--" + Option.PROXY_AUTO_BACKEND_ADDRESSES.key()
-                    + ", .auto-backend-addresses) get their role from their server's read_only, which only a logged-in"
+                    + ", .auto-backend-addresses) get their role from their server's read_only (also with --"
+                    + Option.BACKEND_ROLE_DISCOVERY.key() + "=read-only-flag), which only a logged-in"
                     + " health check reads: set --" + Option.HEALTH_CHECK_USER.key());
+        }
+        if (!health.logsIn() && listeners.stream().anyMatch(l -> l.routing().maxReplicationLagSeconds() >= 0)) {
+            throw new ConfigException("--" + Option.MAX_REPLICATION_LAG.key() + " compares the lag a logged-in health"
+                    + " check measures: set --" + Option.HEALTH_CHECK_USER.key());
         }
         BackendTls backendTls = new BackendTls(parse(Option.BACKEND_SSL_MODE, BackendTlsMode::parse),
                 parse(Option.BACKEND_SSL_VERIFY, ConfigLoader::bool), path(Option.BACKEND_SSL_CA));
@@ -375,7 +383,9 @@ public final class ConfigLoader {
                 out.add(new ListenerConfig(name, HostPort.parse(address, "0.0.0.0", 4040),
                         backends(keys.getOrDefault("backend-addresses", ""),
                                 keys.getOrDefault("read-only-backend-addresses", ""),
-                                keys.getOrDefault("auto-backend-addresses", ""), where + "backend-addresses"),
+                                keys.getOrDefault("auto-backend-addresses", ""),
+                                keys.getOrDefault("backend-role-discovery", value(Option.BACKEND_ROLE_DISCOVERY)),
+                                where + "backend-addresses"),
                         SelectionPolicy.parse(keys.getOrDefault("backend-policy", "first-available")),
                         maxConnections(keys.getOrDefault("max-connections", "auto")), tls)
                         .withMultiplexing(keys.containsKey("multiplexing")
@@ -383,7 +393,9 @@ public final class ConfigLoader {
                         .withLogins(logins(keys.getOrDefault("max-logins", value(Option.PROXY_MAX_LOGINS)),
                                 keys.containsKey("login-queue-timeout")
                                         ? secondsToMillis(keys.get("login-queue-timeout"))
-                                        : millis(Option.PROXY_LOGIN_QUEUE_TIMEOUT))));
+                                        : millis(Option.PROXY_LOGIN_QUEUE_TIMEOUT)))
+                        .withRouting(routing(keys.getOrDefault("routing", value(Option.ROUTING)),
+                                keys.getOrDefault("max-replication-lag", value(Option.MAX_REPLICATION_LAG)))));
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(where + ": " + e.getMessage());
             }
@@ -410,11 +422,30 @@ public final class ConfigLoader {
         return n;
     }
 
-    private static List<BackendConfig> backends(String rw, String ro, String auto, String what) {
+    /** A listener's routing from its mode and lag limit (empty: none). */
+    static RoutingConfig routing(String mode, String maxLag) {
+        long lag = maxLag.isBlank() ? -1 : Long.parseLong(maxLag.trim());
+        if (lag < -1) {
+            throw new IllegalArgumentException("max replication lag must not be negative");
+        }
+        return new RoutingConfig(RoutingConfig.Mode.parse(mode), lag);
+    }
+
+    /**
+     * The backends of a listener; with role discovery {@code read-only-flag}, the read-write and read-only ones take
+     * their role from their server's read_only as the auto ones do.
+     */
+    private static List<BackendConfig> backends(String rw, String ro, String auto, String discovery, String what) {
         List<BackendConfig> out = new ArrayList<>();
+        boolean fromServers = switch (discovery.trim()) {
+            case "static" -> false;
+            case "read-only-flag" -> true;
+            default -> throw new ConfigException(what.replace("backend-addresses", "backend-role-discovery")
+                    + ": '" + discovery + "' is not a role discovery (static, read-only-flag)");
+        };
         try {
-            addBackends(out, rw, BackendRole.READ_WRITE);
-            addBackends(out, ro, BackendRole.READ_ONLY);
+            addBackends(out, rw, fromServers ? BackendRole.AUTO : BackendRole.READ_WRITE);
+            addBackends(out, ro, fromServers ? BackendRole.AUTO : BackendRole.READ_ONLY);
             addBackends(out, auto, BackendRole.AUTO);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(what + ": " + e.getMessage());

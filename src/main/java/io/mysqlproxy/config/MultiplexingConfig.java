@@ -12,7 +12,8 @@ import java.util.Set;
  * @param waitTimeoutMillis how long a statement waits for a free connection of its user before error 1040
  */
 public record MultiplexingConfig(boolean enabled, Set<String> excludedUsers, int maxConnections, long waitTimeoutMillis) {
-    public static final MultiplexingConfig DISABLED = new MultiplexingConfig(false, Set.of(), 0, 10_000);
+    /** Off; with the defaults of --multiplexing-max-connections and --multiplexing-wait-timeout once turned on. */
+    public static final MultiplexingConfig DISABLED = new MultiplexingConfig(false, Set.of(), 200, 10_000);
 
     public MultiplexingConfig {
         excludedUsers = Set.copyOf(excludedUsers);

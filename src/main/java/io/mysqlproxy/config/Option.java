@@ -58,6 +58,14 @@ public enum Option {
             "backend connections a multiplexing proxy opens per backend and listener at most; logins wait for a free one"),
     MULTIPLEXING_WAIT_TIMEOUT(null, "10", OptionKind.SECONDS,
             "seconds a multiplexed statement waits for a free backend connection before error 1040"),
+    ROUTING(null, "none", OptionKind.oneOf("none", "read-write-split"),
+            "none: statements go where the client logged in; read-write-split: autocommit reads go to a read-only "
+                    + "backend, everything else to the read-write one (turns multiplexing on)"),
+    BACKEND_ROLE_DISCOVERY(null, "static", OptionKind.oneOf("static", "read-only-flag"),
+            "static: -b backends take writes, -r ones reads; read-only-flag: every backend's role follows its "
+                    + "server's read_only (needs --health-check-user)"),
+    MAX_REPLICATION_LAG(null, "", OptionKind.optional(OptionKind.integer(0)),
+            "seconds of replication lag beyond which (or while it is unknown) a replica gets no reads; empty: no limit"),
     PROXY_SSL_MODE(null, "disabled", OptionKind.oneOf("disabled", "optional", "required"),
             "TLS toward clients: disabled, optional, required"),
     PROXY_SSL_CERT(null, "", OptionKind.FILE,

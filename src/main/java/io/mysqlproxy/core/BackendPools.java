@@ -81,6 +81,7 @@ final class BackendPools {
             metrics.replicationLagGauge(address, b, Backend::replicationLag);
         }
         metrics.primaryGauge(address, b, x -> x.role() == BackendRole.READ_WRITE ? 1 : 0);
+        metrics.routedStatements(address, b, x -> x.routedStatements(true), x -> x.routedStatements(false));
         return b;
     }
 

@@ -9,6 +9,7 @@ import io.mysqlproxy.config.ListenerConfig;
 import io.mysqlproxy.config.LoginAdmission;
 import io.mysqlproxy.config.MultiplexingConfig;
 import io.mysqlproxy.config.PoolConfig;
+import io.mysqlproxy.config.RoutingConfig;
 import io.mysqlproxy.metrics.ListenerMetrics;
 import io.mysqlproxy.scripting.ConnectionInfo.BackendInfo;
 import io.mysqlproxy.scripting.Script;
@@ -203,13 +204,40 @@ public final class Listener {
         return multiplexing().enabled();
     }
 
-    /** The listener's multiplexing settings: its own, else the proxy's. */
+    /**
+     * The listener's multiplexing settings: its own, else the proxy's; read/write splitting turns it on (reads borrow
+     * replica connections from their pool).
+     */
     MultiplexingConfig multiplexing() {
         return multiplexing(layout.config());
     }
 
     private MultiplexingConfig multiplexing(ListenerConfig config) {
-        return config.multiplexing() != null ? config.multiplexing() : context.pool().multiplexing();
+        MultiplexingConfig m = config.multiplexing() != null ? config.multiplexing() : context.pool().multiplexing();
+        return config.routing().splits() && !m.enabled() ? m.withEnabled(true) : m;
+    }
+
+    /** How the listener spreads statements over its backends now. */
+    RoutingConfig routing() {
+        return layout.config().routing();
+    }
+
+    /**
+     * The 1-based index of the replica a new client of a splitting listener also logs into, so that its reads have
+     * connections of its user there: the read-only backend taking connections, within the lag limit, with the fewest
+     * clients; 0 for none.
+     */
+    int replicaForLogin() {
+        Layout l = layout;
+        RoutingConfig routing = l.config().routing();
+        Backend best = null;
+        for (Backend b : l.backends()) {
+            if (ReadWriteSplit.mayRead(b, routing)
+                    && (best == null || b.connectedClients() < best.connectedClients())) {
+                best = b;
+            }
+        }
+        return best == null ? 0 : l.backends().indexOf(best) + 1;
     }
 
     /** The proxy's pool settings with this listener's multiplexing. */

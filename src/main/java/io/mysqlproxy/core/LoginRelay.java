@@ -91,6 +91,7 @@ final class LoginRelay implements SessionPhase {
             hooks.whenDone(script.connectServer(session.connectionInfo()), () -> { }, this::connectServerDecided);
             return;
         }
+        second.want(splitReplica());
         acquirer.start(listener.candidates());
     }
 
@@ -115,8 +116,16 @@ final class LoginRelay implements SessionPhase {
             processClientPackets();
             return;
         }
-        second.want(outcome.extraBackendNdx());
+        second.want(outcome.extraBackendNdx() > 0 ? outcome.extraBackendNdx() : splitReplica());
         acquirer.start(listener.candidatesPreferring(outcome.backendNdx()));
+    }
+
+    /**
+     * On a listener that splits reads from writes, the replica the client logs into as well, so that the replica's
+     * pool has connections of its user for its reads (the proxy has no password to open them by itself); else 0.
+     */
+    private int splitReplica() {
+        return listener.routing().splits() ? listener.replicaForLogin() : 0;
     }
 
     /** Where the login's backend connection comes from ({@link BackendAcquirer}) reports to. */

@@ -3,6 +3,7 @@ package io.mysqlproxy.core;
 import io.mysqlproxy.protocol.Commands;
 import io.mysqlproxy.protocol.Packets;
 import io.mysqlproxy.sql.PinReason;
+import io.mysqlproxy.sql.ReplicaReads;
 import io.mysqlproxy.sql.StatementEffects;
 import io.netty.buffer.ByteBuf;
 
@@ -18,6 +19,8 @@ final class MultiplexedCommand {
     private StatementEffects effects = StatementEffects.NONE;
     /** What the proxy replays of it on other connections (a SET, a database name), or null. */
     private String text;
+    /** The statement text of a COM_QUERY that was inspected, else null. */
+    private String sql;
     /** Its bytes were taken from the client's queue: sent, or replaced by the proxy's own command. */
     private boolean dequeued;
 
@@ -52,7 +55,7 @@ final class MultiplexedCommand {
         }
         switch (code) {
             case Commands.COM_QUERY -> {
-                String sql = buf.toString(at + Packets.HEADER_SIZE + 1, length - 1, StandardCharsets.UTF_8);
+                sql = buf.toString(at + Packets.HEADER_SIZE + 1, length - 1, StandardCharsets.UTF_8);
                 effects = StatementEffects.of(sql);
                 if (effects.pin() != null) {
                     return effects.pin();
@@ -79,6 +82,15 @@ final class MultiplexedCommand {
                 return PinReason.COMMAND;
             }
         }
+    }
+
+    /**
+     * Whether a replica may answer it: an inspected plain read that reads nothing of the client's session
+     * (LAST_INSERT_ID() and FOUND_ROWS() belong where the client's writes ran).
+     */
+    boolean replicaSafe() {
+        return sql != null && effects.pin() == null && !effects.readsInsertId() && !effects.readsPrevious()
+                && ReplicaReads.replicaSafe(sql);
     }
 
     /** Whether the proxy brings what the command changes to every connection the client borrows. */

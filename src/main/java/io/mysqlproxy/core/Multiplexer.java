@@ -58,6 +58,8 @@ final class Multiplexer {
     private MultiplexedCommand current;
     /** The plain relay of a session without a script; null when a script runs its commands. */
     private PlainCommands plain;
+    /** Which backend each command goes to when the listener splits reads from writes, else null. */
+    private final ReadWriteSplit split;
 
     Multiplexer(ClientSession session, IdlePool pool, Backend backend, ListenerMetrics metrics,
                 PoolConfig config, long readTimeoutMillis, PooledConnection loginConnection,
@@ -68,6 +70,7 @@ final class Multiplexer {
         this.pending = loginConnection.channel().alloc().compositeBuffer(64);
         this.lease = new ConnectionLease(session, pool, backend, loginConnection, metrics, config, readTimeoutMillis,
                 loop, this::keepsConnection, this::fail);
+        this.split = session.listener().routing().splits() ? new ReadWriteSplit(session, lease) : null;
     }
 
     /**
@@ -192,6 +195,8 @@ final class Multiplexer {
             pin(current.inspect(pending, at, length, command0));
         }
         int frame = Packets.HEADER_SIZE + length;
+        // without splitting, the client's own backend (a KILL QUERY may have sent the last command elsewhere)
+        lease.target(split == null ? null : split.target(current));
         lease.obtain(current.effects(), () -> sendToBackend(mirror.pinned() != null ? pending.readableBytes() : frame));
     }
 
@@ -210,7 +215,6 @@ final class Multiplexer {
         }
         scriptedSend = send;
         scriptedAnswer = answer;
-        lease.target(wanted);
         ByteBuf framed = PacketFramer.frame(session.alloc(), 0, Unpooled.wrappedBuffer(packet));
         int length = framed.getUnsignedMediumLE(0);
         current = new MultiplexedCommand(packet.length == 0 ? -1 : packet[0] & 0xFF, true);
@@ -223,6 +227,8 @@ final class Multiplexer {
                 // state a script-pinned client creates pins it for good
                 pin(current.inspect(framed, 0, length, inspect));
             }
+            // a backend the script picked wins over splitting
+            lease.target(wanted != null || split == null ? wanted : split.target(current));
             lease.obtain(current.effects(), () -> scriptedSend.accept(packet));
         }
         framed.release();

@@ -176,6 +176,18 @@ public final class ListenerMetrics {
                 .register(registry);
     }
 
+    /** Statements read/write splitting sent to a backend, reads and the others. */
+    public <T> void routedStatements(String backend, T source, ToDoubleFunction<T> reads, ToDoubleFunction<T> others) {
+        FunctionCounter.builder("mysqlproxy.routing.statements", source, reads).tag("listener", listener)
+                .tag("backend", backend).tag("kind", "read")
+                .description("Statements read/write splitting sent to the backend: reads (kind=read), the rest (write)")
+                .register(registry);
+        FunctionCounter.builder("mysqlproxy.routing.statements", source, others).tag("listener", listener)
+                .tag("backend", backend).tag("kind", "write")
+                .description("Statements read/write splitting sent to the backend: reads (kind=read), the rest (write)")
+                .register(registry);
+    }
+
     /** Whether a backend takes the writes now (its role is read-write, configured or elected). */
     public <T> void primaryGauge(String backend, T source, ToDoubleFunction<T> primary) {
         Gauge.builder("mysqlproxy.backend.primary", source, primary).tag("listener", listener).tag("backend", backend)

@@ -15,6 +15,7 @@ import io.mysqlproxy.config.Limits;
 import io.mysqlproxy.config.ListenerConfig;
 import io.mysqlproxy.config.LoginAdmission;
 import io.mysqlproxy.config.MultiplexingConfig;
+import io.mysqlproxy.config.RoutingConfig;
 import io.mysqlproxy.config.ScriptConfig;
 import io.mysqlproxy.scripting.ScriptingOptions;
 
@@ -84,8 +85,35 @@ final class ListenerTranslator {
                         ? Limits.maxConnectionsForDescriptors(
                                 Limits.descriptorLimit())
                         : spec.listener.maxConnections, tls(r), script,
-                healthCheck(ns, spec), admin(r), multiplexing(spec), logins(spec.listener));
+                healthCheck(ns, spec), admin(r), multiplexing(spec), logins(spec.listener), routing(spec));
         return new Translation(config, scriptProblem);
+    }
+
+    /** The resource's read/write splitting, or none. */
+    private static RoutingConfig routing(MySQLProxySpec spec) {
+        MySQLProxySpec.Routing r = spec.routing;
+        if (r == null) {
+            return RoutingConfig.NONE;
+        }
+        if (r.maxReplicationLagSeconds != null && !loggedInHealthCheck(spec)) {
+            throw new SpecException(READY, "InvalidSpec", "spec.routing.maxReplicationLagSeconds compares the lag a"
+                    + " logged-in health check measures; set spec.healthCheck.credentialsSecretRef");
+        }
+        try {
+            return new RoutingConfig(r.mode == null ? RoutingConfig.Mode.NONE : RoutingConfig.Mode.parse(r.mode),
+                    r.maxReplicationLagSeconds == null ? -1 : r.maxReplicationLagSeconds);
+        } catch (IllegalArgumentException e) {
+            throw new SpecException(READY, "InvalidSpec", "spec.routing.mode: " + e.getMessage());
+        }
+    }
+
+    private static boolean loggedInHealthCheck(MySQLProxySpec spec) {
+        return spec.healthCheck != null && spec.healthCheck.credentialsSecretRef != null;
+    }
+
+    /** Whether every backend's role follows its server's read_only ({@code spec.routing.backendRoleDiscovery}). */
+    private static boolean rolesFromServers(MySQLProxySpec spec) {
+        return spec.routing != null && "read-only-flag".equals(spec.routing.backendRoleDiscovery);
     }
 
     /** The listener's bound on logins in progress: the pod's default unless the resource sets one. */
@@ -127,9 +155,9 @@ final class ListenerTranslator {
     private List<BackendConfig> backends(String ns, MySQLProxySpec spec) {
         List<BackendConfig> out = new ArrayList<>();
         for (MySQLProxySpec.Backend b : spec.backends == null ? List.<MySQLProxySpec.Backend>of() : spec.backends) {
-            BackendRole role = "readOnly".equals(b.role) ? BackendRole.READ_ONLY
-                    : "auto".equals(b.role) ? BackendRole.AUTO : BackendRole.READ_WRITE;
-            if (role == BackendRole.AUTO && (spec.healthCheck == null || spec.healthCheck.credentialsSecretRef == null)) {
+            BackendRole role = rolesFromServers(spec) ? BackendRole.AUTO : "readOnly".equals(b.role)
+                    ? BackendRole.READ_ONLY : "auto".equals(b.role) ? BackendRole.AUTO : BackendRole.READ_WRITE;
+            if (role == BackendRole.AUTO && !loggedInHealthCheck(spec)) {
                 throw new SpecException(BACKENDS_AVAILABLE, "InvalidBackend", "backend " + b.address
                         + ": role auto is read from the server's read_only by a logged-in health check; set"
                         + " spec.healthCheck.credentialsSecretRef");
@@ -143,7 +171,15 @@ final class ListenerTranslator {
             }
         }
         if (spec.backendDiscovery != null) {
-            out.addAll(discoverer.discover(ns, spec.backendDiscovery));
+            for (BackendConfig found : discoverer.discover(ns, spec.backendDiscovery)) {
+                out.add(rolesFromServers(spec) ? new BackendConfig(found.address(), BackendRole.AUTO, found.weight())
+                        : found);
+            }
+        }
+        if (rolesFromServers(spec) && !loggedInHealthCheck(spec)) {
+            throw new SpecException(BACKENDS_AVAILABLE, "InvalidBackend", "spec.routing.backendRoleDiscovery"
+                    + " read-only-flag reads each server's read_only with a logged-in health check; set"
+                    + " spec.healthCheck.credentialsSecretRef");
         }
         return out;
     }

@@ -42,6 +42,25 @@ public class MySQLProxySpec {
     @JsonPropertyDescription("Multiplexing: clients share backend connections between transactions. Without it, the proxy's --multiplexing setting applies.")
     public Multiplexing multiplexing;
 
+    @JsonPropertyDescription("How statements are spread over the backends without a script: read/write splitting.")
+    public Routing routing;
+
+    public static class Routing {
+        @Default("none")
+        @ValidationRule(value = "self in ['none', 'read-write-split']", message = "mode must be none or read-write-split")
+        @JsonPropertyDescription("none: statements go where the client logged in; read-write-split: autocommit reads go to a readOnly backend, writes, transactions, locking reads and session state to the readWrite one (turns multiplexing on).")
+        public String mode;
+
+        @Min(0)
+        @JsonPropertyDescription("Seconds of replication lag beyond which (or while it is unknown) a replica gets no reads; unset: no limit. Needs spec.healthCheck.credentialsSecretRef.")
+        public Integer maxReplicationLagSeconds;
+
+        @Default("static")
+        @ValidationRule(value = "self in ['static', 'read-only-flag']", message = "backendRoleDiscovery must be static or read-only-flag")
+        @JsonPropertyDescription("static: backends keep the role they are given; read-only-flag: every backend's role follows its server's read_only, as role auto does. Needs spec.healthCheck.credentialsSecretRef.")
+        public String backendRoleDiscovery;
+    }
+
     public static class Multiplexing {
         @Default("true")
         @JsonPropertyDescription("Whether this listener multiplexes.")

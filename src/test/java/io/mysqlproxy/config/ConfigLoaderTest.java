@@ -89,6 +89,41 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void readWriteSplittingAndRoleDiscoveryPerProxyAndPerListener() {
+        assertThat(load(Map.of()).listeners().get(0).routing()).isEqualTo(RoutingConfig.NONE);
+        ProxyConfig c = load(Map.of("mysqlproxy.listeners.reports.address", ":4050",
+                        "mysqlproxy.listeners.reports.backend-addresses", "db4",
+                        "mysqlproxy.listeners.reports.routing", "none",
+                        "mysqlproxy.listeners.reports.backend-role-discovery", "static"),
+                "--routing=read-write-split", "--max-replication-lag=3", "--backend-role-discovery=read-only-flag",
+                "-b", "db1", "-r", "db2", "--health-check-user=monitor");
+        ListenerConfig main = c.listeners().get(0);
+        assertThat(main.routing()).isEqualTo(new RoutingConfig(RoutingConfig.Mode.READ_WRITE_SPLIT, 3));
+        assertThat(main.backends()).extracting(b -> b.address() + "/" + b.role())
+                .containsExactly("db1:3306/AUTO", "db2:3306/AUTO");
+        ListenerConfig reports = c.listeners().get(1);
+        assertThat(reports.routing().splits()).isFalse();
+        assertThat(reports.routing().maxReplicationLagSeconds()).isEqualTo(3);
+        assertThat(reports.backends()).extracting(b -> b.address() + "/" + b.role()).containsExactly("db4:3306/READ_WRITE");
+
+        assertThatThrownBy(() -> load(Map.of(), "--routing=read-write-split", "--max-replication-lag=3"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--max-replication-lag")
+                .hasMessageContaining("--health-check-user");
+        assertThatThrownBy(() -> load(Map.of(), "--backend-role-discovery=read-only-flag"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--health-check-user");
+        assertThatThrownBy(() -> load(Map.of(), "--routing=split-please"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--routing")
+                .hasMessageContaining("read-write-split");
+        assertThatThrownBy(() -> load(Map.of("mysqlproxy.listeners.reports.address", ":4050",
+                "mysqlproxy.listeners.reports.backend-addresses", "db4",
+                "mysqlproxy.listeners.reports.routing", "sideways")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("mysqlproxy.listeners.reports.")
+                .hasMessageContaining("sideways");
+        assertThatThrownBy(() -> load(Map.of(), "--max-replication-lag=-2"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--max-replication-lag");
+    }
+
+    @Test
     void adminAndMonitoringOptions(@TempDir Path tmp) throws IOException {
         Path adminScript = Files.writeString(tmp.resolve("admin.lua"), "");
         ProxyConfig defaults = load(Map.of());

@@ -60,6 +60,16 @@ class DeliverablesTest {
         }
     }
 
+    @Test
+    void theReadWriteSplitExampleIsAResourceOfTheModel() throws Exception {
+        MySQLProxy r = YAML.readValue(Path.of("examples/read-write-split.yaml").toFile(), MySQLProxy.class);
+        assertThat(r.getSpec().routing.mode).isEqualTo("read-write-split");
+        assertThat(r.getSpec().routing.backendRoleDiscovery).isEqualTo("read-only-flag");
+        assertThat(r.getSpec().routing.maxReplicationLagSeconds).isEqualTo(5);
+        assertThat(r.getSpec().healthCheck.credentialsSecretRef.name).isNotBlank();
+        assertThat(r.getSpec().backends).hasSize(3);
+    }
+
     private static String health(String status, long generation) throws Exception {
         Globals g = JsePlatform.standardGlobals();
         LuaValue obj = g.load("return " + "{ metadata = { generation = " + generation + " }, " + status + " }").call();

@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.mysqlproxy.config.LoginAdmission;
+import io.mysqlproxy.config.RoutingConfig;
 import io.mysqlproxy.health.RunningProxy;
 import io.mysqlproxy.testing.MariaDbServer;
 import io.mysqlproxy.testing.TestCertificates;
@@ -474,6 +475,36 @@ class OperatorTest {
             db1.execute("SET GLOBAL read_only = 0");
             db2.execute("SET GLOBAL read_only = 0");
             client.resources(MySQLProxy.class).inNamespace(NS).withName("auto").delete();
+        }
+    }
+
+    @Test
+    void aResourceSplitsReadsFromWritesWithoutAScript() throws Exception {
+        int port = MariaDbServer.freePort();
+        MySQLProxy r = resource("split", port, null, db1.address(), db2.address());
+        r.getSpec().backends.get(1).role = "readOnly";
+        r.getSpec().routing = new MySQLProxySpec.Routing();
+        r.getSpec().routing.mode = "read-write-split";
+        client.resources(MySQLProxy.class).inNamespace(NS).resource(r).create();
+        try {
+            await().atMost(Duration.ofSeconds(15)).until(() -> MariaDbServer.listening(port));
+            try (Connection c = connect(port); Statement s = c.createStatement()) {
+                assertThat(value(s, "SELECT @@port")).isEqualTo(String.valueOf(db2.port()));
+                assertThat(value(s, "SELECT @@port FOR UPDATE")).isEqualTo(String.valueOf(db1.port()));
+            }
+            assertThat(proxy.server().status(NS + "/split").orElseThrow().config().routing())
+                    .isEqualTo(new RoutingConfig(RoutingConfig.Mode.READ_WRITE_SPLIT, -1));
+
+            r = get("split");
+            r.getSpec().routing.mode = "sideways";
+            client.resources(MySQLProxy.class).inNamespace(NS).resource(r).update();
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+                Condition ready = condition("split", "Ready");
+                assertThat(ready.getStatus()).isEqualTo("False");
+                assertThat(ready.getMessage()).contains("spec.routing.mode").contains("sideways");
+            });
+        } finally {
+            client.resources(MySQLProxy.class).inNamespace(NS).withName("split").delete();
         }
     }
 

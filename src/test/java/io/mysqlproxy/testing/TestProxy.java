@@ -16,6 +16,7 @@ import io.mysqlproxy.config.ListenerConfig;
 import io.mysqlproxy.config.MonitoringConfig;
 import io.mysqlproxy.config.PoolConfig;
 import io.mysqlproxy.config.ProxyConfig;
+import io.mysqlproxy.config.RoutingConfig;
 import io.mysqlproxy.config.ScriptConfig;
 import io.mysqlproxy.core.ProxyServer;
 import io.mysqlproxy.scripting.ScriptingOptions;
@@ -108,6 +109,7 @@ public final class TestProxy implements AutoCloseable {
         private final List<ListenerConfig> extraListeners = new ArrayList<>();
         private boolean defaultListener = true;
         private LoginAdmission logins;
+        private RoutingConfig routing;
 
         /** No command-line listener: listeners come from the operator only. */
         public Builder withoutListeners() {
@@ -168,6 +170,12 @@ public final class TestProxy implements AutoCloseable {
             return this;
         }
 
+        /** The default listener's routing (default: none). */
+        public Builder routing(RoutingConfig r) {
+            routing = r;
+            return this;
+        }
+
         public Builder policy(SelectionPolicy p) {
             policy = p;
             return this;
@@ -217,7 +225,7 @@ public final class TestProxy implements AutoCloseable {
             List<ListenerConfig> listeners = new ArrayList<>();
             if (defaultListener) {
                 listeners.add(new ListenerConfig("default", new HostPort("127.0.0.1", 0), backends, policy,
-                        maxConnections, clientTls).withLogins(logins));
+                        maxConnections, clientTls).withLogins(logins).withRouting(routing));
             }
             listeners.addAll(extraListeners);
             return new TestProxy(new ProxyConfig(listeners, limits, health, backendTls, pool, script, admin,

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Built-in read/write splitting against what a user would run instead, with a primary and a replica replicating
+# from it, in one run:
+#   direct   sysbench straight to the primary
+#   haproxy  HAProxy (TCP mode) to the primary alone
+#   lua      lua/rw-splitting.lua (reads to the replica)
+#   split    --routing=read-write-split, no script
+#
+#   bench/splitting.sh [rounds] [seconds-per-run]        defaults: 3 rounds of 20 s
+#
+# Workloads oltp_read_only and oltp_read_write, each over the text protocol (--db-ps-mode=disable) and with
+# server-side prepared statements (sysbench's default); labelled <workload>_text and <workload>_ps. Needs what
+# bench/run.sh needs. Prints the medians per workload and target, then how many SELECTs the replica served.
+set -euo pipefail
+ROUNDS=${1:-3}
+SECONDS_PER_RUN=${2:-20}
+THREADS=${THREADS:-16}
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+bench_start
+DB_PORT=${DB_PORT:-24306}; REPLICA_PORT=$((DB_PORT + 10)); HA_PORT=$((DB_PORT + 1))
+
+start_replicated_pair "$WORK" "$DB_PORT" "$REPLICA_PORT"
+start_haproxy "$WORK" "$HA_PORT" "$DB_PORT"
+PRIMARY="127.0.0.1:$DB_PORT"
+REPLICA="127.0.0.1:$REPLICA_PORT"
+start_proxy lua "$WORK" $((DB_PORT + 2)) "$PRIMARY" --proxy-read-only-backend-addresses="$REPLICA" \
+  --proxy-lua-script="$ROOT/lua/rw-splitting.lua"
+start_proxy split "$WORK" $((DB_PORT + 3)) "$PRIMARY" --proxy-read-only-backend-addresses="$REPLICA" \
+  --routing=read-write-split
+
+RESULTS="$WORK/results.tsv"
+TARGETS="direct haproxy lua split"
+WORKLOADS=${WORKLOADS:-oltp_read_only oltp_read_write}
+replica_selects() {
+  mariadb --no-defaults -h127.0.0.1 -P"$REPLICA_PORT" -uroot -N -e "SHOW GLOBAL STATUS LIKE 'Com_select'" | cut -f2
+}
+for mode in text ps; do
+  opts=""; [ "$mode" = text ] && opts=--db-ps-mode=disable
+  for workload in $WORKLOADS; do
+    # shellcheck disable=SC2086
+    SYSBENCH_OPTS=$opts warm_up "$workload" $TARGETS
+    before=$(replica_selects)
+    # shellcheck disable=SC2086
+    SYSBENCH_OPTS=$opts LABEL="${workload}_$mode" alternating_rounds "$workload" $TARGETS
+    echo "${workload}_$mode: $(( $(replica_selects) - before )) SELECTs on the replica during the measured runs"
+  done
+done
+python3 "$HERE/report.py" "$RESULTS"
