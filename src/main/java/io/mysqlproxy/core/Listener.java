@@ -229,14 +229,7 @@ public final class Listener {
      */
     int replicaForLogin() {
         Layout l = layout;
-        RoutingConfig routing = l.config().routing();
-        Backend best = null;
-        for (Backend b : l.backends()) {
-            if (ReadWriteSplit.mayRead(b, routing)
-                    && (best == null || b.connectedClients() < best.connectedClients())) {
-                best = b;
-            }
-        }
+        Backend best = ReadWriteSplit.leastBusyReader(l.backends(), l.config().routing(), b -> true);
         return best == null ? 0 : l.backends().indexOf(best) + 1;
     }
 

@@ -4,6 +4,9 @@ import io.mysqlproxy.backend.Backend;
 import io.mysqlproxy.backend.BackendRole;
 import io.mysqlproxy.config.RoutingConfig;
 
+import java.util.List;
+import java.util.function.Predicate;
+
 /**
  * Built-in read/write splitting for one multiplexed client ({@code --routing=read-write-split}): which backend's
  * pool each command borrows from. An autocommit read that reads nothing of the client's session goes to a replica
@@ -14,17 +17,30 @@ import io.mysqlproxy.config.RoutingConfig;
  */
 final class ReadWriteSplit {
     private final ClientSession session;
-    private final ConnectionLease lease;
+    /** Whether the client may borrow from a backend's pool (it has connections of the client's user). */
+    private final Predicate<Backend> borrowable;
 
     ReadWriteSplit(ClientSession session, ConnectionLease lease) {
         this.session = session;
-        this.lease = lease;
+        this.borrowable = b -> lease.usable(session.listener().pool(b));
     }
 
     /** Whether {@code b} may serve reads under {@code routing}: a read-only backend taking connections, lag within limit. */
     static boolean mayRead(Backend b, RoutingConfig routing) {
         return b.role() == BackendRole.READ_ONLY && b.state().acceptsConnections()
                 && routing.lagAcceptable(b.replicationLag());
+    }
+
+    /** Of {@code backends}, the one with the fewest clients that {@link #mayRead} and passes {@code usable}, or null. */
+    static Backend leastBusyReader(List<Backend> backends, RoutingConfig routing, Predicate<Backend> usable) {
+        Backend best = null;
+        for (Backend b : backends) {
+            if (mayRead(b, routing) && (best == null || b.connectedClients() < best.connectedClients())
+                    && usable.test(b)) {
+                best = b;
+            }
+        }
+        return best;
     }
 
     /** The backend whose pool {@code command} borrows from; counted there as a routed read or write. */
@@ -47,21 +63,10 @@ final class ReadWriteSplit {
 
     private Backend replica(Listener listener, RoutingConfig routing) {
         BackendLink second = session.links().second();
-        if (second != null && usableForReads(listener, second.backend(), routing)) {
+        if (second != null && mayRead(second.backend(), routing) && borrowable.test(second.backend())) {
             return second.backend();
         }
-        Backend best = null;
-        for (Backend b : listener.backends()) {
-            if ((best == null || b.connectedClients() < best.connectedClients())
-                    && usableForReads(listener, b, routing)) {
-                best = b;
-            }
-        }
-        return best;
-    }
-
-    private boolean usableForReads(Listener listener, Backend b, RoutingConfig routing) {
-        return mayRead(b, routing) && lease.usable(listener.pool(b));
+        return leastBusyReader(listener.backends(), routing, borrowable);
     }
 
     private Backend primary(Listener listener) {
@@ -70,7 +75,7 @@ final class ReadWriteSplit {
             return home;
         }
         for (Backend b : listener.candidates()) {
-            if (b.role() == BackendRole.READ_WRITE && lease.usable(listener.pool(b))) {
+            if (b.role() == BackendRole.READ_WRITE && borrowable.test(b)) {
                 return b;
             }
         }
