@@ -47,7 +47,8 @@ abstract class CommandPhase implements SessionPhase {
             lostDuringCommand(session.backend());
         } else {
             LOG.debugf("session %d: backend %s closed the connection", session.id(), session.backend().address());
-            session.close();
+            // lingering: a client may still be sending a packet the server refused (and answered) before it closed
+            session.closeAfterFlush();
         }
     }
 

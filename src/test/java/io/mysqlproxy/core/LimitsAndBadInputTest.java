@@ -89,6 +89,31 @@ class LimitsAndBadInputTest {
         }
     }
 
+    /**
+     * The server answers a packet beyond its max_allowed_packet after its first bytes and closes; the client, still
+     * sending the rest, must be able to finish its write and then read the error, as clients only read once their
+     * write ends (a reset instead makes JDBC report "Socket error" and hide the server's error).
+     */
+    @Test
+    void aClientStillSendingWhatTheServerRefusedFinishesItsWriteAndReadsTheError() throws Exception {
+        MariaDbServer small = DB.startAnother("--max-allowed-packet=1M");
+        small.execute("CREATE USER 'bob'@'%' IDENTIFIED BY 'pw'", "GRANT ALL ON *.* TO 'bob'@'%'");
+        try (TestProxy proxy = TestProxy.to(small); RawClient c = login(proxy)) {
+            byte[] payload = new byte[4 << 20];
+            Arrays.fill(payload, (byte) 'x');
+            payload[0] = (byte) Commands.COM_QUERY;
+            byte[] frame = RawClient.frame(0, payload);
+            c.writeRaw(Arrays.copyOf(frame, 64 << 10));
+            assertThat(RawClient.error(c.readPacket()).errorCode()).isEqualTo(1153);
+            Awaitility.await().atMost(Duration.ofSeconds(5))
+                    .until(() -> proxy.server().listeners().get(0).connectionCount() == 0);
+            for (int off = 64 << 10; off < frame.length; off += 64 << 10) {
+                c.writeRaw(Arrays.copyOfRange(frame, off, Math.min(frame.length, off + (64 << 10))));
+            }
+            assertThat(c.closedByPeer()).isTrue();
+        }
+    }
+
     @Test
     void tooManyConnectionsGetsError1040() {
         try (TestProxy proxy = TestProxy.builder().backend(DB.server().address()).maxConnections(2).start();
