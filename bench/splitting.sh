@@ -5,14 +5,18 @@
 #   haproxy  HAProxy (TCP mode) to the primary alone
 #   lua      lua/rw-splitting.lua (reads to the replica)
 #   split    --routing=read-write-split, no script
+#   causal   the same with --causal-reads=local (only in the last workload)
 #
 #   bench/splitting.sh [rounds] [seconds-per-run]        defaults: 3 rounds of 20 s
 #
-# Workloads oltp_read_only and oltp_read_write, each over the text protocol (--db-ps-mode=disable) and with
-# server-side prepared statements (sysbench's default); labelled <workload>_text and <workload>_ps. oltp_read_only
-# runs with --skip_trx=on (autocommit reads, as a read-mostly application sends them: in sysbench's default
-# BEGIN ... COMMIT every read belongs on the primary); oltp_read_write's transactions stay on the primary. Needs what
-# bench/run.sh needs. Prints the medians per workload and target, then how many SELECTs the replica served.
+# Workloads (WORKLOADS) oltp_read_only and oltp_read_write, each over the text protocol (--db-ps-mode=disable) and
+# with server-side prepared statements (sysbench's default; MODES="text ps"); labelled <workload>_text and
+# <workload>_ps. oltp_read_only runs with --skip_trx=on (autocommit reads, as a read-mostly application sends them: in
+# sysbench's default BEGIN ... COMMIT every read belongs on the primary); oltp_read_write's transactions stay on the
+# primary. Last, oltp_read_write_autocommit_text (oltp_read_write, text, --skip_trx=on) through HAProxy, split and
+# causal: each event's first read follows its writes, so causal reads wait once per event (the cost of a write/read
+# pair). Needs what bench/run.sh needs. Prints the medians per workload and target, then how many SELECTs the replica
+# served.
 set -euo pipefail
 ROUNDS=${1:-3}
 SECONDS_PER_RUN=${2:-20}
@@ -30,6 +34,8 @@ start_proxy lua "$WORK" $((DB_PORT + 2)) "$PRIMARY" --proxy-read-only-backend-ad
   --proxy-lua-script="$ROOT/lua/rw-splitting.lua"
 start_proxy split "$WORK" $((DB_PORT + 3)) "$PRIMARY" --proxy-read-only-backend-addresses="$REPLICA" \
   --routing=read-write-split
+start_proxy causal "$WORK" $((DB_PORT + 4)) "$PRIMARY" --proxy-read-only-backend-addresses="$REPLICA" \
+  --routing=read-write-split --causal-reads=local
 
 RESULTS="$WORK/results.tsv"
 TARGETS="direct haproxy lua split"
@@ -37,7 +43,7 @@ WORKLOADS=${WORKLOADS:-oltp_read_only oltp_read_write}
 replica_selects() {
   mariadb --no-defaults -h127.0.0.1 -P"$REPLICA_PORT" -uroot -N -e "SHOW GLOBAL STATUS LIKE 'Com_select'" | cut -f2
 }
-for mode in text ps; do
+for mode in ${MODES-text ps}; do
   opts=""; [ "$mode" = text ] && opts=--db-ps-mode=disable
   for workload in $WORKLOADS; do
     opts=${opts%% --skip_trx=on}
@@ -50,4 +56,11 @@ for mode in text ps; do
     echo "${workload}_$mode: $(( $(replica_selects) - before )) SELECTs on the replica during the measured runs"
   done
 done
+if [ -z "${SKIP_CAUSAL:-}" ]; then
+  opts="--db-ps-mode=disable --skip_trx=on"
+  SYSBENCH_OPTS=$opts warm_up oltp_read_write haproxy split causal
+  before=$(replica_selects)
+  SYSBENCH_OPTS=$opts LABEL=oltp_read_write_autocommit_text alternating_rounds oltp_read_write haproxy split causal
+  echo "oltp_read_write_autocommit_text: $(( $(replica_selects) - before )) SELECTs on the replica during the measured runs"
+fi
 python3 "$HERE/report.py" "$RESULTS"

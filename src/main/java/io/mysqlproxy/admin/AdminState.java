@@ -1,6 +1,7 @@
 package io.mysqlproxy.admin;
 
 import io.mysqlproxy.backend.Backend;
+import io.mysqlproxy.backend.CausalWait;
 import io.mysqlproxy.core.ConnectionRow;
 import io.mysqlproxy.core.Listener;
 import io.mysqlproxy.core.AdminView;
@@ -67,12 +68,13 @@ public final class AdminState implements AdminApi {
                         b.state().name().toLowerCase(Locale.ROOT), b.weight(), b.connectedClients(),
                         l.pooledConnections(b), check < 0 ? null : check / 1000,
                         b.replicationLag() < 0 ? null : b.replicationLag(), b.routedStatements(true),
-                        b.routedStatements(false)));
+                        b.routedStatements(false), b.causalWaits(CausalWait.CAUGHT_UP),
+                        b.causalWaits(CausalWait.TIMED_OUT), b.causalWaits(CausalWait.FAILED)));
             }
         }
         return new Table(columns("id:n", "listener", "address", "role", "state", "weight:n", "connected_clients:n",
                 "pooled_connections:n", "health_check_us:n", "replication_lag_s:n", "routed_reads:n",
-                "routed_writes:n"), rows);
+                "routed_writes:n", "causal_waits:n", "causal_timeouts:n", "causal_failures:n"), rows);
     }
 
     private Table listeners() {
@@ -85,11 +87,14 @@ public final class AdminState implements AdminApi {
                     l.refusedCount(Listener.Refusal.MAX_LOGINS),
                     l.config().tls().mode().name().toLowerCase(Locale.ROOT), l.config().routing().mode().label(),
                     l.config().routing().maxReplicationLagSeconds() < 0 ? null
-                            : l.config().routing().maxReplicationLagSeconds()));
+                            : l.config().routing().maxReplicationLagSeconds(),
+                    l.config().routing().causalReads().label(),
+                    l.config().routing().causalReadsTimeoutMillis() / 1000.0));
         }
         return new Table(columns("name", "address", "port:n", "backends:n", "connections:n", "max_connections:n",
                 "logins:n", "logins_waiting:n", "max_logins:n", "refused_max_connections:n", "refused_no_backend:n",
-                "refused_max_logins:n", "tls", "routing", "max_replication_lag_s:n"), rows);
+                "refused_max_logins:n", "tls", "routing", "max_replication_lag_s:n", "causal_reads",
+                "causal_reads_timeout_s:n"), rows);
     }
 
     private Table connections() {

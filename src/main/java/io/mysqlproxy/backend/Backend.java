@@ -5,6 +5,7 @@ import org.jboss.logging.Logger;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Stream;
 
 /**
  * A backend server and what the proxy knows of it now. State changes come from the health checker, from failed
@@ -21,6 +22,9 @@ public final class Backend {
     private volatile long replicationLagSeconds = LAG_UNKNOWN;
     private final LongAdder routedReads = new LongAdder();
     private final LongAdder routedWrites = new LongAdder();
+    private final LongAdder[] causalWaits = Stream.generate(LongAdder::new).limit(CausalWait.values().length)
+            .toArray(LongAdder[]::new);
+    private final LongAdder causalWaitNanos = new LongAdder();
     private volatile ServerReadOnly readOnly = ServerReadOnly.UNKNOWN;
     /** An auto backend's role now: read-write while its listener elected it primary. */
     private volatile BackendRole electedRole = BackendRole.READ_ONLY;
@@ -99,6 +103,22 @@ public final class Backend {
     /** Statements read/write splitting sent here: reads if {@code reads}, else the others. */
     public long routedStatements(boolean reads) {
         return (reads ? routedReads : routedWrites).sum();
+    }
+
+    /** A causal read waited here until this replica had applied a position: how that ended, and how long it took. */
+    public void causalWaited(CausalWait outcome, long nanos) {
+        causalWaits[outcome.ordinal()].increment();
+        causalWaitNanos.add(nanos);
+    }
+
+    /** Causal reads' waits here that ended with {@code outcome}. */
+    public long causalWaits(CausalWait outcome) {
+        return causalWaits[outcome.ordinal()].sum();
+    }
+
+    /** Seconds causal reads waited here, in all. */
+    public double causalWaitSeconds() {
+        return causalWaitNanos.sum() / 1e9;
     }
 
     /** Replication lag not measured, or not known because replication is not running. */

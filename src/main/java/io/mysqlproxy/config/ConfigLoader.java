@@ -35,7 +35,7 @@ public final class ConfigLoader {
     private static final Set<String> LISTENER_KEYS = Set.of("address", "backend-addresses",
             "read-only-backend-addresses", "auto-backend-addresses", "backend-policy", "max-connections",
             "multiplexing", "max-logins", "login-queue-timeout", "routing", "backend-role-discovery",
-            "max-replication-lag");
+            "max-replication-lag", "causal-reads", "causal-reads-timeout");
 
     private final Map<Option, String> commandLine;
     private final Map<Option, String> defaultsFile;
@@ -172,7 +172,8 @@ public final class ConfigLoader {
                     parse(Option.PROXY_BACKEND_POLICY, SelectionPolicy::parse),
                     maxConnections(value(Option.PROXY_MAX_CONNECTIONS)), tls)
                     .withLogins(logins(value(Option.PROXY_MAX_LOGINS), millis(Option.PROXY_LOGIN_QUEUE_TIMEOUT)))
-                    .withRouting(parse(Option.ROUTING, r -> routing(r, value(Option.MAX_REPLICATION_LAG)))));
+                    .withRouting(parse(Option.ROUTING, r -> routing(r, value(Option.MAX_REPLICATION_LAG),
+                            value(Option.CAUSAL_READS), value(Option.CAUSAL_READS_TIMEOUT)))));
         }
         MultiplexingConfig multiplexing = new MultiplexingConfig(parse(Option.MULTIPLEXING, ConfigLoader::bool),
                 Arrays.stream(value(Option.MULTIPLEXING_EXCLUDE_USERS).split(",")).map(String::trim)
@@ -395,7 +396,9 @@ public final class ConfigLoader {
                                         ? secondsToMillis(keys.get("login-queue-timeout"))
                                         : millis(Option.PROXY_LOGIN_QUEUE_TIMEOUT)))
                         .withRouting(routing(keys.getOrDefault("routing", value(Option.ROUTING)),
-                                keys.getOrDefault("max-replication-lag", value(Option.MAX_REPLICATION_LAG)))));
+                                keys.getOrDefault("max-replication-lag", value(Option.MAX_REPLICATION_LAG)),
+                                keys.getOrDefault("causal-reads", value(Option.CAUSAL_READS)),
+                                keys.getOrDefault("causal-reads-timeout", value(Option.CAUSAL_READS_TIMEOUT)))));
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(where + ": " + e.getMessage());
             }
@@ -422,13 +425,14 @@ public final class ConfigLoader {
         return n;
     }
 
-    /** A listener's routing from its mode and lag limit (empty: none). */
-    static RoutingConfig routing(String mode, String maxLag) {
+    /** A listener's routing from its mode, lag limit (empty: none) and causal reads. */
+    static RoutingConfig routing(String mode, String maxLag, String causalReads, String causalTimeout) {
         long lag = maxLag.isBlank() ? -1 : Long.parseLong(maxLag.trim());
         if (lag < -1) {
             throw new IllegalArgumentException("max replication lag must not be negative");
         }
-        return new RoutingConfig(RoutingConfig.Mode.parse(mode), lag);
+        return new RoutingConfig(RoutingConfig.Mode.parse(mode), lag, RoutingConfig.CausalReads.parse(causalReads),
+                secondsToMillis(causalTimeout));
     }
 
     /**

@@ -66,6 +66,11 @@ public enum Option {
                     + "server's read_only (needs --health-check-user)"),
     MAX_REPLICATION_LAG(null, "", OptionKind.optional(OptionKind.integer(0)),
             "seconds of replication lag beyond which (or while it is unknown) a replica gets no reads; empty: no limit"),
+    CAUSAL_READS(null, "none", OptionKind.oneOf("none", "local", "global"),
+            "none: replicas answer with what they have; local: a read after the client's own write waits until the "
+                    + "replica has it; global: every read waits for what the primary had when the read came"),
+    CAUSAL_READS_TIMEOUT(null, "10", OptionKind.SECONDS,
+            "seconds a replica may take to catch up for a causal read; after that the read goes to the primary"),
     PROXY_SSL_MODE(null, "disabled", OptionKind.oneOf("disabled", "optional", "required"),
             "TLS toward clients: disabled, optional, required"),
     PROXY_SSL_CERT(null, "", OptionKind.FILE,

@@ -9,30 +9,55 @@ import java.util.Locale;
  *                                 {@link Mode#READ_WRITE_SPLIT}: autocommit reads go to a read-only backend
  * @param maxReplicationLagSeconds a replica whose measured lag is higher (or unknown) gets no reads; negative: no
  *                                 limit
+ * @param causalReads              what a replica must have applied before it answers a read
+ * @param causalReadsTimeoutMillis how long a replica may take to get there; after that the read goes to the primary
  */
-public record RoutingConfig(Mode mode, long maxReplicationLagSeconds) {
+public record RoutingConfig(Mode mode, long maxReplicationLagSeconds, CausalReads causalReads,
+                            long causalReadsTimeoutMillis) {
+    public static final long DEFAULT_CAUSAL_READS_TIMEOUT_MILLIS = 10_000;
     public static final RoutingConfig NONE = new RoutingConfig(Mode.NONE, -1);
 
     public enum Mode {
         NONE, READ_WRITE_SPLIT;
 
         public static Mode parse(String text) {
-            try {
-                return valueOf(text.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("'" + text + "' is not a routing (none, read-write-split)");
-            }
+            return RoutingConfig.parse(Mode.class, text, "routing");
         }
 
         public String label() {
-            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+            return RoutingConfig.label(this);
+        }
+    }
+
+    /**
+     * {@link #NONE}: a replica answers with what it has; {@link #LOCAL}: a read that follows a write of the same
+     * client waits until the replica has applied that write; {@link #GLOBAL}: every read waits until the replica has
+     * applied what the primary had committed when the read arrived.
+     */
+    public enum CausalReads {
+        NONE, LOCAL, GLOBAL;
+
+        public static CausalReads parse(String text) {
+            return RoutingConfig.parse(CausalReads.class, text, "causal-reads setting");
+        }
+
+        public String label() {
+            return RoutingConfig.label(this);
         }
     }
 
     public RoutingConfig {
-        if (mode == null) {
+        if (mode == null || causalReads == null) {
             throw new IllegalArgumentException("routing mode missing");
         }
+        if (causalReadsTimeoutMillis < 0) {
+            throw new IllegalArgumentException("causal reads timeout must not be negative");
+        }
+    }
+
+    /** Splitting without causal reads. */
+    public RoutingConfig(Mode mode, long maxReplicationLagSeconds) {
+        this(mode, maxReplicationLagSeconds, CausalReads.NONE, DEFAULT_CAUSAL_READS_TIMEOUT_MILLIS);
     }
 
     /** Whether reads are sent to read-only backends. */
@@ -40,8 +65,24 @@ public record RoutingConfig(Mode mode, long maxReplicationLagSeconds) {
         return mode == Mode.READ_WRITE_SPLIT;
     }
 
-    /** Whether a replica lagging {@code lagSeconds} behind (negative: not known) may serve reads. */
+    /** Whether {@code lagSeconds} behind (negative: not known) a replica may serve reads. */
     public boolean lagAcceptable(long lagSeconds) {
         return maxReplicationLagSeconds < 0 || lagSeconds >= 0 && lagSeconds <= maxReplicationLagSeconds;
+    }
+
+    private static <E extends Enum<E>> E parse(Class<E> type, String text, String what) {
+        try {
+            return Enum.valueOf(type, text.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            StringBuilder choices = new StringBuilder();
+            for (E c : type.getEnumConstants()) {
+                choices.append(choices.isEmpty() ? "" : ", ").append(label(c));
+            }
+            throw new IllegalArgumentException("'" + text + "' is not a " + what + " (" + choices + ")");
+        }
+    }
+
+    private static String label(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 }

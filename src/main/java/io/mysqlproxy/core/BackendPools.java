@@ -4,6 +4,7 @@ import io.mysqlproxy.backend.Backend;
 import io.mysqlproxy.backend.BackendConfig;
 import io.mysqlproxy.backend.BackendRole;
 import io.mysqlproxy.backend.BackendState;
+import io.mysqlproxy.backend.CausalWait;
 import io.mysqlproxy.config.ListenerConfig;
 import io.mysqlproxy.config.PoolConfig;
 import io.mysqlproxy.metrics.ListenerMetrics;
@@ -12,10 +13,12 @@ import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToDoubleFunction;
 
 /**
  * A listener's backends, each with its idle pool and its meters: kept across configuration changes while a
@@ -82,6 +85,13 @@ final class BackendPools {
         }
         metrics.primaryGauge(address, b, x -> x.role() == BackendRole.READ_WRITE ? 1 : 0);
         metrics.routedStatements(address, b, x -> x.routedStatements(true), x -> x.routedStatements(false));
+        if (b.configuredRole() != BackendRole.READ_WRITE) {
+            Map<String, ToDoubleFunction<Backend>> waits = new LinkedHashMap<>();
+            for (CausalWait w : CausalWait.values()) {
+                waits.put(w.label(), x -> x.causalWaits(w));
+            }
+            metrics.causalWaits(address, b, waits, Backend::causalWaitSeconds);
+        }
         return b;
     }
 

@@ -3,6 +3,7 @@ package io.mysqlproxy.core;
 import io.mysqlproxy.backend.Backend;
 import io.mysqlproxy.config.PoolConfig;
 import io.mysqlproxy.metrics.ListenerMetrics;
+import io.mysqlproxy.protocol.Capabilities;
 import io.mysqlproxy.protocol.ErrorCodes;
 import io.mysqlproxy.sql.StatementEffects;
 import io.netty.buffer.ByteBuf;
@@ -80,6 +81,9 @@ final class ConnectionLease {
     private Wait wait;
     /** The held connection is being brought to the client's state, or null. */
     private Preparation preparation;
+    /** A statement of the proxy's own runs on the held connection, or null; and who hears of it. */
+    private ValueQuery asking;
+    private ValueQuery.Outcome askingOutcome;
     private volatile Running running;
 
     ConnectionLease(ClientSession session, IdlePool pool, Backend backend, PooledConnection loginConnection,
@@ -132,8 +136,9 @@ final class ConnectionLease {
         return wait != null;
     }
 
+    /** Whether the held connection is busy with the proxy's own statements (the client's command waits). */
     boolean preparing() {
-        return preparation != null;
+        return preparation != null || asking != null;
     }
 
     String user() {
@@ -277,6 +282,14 @@ final class ConnectionLease {
 
     /** The held connection closed before the command was sent to it: another one is as good. */
     boolean retryOnAnotherConnection() {
+        if (asking != null && held != null) {
+            ValueQuery lost = asking;
+            asking = null;
+            lost.end();
+            dropHeld();
+            askingOutcome.failed("the connection closed", true);
+            return true;
+        }
         if (preparation == null || held == null) {
             return false;
         }
@@ -285,12 +298,19 @@ final class ConnectionLease {
         Runnable then = preparation.then();
         preparation.prelude().end();
         preparation = null;
-        held.source().pool().lost(held.connection());
+        dropHeld();
+        obtain(then);
+        return true;
+    }
+
+    /** The held connection is gone (or going): the session no longer holds it, nor does its pool count it. */
+    private PooledConnection dropHeld() {
+        Loan lost = held;
         held = null;
         running = null;
         session.serverDetached();
-        obtain(then);
-        return true;
+        lost.source().pool().lost(lost.connection());
+        return lost.connection();
     }
 
     // ---- bringing the connection to the client's session state -------------------------------------------------
@@ -310,8 +330,39 @@ final class ConnectionLease {
         p.start();
     }
 
-    /** Bytes of the held connection: true if the prelude bringing it to the client's state took them. */
+    /**
+     * Runs the proxy's {@code sql} on the held connection, which it leaves as it was for the client, and tells
+     * {@code outcome} its one value; a connection that broke meanwhile has been let go when {@code outcome} hears it.
+     */
+    void ask(String sql, long timeoutMillis, ValueQuery.Outcome outcome) {
+        PooledConnection connection = held.connection();
+        askingOutcome = outcome;
+        asking = new ValueQuery(connection.channel(),
+                Capabilities.has(connection.capabilities(), Capabilities.CLIENT_DEPRECATE_EOF), sql, loop,
+                timeoutMillis, new ValueQuery.Outcome() {
+                    @Override
+                    public void answered(String value) {
+                        asking = null;
+                        outcome.answered(value);
+                    }
+
+                    @Override
+                    public void failed(String reason, boolean broken) {
+                        asking = null;
+                        if (broken) {
+                            IdlePool.discard(dropHeld()); // what it answers later must reach nobody
+                        }
+                        outcome.failed(reason, broken);
+                    }
+                });
+    }
+
+    /** Bytes of the held connection: true if the proxy's own statements on it took them. */
     boolean preludeRead(ByteBuf buf) {
+        if (asking != null) {
+            asking.read(buf);
+            return true;
+        }
         if (preparation == null) {
             return false;
         }
@@ -396,6 +447,10 @@ final class ConnectionLease {
         if (preparation != null) {
             preparation.prelude().end();
             preparation = null;
+        }
+        if (asking != null) {
+            asking.end();
+            asking = null;
         }
         if (held != null) {
             held.source().pool().lost(held.connection());

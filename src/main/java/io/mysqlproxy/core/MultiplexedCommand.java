@@ -93,6 +93,21 @@ final class MultiplexedCommand {
                 && ReplicaReads.replicaSafe(sql);
     }
 
+    /**
+     * Whether it may have changed data (causal reads then make the client's next replica reads wait for it): anything
+     * but a replica-safe read, a SET or USE the proxy replays, and commands that only read or manage the session.
+     */
+    boolean mayWrite() {
+        return switch (code) {
+            case Commands.COM_QUERY -> !replicaSafe() && text == null && effects.useDatabase() == null;
+            case Commands.COM_INIT_DB, Commands.COM_PING, Commands.COM_STATISTICS, Commands.COM_FIELD_LIST,
+                    Commands.COM_PROCESS_INFO, Commands.COM_DEBUG, Commands.COM_RESET_CONNECTION,
+                    Commands.COM_STMT_PREPARE, Commands.COM_STMT_CLOSE, Commands.COM_STMT_RESET,
+                    Commands.COM_STMT_SEND_LONG_DATA, Commands.COM_STMT_FETCH -> false;
+            default -> true;
+        };
+    }
+
     /** Whether the proxy brings what the command changes to every connection the client borrows. */
     boolean carriedOver() {
         return code == Commands.COM_INIT_DB || code == Commands.COM_RESET_CONNECTION

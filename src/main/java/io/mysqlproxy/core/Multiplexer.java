@@ -70,7 +70,8 @@ final class Multiplexer {
         this.pending = loginConnection.channel().alloc().compositeBuffer(64);
         this.lease = new ConnectionLease(session, pool, backend, loginConnection, metrics, config, readTimeoutMillis,
                 loop, this::keepsConnection, this::fail);
-        this.split = session.listener().routing().splits() ? new ReadWriteSplit(session, lease) : null;
+        this.split = session.listener().routing().splits() ? new ReadWriteSplit(session, lease, readTimeoutMillis)
+                : null;
     }
 
     /**
@@ -195,9 +196,13 @@ final class Multiplexer {
             pin(current.inspect(pending, at, length, command0));
         }
         int frame = Packets.HEADER_SIZE + length;
-        // without splitting, the client's own backend (a KILL QUERY may have sent the last command elsewhere)
-        lease.target(split == null ? null : split.target(current));
-        lease.obtain(current.effects(), () -> sendToBackend(mirror.pinned() != null ? pending.readableBytes() : frame));
+        Runnable send = () -> sendToBackend(mirror.pinned() != null ? pending.readableBytes() : frame);
+        if (split != null) {
+            split.obtain(current, send);
+        } else {
+            lease.target((Backend) null); // the client's own backend (a KILL QUERY may have sent the last elsewhere)
+            lease.obtain(current.effects(), send);
+        }
     }
 
     // ---- commands a script sends ------------------------------------------------------------------------------
@@ -227,9 +232,13 @@ final class Multiplexer {
                 // state a script-pinned client creates pins it for good
                 pin(current.inspect(framed, 0, length, inspect));
             }
-            // a backend the script picked wins over splitting
-            lease.target(wanted != null || split == null ? wanted : split.target(current));
-            lease.obtain(current.effects(), () -> scriptedSend.accept(packet));
+            Runnable sendPacket = () -> scriptedSend.accept(packet);
+            if (wanted == null && split != null) {
+                split.obtain(current, sendPacket);
+            } else {
+                lease.target(wanted); // a backend the script picked wins over splitting
+                lease.obtain(current.effects(), sendPacket);
+            }
         }
         framed.release();
     }
@@ -397,6 +406,9 @@ final class Multiplexer {
         }
         MultiplexedCommand ended = current;
         current = null;
+        if (split != null) {
+            split.ended(ended);
+        }
         PooledConnection held = lease.held();
         ConversationTracker tracker = session.tracker();
         long id = tracker.takeLastInsertId();

@@ -17,12 +17,51 @@ import java.util.function.Predicate;
  */
 final class ReadWriteSplit {
     private final ClientSession session;
+    private final ConnectionLease lease;
     /** Whether the client may borrow from a backend's pool (it has connections of the client's user). */
     private final Predicate<Backend> borrowable;
+    private final CausalReads causal;
 
-    ReadWriteSplit(ClientSession session, ConnectionLease lease) {
+    ReadWriteSplit(ClientSession session, ConnectionLease lease, long readTimeoutMillis) {
         this.session = session;
+        this.lease = lease;
         this.borrowable = b -> lease.usable(session.listener().pool(b));
+        this.causal = new CausalReads(session, lease, readTimeoutMillis);
+    }
+
+    /**
+     * Gets {@code command} a connection of the backend it goes to, counted there as a routed read or write, then runs
+     * {@code send}. A read that must see what the replica may not have applied yet waits for it there first
+     * ({@link CausalReads}).
+     */
+    void obtain(MultiplexedCommand command, Runnable send) {
+        Listener listener = session.listener();
+        RoutingConfig routing = listener.routing();
+        boolean read = command.replicaSafe();
+        SessionMirror mirror = session.mirror();
+        Backend replica = read && routing.splits() && !mirror.inTransaction() && mirror.pinned() == null
+                ? replica(listener, routing) : null;
+        Backend primary = primary(listener);
+        if (replica == null) {
+            primary.routed(read);
+            lease.target(primary);
+            lease.obtain(command.effects(), send);
+            return;
+        }
+        replica.routed(true);
+        if (causal.needed(replica)) {
+            causal.read(replica, primary, command.effects(), send);
+        } else {
+            lease.target(replica);
+            lease.obtain(command.effects(), send);
+        }
+    }
+
+    /** {@code command}'s response ended. */
+    void ended(MultiplexedCommand command) {
+        if (command.mayWrite()) {
+            causal.wrote();
+        }
     }
 
     /** Whether {@code b} may serve reads under {@code routing}: a read-only backend taking connections, lag within limit. */
@@ -41,24 +80,6 @@ final class ReadWriteSplit {
             }
         }
         return best;
-    }
-
-    /** The backend whose pool {@code command} borrows from; counted there as a routed read or write. */
-    Backend target(MultiplexedCommand command) {
-        Listener listener = session.listener();
-        RoutingConfig routing = listener.routing();
-        boolean read = command.replicaSafe();
-        SessionMirror mirror = session.mirror();
-        if (read && routing.splits() && !mirror.inTransaction() && mirror.pinned() == null) {
-            Backend replica = replica(listener, routing);
-            if (replica != null) {
-                replica.routed(true);
-                return replica;
-            }
-        }
-        Backend primary = primary(listener);
-        primary.routed(read);
-        return primary;
     }
 
     private Backend replica(Listener listener, RoutingConfig routing) {

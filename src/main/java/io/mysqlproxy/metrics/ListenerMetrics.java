@@ -11,6 +11,7 @@ import io.mysqlproxy.sql.PinReason;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
@@ -185,6 +186,20 @@ public final class ListenerMetrics {
         FunctionCounter.builder("mysqlproxy.routing.statements", source, others).tag("listener", listener)
                 .tag("backend", backend).tag("kind", "write")
                 .description("Statements read/write splitting sent to the backend: reads (kind=read), the rest (write)")
+                .register(registry);
+    }
+
+    /** Causal reads' waits on a replica by how they ended, and the time they took in all. */
+    public <T> void causalWaits(String backend, T source, Map<String, ToDoubleFunction<T>> byOutcome,
+                                ToDoubleFunction<T> seconds) {
+        byOutcome.forEach((outcome, count) -> FunctionCounter.builder("mysqlproxy.causal.reads.waits", source, count)
+                .tag("listener", listener).tag("backend", backend).tag("outcome", outcome)
+                .description("Causal reads that waited for the replica to apply a position: caught_up (the replica"
+                        + " answered), timed_out and failed (the primary answered)")
+                .register(registry));
+        FunctionCounter.builder("mysqlproxy.causal.reads.wait", source, seconds).baseUnit("seconds")
+                .tag("listener", listener).tag("backend", backend)
+                .description("Time causal reads waited for the replica to apply a position")
                 .register(registry);
     }
 

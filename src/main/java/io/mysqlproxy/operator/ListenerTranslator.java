@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * Turns a MySQLProxy resource, with the ConfigMap, Secrets and endpoints it names, into the listener configuration
@@ -99,11 +100,25 @@ final class ListenerTranslator {
             throw new SpecException(READY, "InvalidSpec", "spec.routing.maxReplicationLagSeconds compares the lag a"
                     + " logged-in health check measures; set spec.healthCheck.credentialsSecretRef");
         }
+        RoutingConfig.Mode mode = field("spec.routing.mode", () -> r.mode == null ? RoutingConfig.Mode.NONE
+                : RoutingConfig.Mode.parse(r.mode));
+        RoutingConfig.CausalReads causal = field("spec.routing.causalReads", () -> r.causalReads == null
+                ? RoutingConfig.CausalReads.NONE : RoutingConfig.CausalReads.parse(r.causalReads));
+        if (r.causalReadsTimeoutSeconds != null && !(r.causalReadsTimeoutSeconds >= 0)) {
+            throw new SpecException(READY, "InvalidSpec", "spec.routing.causalReadsTimeoutSeconds must not be"
+                    + " negative");
+        }
+        return new RoutingConfig(mode, r.maxReplicationLagSeconds == null ? -1 : r.maxReplicationLagSeconds, causal,
+                r.causalReadsTimeoutSeconds == null ? RoutingConfig.DEFAULT_CAUSAL_READS_TIMEOUT_MILLIS
+                        : Math.round(r.causalReadsTimeoutSeconds * 1000));
+    }
+
+    /** A value of the resource parsed by {@code parse}; one it refuses is an invalid spec naming {@code field}. */
+    private static <T> T field(String field, Supplier<T> parse) {
         try {
-            return new RoutingConfig(r.mode == null ? RoutingConfig.Mode.NONE : RoutingConfig.Mode.parse(r.mode),
-                    r.maxReplicationLagSeconds == null ? -1 : r.maxReplicationLagSeconds);
+            return parse.get();
         } catch (IllegalArgumentException e) {
-            throw new SpecException(READY, "InvalidSpec", "spec.routing.mode: " + e.getMessage());
+            throw new SpecException(READY, "InvalidSpec", field + ": " + e.getMessage());
         }
     }
 

@@ -59,6 +59,16 @@ public class MySQLProxySpec {
         @ValidationRule(value = "self in ['static', 'read-only-flag']", message = "backendRoleDiscovery must be static or read-only-flag")
         @JsonPropertyDescription("static: backends keep the role they are given; read-only-flag: every backend's role follows its server's read_only, as role auto does. Needs spec.healthCheck.credentialsSecretRef.")
         public String backendRoleDiscovery;
+
+        @Default("none")
+        @ValidationRule(value = "self in ['none', 'local', 'global']", message = "causalReads must be none, local or global")
+        @JsonPropertyDescription("none: replicas answer with what they have; local: a read that follows a write of the same client waits until the replica has applied it; global: every read waits until the replica has applied what the primary had committed when the read arrived. Needs GTIDs (MariaDB).")
+        public String causalReads;
+
+        @Min(0)
+        @Default("10")
+        @JsonPropertyDescription("Seconds a replica may take to catch up for a causal read; after that the read goes to the readWrite backend.")
+        public Double causalReadsTimeoutSeconds;
     }
 
     public static class Multiplexing {

@@ -124,6 +124,32 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void causalReadsPerProxyAndPerListener() {
+        assertThat(load(Map.of()).listeners().get(0).routing().causalReads()).isEqualTo(RoutingConfig.CausalReads.NONE);
+        ProxyConfig c = load(Map.of("mysqlproxy.listeners.reports.address", ":4050",
+                        "mysqlproxy.listeners.reports.backend-addresses", "db4",
+                        "mysqlproxy.listeners.reports.routing", "read-write-split",
+                        "mysqlproxy.listeners.reports.causal-reads", "global",
+                        "mysqlproxy.listeners.reports.causal-reads-timeout", "0.5"),
+                "--routing=read-write-split", "--causal-reads=local", "--causal-reads-timeout=3", "-b", "db1",
+                "-r", "db2");
+        assertThat(c.listeners().get(0).routing()).isEqualTo(new RoutingConfig(RoutingConfig.Mode.READ_WRITE_SPLIT,
+                -1, RoutingConfig.CausalReads.LOCAL, 3_000));
+        assertThat(c.listeners().get(1).routing()).isEqualTo(new RoutingConfig(RoutingConfig.Mode.READ_WRITE_SPLIT,
+                -1, RoutingConfig.CausalReads.GLOBAL, 500));
+        assertThatThrownBy(() -> load(Map.of(), "--causal-reads=eventually"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--causal-reads")
+                .hasMessageContaining("local");
+        assertThatThrownBy(() -> load(Map.of(), "--causal-reads-timeout=-1"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--causal-reads-timeout");
+        assertThatThrownBy(() -> load(Map.of("mysqlproxy.listeners.reports.address", ":4050",
+                "mysqlproxy.listeners.reports.backend-addresses", "db4",
+                "mysqlproxy.listeners.reports.causal-reads", "sometimes")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("mysqlproxy.listeners.reports.")
+                .hasMessageContaining("sometimes");
+    }
+
+    @Test
     void adminAndMonitoringOptions(@TempDir Path tmp) throws IOException {
         Path adminScript = Files.writeString(tmp.resolve("admin.lua"), "");
         ProxyConfig defaults = load(Map.of());

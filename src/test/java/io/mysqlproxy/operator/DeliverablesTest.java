@@ -66,6 +66,8 @@ class DeliverablesTest {
         assertThat(r.getSpec().routing.mode).isEqualTo("read-write-split");
         assertThat(r.getSpec().routing.backendRoleDiscovery).isEqualTo("read-only-flag");
         assertThat(r.getSpec().routing.maxReplicationLagSeconds).isEqualTo(5);
+        assertThat(r.getSpec().routing.causalReads).isEqualTo("local");
+        assertThat(r.getSpec().routing.causalReadsTimeoutSeconds).isEqualTo(2.0);
         assertThat(r.getSpec().healthCheck.credentialsSecretRef.name).isNotBlank();
         assertThat(r.getSpec().backends).hasSize(3);
     }

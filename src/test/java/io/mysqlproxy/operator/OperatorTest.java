@@ -485,6 +485,8 @@ class OperatorTest {
         r.getSpec().backends.get(1).role = "readOnly";
         r.getSpec().routing = new MySQLProxySpec.Routing();
         r.getSpec().routing.mode = "read-write-split";
+        r.getSpec().routing.causalReads = "local";
+        r.getSpec().routing.causalReadsTimeoutSeconds = 2.5;
         client.resources(MySQLProxy.class).inNamespace(NS).resource(r).create();
         try {
             await().atMost(Duration.ofSeconds(15)).until(() -> MariaDbServer.listening(port));
@@ -493,9 +495,20 @@ class OperatorTest {
                 assertThat(value(s, "SELECT @@port FOR UPDATE")).isEqualTo(String.valueOf(db1.port()));
             }
             assertThat(proxy.server().status(NS + "/split").orElseThrow().config().routing())
-                    .isEqualTo(new RoutingConfig(RoutingConfig.Mode.READ_WRITE_SPLIT, -1));
+                    .isEqualTo(new RoutingConfig(RoutingConfig.Mode.READ_WRITE_SPLIT, -1,
+                            RoutingConfig.CausalReads.LOCAL, 2_500));
 
             r = get("split");
+            r.getSpec().routing.causalReads = "eventually";
+            client.resources(MySQLProxy.class).inNamespace(NS).resource(r).update();
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+                Condition ready = condition("split", "Ready");
+                assertThat(ready.getStatus()).isEqualTo("False");
+                assertThat(ready.getMessage()).contains("spec.routing.causalReads").contains("eventually");
+            });
+
+            r = get("split");
+            r.getSpec().routing.causalReads = "local";
             r.getSpec().routing.mode = "sideways";
             client.resources(MySQLProxy.class).inNamespace(NS).resource(r).update();
             await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
