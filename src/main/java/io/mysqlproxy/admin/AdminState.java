@@ -69,12 +69,12 @@ public final class AdminState implements AdminApi {
                         l.pooledConnections(b), check < 0 ? null : check / 1000,
                         b.replicationLag() < 0 ? null : b.replicationLag(), b.routedStatements(true),
                         b.routedStatements(false), b.causalWaits(CausalWait.CAUGHT_UP),
-                        b.causalWaits(CausalWait.TIMED_OUT), b.causalWaits(CausalWait.FAILED)));
+                        b.causalWaits(CausalWait.TIMED_OUT), b.causalWaits(CausalWait.FAILED), b.readsRetried()));
             }
         }
         return new Table(columns("id:n", "listener", "address", "role", "state", "weight:n", "connected_clients:n",
                 "pooled_connections:n", "health_check_us:n", "replication_lag_s:n", "routed_reads:n",
-                "routed_writes:n", "causal_waits:n", "causal_timeouts:n", "causal_failures:n"), rows);
+                "routed_writes:n", "causal_waits:n", "causal_timeouts:n", "causal_failures:n", "read_retries:n"), rows);
     }
 
     private Table listeners() {
@@ -89,12 +89,13 @@ public final class AdminState implements AdminApi {
                     l.config().routing().maxReplicationLagSeconds() < 0 ? null
                             : l.config().routing().maxReplicationLagSeconds(),
                     l.config().routing().causalReads().label(),
-                    l.config().routing().causalReadsTimeoutMillis() / 1000.0));
+                    l.config().routing().causalReadsTimeoutMillis() / 1000.0,
+                    l.config().routing().transactionReplay().enabled() ? "on" : "off"));
         }
         return new Table(columns("name", "address", "port:n", "backends:n", "connections:n", "max_connections:n",
                 "logins:n", "logins_waiting:n", "max_logins:n", "refused_max_connections:n", "refused_no_backend:n",
                 "refused_max_logins:n", "tls", "routing", "max_replication_lag_s:n", "causal_reads",
-                "causal_reads_timeout_s:n"), rows);
+                "causal_reads_timeout_s:n", "transaction_replay"), rows);
     }
 
     private Table connections() {

@@ -25,6 +25,7 @@ public final class Backend {
     private final LongAdder[] causalWaits = Stream.generate(LongAdder::new).limit(CausalWait.values().length)
             .toArray(LongAdder[]::new);
     private final LongAdder causalWaitNanos = new LongAdder();
+    private final LongAdder readsRetried = new LongAdder();
     private volatile ServerReadOnly readOnly = ServerReadOnly.UNKNOWN;
     /** An auto backend's role now: read-write while its listener elected it primary. */
     private volatile BackendRole electedRole = BackendRole.READ_ONLY;
@@ -103,6 +104,16 @@ public final class Backend {
     /** Statements read/write splitting sent here: reads if {@code reads}, else the others. */
     public long routedStatements(boolean reads) {
         return (reads ? routedReads : routedWrites).sum();
+    }
+
+    /** A split read this server was lost before answering ran once more on another backend. */
+    public void readRetried() {
+        readsRetried.increment();
+    }
+
+    /** Split reads that ran once more elsewhere because this server was lost before answering them. */
+    public long readsRetried() {
+        return readsRetried.sum();
     }
 
     /** A causal read waited here until this replica had applied a position: how that ended, and how long it took. */

@@ -35,7 +35,8 @@ public final class ConfigLoader {
     private static final Set<String> LISTENER_KEYS = Set.of("address", "backend-addresses",
             "read-only-backend-addresses", "auto-backend-addresses", "backend-policy", "max-connections",
             "multiplexing", "max-logins", "login-queue-timeout", "routing", "backend-role-discovery",
-            "max-replication-lag", "causal-reads", "causal-reads-timeout");
+            "max-replication-lag", "causal-reads", "causal-reads-timeout", "transaction-replay",
+            "transaction-replay-max-bytes", "transaction-replay-timeout");
 
     private final Map<Option, String> commandLine;
     private final Map<Option, String> defaultsFile;
@@ -173,7 +174,9 @@ public final class ConfigLoader {
                     maxConnections(value(Option.PROXY_MAX_CONNECTIONS)), tls)
                     .withLogins(logins(value(Option.PROXY_MAX_LOGINS), millis(Option.PROXY_LOGIN_QUEUE_TIMEOUT)))
                     .withRouting(parse(Option.ROUTING, r -> routing(r, value(Option.MAX_REPLICATION_LAG),
-                            value(Option.CAUSAL_READS), value(Option.CAUSAL_READS_TIMEOUT)))));
+                            value(Option.CAUSAL_READS), value(Option.CAUSAL_READS_TIMEOUT),
+                            value(Option.TRANSACTION_REPLAY), value(Option.TRANSACTION_REPLAY_MAX_BYTES),
+                            value(Option.TRANSACTION_REPLAY_TIMEOUT)))));
         }
         MultiplexingConfig multiplexing = new MultiplexingConfig(parse(Option.MULTIPLEXING, ConfigLoader::bool),
                 Arrays.stream(value(Option.MULTIPLEXING_EXCLUDE_USERS).split(",")).map(String::trim)
@@ -398,7 +401,12 @@ public final class ConfigLoader {
                         .withRouting(routing(keys.getOrDefault("routing", value(Option.ROUTING)),
                                 keys.getOrDefault("max-replication-lag", value(Option.MAX_REPLICATION_LAG)),
                                 keys.getOrDefault("causal-reads", value(Option.CAUSAL_READS)),
-                                keys.getOrDefault("causal-reads-timeout", value(Option.CAUSAL_READS_TIMEOUT)))));
+                                keys.getOrDefault("causal-reads-timeout", value(Option.CAUSAL_READS_TIMEOUT)),
+                                keys.getOrDefault("transaction-replay", value(Option.TRANSACTION_REPLAY)),
+                                keys.getOrDefault("transaction-replay-max-bytes",
+                                        value(Option.TRANSACTION_REPLAY_MAX_BYTES)),
+                                keys.getOrDefault("transaction-replay-timeout",
+                                        value(Option.TRANSACTION_REPLAY_TIMEOUT)))));
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(where + ": " + e.getMessage());
             }
@@ -425,14 +433,16 @@ public final class ConfigLoader {
         return n;
     }
 
-    /** A listener's routing from its mode, lag limit (empty: none) and causal reads. */
-    static RoutingConfig routing(String mode, String maxLag, String causalReads, String causalTimeout) {
+    /** A listener's routing from its mode, lag limit (empty: none), causal reads and transaction replay. */
+    static RoutingConfig routing(String mode, String maxLag, String causalReads, String causalTimeout,
+                                 String replay, String replayMaxBytes, String replayTimeout) {
         long lag = maxLag.isBlank() ? -1 : Long.parseLong(maxLag.trim());
         if (lag < -1) {
             throw new IllegalArgumentException("max replication lag must not be negative");
         }
         return new RoutingConfig(RoutingConfig.Mode.parse(mode), lag, RoutingConfig.CausalReads.parse(causalReads),
-                secondsToMillis(causalTimeout));
+                secondsToMillis(causalTimeout), new RoutingConfig.TransactionReplay(bool(replay),
+                        Long.parseLong(replayMaxBytes.trim()), secondsToMillis(replayTimeout)));
     }
 
     /**

@@ -11,11 +11,30 @@ import java.util.Locale;
  *                                 limit
  * @param causalReads              what a replica must have applied before it answers a read
  * @param causalReadsTimeoutMillis how long a replica may take to get there; after that the read goes to the primary
+ * @param transactionReplay        whether a transaction cut by the loss of its primary is replayed on another one
  */
 public record RoutingConfig(Mode mode, long maxReplicationLagSeconds, CausalReads causalReads,
-                            long causalReadsTimeoutMillis) {
+                            long causalReadsTimeoutMillis, TransactionReplay transactionReplay) {
     public static final long DEFAULT_CAUSAL_READS_TIMEOUT_MILLIS = 10_000;
     public static final RoutingConfig NONE = new RoutingConfig(Mode.NONE, -1);
+
+    /**
+     * Replaying an open transaction whose primary was lost, on the primary there is next.
+     *
+     * @param enabled       whether the statements of open transactions are kept for it
+     * @param maxBytes      statements (and results' checksums) kept per transaction at most; a longer transaction
+     *                      is not replayed
+     * @param timeoutMillis how long a cut transaction waits for a primary to replay on
+     */
+    public record TransactionReplay(boolean enabled, long maxBytes, long timeoutMillis) {
+        public static final TransactionReplay OFF = new TransactionReplay(false, 1 << 20, 30_000);
+
+        public TransactionReplay {
+            if (maxBytes < 0 || timeoutMillis < 0) {
+                throw new IllegalArgumentException("transaction replay limits must not be negative");
+            }
+        }
+    }
 
     public enum Mode {
         NONE, READ_WRITE_SPLIT;
@@ -47,7 +66,7 @@ public record RoutingConfig(Mode mode, long maxReplicationLagSeconds, CausalRead
     }
 
     public RoutingConfig {
-        if (mode == null || causalReads == null) {
+        if (mode == null || causalReads == null || transactionReplay == null) {
             throw new IllegalArgumentException("routing mode missing");
         }
         if (causalReadsTimeoutMillis < 0) {
@@ -55,9 +74,15 @@ public record RoutingConfig(Mode mode, long maxReplicationLagSeconds, CausalRead
         }
     }
 
-    /** Splitting without causal reads. */
+    /** Splitting without causal reads nor transaction replay. */
     public RoutingConfig(Mode mode, long maxReplicationLagSeconds) {
         this(mode, maxReplicationLagSeconds, CausalReads.NONE, DEFAULT_CAUSAL_READS_TIMEOUT_MILLIS);
+    }
+
+    /** Splitting without transaction replay. */
+    public RoutingConfig(Mode mode, long maxReplicationLagSeconds, CausalReads causalReads,
+                         long causalReadsTimeoutMillis) {
+        this(mode, maxReplicationLagSeconds, causalReads, causalReadsTimeoutMillis, TransactionReplay.OFF);
     }
 
     /** Whether reads are sent to read-only backends. */

@@ -85,6 +85,7 @@ final class BackendPools {
         }
         metrics.primaryGauge(address, b, x -> x.role() == BackendRole.READ_WRITE ? 1 : 0);
         metrics.routedStatements(address, b, x -> x.routedStatements(true), x -> x.routedStatements(false));
+        metrics.readRetries(address, b, Backend::readsRetried);
         if (b.configuredRole() != BackendRole.READ_WRITE) {
             Map<String, ToDoubleFunction<Backend>> waits = new LinkedHashMap<>();
             for (CausalWait w : CausalWait.values()) {

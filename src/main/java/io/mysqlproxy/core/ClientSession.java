@@ -440,7 +440,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     /** Closes the session now, with an error packet when the client can still read one (not mid-packet). */
-    private void endWithError(int code, String sqlState, String message) {
+    void endWithError(int code, String sqlState, String message) {
         if (state == SessionState.CLOSED) {
             return;
         }

@@ -81,9 +81,8 @@ final class ConnectionLease {
     private Wait wait;
     /** The held connection is being brought to the client's state, or null. */
     private Preparation preparation;
-    /** A statement of the proxy's own runs on the held connection, or null; and who hears of it. */
-    private ValueQuery asking;
-    private ValueQuery.Outcome askingOutcome;
+    /** Statements of the proxy's own run on the held connection, or null. */
+    private ProxyExchange exchange;
     private volatile Running running;
 
     ConnectionLease(ClientSession session, IdlePool pool, Backend backend, PooledConnection loginConnection,
@@ -138,7 +137,7 @@ final class ConnectionLease {
 
     /** Whether the held connection is busy with the proxy's own statements (the client's command waits). */
     boolean preparing() {
-        return preparation != null || asking != null;
+        return preparation != null || exchange != null;
     }
 
     String user() {
@@ -282,12 +281,12 @@ final class ConnectionLease {
 
     /** The held connection closed before the command was sent to it: another one is as good. */
     boolean retryOnAnotherConnection() {
-        if (asking != null && held != null) {
-            ValueQuery lost = asking;
-            asking = null;
+        if (exchange != null && held != null) {
+            ProxyExchange lost = exchange;
+            exchange = null;
             lost.end();
             dropHeld();
-            askingOutcome.failed("the connection closed", true);
+            lost.connectionLost();
             return true;
         }
         if (preparation == null || held == null) {
@@ -301,6 +300,13 @@ final class ConnectionLease {
         dropHeld();
         obtain(then);
         return true;
+    }
+
+    /** The held connection closed while the client's command ran on it; returns its backend. */
+    Backend lostWhileRunning() {
+        Backend backend = held.source().backend();
+        dropHeld();
+        return backend;
     }
 
     /** The held connection is gone (or going): the session no longer holds it, nor does its pool count it. */
@@ -336,20 +342,18 @@ final class ConnectionLease {
      */
     void ask(String sql, long timeoutMillis, ValueQuery.Outcome outcome) {
         PooledConnection connection = held.connection();
-        askingOutcome = outcome;
-        asking = new ValueQuery(connection.channel(),
-                Capabilities.has(connection.capabilities(), Capabilities.CLIENT_DEPRECATE_EOF), sql, loop,
-                timeoutMillis, new ValueQuery.Outcome() {
+        exchange = new ValueQuery(connection.channel(), deprecatesEof(connection), sql, loop, timeoutMillis,
+                new ValueQuery.Outcome() {
                     @Override
                     public void answered(String value) {
-                        asking = null;
+                        exchange = null;
                         outcome.answered(value);
                     }
 
                     @Override
                     public void failed(String reason, boolean broken) {
-                        asking = null;
-                        if (broken) {
+                        exchange = null;
+                        if (broken && held != null) {
                             IdlePool.discard(dropHeld()); // what it answers later must reach nobody
                         }
                         outcome.failed(reason, broken);
@@ -357,10 +361,34 @@ final class ConnectionLease {
                 });
     }
 
+    /** Runs a cut transaction's {@code statements} again on the held connection; {@code outcome} hears how it went. */
+    void replay(List<TransactionLog.Statement> statements, long timeoutMillis, TransactionReplay.Outcome outcome) {
+        PooledConnection connection = held.connection();
+        exchange = new TransactionReplay(connection.channel(), deprecatesEof(connection), statements, loop,
+                timeoutMillis, new TransactionReplay.Outcome() {
+                    @Override
+                    public void replayed() {
+                        exchange = null;
+                        outcome.replayed();
+                    }
+
+                    @Override
+                    public void failed(String reason) {
+                        exchange = null;
+                        outcome.failed(reason);
+                    }
+                });
+    }
+
+    /** Whether {@code connection} ends result sets with an OK instead of an EOF. */
+    static boolean deprecatesEof(PooledConnection connection) {
+        return Capabilities.has(connection.capabilities(), Capabilities.CLIENT_DEPRECATE_EOF);
+    }
+
     /** Bytes of the held connection: true if the proxy's own statements on it took them. */
     boolean preludeRead(ByteBuf buf) {
-        if (asking != null) {
-            asking.read(buf);
+        if (exchange != null) {
+            exchange.read(buf);
             return true;
         }
         if (preparation == null) {
@@ -448,9 +476,9 @@ final class ConnectionLease {
             preparation.prelude().end();
             preparation = null;
         }
-        if (asking != null) {
-            asking.end();
-            asking = null;
+        if (exchange != null) {
+            exchange.end();
+            exchange = null;
         }
         if (held != null) {
             held.source().pool().lost(held.connection());

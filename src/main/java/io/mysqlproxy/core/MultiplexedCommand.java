@@ -8,12 +8,16 @@ import io.mysqlproxy.sql.StatementEffects;
 import io.netty.buffer.ByteBuf;
 
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
 
 /**
  * The command a multiplexed client runs now, from the moment it is taken until its response ends: what it is, what
  * it does to the client's session (read from its bytes), and whether its bytes have left the client's queue.
  */
 final class MultiplexedCommand {
+    private static final Pattern OPENS_TRANSACTION = Pattern.compile(
+            "\\s*(BEGIN(\\s+WORK)?\\s*;?\\s*|START\\s+TRANSACTION\\b.*)", Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
+
     /** The command byte, or -1 for an empty packet. */
     private final int code;
     private StatementEffects effects = StatementEffects.NONE;
@@ -91,6 +95,11 @@ final class MultiplexedCommand {
     boolean replicaSafe() {
         return sql != null && effects.pin() == null && !effects.readsInsertId() && !effects.readsPrevious()
                 && ReplicaReads.replicaSafe(sql);
+    }
+
+    /** Whether it is {@code BEGIN} or {@code START TRANSACTION} (not MariaDB's compound {@code BEGIN NOT ATOMIC}). */
+    boolean opensTransaction() {
+        return sql != null && OPENS_TRANSACTION.matcher(sql).matches();
     }
 
     /**

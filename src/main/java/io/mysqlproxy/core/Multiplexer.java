@@ -3,6 +3,7 @@ package io.mysqlproxy.core;
 import io.mysqlproxy.backend.Backend;
 import io.mysqlproxy.config.Limits;
 import io.mysqlproxy.config.PoolConfig;
+import io.mysqlproxy.config.RoutingConfig;
 import io.mysqlproxy.metrics.ListenerMetrics;
 import io.mysqlproxy.protocol.Commands;
 import io.mysqlproxy.protocol.ConversationTracker;
@@ -13,12 +14,14 @@ import io.mysqlproxy.protocol.Packets;
 import io.mysqlproxy.protocol.ResponseState;
 import io.mysqlproxy.protocol.ServerStatus;
 import io.mysqlproxy.sql.PinReason;
+import io.mysqlproxy.sql.StatementEffects;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
 import org.jboss.logging.Logger;
 
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -38,6 +41,8 @@ final class Multiplexer {
      * so that they do not collide with backend thread ids, which are passed through.
      */
     private static final long CLIENT_THREAD_ID_BIT = 0x4000_0000L;
+    /** How often a cut transaction looks for the primary that took over. */
+    private static final long REPLAY_POLL_MILLIS = 50;
 
     static long clientThreadId(long sessionId) {
         return CLIENT_THREAD_ID_BIT | (sessionId & (CLIENT_THREAD_ID_BIT - 1));
@@ -60,6 +65,15 @@ final class Multiplexer {
     private PlainCommands plain;
     /** Which backend each command goes to when the listener splits reads from writes, else null. */
     private final ReadWriteSplit split;
+    /**
+     * A copy of the running command while it is a split read that may still run elsewhere (sent once more, to
+     * another backend, when its server is lost before answering), else null.
+     */
+    private ByteBuf retryableRead;
+    /** The client's open transaction, kept for a replay ({@code --transaction-replay}), or null. */
+    private final TransactionLog transaction;
+    /** A cut transaction waits for a primary or runs again there: the client's next commands wait. */
+    private boolean replaying;
 
     Multiplexer(ClientSession session, IdlePool pool, Backend backend, ListenerMetrics metrics,
                 PoolConfig config, long readTimeoutMillis, PooledConnection loginConnection,
@@ -70,8 +84,10 @@ final class Multiplexer {
         this.pending = loginConnection.channel().alloc().compositeBuffer(64);
         this.lease = new ConnectionLease(session, pool, backend, loginConnection, metrics, config, readTimeoutMillis,
                 loop, this::keepsConnection, this::fail);
-        this.split = session.listener().routing().splits() ? new ReadWriteSplit(session, lease, readTimeoutMillis)
-                : null;
+        RoutingConfig routing = session.listener().routing();
+        this.split = routing.splits() ? new ReadWriteSplit(session, lease, readTimeoutMillis) : null;
+        this.transaction = split != null && routing.transactionReplay().enabled()
+                ? new TransactionLog(routing.transactionReplay().maxBytes()) : null;
     }
 
     /**
@@ -120,7 +136,13 @@ final class Multiplexer {
             buf.release();
             return true;
         }
-        return lease.preludeRead(buf);
+        if (lease.preludeRead(buf)) {
+            return true;
+        }
+        if (transaction != null) {
+            transaction.answered(buf);
+        }
+        return false;
     }
 
     /** Why the client keeps its connection now, or null. */
@@ -148,7 +170,7 @@ final class Multiplexer {
      * running command needs of the client (a local file, an authentication answer).
      */
     private boolean relaysRaw() {
-        if (pending.isReadable() || lease.preparing() || lease.waiting()) {
+        if (pending.isReadable() || lease.preparing() || lease.waiting() || replaying) {
             return false;
         }
         if (mirror.pinned() != null && lease.held() != null) {
@@ -161,7 +183,7 @@ final class Multiplexer {
 
     /** Starts the next whole command the client sent, unless one is under way. */
     private void next() {
-        if (sessionClosed() || current != null || !pending.isReadable()) {
+        if (sessionClosed() || current != null || replaying || !pending.isReadable()) {
             return;
         }
         if (mirror.pinned() != null && lease.held() != null && !KillRequest.startsWithKill(pending)) {
@@ -341,8 +363,25 @@ final class Multiplexer {
         pending.discardReadComponents();
         if (current != null) {
             current.dequeue();
+            if (split != null && current.replicaSafe() && mirror.pinned() == null && !mirror.inTransaction()) {
+                releaseRetryableRead();
+                retryableRead = command.retainedDuplicate();
+            }
+            if (transaction != null) {
+                // without autocommit any statement outside a transaction opens one
+                int status = session.tracker().serverStatus();
+                boolean implicit = (status & ServerStatus.AUTOCOMMIT) == 0 && (status & ServerStatus.IN_TRANS) == 0;
+                transaction.sent(command, current.code(), current.opensTransaction() || implicit);
+            }
         }
         send(command);
+    }
+
+    private void releaseRetryableRead() {
+        if (retryableRead != null) {
+            retryableRead.release();
+            retryableRead = null;
+        }
     }
 
     private void send(ByteBuf framed) {
@@ -350,9 +389,119 @@ final class Multiplexer {
         session.flushToBackend();
     }
 
-    /** The held connection closed before the command was sent to it: another one is as good. */
+    /**
+     * The held connection closed: true if the command goes on elsewhere, because it had not been sent yet or because
+     * it is a split read the server had not begun to answer (it runs once more, on another backend; MaxScale's
+     * {@code retry_failed_reads}).
+     */
     boolean retryOnAnotherConnection() {
-        return current != null && lease.retryOnAnotherConnection();
+        return current != null && (lease.retryOnAnotherConnection() || retryRead()) || replayTransaction();
+    }
+
+    private boolean retryRead() {
+        if (retryableRead == null || lease.held() == null || session.tracker().state() != ResponseState.FIRST
+                || !session.serverAtBoundary()) {
+            return false;
+        }
+        Backend lost = lease.lostWhileRunning();
+        lost.readRetried();
+        LOG.infof("session %d: backend %s closed the connection before answering a read of client %s; the read runs"
+                + " once more, on another backend", session.id(), lost.address(), session.clientAddress());
+        split.obtain(current, lost, this::resendRead);
+        return true;
+    }
+
+    /**
+     * The primary of an open transaction was lost, between its statements or before it answered the one running:
+     * once a primary takes over, the transaction runs there again, and if every answer is as before the client goes
+     * on (the cut statement is sent as it was); else it gets an error and its connection closes.
+     */
+    private boolean replayTransaction() {
+        if (transaction == null || !transaction.replayable() || mirror.pinned() != null || lease.held() == null
+                || current != null && (transaction.running() == null
+                || session.tracker().state() != ResponseState.FIRST || !session.serverAtBoundary())) {
+            return false;
+        }
+        Backend lost = lease.lostWhileRunning();
+        replaying = true;
+        metrics.transactionReplay(ListenerMetrics.Replay.STARTED);
+        LOG.infof("session %d: backend %s was lost in the middle of a transaction of client %s; its %d statements"
+                + " run again once a primary takes over", session.id(), lost.address(), session.clientAddress(),
+                transaction.statements().size());
+        awaitPrimary(new Cut(lost, session.listener().routing().transactionReplay().timeoutMillis()));
+        return true;
+    }
+
+    /** A transaction cut by the loss of {@code lost}, waiting for a primary until its deadline. */
+    private static final class Cut {
+        final Backend lost;
+        final long timeoutMillis;
+        final long deadlineNanos;
+        /** The lost backend was seen not taking connections: once it takes them again it may be the one. */
+        boolean lostWentDown;
+
+        Cut(Backend lost, long timeoutMillis) {
+            this.lost = lost;
+            this.timeoutMillis = timeoutMillis;
+            this.deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        }
+    }
+
+    private void awaitPrimary(Cut cut) {
+        if (sessionClosed()) {
+            return;
+        }
+        Backend lost = cut.lost;
+        cut.lostWentDown |= !lost.state().acceptsConnections();
+        Backend primary = split.replayPrimary(cut.lostWentDown ? null : lost);
+        if (primary == null) {
+            if (System.nanoTime() - cut.deadlineNanos >= 0) {
+                replayFailed(lost, "no primary took over within " + cut.timeoutMillis + " ms");
+            } else {
+                session.client().eventLoop().schedule(() -> awaitPrimary(cut), REPLAY_POLL_MILLIS,
+                        TimeUnit.MILLISECONDS);
+            }
+            return;
+        }
+        long timeoutMillis = cut.timeoutMillis;
+        lease.target(primary);
+        lease.obtain(StatementEffects.NONE, () -> lease.replay(transaction.statements(), timeoutMillis,
+                new TransactionReplay.Outcome() {
+                    @Override
+                    public void replayed() {
+                        replaying = false;
+                        metrics.transactionReplay(ListenerMetrics.Replay.SUCCEEDED);
+                        LOG.infof("session %d: the transaction of client %s ran again on %s with the same answers;"
+                                + " it goes on there", session.id(), session.clientAddress(), primary.address());
+                        if (current != null) {
+                            session.links().server().writeAndFlush(transaction.running().retainedDuplicate());
+                        } else {
+                            next();
+                        }
+                    }
+
+                    @Override
+                    public void failed(String reason) {
+                        replayFailed(lost, reason + " (on " + primary.address() + ")");
+                    }
+                }));
+    }
+
+    private void replayFailed(Backend lost, String reason) {
+        replaying = false;
+        metrics.transactionReplay(ListenerMetrics.Replay.FAILED);
+        LOG.warnf("session %d: the transaction of client %s, cut when backend %s was lost, was not replayed: %s",
+                session.id(), session.clientAddress(), lost.address(), reason);
+        session.endWithError(ErrorCodes.LOCK_DEADLOCK, ErrorCodes.STATE_ROLLED_BACK, "mysqlproxy: the transaction"
+                + " was cut when backend " + lost.address() + " was lost and could not be replayed (" + reason
+                + "); it was rolled back: run it again");
+    }
+
+    /** Sends the read once more, as it was: the client's tracker has seen it already. */
+    private void resendRead() {
+        ByteBuf again = retryableRead;
+        retryableRead = null;
+        session.links().server().writeAndFlush(again);
     }
 
     /** The client's command gets an error instead of running; the session goes on. */
@@ -379,6 +528,7 @@ final class Multiplexer {
             return;
         }
         dequeue(answered);
+        releaseRetryableRead();
         session.sendToClient(framed);
         if (lease.held() != null && !keepsConnection()) {
             lease.release();
@@ -408,6 +558,7 @@ final class Multiplexer {
         current = null;
         if (split != null) {
             split.ended(ended);
+            releaseRetryableRead();
         }
         PooledConnection held = lease.held();
         ConversationTracker tracker = session.tracker();
@@ -428,8 +579,11 @@ final class Multiplexer {
             // session_track_state_change on, any change): state the tokenizer missed, say in a stored function
             pin(PinReason.SESSION_STATE);
         }
-        boolean transaction = (status & ServerStatus.IN_TRANS) != 0 || (status & ServerStatus.AUTOCOMMIT) == 0;
-        if (mirror.transaction(transaction) && mirror.pinned() == null) {
+        if (transaction != null) {
+            transaction.ended((status & ServerStatus.IN_TRANS) != 0);
+        }
+        boolean inTransaction = (status & ServerStatus.IN_TRANS) != 0 || (status & ServerStatus.AUTOCOMMIT) == 0;
+        if (mirror.transaction(inTransaction) && mirror.pinned() == null) {
             metrics.multiplexPinned(PinReason.TRANSACTION);
         }
         return true;
@@ -462,6 +616,10 @@ final class Multiplexer {
     /** The session closed (once); a connection it still held was closed with it. */
     void closed() {
         pending.release();
+        releaseRetryableRead();
+        if (transaction != null) {
+            transaction.clear();
+        }
         lease.closed();
     }
 }

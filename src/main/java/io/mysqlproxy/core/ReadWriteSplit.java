@@ -35,13 +35,18 @@ final class ReadWriteSplit {
      * ({@link CausalReads}).
      */
     void obtain(MultiplexedCommand command, Runnable send) {
+        obtain(command, null, send);
+    }
+
+    /** The same, on any backend but {@code avoid} (null: none) as long as another one can answer. */
+    void obtain(MultiplexedCommand command, Backend avoid, Runnable send) {
         Listener listener = session.listener();
         RoutingConfig routing = listener.routing();
         boolean read = command.replicaSafe();
         SessionMirror mirror = session.mirror();
         Backend replica = read && routing.splits() && !mirror.inTransaction() && mirror.pinned() == null
-                ? replica(listener, routing) : null;
-        Backend primary = primary(listener);
+                ? replica(listener, routing, avoid) : null;
+        Backend primary = primary(listener, avoid);
         if (replica == null) {
             primary.routed(read);
             lease.target(primary);
@@ -55,6 +60,21 @@ final class ReadWriteSplit {
             lease.target(replica);
             lease.obtain(command.effects(), send);
         }
+    }
+
+    /**
+     * The backend a cut transaction runs again on: a read-write backend other than {@code avoid} (the lost one,
+     * until it went down and came back; null: none) that takes connections and has some of the client's user; null
+     * while there is none.
+     */
+    Backend replayPrimary(Backend avoid) {
+        for (Backend b : session.listener().candidates()) {
+            if (b != avoid && b.role() == BackendRole.READ_WRITE && b.state().acceptsConnections()
+                    && borrowable.test(b)) {
+                return b;
+            }
+        }
+        return null;
     }
 
     /** {@code command}'s response ended. */
@@ -82,21 +102,23 @@ final class ReadWriteSplit {
         return best;
     }
 
-    private Backend replica(Listener listener, RoutingConfig routing) {
+    private Backend replica(Listener listener, RoutingConfig routing, Backend avoid) {
         BackendLink second = session.links().second();
-        if (second != null && mayRead(second.backend(), routing) && borrowable.test(second.backend())) {
+        if (second != null && second.backend() != avoid && mayRead(second.backend(), routing)
+                && borrowable.test(second.backend())) {
             return second.backend();
         }
-        return leastBusyReader(listener.backends(), routing, borrowable);
+        return leastBusyReader(listener.backends(), routing, avoid == null ? borrowable
+                : b -> b != avoid && borrowable.test(b));
     }
 
-    private Backend primary(Listener listener) {
+    private Backend primary(Listener listener, Backend avoid) {
         Backend home = session.links().backend();
-        if (home.role() == BackendRole.READ_WRITE && home.state().acceptsConnections()) {
+        if (home != avoid && home.role() == BackendRole.READ_WRITE && home.state().acceptsConnections()) {
             return home;
         }
         for (Backend b : listener.candidates()) {
-            if (b.role() == BackendRole.READ_WRITE && borrowable.test(b)) {
+            if (b != avoid && b.role() == BackendRole.READ_WRITE && borrowable.test(b)) {
                 return b;
             }
         }

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * A statement of the proxy's own on a held backend connection whose answer is one value (the first column of the
  * first row): a GTID position, the outcome of a wait. None of it reaches the client.
  */
-final class ValueQuery {
+final class ValueQuery implements ProxyExchange {
     /** How it ended. Called on the session's event loop, once. */
     interface Outcome {
         /** The value; null for SQL NULL, an OK instead of a result, or no row. */
@@ -61,8 +61,8 @@ final class ValueQuery {
                 Commands.payload(channel.alloc(), Commands.COM_QUERY, sql)));
     }
 
-    /** The server's bytes. */
-    void read(ByteBuf buf) {
+    @Override
+    public void read(ByteBuf buf) {
         if (over) {
             buf.release();
             return;
@@ -111,6 +111,11 @@ final class ValueQuery {
         }
     }
 
+    @Override
+    public void connectionLost() {
+        outcome.failed("the connection closed", true);
+    }
+
     private void succeed() {
         if (end()) {
             outcome.answered(value);
@@ -123,8 +128,8 @@ final class ValueQuery {
         }
     }
 
-    /** Lets go of what it holds; true the first time. */
-    boolean end() {
+    @Override
+    public boolean end() {
         if (over) {
             return false;
         }

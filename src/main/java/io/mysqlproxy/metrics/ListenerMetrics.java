@@ -54,6 +54,16 @@ public final class ListenerMetrics {
     private final LongAdder borrowTimeouts = new LongAdder();
     private final LongAdder replayed = new LongAdder();
     private final Counter[] pins = new Counter[PinReason.values().length];
+    private final Counter[] replays = new Counter[Replay.values().length];
+
+    /** What became of a transaction cut by the loss of its primary. */
+    public enum Replay {
+        STARTED, SUCCEEDED, FAILED;
+
+        String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     ListenerMetrics(MeterRegistry registry, String listener) {
         this.registry = registry;
@@ -102,6 +112,17 @@ public final class ListenerMetrics {
                     .description("Multiplexed clients pinned to their backend connection, by reason")
                     .register(registry);
         }
+        for (Replay r : Replay.values()) {
+            replays[r.ordinal()] = Counter.builder("mysqlproxy.transaction.replays").tag("listener", listener)
+                    .tag("result", r.label())
+                    .description("Transactions cut by the loss of their primary: replays started, succeeded (the"
+                            + " client went on) and failed (the client got an error)")
+                    .register(registry);
+        }
+    }
+
+    public void transactionReplay(Replay result) {
+        replays[result.ordinal()].increment();
     }
 
     private void count(String name, LongAdder adder, String unit, String description) {
@@ -186,6 +207,15 @@ public final class ListenerMetrics {
         FunctionCounter.builder("mysqlproxy.routing.statements", source, others).tag("listener", listener)
                 .tag("backend", backend).tag("kind", "write")
                 .description("Statements read/write splitting sent to the backend: reads (kind=read), the rest (write)")
+                .register(registry);
+    }
+
+    /** Split reads that ran once more elsewhere because the backend was lost before answering them. */
+    public <T> void readRetries(String backend, T source, ToDoubleFunction<T> retries) {
+        FunctionCounter.builder("mysqlproxy.routing.read.retries", source, retries).tag("listener", listener)
+                .tag("backend", backend)
+                .description("Split reads that ran once more on another backend because this one was lost before"
+                        + " answering them")
                 .register(registry);
     }
 

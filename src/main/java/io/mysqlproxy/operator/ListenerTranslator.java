@@ -108,9 +108,20 @@ final class ListenerTranslator {
             throw new SpecException(READY, "InvalidSpec", "spec.routing.causalReadsTimeoutSeconds must not be"
                     + " negative");
         }
+        if (r.transactionReplayTimeoutSeconds != null && !(r.transactionReplayTimeoutSeconds >= 0)
+                || r.transactionReplayMaxBytes != null && r.transactionReplayMaxBytes < 0) {
+            throw new SpecException(READY, "InvalidSpec", "spec.routing.transactionReplayTimeoutSeconds and"
+                    + " transactionReplayMaxBytes must not be negative");
+        }
+        RoutingConfig.TransactionReplay off = RoutingConfig.TransactionReplay.OFF;
+        RoutingConfig.TransactionReplay replay = new RoutingConfig.TransactionReplay(
+                Boolean.TRUE.equals(r.transactionReplay),
+                r.transactionReplayMaxBytes == null ? off.maxBytes() : r.transactionReplayMaxBytes,
+                r.transactionReplayTimeoutSeconds == null ? off.timeoutMillis()
+                        : Math.round(r.transactionReplayTimeoutSeconds * 1000));
         return new RoutingConfig(mode, r.maxReplicationLagSeconds == null ? -1 : r.maxReplicationLagSeconds, causal,
                 r.causalReadsTimeoutSeconds == null ? RoutingConfig.DEFAULT_CAUSAL_READS_TIMEOUT_MILLIS
-                        : Math.round(r.causalReadsTimeoutSeconds * 1000));
+                        : Math.round(r.causalReadsTimeoutSeconds * 1000), replay);
     }
 
     /** A value of the resource parsed by {@code parse}; one it refuses is an invalid spec naming {@code field}. */

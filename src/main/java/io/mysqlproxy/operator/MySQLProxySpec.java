@@ -69,6 +69,20 @@ public class MySQLProxySpec {
         @Default("10")
         @JsonPropertyDescription("Seconds a replica may take to catch up for a causal read; after that the read goes to the readWrite backend.")
         public Double causalReadsTimeoutSeconds;
+
+        @Default("false")
+        @JsonPropertyDescription("Whether a transaction cut by the loss of its primary is replayed on the next primary: the client goes on unaware when every replayed result matches, and gets an error otherwise.")
+        public Boolean transactionReplay;
+
+        @Min(0)
+        @Default("1048576")
+        @JsonPropertyDescription("Bytes of statements kept per transaction for a replay; a longer transaction is not replayed.")
+        public Long transactionReplayMaxBytes;
+
+        @Min(0)
+        @Default("30")
+        @JsonPropertyDescription("Seconds a cut transaction waits for a primary to be replayed on.")
+        public Double transactionReplayTimeoutSeconds;
     }
 
     public static class Multiplexing {

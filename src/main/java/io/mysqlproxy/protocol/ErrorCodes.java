@@ -44,7 +44,12 @@ public final class ErrorCodes {
     /** ER_UNKNOWN_COM_ERROR. */
     public static final int UNKNOWN_COMMAND = 1047;
 
+    /** ER_LOCK_DEADLOCK: the transaction was rolled back and may be run again (what frameworks retry on). */
+    public static final int LOCK_DEADLOCK = 1213;
+
     public static final String STATE_GENERAL = "HY000";
+    /** Serialization failure: the transaction was rolled back. */
+    public static final String STATE_ROLLED_BACK = "40001";
     public static final String STATE_KILLED = "70100";
     /** MySQL Proxy's SQL state for its own errors. */
     public static final String STATE_PROXY = "07000";

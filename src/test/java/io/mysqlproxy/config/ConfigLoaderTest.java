@@ -124,6 +124,24 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void transactionReplayPerProxyAndPerListener() {
+        assertThat(load(Map.of()).listeners().get(0).routing().transactionReplay())
+                .isEqualTo(RoutingConfig.TransactionReplay.OFF);
+        ProxyConfig c = load(Map.of("mysqlproxy.listeners.reports.address", ":4050",
+                        "mysqlproxy.listeners.reports.backend-addresses", "db4",
+                        "mysqlproxy.listeners.reports.transaction-replay", "false"),
+                "--routing=read-write-split", "--transaction-replay=true", "--transaction-replay-max-bytes=4096",
+                "--transaction-replay-timeout=2.5", "-b", "db1");
+        assertThat(c.listeners().get(0).routing().transactionReplay())
+                .isEqualTo(new RoutingConfig.TransactionReplay(true, 4096, 2_500));
+        assertThat(c.listeners().get(1).routing().transactionReplay().enabled()).isFalse();
+        assertThatThrownBy(() -> load(Map.of(), "--transaction-replay=maybe"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--transaction-replay");
+        assertThatThrownBy(() -> load(Map.of(), "--transaction-replay-max-bytes=-1"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--transaction-replay-max-bytes");
+    }
+
+    @Test
     void causalReadsPerProxyAndPerListener() {
         assertThat(load(Map.of()).listeners().get(0).routing().causalReads()).isEqualTo(RoutingConfig.CausalReads.NONE);
         ProxyConfig c = load(Map.of("mysqlproxy.listeners.reports.address", ":4050",

@@ -171,6 +171,10 @@ class CausalReadsTest {
                     + " WHERE address = '" + replica.address() + "'")).isEqualTo("0 2 0");
             assertThat(admin(proxy, "SELECT routing, causal_reads, causal_reads_timeout_s FROM listeners"))
                     .isEqualTo("read-write-split local 0.2");
+            assertThat(admin(proxy, "SELECT transaction_replay, routing, causal_reads FROM listeners"))
+                    .isEqualTo("off read-write-split local");
+            assertThat(admin(proxy, "SELECT read_retries, causal_waits, causal_failures FROM backends"
+                    + " WHERE address = '" + replica.address() + "'")).isEqualTo("0 0 0");
         }
     }
 

@@ -68,6 +68,7 @@ class DeliverablesTest {
         assertThat(r.getSpec().routing.maxReplicationLagSeconds).isEqualTo(5);
         assertThat(r.getSpec().routing.causalReads).isEqualTo("local");
         assertThat(r.getSpec().routing.causalReadsTimeoutSeconds).isEqualTo(2.0);
+        assertThat(r.getSpec().routing.transactionReplay).isTrue();
         assertThat(r.getSpec().healthCheck.credentialsSecretRef.name).isNotBlank();
         assertThat(r.getSpec().backends).hasSize(3);
     }

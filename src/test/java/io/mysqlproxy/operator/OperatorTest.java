@@ -487,6 +487,8 @@ class OperatorTest {
         r.getSpec().routing.mode = "read-write-split";
         r.getSpec().routing.causalReads = "local";
         r.getSpec().routing.causalReadsTimeoutSeconds = 2.5;
+        r.getSpec().routing.transactionReplay = true;
+        r.getSpec().routing.transactionReplayTimeoutSeconds = 5.0;
         client.resources(MySQLProxy.class).inNamespace(NS).resource(r).create();
         try {
             await().atMost(Duration.ofSeconds(15)).until(() -> MariaDbServer.listening(port));
@@ -496,7 +498,8 @@ class OperatorTest {
             }
             assertThat(proxy.server().status(NS + "/split").orElseThrow().config().routing())
                     .isEqualTo(new RoutingConfig(RoutingConfig.Mode.READ_WRITE_SPLIT, -1,
-                            RoutingConfig.CausalReads.LOCAL, 2_500));
+                            RoutingConfig.CausalReads.LOCAL, 2_500,
+                            new RoutingConfig.TransactionReplay(true, 1 << 20, 5_000)));
 
             r = get("split");
             r.getSpec().routing.causalReads = "eventually";
