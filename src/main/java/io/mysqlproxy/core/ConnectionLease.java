@@ -362,10 +362,10 @@ final class ConnectionLease {
     }
 
     /** Runs a cut transaction's {@code statements} again on the held connection; {@code outcome} hears how it went. */
-    void replay(List<TransactionLog.Statement> statements, long timeoutMillis, TransactionReplay.Outcome outcome) {
+    void replay(List<TransactionLog.Statement> statements, long timeoutMillis, ReplayedStatements.Outcome outcome) {
         PooledConnection connection = held.connection();
-        exchange = new TransactionReplay(connection.channel(), deprecatesEof(connection), statements, loop,
-                timeoutMillis, new TransactionReplay.Outcome() {
+        exchange = new ReplayedStatements(connection.channel(), deprecatesEof(connection), statements, loop,
+                timeoutMillis, new ReplayedStatements.Outcome() {
                     @Override
                     public void replayed() {
                         exchange = null;

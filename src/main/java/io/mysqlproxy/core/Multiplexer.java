@@ -14,14 +14,12 @@ import io.mysqlproxy.protocol.Packets;
 import io.mysqlproxy.protocol.ResponseState;
 import io.mysqlproxy.protocol.ServerStatus;
 import io.mysqlproxy.sql.PinReason;
-import io.mysqlproxy.sql.StatementEffects;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
 import org.jboss.logging.Logger;
 
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -41,8 +39,6 @@ final class Multiplexer {
      * so that they do not collide with backend thread ids, which are passed through.
      */
     private static final long CLIENT_THREAD_ID_BIT = 0x4000_0000L;
-    /** How often a cut transaction looks for the primary that took over. */
-    private static final long REPLAY_POLL_MILLIS = 50;
 
     static long clientThreadId(long sessionId) {
         return CLIENT_THREAD_ID_BIT | (sessionId & (CLIENT_THREAD_ID_BIT - 1));
@@ -70,10 +66,8 @@ final class Multiplexer {
      * another backend, when its server is lost before answering), else null.
      */
     private ByteBuf retryableRead;
-    /** The client's open transaction, kept for a replay ({@code --transaction-replay}), or null. */
-    private final TransactionLog transaction;
-    /** A cut transaction waits for a primary or runs again there: the client's next commands wait. */
-    private boolean replaying;
+    /** The replay of the client's transaction when its primary is lost ({@code --transaction-replay}), or null. */
+    private final TransactionReplay transaction;
 
     Multiplexer(ClientSession session, IdlePool pool, Backend backend, ListenerMetrics metrics,
                 PoolConfig config, long readTimeoutMillis, PooledConnection loginConnection,
@@ -86,8 +80,9 @@ final class Multiplexer {
                 loop, this::keepsConnection, this::fail);
         RoutingConfig routing = session.listener().routing();
         this.split = routing.splits() ? new ReadWriteSplit(session, lease, readTimeoutMillis) : null;
-        this.transaction = split != null && routing.transactionReplay().enabled()
-                ? new TransactionLog(routing.transactionReplay().maxBytes()) : null;
+        RoutingConfig.TransactionReplay replay = routing.transactionReplay();
+        this.transaction = split != null && replay.enabled() ? new TransactionReplay(session, lease, split, metrics,
+                replay.maxBytes(), replay.timeoutMillis()) : null;
     }
 
     /**
@@ -170,7 +165,7 @@ final class Multiplexer {
      * running command needs of the client (a local file, an authentication answer).
      */
     private boolean relaysRaw() {
-        if (pending.isReadable() || lease.preparing() || lease.waiting() || replaying) {
+        if (pending.isReadable() || lease.preparing() || lease.waiting() || replaying()) {
             return false;
         }
         if (mirror.pinned() != null && lease.held() != null) {
@@ -183,7 +178,7 @@ final class Multiplexer {
 
     /** Starts the next whole command the client sent, unless one is under way. */
     private void next() {
-        if (sessionClosed() || current != null || replaying || !pending.isReadable()) {
+        if (sessionClosed() || current != null || replaying() || !pending.isReadable()) {
             return;
         }
         if (mirror.pinned() != null && lease.held() != null && !KillRequest.startsWithKill(pending)) {
@@ -368,10 +363,7 @@ final class Multiplexer {
                 retryableRead = command.retainedDuplicate();
             }
             if (transaction != null) {
-                // without autocommit any statement outside a transaction opens one
-                int status = session.tracker().serverStatus();
-                boolean implicit = (status & ServerStatus.AUTOCOMMIT) == 0 && (status & ServerStatus.IN_TRANS) == 0;
-                transaction.sent(command, current.code(), current.opensTransaction() || implicit);
+                transaction.sent(command, current);
             }
         }
         send(command);
@@ -395,12 +387,18 @@ final class Multiplexer {
      * {@code retry_failed_reads}).
      */
     boolean retryOnAnotherConnection() {
-        return current != null && (lease.retryOnAnotherConnection() || retryRead()) || replayTransaction();
+        return current != null && (lease.retryOnAnotherConnection() || retryRead())
+                || transaction != null && (current == null || unanswered()) && transaction.replay(current != null,
+                this::next);
+    }
+
+    /** Whether nothing of the running command's answer has reached the client. */
+    private boolean unanswered() {
+        return session.tracker().state() == ResponseState.FIRST && session.serverAtBoundary();
     }
 
     private boolean retryRead() {
-        if (retryableRead == null || lease.held() == null || session.tracker().state() != ResponseState.FIRST
-                || !session.serverAtBoundary()) {
+        if (retryableRead == null || lease.held() == null || !unanswered()) {
             return false;
         }
         Backend lost = lease.lostWhileRunning();
@@ -409,92 +407,6 @@ final class Multiplexer {
                 + " once more, on another backend", session.id(), lost.address(), session.clientAddress());
         split.obtain(current, lost, this::resendRead);
         return true;
-    }
-
-    /**
-     * The primary of an open transaction was lost, between its statements or before it answered the one running:
-     * once a primary takes over, the transaction runs there again, and if every answer is as before the client goes
-     * on (the cut statement is sent as it was); else it gets an error and its connection closes.
-     */
-    private boolean replayTransaction() {
-        if (transaction == null || !transaction.replayable() || mirror.pinned() != null || lease.held() == null
-                || current != null && (transaction.running() == null
-                || session.tracker().state() != ResponseState.FIRST || !session.serverAtBoundary())) {
-            return false;
-        }
-        Backend lost = lease.lostWhileRunning();
-        replaying = true;
-        metrics.transactionReplay(ListenerMetrics.Replay.STARTED);
-        LOG.infof("session %d: backend %s was lost in the middle of a transaction of client %s; its %d statements"
-                + " run again once a primary takes over", session.id(), lost.address(), session.clientAddress(),
-                transaction.statements().size());
-        awaitPrimary(new Cut(lost, session.listener().routing().transactionReplay().timeoutMillis()));
-        return true;
-    }
-
-    /** A transaction cut by the loss of {@code lost}, waiting for a primary until its deadline. */
-    private static final class Cut {
-        final Backend lost;
-        final long timeoutMillis;
-        final long deadlineNanos;
-        /** The lost backend was seen not taking connections: once it takes them again it may be the one. */
-        boolean lostWentDown;
-
-        Cut(Backend lost, long timeoutMillis) {
-            this.lost = lost;
-            this.timeoutMillis = timeoutMillis;
-            this.deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        }
-    }
-
-    private void awaitPrimary(Cut cut) {
-        if (sessionClosed()) {
-            return;
-        }
-        Backend lost = cut.lost;
-        cut.lostWentDown |= !lost.state().acceptsConnections();
-        Backend primary = split.replayPrimary(cut.lostWentDown ? null : lost);
-        if (primary == null) {
-            if (System.nanoTime() - cut.deadlineNanos >= 0) {
-                replayFailed(lost, "no primary took over within " + cut.timeoutMillis + " ms");
-            } else {
-                session.client().eventLoop().schedule(() -> awaitPrimary(cut), REPLAY_POLL_MILLIS,
-                        TimeUnit.MILLISECONDS);
-            }
-            return;
-        }
-        long timeoutMillis = cut.timeoutMillis;
-        lease.target(primary);
-        lease.obtain(StatementEffects.NONE, () -> lease.replay(transaction.statements(), timeoutMillis,
-                new TransactionReplay.Outcome() {
-                    @Override
-                    public void replayed() {
-                        replaying = false;
-                        metrics.transactionReplay(ListenerMetrics.Replay.SUCCEEDED);
-                        LOG.infof("session %d: the transaction of client %s ran again on %s with the same answers;"
-                                + " it goes on there", session.id(), session.clientAddress(), primary.address());
-                        if (current != null) {
-                            session.links().server().writeAndFlush(transaction.running().retainedDuplicate());
-                        } else {
-                            next();
-                        }
-                    }
-
-                    @Override
-                    public void failed(String reason) {
-                        replayFailed(lost, reason + " (on " + primary.address() + ")");
-                    }
-                }));
-    }
-
-    private void replayFailed(Backend lost, String reason) {
-        replaying = false;
-        metrics.transactionReplay(ListenerMetrics.Replay.FAILED);
-        LOG.warnf("session %d: the transaction of client %s, cut when backend %s was lost, was not replayed: %s",
-                session.id(), session.clientAddress(), lost.address(), reason);
-        session.endWithError(ErrorCodes.LOCK_DEADLOCK, ErrorCodes.STATE_ROLLED_BACK, "mysqlproxy: the transaction"
-                + " was cut when backend " + lost.address() + " was lost and could not be replayed (" + reason
-                + "); it was rolled back: run it again");
     }
 
     /** Sends the read once more, as it was: the client's tracker has seen it already. */
@@ -580,7 +492,7 @@ final class Multiplexer {
             pin(PinReason.SESSION_STATE);
         }
         if (transaction != null) {
-            transaction.ended((status & ServerStatus.IN_TRANS) != 0);
+            transaction.ended(status);
         }
         boolean inTransaction = (status & ServerStatus.IN_TRANS) != 0 || (status & ServerStatus.AUTOCOMMIT) == 0;
         if (mirror.transaction(inTransaction) && mirror.pinned() == null) {
@@ -609,6 +521,10 @@ final class Multiplexer {
         }
     }
 
+    private boolean replaying() {
+        return transaction != null && transaction.replaying();
+    }
+
     private boolean sessionClosed() {
         return session.state() == SessionState.CLOSED;
     }
@@ -618,7 +534,7 @@ final class Multiplexer {
         pending.release();
         releaseRetryableRead();
         if (transaction != null) {
-            transaction.clear();
+            transaction.closed();
         }
         lease.closed();
     }
