@@ -4,8 +4,9 @@
 #   direct   sysbench straight to the primary
 #   haproxy  HAProxy (TCP mode) to the primary alone
 #   lua      lua/rw-splitting.lua (reads to the replica)
-#   split    --routing=read-write-split, no script
-#   causal   the same with --causal-reads=local (only in the last workload)
+#   split    --routing=read-write-split, no script: each client keeps a connection to the primary and the replica
+#   split_mux  the same with --multiplexing=true: statements borrow connections from the backends' pools
+#   causal   split with --causal-reads=local (only in the last workload)
 #
 #   bench/splitting.sh [rounds] [seconds-per-run]        defaults: 3 rounds of 20 s
 #
@@ -34,11 +35,13 @@ start_proxy lua "$WORK" $((DB_PORT + 2)) "$PRIMARY" --proxy-read-only-backend-ad
   --proxy-lua-script="$ROOT/lua/rw-splitting.lua"
 start_proxy split "$WORK" $((DB_PORT + 3)) "$PRIMARY" --proxy-read-only-backend-addresses="$REPLICA" \
   --routing=read-write-split
+start_proxy split_mux "$WORK" $((DB_PORT + 5)) "$PRIMARY" --proxy-read-only-backend-addresses="$REPLICA" \
+  --routing=read-write-split --multiplexing=true
 start_proxy causal "$WORK" $((DB_PORT + 4)) "$PRIMARY" --proxy-read-only-backend-addresses="$REPLICA" \
   --routing=read-write-split --causal-reads=local
 
 RESULTS="$WORK/results.tsv"
-TARGETS="direct haproxy lua split"
+TARGETS="direct haproxy lua split split_mux"
 WORKLOADS=${WORKLOADS:-oltp_read_only oltp_read_write}
 replica_selects() {
   mariadb --no-defaults -h127.0.0.1 -P"$REPLICA_PORT" -uroot -N -e "SHOW GLOBAL STATUS LIKE 'Com_select'" | cut -f2

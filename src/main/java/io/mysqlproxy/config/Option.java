@@ -60,7 +60,7 @@ public enum Option {
             "seconds a multiplexed statement waits for a free backend connection before error 1040"),
     ROUTING(null, "none", OptionKind.oneOf("none", "read-write-split"),
             "none: statements go where the client logged in; read-write-split: autocommit reads go to a read-only "
-                    + "backend, everything else to the read-write one (turns multiplexing on)"),
+                    + "backend, everything else to the read-write one"),
     BACKEND_ROLE_DISCOVERY(null, "static", OptionKind.oneOf("static", "read-only-flag"),
             "static: -b backends take writes, -r ones reads; read-only-flag: every backend's role follows its "
                     + "server's read_only (needs --health-check-user)"),

@@ -12,7 +12,9 @@ import io.netty.channel.EventLoop;
 import org.jboss.logging.Logger;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -69,6 +71,11 @@ final class ConnectionLease {
     private final BooleanSupplier keeps;
     private final Refusal refusal;
 
+    /**
+     * Splitting without multiplexing: the connections the client keeps for itself while it holds none, one per
+     * pool, instead of giving them back (null when it multiplexes).
+     */
+    private final Map<IdlePool, Loan> kept;
     /** The connection held now, or null. */
     private Loan held;
     /** The connection the last command ran on (given back since), or null. */
@@ -87,7 +94,7 @@ final class ConnectionLease {
 
     ConnectionLease(ClientSession session, IdlePool pool, Backend backend, PooledConnection loginConnection,
                     ListenerMetrics metrics, PoolConfig config, long readTimeoutMillis, EventLoop loop,
-                    BooleanSupplier keeps, Refusal refusal) {
+                    BooleanSupplier keeps, Refusal refusal, boolean keepsItsConnections) {
         this.session = session;
         this.home = new Source(pool, backend);
         this.target = home;
@@ -102,6 +109,7 @@ final class ConnectionLease {
         this.loop = loop;
         this.keeps = keeps;
         this.refusal = refusal;
+        this.kept = keepsItsConnections ? new HashMap<>(4) : null;
         this.held = new Loan(loginConnection, home, loginConnection.state().borrows);
         this.running = new Running(loginConnection.greeting().connectionId(), backend);
         pool.sessionStarted(loginConnection);
@@ -109,10 +117,18 @@ final class ConnectionLease {
     }
 
     /**
-     * A second connection the client logged in with (a routing script's {@code extra_backend_ndx}): it goes to
-     * its backend's pool, which the client may borrow from when the script routes a command there.
+     * A second connection the client logged in with (a routing script's {@code extra_backend_ndx}, a splitting
+     * listener's replica): it goes to the pool of {@code backend}, which the client may borrow from when a command
+     * goes there; a client that keeps its connections keeps it.
      */
-    void join(IdlePool pool, PooledConnection loggedIn) {
+    void join(IdlePool pool, Backend backend, PooledConnection loggedIn) {
+        if (kept != null && !joined.contains(pool)) {
+            pool.sessionStarted(loggedIn);
+            joined.add(pool);
+            BackendHandler.of(loggedIn.channel()).park(null, null);
+            kept.put(pool, new Loan(loggedIn, new Source(pool, backend), loggedIn.state().borrows));
+            return;
+        }
         if (!joined.contains(pool)) {
             pool.sessionJoined(user);
             joined.add(pool);
@@ -187,6 +203,9 @@ final class ConnectionLease {
         if (held != null) {
             release(); // a script sends this command to another backend
         }
+        if (kept != null && takeKept(effects.readsPrevious() && previous != null ? previous.source() : target, then)) {
+            return;
+        }
         IdlePool.Wanted wanted = new IdlePool.Wanted(user, capabilities, charset, mirror.database(), loop);
         if (effects.readsPrevious()) {
             // FOUND_ROWS() and ROW_COUNT() describe the previous statement on that connection: only it will do
@@ -234,6 +253,25 @@ final class ConnectionLease {
                                 + waitTimeoutMillis + " ms (all are in use by other clients)");
             }
         }, waitTimeoutMillis, TimeUnit.MILLISECONDS));
+    }
+
+    /** Takes back the connection the client keeps for {@code from}'s pool, if it has one still open. */
+    private boolean takeKept(Source from, Runnable then) {
+        Loan mine = kept.remove(from.pool());
+        if (mine == null) {
+            return false;
+        }
+        Channel ch = mine.connection().channel();
+        if (!ch.isActive()) {
+            from.pool().lost(mine.connection());
+            return false;
+        }
+        BackendHandler.of(ch).lend(session, false);
+        held = mine;
+        running = new Running(mine.connection().greeting().connectionId(), mine.source().backend());
+        session.serverAttached(ch, mine.source().backend());
+        prepare(then);
+        return true;
     }
 
     private void handedOver(PooledConnection idle, Source from, Runnable then) {
@@ -451,18 +489,34 @@ final class ConnectionLease {
         running = null;
         previous = given;
         session.serverDetached();
+        if (kept != null) {
+            // whatever it says until it is taken again is no one's: the client sends nothing on it meanwhile
+            BackendHandler.of(given.connection().channel()).park(null, null);
+            Loan other = kept.put(given.source().pool(), given);
+            if (other != null) {
+                giveBack(other.connection(), other.source().pool());
+            }
+            return;
+        }
         giveBack(given.connection(), given.source().pool());
     }
 
     /** The client leaves between commands: its connection goes back, marked for a reset if it kept session state. */
     void park() {
-        if (held == null) {
-            return;
+        if (held != null) {
+            if (keeps.getAsBoolean()) {
+                held.connection().state().needsReset = true;
+            }
+            release();
         }
-        if (keeps.getAsBoolean()) {
-            held.connection().state().needsReset = true;
+        if (kept != null) {
+            // they carried the client's session state all along
+            for (Loan mine : kept.values()) {
+                mine.connection().state().needsReset = true;
+                giveBack(mine.connection(), mine.source().pool());
+            }
+            kept.clear();
         }
-        release();
     }
 
     /** The session closed; a connection it still held was closed with it. */
@@ -483,6 +537,13 @@ final class ConnectionLease {
         if (held != null) {
             held.source().pool().lost(held.connection());
             held = null;
+        }
+        if (kept != null) {
+            for (Loan mine : kept.values()) {
+                mine.source().pool().lost(mine.connection());
+                IdlePool.discard(mine.connection());
+            }
+            kept.clear();
         }
         for (IdlePool pool : joined) {
             pool.sessionEnded(user);

@@ -213,8 +213,21 @@ public final class Listener {
     }
 
     private MultiplexingConfig multiplexing(ListenerConfig config) {
-        MultiplexingConfig m = config.multiplexing() != null ? config.multiplexing() : context.pool().multiplexing();
+        MultiplexingConfig m = configuredMultiplexing(config);
         return config.routing().splits() && !m.enabled() ? m.withEnabled(true) : m;
+    }
+
+    private MultiplexingConfig configuredMultiplexing(ListenerConfig config) {
+        return config.multiplexing() != null ? config.multiplexing() : context.pool().multiplexing();
+    }
+
+    /**
+     * Whether a client of {@code user} is split without being multiplexed (multiplexing is off for the listener, or
+     * for the user): it keeps the connections it logged in with, its primary's and its replica's, for itself.
+     */
+    boolean splitsWithoutMultiplexing(String user) {
+        ListenerConfig config = layout.config();
+        return config.routing().splits() && !configuredMultiplexing(config).appliesTo(user);
     }
 
     /** How the listener spreads statements over its backends now. */

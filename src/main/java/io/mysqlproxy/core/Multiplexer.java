@@ -71,13 +71,13 @@ final class Multiplexer {
 
     Multiplexer(ClientSession session, IdlePool pool, Backend backend, ListenerMetrics metrics,
                 PoolConfig config, long readTimeoutMillis, PooledConnection loginConnection,
-                EventLoop loop) {
+                EventLoop loop, boolean keepsItsConnections) {
         this.session = session;
         this.metrics = metrics;
         this.mirror = session.mirror();
         this.pending = loginConnection.channel().alloc().compositeBuffer(64);
         this.lease = new ConnectionLease(session, pool, backend, loginConnection, metrics, config, readTimeoutMillis,
-                loop, this::keepsConnection, this::fail);
+                loop, this::keepsConnection, this::fail, keepsItsConnections);
         RoutingConfig routing = session.listener().routing();
         this.split = routing.splits() ? new ReadWriteSplit(session, lease, readTimeoutMillis) : null;
         RoutingConfig.TransactionReplay replay = routing.transactionReplay();
@@ -94,16 +94,19 @@ final class Multiplexer {
         if (!listener.multiplexes() || links.server() == null) {
             return null;
         }
+        // splitting for a client that is not multiplexed: it keeps the connections it logged in with
+        boolean ownConnections = listener.splitsWithoutMultiplexing(session.username());
         Multiplexer mux = new Multiplexer(session, listener.pool(links.backend()), links.backend(),
                 listener.metrics(), listener.poolConfig(), limits.readTimeoutMillis(),
-                session.asPooled(links.server(), links.greeting()), session.client().eventLoop());
-        if (!listener.multiplexing().appliesTo(session.username())) {
+                session.asPooled(links.server(), links.greeting()), session.client().eventLoop(), ownConnections);
+        if (!ownConnections && !listener.multiplexing().appliesTo(session.username())) {
             mux.pin(PinReason.EXCLUDED_USER); // still one of the listener's sessions for KILL
         }
         BackendLink second = links.second();
         if (links.holdsSecond()) {
             // the second login's connection serves the script's picks of that backend, through its pool
-            mux.lease.join(listener.pool(second.backend()), session.asPooled(second.channel(), second.greeting()));
+            mux.lease.join(listener.pool(second.backend()), second.backend(),
+                    session.asPooled(second.channel(), second.greeting()));
             second.givenAway();
         }
         return mux;

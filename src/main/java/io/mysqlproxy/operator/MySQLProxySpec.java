@@ -48,7 +48,7 @@ public class MySQLProxySpec {
     public static class Routing {
         @Default("none")
         @ValidationRule(value = "self in ['none', 'read-write-split']", message = "mode must be none or read-write-split")
-        @JsonPropertyDescription("none: statements go where the client logged in; read-write-split: autocommit reads go to a readOnly backend, writes, transactions, locking reads and session state to the readWrite one (turns multiplexing on).")
+        @JsonPropertyDescription("none: statements go where the client logged in; read-write-split: autocommit reads go to a readOnly backend, writes, transactions, locking reads and session state to the readWrite one; each client keeps a connection to both, or borrows them from pools when spec.multiplexing is on.")
         public String mode;
 
         @Min(0)

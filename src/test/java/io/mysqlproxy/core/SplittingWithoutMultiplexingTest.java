@@ -1,0 +1,101 @@
+package io.mysqlproxy.core;
+
+import io.mysqlproxy.backend.Backend;
+import io.mysqlproxy.config.MultiplexingConfig;
+import io.mysqlproxy.config.PoolConfig;
+import io.mysqlproxy.config.RoutingConfig;
+import io.mysqlproxy.testing.MariaDbExtension;
+import io.mysqlproxy.testing.MariaDbServer;
+import io.mysqlproxy.testing.TestProxy;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+/**
+ * Splitting without multiplexing (multiplexing off, as by default, or a user excluded from it): each client keeps
+ * the two connections it logged in with, one to the primary and one to its replica, for as long as it is connected,
+ * and its statements go to one or the other.
+ */
+class SplittingWithoutMultiplexingTest {
+    @RegisterExtension
+    static final MariaDbExtension DB = new MariaDbExtension(2);
+
+    @BeforeAll
+    static void users() {
+        for (int i = 0; i < 2; i++) {
+            DB.server(i).execute("CREATE USER 'app'@'%' IDENTIFIED BY 'app'", "GRANT ALL ON *.* TO 'app'@'%'",
+                    "CREATE USER 'solo'@'%' IDENTIFIED BY 'solo'", "GRANT ALL ON *.* TO 'solo'@'%'",
+                    "CREATE DATABASE shop", "CREATE TABLE shop.orders (id INT)");
+        }
+    }
+
+    private static long connectionsOf(MariaDbServer server, String user) throws SQLException {
+        try (Connection c = DriverManager.getConnection(server.jdbcUrl(), "root", "");
+             Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                     "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = '" + user + "'")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static String port(Statement s, String sql) throws SQLException {
+        try (ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /** Two clients, each writing and reading: two connections of the user on each server, one per client. */
+    private static void eachClientKeepsOneConnectionPerServer(TestProxy proxy, String user) throws SQLException {
+        String primary = String.valueOf(DB.server(0).port());
+        String replica = String.valueOf(DB.server(1).port());
+        try (Connection a = DriverManager.getConnection(proxy.mariadbUrl("shop", ""), user, user);
+             Connection b = DriverManager.getConnection(proxy.mariadbUrl("shop", ""), user, user);
+             Statement sa = a.createStatement(); Statement sb = b.createStatement()) {
+            for (int i = 0; i < 5; i++) {
+                for (Statement s : new Statement[] {sa, sb}) {
+                    assertThat(s.executeUpdate("INSERT INTO orders VALUES (" + i + ")")).isEqualTo(1);
+                    // ROW_COUNT() reads the previous statement's connection, which the client kept
+                    assertThat(port(s, "SELECT ROW_COUNT()")).isEqualTo("1");
+                    assertThat(port(s, "SELECT @@port")).isEqualTo(replica);
+                    assertThat(port(s, "SELECT @@port FOR UPDATE")).isEqualTo(primary);
+                }
+            }
+            assertThat(connectionsOf(DB.server(0), user)).isEqualTo(2);
+            assertThat(connectionsOf(DB.server(1), user)).isEqualTo(2);
+            // between their statements, none of them waits in a pool for another client: each is its client's
+            Listener listener = proxy.server().listeners().get(0);
+            for (Backend backend : listener.backends()) {
+                assertThat(listener.pooledConnections(backend)).as(backend.address().toString()).isZero();
+            }
+        }
+    }
+
+    @Test
+    void withMultiplexingOffEachClientKeepsItsConnections() throws SQLException {
+        try (TestProxy proxy = TestProxy.builder().backend(DB.server(0).address())
+                .readOnlyBackend(DB.server(1).address())
+                .routing(new RoutingConfig(RoutingConfig.Mode.READ_WRITE_SPLIT, -1)).start()) {
+            eachClientKeepsOneConnectionPerServer(proxy, "app");
+        }
+    }
+
+    @Test
+    void aUserExcludedFromMultiplexingIsSplitOnConnectionsOfItsOwn() throws SQLException {
+        try (TestProxy proxy = TestProxy.builder().backend(DB.server(0).address())
+                .readOnlyBackend(DB.server(1).address())
+                .routing(new RoutingConfig(RoutingConfig.Mode.READ_WRITE_SPLIT, -1))
+                .pool(new PoolConfig(0, 0, 60_000, new MultiplexingConfig(true, Set.of("solo"), 200, 10_000)))
+                .start()) {
+            eachClientKeepsOneConnectionPerServer(proxy, "solo");
+        }
+    }
+}
