@@ -126,6 +126,7 @@ final class ConnectionLease {
             pool.sessionStarted(loggedIn);
             joined.add(pool);
             BackendHandler.of(loggedIn.channel()).park(null, null);
+            loggedIn.state().idleSinceNanos = System.nanoTime();
             kept.put(pool, new Loan(loggedIn, new Source(pool, backend), loggedIn.state().borrows));
             return;
         }
@@ -492,6 +493,7 @@ final class ConnectionLease {
         if (kept != null) {
             // whatever it says until it is taken again is no one's: the client sends nothing on it meanwhile
             BackendHandler.of(given.connection().channel()).park(null, null);
+            given.connection().state().idleSinceNanos = System.nanoTime(); // else pinged before every use
             Loan other = kept.put(given.source().pool(), given);
             if (other != null) {
                 giveBack(other.connection(), other.source().pool());

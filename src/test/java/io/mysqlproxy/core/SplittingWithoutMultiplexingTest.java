@@ -88,6 +88,31 @@ class SplittingWithoutMultiplexingTest {
         }
     }
 
+    /** A connection the client keeps is not pinged before its statements: it was in use a moment ago. */
+    @Test
+    void keptConnectionsGoStraightToTheStatement() throws Exception {
+        PoolConfig pingAfterTwoSeconds = new PoolConfig(0, 0, 60_000, 0, 2_000, MultiplexingConfig.DISABLED);
+        try (TestProxy proxy = TestProxy.builder().backend(DB.server(0).address())
+                .readOnlyBackend(DB.server(1).address()).pool(pingAfterTwoSeconds)
+                .routing(new RoutingConfig(RoutingConfig.Mode.READ_WRITE_SPLIT, -1)).start();
+             Connection c = DriverManager.getConnection(proxy.mariadbUrl("shop", ""), "app", "app");
+             Statement s = c.createStatement()) {
+            Thread.sleep(2_500); // both connections have been idle longer than the ping interval since the login
+            port(s, "SELECT @@port");
+            port(s, "SELECT @@port FOR UPDATE");
+            double before = replays(proxy);
+            for (int i = 0; i < 20; i++) {
+                assertThat(port(s, "SELECT @@port")).isEqualTo(String.valueOf(DB.server(1).port()));
+                assertThat(port(s, "SELECT @@port FOR UPDATE")).isEqualTo(String.valueOf(DB.server(0).port()));
+            }
+            assertThat(replays(proxy)).isEqualTo(before);
+        }
+    }
+
+    private static double replays(TestProxy proxy) {
+        return proxy.server().metrics().registry().get("mysqlproxy.multiplexing.replays").functionCounter().count();
+    }
+
     @Test
     void aUserExcludedFromMultiplexingIsSplitOnConnectionsOfItsOwn() throws SQLException {
         try (TestProxy proxy = TestProxy.builder().backend(DB.server(0).address())
