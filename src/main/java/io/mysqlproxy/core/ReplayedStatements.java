@@ -8,15 +8,13 @@ import io.netty.channel.EventLoop;
 
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
 
 /**
  * Runs a cut transaction's statements again, one after the other, on a connection to the new primary, and compares
  * the checksum of each answer with that of the answer the client got; none of it reaches the client.
  */
-final class ReplayedStatements implements ProxyExchange {
+final class ReplayedStatements extends TimedExchange {
     /** How it ended. Called on the session's event loop, once. */
     interface Outcome {
         /** Every statement answered as before: the transaction is where the client left it. */
@@ -33,19 +31,16 @@ final class ReplayedStatements implements ProxyExchange {
     private final FrameScanner clientFrames = new FrameScanner(tracker::onClientFrame);
     private final FrameScanner serverFrames = new FrameScanner(tracker::onServerFrame);
     private final CRC32 answer = new CRC32();
-    private final ScheduledFuture<?> timer;
     private int next;
-    private boolean over;
 
     /** Starts at once; {@code timeoutMillis} (0: none) bounds the whole replay. */
     ReplayedStatements(Channel channel, boolean deprecateEof, List<TransactionLog.Statement> statements,
                       EventLoop loop, long timeoutMillis, Outcome outcome) {
+        super(loop, timeoutMillis);
         this.channel = channel;
         this.statements = statements;
         this.outcome = outcome;
         tracker.deprecateEof(deprecateEof);
-        this.timer = timeoutMillis <= 0 ? null : loop.schedule(
-                () -> fail("no answer within " + timeoutMillis + " ms"), timeoutMillis, TimeUnit.MILLISECONDS);
         sendNext();
     }
 
@@ -59,7 +54,7 @@ final class ReplayedStatements implements ProxyExchange {
     @Override
     public void read(ByteBuf buf) {
         try {
-            if (over) {
+            if (over()) {
                 return;
             }
             for (ByteBuffer b : buf.nioBuffers()) {
@@ -88,15 +83,8 @@ final class ReplayedStatements implements ProxyExchange {
     }
 
     @Override
-    public boolean end() {
-        if (over) {
-            return false;
-        }
-        over = true;
-        if (timer != null) {
-            timer.cancel(false);
-        }
-        return true;
+    void timedOut(long timeoutMillis) {
+        fail("no answer within " + timeoutMillis + " ms");
     }
 
     @Override

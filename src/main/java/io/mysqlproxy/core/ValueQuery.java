@@ -13,14 +13,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A statement of the proxy's own on a held backend connection whose answer is one value (the first column of the
  * first row): a GTID position, the outcome of a wait. None of it reaches the client.
  */
-final class ValueQuery implements ProxyExchange {
+final class ValueQuery extends TimedExchange {
     /** How it ended. Called on the session's event loop, once. */
     interface Outcome {
         /** The value; null for SQL NULL, an OK instead of a result, or no row. */
@@ -37,13 +35,11 @@ final class ValueQuery implements ProxyExchange {
     private final boolean deprecateEof;
     private final Outcome outcome;
     private final PacketAssembler replies;
-    private final ScheduledFuture<?> timer;
     private long columns = -1;
     private long definitionsLeft;
     /** Past the column definitions (and their EOF). */
     private boolean inRows;
     private String value;
-    private boolean over;
 
     /**
      * Sends {@code sql} on {@code channel}, whose connection negotiated {@code deprecateEof}; {@code timeoutMillis}
@@ -51,26 +47,25 @@ final class ValueQuery implements ProxyExchange {
      */
     ValueQuery(Channel channel, boolean deprecateEof, String sql, EventLoop loop, long timeoutMillis,
                Outcome outcome) {
+        super(loop, timeoutMillis);
         this.channel = channel;
         this.deprecateEof = deprecateEof;
         this.outcome = outcome;
         this.replies = new PacketAssembler(channel.alloc(), 1 << 16);
-        this.timer = timeoutMillis <= 0 ? null : loop.schedule(
-                () -> fail("no answer within " + timeoutMillis + " ms", true), timeoutMillis, TimeUnit.MILLISECONDS);
         channel.writeAndFlush(PacketFramer.frame(channel.alloc(), 0,
                 Commands.payload(channel.alloc(), Commands.COM_QUERY, sql)));
     }
 
     @Override
     public void read(ByteBuf buf) {
-        if (over) {
+        if (over()) {
             buf.release();
             return;
         }
         replies.add(buf);
         try {
             Packet p;
-            while (!over && (p = replies.next()) != null) {
+            while (!over() && (p = replies.next()) != null) {
                 try {
                     take(p);
                 } finally {
@@ -129,15 +124,12 @@ final class ValueQuery implements ProxyExchange {
     }
 
     @Override
-    public boolean end() {
-        if (over) {
-            return false;
-        }
-        over = true;
-        if (timer != null) {
-            timer.cancel(false);
-        }
+    void timedOut(long timeoutMillis) {
+        fail("no answer within " + timeoutMillis + " ms", true);
+    }
+
+    @Override
+    void released() {
         replies.release();
-        return true;
     }
 }
