@@ -12,13 +12,14 @@ import java.util.Set;
 
 /**
  * Causal reads for one client of a splitting listener ({@code --causal-reads}): before a replica answers a read it
- * waits until it has applied the primary's GTID position, read from a connection of the primary's pool when the read
- * comes. With {@code global} every read waits; with {@code local} only a read after a write of the client, until
+ * waits until it has applied the primary's GTID position, read when the read comes on a connection to the primary
+ * (the client's own, or with multiplexing one of its user's from the pool). With {@code global} every read waits; with {@code local} only a read after a write of the client, until
  * that replica caught up for it once. A replica that does not get there within the timeout, or a position that cannot
  * be read or waited for, sends the read to the primary.
  * <p>
- * The position is the primary's, not the client's own last GTID: reading {@code @@last_gtid} on the connection that
- * ran the write would change what {@code ROW_COUNT()} and {@code FOUND_ROWS()} say there, and session tracking of it
+ * The position is the primary's, not the client's own last GTID: reading {@code @@last_gtid} right after the write
+ * would change what {@code ROW_COUNT()} and {@code FOUND_ROWS()} tell the client's next statement, by the time of the
+ * read a multiplexed client's write connection may carry another client's last GTID, and session tracking of it
  * would put {@code last_gtid} into the OK packets of a client that never asked for it. The primary's position after
  * the write includes it; at worst the replica waits for other clients' writes of the same moment too.
  */
