@@ -25,6 +25,8 @@ final class MultiplexedCommand {
     private String text;
     /** The statement text of a COM_QUERY that was inspected, else null. */
     private String sql;
+    /** {@link #replicaSafe()} once known (after the command was inspected), else null. */
+    private Boolean replicaSafe;
     /** Its bytes were taken from the client's queue: sent, or replaced by the proxy's own command. */
     private boolean dequeued;
 
@@ -93,8 +95,12 @@ final class MultiplexedCommand {
      * (LAST_INSERT_ID() and FOUND_ROWS() belong where the client's writes ran).
      */
     boolean replicaSafe() {
-        return sql != null && effects.pin() == null && !effects.readsInsertId() && !effects.readsPrevious()
-                && ReplicaReads.replicaSafe(sql);
+        if (replicaSafe == null) {
+            // asked by the split, the read retry and causal reads: the statement is scanned once
+            replicaSafe = sql != null && effects.pin() == null && !effects.readsInsertId() && !effects.readsPrevious()
+                    && ReplicaReads.replicaSafe(sql);
+        }
+        return replicaSafe;
     }
 
     /** Whether it is {@code BEGIN} or {@code START TRANSACTION} (not MariaDB's compound {@code BEGIN NOT ATOMIC}). */

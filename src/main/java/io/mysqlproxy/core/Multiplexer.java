@@ -361,7 +361,7 @@ final class Multiplexer {
         pending.discardReadComponents();
         if (current != null) {
             current.dequeue();
-            if (split != null && current.replicaSafe() && mirror.pinned() == null && !mirror.inTransaction()) {
+            if (split != null && split.anyServerMayAnswer(current)) {
                 releaseRetryableRead();
                 retryableRead = command.retainedDuplicate();
             }

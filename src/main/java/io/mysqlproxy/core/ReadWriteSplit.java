@@ -43,9 +43,7 @@ final class ReadWriteSplit {
         Listener listener = session.listener();
         RoutingConfig routing = listener.routing();
         boolean read = command.replicaSafe();
-        SessionMirror mirror = session.mirror();
-        Backend replica = read && routing.splits() && !mirror.inTransaction() && mirror.pinned() == null
-                ? replica(listener, routing, avoid) : null;
+        Backend replica = routing.splits() && anyServerMayAnswer(command) ? replica(listener, routing, avoid) : null;
         Backend primary = primary(listener, avoid);
         if (replica == null) {
             primary.routed(read);
@@ -60,6 +58,12 @@ final class ReadWriteSplit {
             lease.target(replica);
             lease.obtain(command.effects(), send);
         }
+    }
+
+    /** Whether {@code command} is a read any server may answer: replica-safe, outside a transaction and a pin. */
+    boolean anyServerMayAnswer(MultiplexedCommand command) {
+        SessionMirror mirror = session.mirror();
+        return command.replicaSafe() && !mirror.inTransaction() && mirror.pinned() == null;
     }
 
     /**
