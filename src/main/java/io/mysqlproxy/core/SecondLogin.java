@@ -138,22 +138,8 @@ final class SecondLogin {
      * when it goes to the client now (the caller then {@linkplain #abandon abandons} this login).
      */
     boolean holdOk(Packet ok, int seq) {
-        long negotiated = first.clientCapabilities() & first.serverCapabilities();
-        if (reused != null && phase == Phase.GREETED && !reused.fits(negotiated)) {
-            // the pooled connection taken for the second login does not fit this client: a fresh one then
-            PooledConnection idle = reused;
-            reused = null;
-            channel = null;
-            greeting = null;
-            if (!listener.pool(backend).offer(idle)) {
-                IdlePool.discard(idle);
-            }
-            phase = Phase.CONNECTING;
-            connect(backend);
-        }
         boolean wanted = phase == Phase.CONNECTING || phase == Phase.GREETED;
-        boolean eligible = first.mayAskAgain() && !tlsInTheWay && session.backend() != backend
-                && (reused == null || reused.fits(negotiated));
+        boolean eligible = first.mayAskAgain() && !tlsInTheWay && session.backend() != backend;
         if (!wanted || !eligible) {
             return false; // the caller abandons this login as it relays the OK
         }
@@ -274,6 +260,20 @@ final class SecondLogin {
 
     /** Asks the client to authenticate again, for the second backend's scramble. */
     private void startSwitch() {
+        if (reused != null && !reused.fits(first.clientCapabilities() & first.serverCapabilities())) {
+            // taken before the client said what it negotiates (its move may even end after the OK was held), it
+            // would answer in another client's framing: it goes back, and a fresh connection serves this login
+            PooledConnection idle = reused;
+            reused = null;
+            channel = null;
+            greeting = null;
+            if (!listener.pool(backend).offer(idle)) {
+                IdlePool.discard(idle);
+            }
+            phase = Phase.CONNECTING;
+            connect(backend);
+            return;
+        }
         if (reused != null) {
             // a pooled connection: COM_CHANGE_USER, whose auth switch brings the scramble the client will answer
             phase = Phase.PROBING;

@@ -1,24 +1,32 @@
 package io.mysqlproxy.core;
 
 import io.mysqlproxy.backend.Backend;
+import io.mysqlproxy.config.HealthCheck;
 import io.mysqlproxy.config.MultiplexingConfig;
 import io.mysqlproxy.config.PoolConfig;
 import io.mysqlproxy.config.RoutingConfig;
 import io.mysqlproxy.testing.MariaDbExtension;
 import io.mysqlproxy.testing.MariaDbServer;
 import io.mysqlproxy.testing.TestProxy;
+import io.netty.channel.EventLoop;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.net.Socket;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 /**
  * Splitting without multiplexing (multiplexing off, as by default, or a user excluded from it): each client keeps
  * the two connections it logged in with, one to the primary and one to its replica, for as long as it is connected,
@@ -122,5 +130,58 @@ class SplittingWithoutMultiplexingTest {
                 .start()) {
             eachClientKeepsOneConnectionPerServer(proxy, "solo");
         }
+    }
+
+    /**
+     * The replica connection a MariaDB Connector/J client left in the pool was negotiated with other capabilities
+     * than MySQL Connector/J's. When that connection is still on its way to the new client's thread as the primary
+     * accepts the client, it must not become the client's replica connection (it would answer in the other
+     * driver's framing): the client logs into the replica on a fresh one. The pooled connection's thread is held
+     * up so that its move comes last.
+     */
+    @Test
+    void aPooledReplicaConnectionThatDoesNotFitTheClientIsNotItsSecondLoginEvenWhenItArrivesLate() throws Exception {
+        HealthCheck rarely = new HealthCheck(60_000, 5_000, 2, 1, null, null, "SELECT 1");
+        String replica = String.valueOf(DB.server(1).port());
+        boolean movedLate = false;
+        for (int attempt = 0; attempt < 8 && !movedLate; attempt++) {
+            try (TestProxy proxy = TestProxy.builder().backend(DB.server(0).address())
+                    .readOnlyBackend(DB.server(1).address()).health(rarely)
+                    .routing(new RoutingConfig(RoutingConfig.Mode.READ_WRITE_SPLIT, -1)).start()) {
+                Listener listener = proxy.server().listeners().get(0);
+                Backend replicaBackend = listener.backends().get(1);
+                try (Connection a = DriverManager.getConnection(proxy.mariadbUrl("shop", ""), "app", "app");
+                     Statement s = a.createStatement()) {
+                    assertThat(port(s, "SELECT @@port")).isEqualTo(replica);
+                }
+                await().atMost(Duration.ofSeconds(5)).until(() -> listener.pooledConnections(replicaBackend) == 1);
+                IdlePool replicaPool = listener.pool(replicaBackend);
+                PooledConnection left = replicaPool.take(null);
+                assertThat(replicaPool.offer(left)).isTrue();
+                EventLoop heldUp = left.channel().eventLoop();
+                CountDownLatch released = new CountDownLatch(1);
+                heldUp.execute(() -> {
+                    try {
+                        Thread.sleep(1_000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    released.countDown();
+                });
+                try (Connection b = DriverManager.getConnection(proxy.mysqlUrl("shop", ""), "app", "app");
+                     Statement s = b.createStatement()) {
+                    assertThat(port(s, "SELECT @@port")).isEqualTo(replica);
+                    assertThat(port(s, "SELECT @@port FOR UPDATE")).isEqualTo(String.valueOf(DB.server(0).port()));
+                }
+                assertThat(released.await(5, TimeUnit.SECONDS)).isTrue();
+                // the login took the pooled connection to its own thread, which is not the held-up one
+                movedLate = left.channel().eventLoop() != heldUp;
+                if (!movedLate) {
+                    // the client landed on the held-up thread: one more connection shifts the next one's thread
+                    new Socket("127.0.0.1", proxy.port()).close();
+                }
+            }
+        }
+        assertThat(movedLate).as("a login on another thread than the pooled connection's").isTrue();
     }
 }
