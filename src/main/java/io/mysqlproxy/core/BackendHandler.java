@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.timeout.IdleStateEvent;
 
 import java.io.IOException;
 
@@ -80,14 +79,6 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         ClientSession s = session;
         if (s != null) {
             s.backendWritabilityChanged(ctx.channel());
-        }
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        ClientSession s = session;
-        if (evt instanceof IdleStateEvent e && s != null) {
-            s.backendIdle(ctx.channel(), e);
         }
     }
 

@@ -16,8 +16,6 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.util.ReferenceCountUtil;
 import org.jboss.logging.Logger;
 
 import java.net.SocketAddress;
@@ -53,6 +51,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     private Multiplexer mux;
 
     private final CommandRecorder recorder;
+    /** Reads from the client or a backend, as the session clock last saw them, and the ticks since they changed. */
+    private int reads;
+    private int readsSeen;
+    private int quietTicks;
+    /** The clock of the session's loop, and where it keeps the session (-1: not watched). */
+    private SessionClock clock;
+    int clockSlot = -1;
 
     ClientSession(Listener listener, ProxyContext context, long id) {
         this.listener = listener;
@@ -135,6 +140,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
+        clock = context.clocks().of(client.eventLoop());
+        clock.watch(this);
         if (!listener.admit(this)) {
             closeWithError(0, ErrorCodes.TOO_MANY_CONNECTIONS, ErrorCodes.STATE_CONNECTION_REJECTED,
                     listener.tooManyConnections());
@@ -176,6 +183,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf buf = (ByteBuf) msg;
+        reads++;
         listener.metrics().clientBytes(buf.readableBytes());
         phase.clientRead(buf);
     }
@@ -194,12 +202,23 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         phase.clientWritabilityChanged(client.isWritable());
     }
 
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent idle) {
-            phase.clientIdle(idle);
+    /**
+     * A tick of the session clock: the phase judges its timeouts by how long neither the client nor a backend sent
+     * anything (counted from the tick that last saw a read: never more than the true quiet time).
+     */
+    void tick(long tickMillis) {
+        if (reads != readsSeen) {
+            readsSeen = reads;
+            quietTicks = 0;
+        } else {
+            quietTicks++;
         }
-        ReferenceCountUtil.release(evt);
+        phase.timePassed(tickMillis, quietTicks * tickMillis);
+    }
+
+    /** No timeout applies to the session as it is now (say, paused by a slow client): the quiet time starts over. */
+    void stirred() {
+        quietTicks = 0;
     }
 
     @Override
@@ -233,6 +252,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     void backendRead(ByteBuf buf) {
+        reads++;
         listener.metrics().backendBytes(buf.readableBytes());
         phase.serverRead(buf);
     }
@@ -245,10 +265,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
         phase.serverWritabilityChanged(channel);
     }
 
-    void backendIdle(Channel channel, IdleStateEvent idle) {
-        phase.serverIdle(channel, idle);
-    }
-
     Limits limits() {
         return context.limits();
     }
@@ -256,6 +272,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     // ---- the second backend connection a routing script asked for (read/write splitting) -------------------------
 
     void secondServerRead(Channel channel, ByteBuf buf) {
+        reads++;
         listener.metrics().backendBytes(buf.readableBytes());
         phase.secondServerRead(channel, buf);
     }
@@ -292,10 +309,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     void authenticated(ByteBuf clientRest, ByteBuf serverRest) {
         tracker.deprecateEof(Capabilities.has(capabilities, Capabilities.CLIENT_DEPRECATE_EOF));
         transition(SessionState.READ_QUERY);
-        Timeouts.install(this, client, links.server(), context.limits());
-        if (links.holdsSecond()) {
-            Timeouts.install(this, null, links.second().channel(), context.limits());
-        }
         LOG.debugf("session %d: client %s authenticated on backend %s", id, client.remoteAddress(),
                 links.backend() == null ? "(none: the script answers)" : links.backend().address());
         mux = Multiplexer.afterLogin(this, listener, context.limits());
@@ -315,7 +328,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     /** A borrowed connection (to {@code itsBackend}) is now the one commands go to. */
     void serverAttached(Channel channel, Backend itsBackend) {
         links.attached(channel, itsBackend);
-        Timeouts.install(this, null, channel, context.limits());
         channel.config().setAutoRead(client.isWritable());
     }
 
@@ -498,6 +510,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
     }
 
     private void finish(SessionPhase ending) {
+        if (clock != null) {
+            clock.unwatch(this);
+        }
         if (mux != null) {
             mux.closed();
         }

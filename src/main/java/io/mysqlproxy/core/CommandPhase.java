@@ -2,13 +2,13 @@ package io.mysqlproxy.core;
 
 import io.mysqlproxy.backend.Backend;
 import io.mysqlproxy.backend.BackendState;
+import io.mysqlproxy.config.Limits;
 import io.mysqlproxy.protocol.Commands;
 import io.mysqlproxy.protocol.ConversationTracker;
 import io.mysqlproxy.protocol.ResponseState;
 import io.mysqlproxy.protocol.ServerStatus;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.handler.timeout.IdleStateEvent;
 import org.jboss.logging.Logger;
 
 /**
@@ -136,16 +136,24 @@ abstract class CommandPhase implements SessionPhase {
         }
     }
 
+    /**
+     * Between commands the client has the idle timeout; while a command waits for its result, the connection it runs
+     * on has the read timeout. A result paused because the client reads slowly is the write timeout's to judge.
+     */
     @Override
-    public void clientIdle(IdleStateEvent event) {
-        Timeouts.clientIdle(session, event, session.limits());
-    }
-
-    /** Only the connection the command runs on is judged: an idle second connection is silent by right. */
-    @Override
-    public void serverIdle(Channel channel, IdleStateEvent event) {
-        if (channel == session.links().active()) {
-            Timeouts.backendSilent(session, event, session.limits());
+    public void timePassed(long tickMillis, long quietMillis) {
+        Limits limits = session.limits();
+        SessionState state = session.state();
+        if (state == SessionState.READ_QUERY) {
+            if (limits.idleTimeoutMillis() > 0 && quietMillis >= limits.idleTimeoutMillis()) {
+                Timeouts.clientIdle(session, limits);
+            }
+        } else if (state == SessionState.READ_QUERY_RESULT && session.backendReading()) {
+            if (limits.readTimeoutMillis() > 0 && quietMillis >= limits.readTimeoutMillis()) {
+                Timeouts.backendSilent(session, limits);
+            }
+        } else {
+            session.stirred();
         }
     }
 

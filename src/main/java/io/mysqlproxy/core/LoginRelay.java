@@ -17,7 +17,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.util.concurrent.ScheduledFuture;
 import org.jboss.logging.Logger;
 
 import java.util.List;
@@ -41,7 +40,8 @@ final class LoginRelay implements SessionPhase {
     private final PacketAssembler fromClient;
     private final PacketAssembler fromServer;
     private final BackendAcquirer acquirer;
-    private ScheduledFuture<?> timer;
+    /** Time the login has taken, in the session clock's ticks since the first one after it started. */
+    private long loginMillis;
     private Channel server;
     private long serverCaps;
     /** Client and backend number the login exchange differently once the proxy sent one of them its own packets. */
@@ -85,7 +85,6 @@ final class LoginRelay implements SessionPhase {
     }
 
     void start() {
-        timer = Timeouts.loginDeadline(session, client, context.limits(), () -> lastClientSeq);
         ScriptSession script = session.scriptSession();
         if (script != null && script.hasConnectServer()) {
             hooks.whenDone(script.connectServer(session.connectionInfo()), () -> { }, this::connectServerDecided);
@@ -390,7 +389,6 @@ final class LoginRelay implements SessionPhase {
     }
 
     private void acceptedWithoutBackend() {
-        cancelTimer();
         ByteBuf clientRest = fromClient.drainRemainder();
         release();
         session.authenticated(clientRest, client.alloc().buffer(0));
@@ -413,7 +411,6 @@ final class LoginRelay implements SessionPhase {
 
     private void authFinished(int first) {
         if (first == Packets.OK) {
-            cancelTimer();
             ByteBuf clientRest = fromClient.drainRemainder();
             ByteBuf serverRest = fromServer.drainRemainder();
             release();
@@ -477,16 +474,24 @@ final class LoginRelay implements SessionPhase {
         return server != null && !server.isActive();
     }
 
-    private void cancelTimer() {
-        if (timer != null) {
-            timer.cancel(false);
+    /** A login must end within the handshake timeout (counted so that it never strikes early). */
+    @Override
+    public void timePassed(long tickMillis, long quietMillis) {
+        long timeout = context.limits().handshakeTimeoutMillis();
+        SessionState state = session.state();
+        if (timeout <= 0 || state.authenticated() || state == SessionState.CLOSED) {
+            return;
+        }
+        if (loginMillis >= timeout) {
+            Timeouts.loginTimedOut(session, timeout, lastClientSeq);
+        } else {
+            loginMillis += tickMillis;
         }
     }
 
     @Override
     public void release() {
         slot.release();
-        cancelTimer();
         fromClient.release();
         fromServer.release();
         second.release();

@@ -11,14 +11,14 @@ import io.vertx.core.Vertx;
 
 /**
  * What every listener shares: sockets, limits, TLS toward backends, the meters, the defaults a listener
- * without its own health check uses, and how backend connections are opened.
+ * without its own health check uses, how backend connections are opened, and the clocks of the sessions' timeouts.
  */
 record ProxyContext(Vertx vertx, NettyTransport transport, Limits limits, HealthCheck healthCheck,
                     BackendTls backendTls, SslContext backendSsl, PoolConfig pool, ProxyMetrics metrics,
-                    MonitoringConfig monitoring, BackendConnector connector) {
+                    MonitoringConfig monitoring, BackendConnector connector, SessionClock.PerLoop clocks) {
     ProxyContext(Vertx vertx, NettyTransport transport, Limits limits, HealthCheck healthCheck, BackendTls backendTls,
                  SslContext backendSsl, PoolConfig pool, ProxyMetrics metrics, MonitoringConfig monitoring) {
         this(vertx, transport, limits, healthCheck, backendTls, backendSsl, pool, metrics, monitoring,
-                BackendConnector.sockets(transport, limits));
+                BackendConnector.sockets(transport, limits), new SessionClock.PerLoop(limits));
     }
 }

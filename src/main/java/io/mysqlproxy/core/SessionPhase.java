@@ -2,7 +2,6 @@ package io.mysqlproxy.core;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.handler.timeout.IdleStateEvent;
 
 /**
  * What a session does with the events of its connections in the phase it is in. A {@link ClientSession} holds
@@ -24,9 +23,16 @@ interface SessionPhase {
 
     void secondServerLost(Channel channel);
 
+    /**
+     * A tick of the session clock ({@code tickMillis} since the last one): neither the client nor a backend has
+     * sent anything for at least {@code quietMillis}. The phase judges its timeouts.
+     */
+    default void timePassed(long tickMillis, long quietMillis) {
+    }
+
     /*
      * The events below matter between and during commands only: before (the login writes one packet at a time, each
-     * answering one of the client's, and has a deadline of its own) and after, a phase lets them pass.
+     * answering one of the client's) and after, a phase lets them pass.
      */
 
     /** The client closed its connection: the phase may give the backend connections to a pool before they close. */
@@ -39,14 +45,6 @@ interface SessionPhase {
 
     /** {@code channel}, one of the session's backend connections, can take more (or no more) bytes. */
     default void serverWritabilityChanged(Channel channel) {
-    }
-
-    /** The client sent nothing for the idle timeout. */
-    default void clientIdle(IdleStateEvent event) {
-    }
-
-    /** {@code channel}, one of the session's backend connections, sent nothing for the read timeout. */
-    default void serverIdle(Channel channel, IdleStateEvent event) {
     }
 
     /**

@@ -158,7 +158,8 @@ final class EmbeddedSession implements BackendConnector, AutoCloseable {
         return new ProxyContext(TestProxy.vertx(), transport, limits, health, backendTls,
                 TlsContexts.forBackends(backendTls),
                 pool, new ProxyMetrics(new SimpleMeterRegistry(), null),
-                MonitoringConfig.DEFAULTS, connector == null ? BackendConnector.sockets(transport, limits) : connector);
+                MonitoringConfig.DEFAULTS, connector == null ? BackendConnector.sockets(transport, limits) : connector,
+                new SessionClock.PerLoop(limits));
     }
 
     static Listener listener(ProxyContext context, String... addresses) {

@@ -30,6 +30,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.Arrays;
@@ -178,6 +179,51 @@ class LimitsAndBadInputTest {
             assertThat(err.errorCode()).isEqualTo(3024);
             assertThat(err.message()).contains("read timeout of 400 ms");
             assertThat(c.closedByPeer()).isTrue();
+        }
+    }
+
+    /**
+     * The idle timeout counts the time the proxy waits for the client's next command: neither a client sending
+     * commands more often than that nor a statement running longer than it ends the session; a client that then
+     * stays away longer does get 4031 (MariaDB Connector/J and the mariadb CLI).
+     */
+    @Test
+    void onlyAClientThatStaysAwayLongerThanTheIdleTimeoutIsClosed() throws Exception {
+        try (TestProxy proxy = TestProxy.builder().backend(DB.server().address())
+                .limits(l -> limits(10_000, 500, 28_800_000, 1 << 30)).start();
+             Connection c = DriverManager.getConnection(proxy.mariadbUrl("", ""), "bob", "pw");
+             Statement s = c.createStatement()) {
+            for (int i = 0; i < 15; i++) {
+                s.execute("SELECT " + i);
+                Thread.sleep(100);
+            }
+            s.execute("SELECT SLEEP(1.2)"); // longer than the idle timeout, and the client waits for it
+            s.execute("SELECT 1");
+            Thread.sleep(1_000);
+            Assertions.assertThatThrownBy(() -> s.execute("SELECT 1")).isInstanceOf(SQLException.class)
+                    .hasMessageContaining("inactivity (idle timeout 500 ms)");
+            Cli.Result cli = Cli.run("mariadb", proxy.port(), "bob", "pw", null, "-N", "-B", "-e",
+                    "SELECT SLEEP(1.2); SELECT 'after the long statement'");
+            assertThat(cli.exitCode()).as(cli.output()).isZero();
+            assertThat(cli.output()).contains("after the long statement");
+        }
+    }
+
+    /**
+     * The read timeout counts from the command, not from the connection's last answer: a statement shorter than
+     * the timeout succeeds after the connection sat idle for longer than it; one longer gets 3024.
+     */
+    @Test
+    void theReadTimeoutCountsFromTheCommandNotFromTheConnectionsLastAnswer() throws Exception {
+        try (TestProxy proxy = TestProxy.builder().backend(DB.server().address())
+                .limits(l -> limits(10_000, 28_800_000, 600, 1 << 30)).start();
+             Connection c = DriverManager.getConnection(proxy.mariadbUrl("", ""), "bob", "pw");
+             Statement s = c.createStatement()) {
+            s.execute("SELECT 1");
+            Thread.sleep(1_000);
+            s.execute("SELECT SLEEP(0.3)");
+            Assertions.assertThatThrownBy(() -> s.execute("SELECT SLEEP(2)")).isInstanceOf(SQLException.class)
+                    .hasMessageContaining("read timeout of 600 ms");
         }
     }
 

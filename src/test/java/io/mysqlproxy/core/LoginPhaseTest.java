@@ -205,7 +205,12 @@ class LoginPhaseTest {
             send(db, 0, greeting(SERVER_CAPS));
             written(s.client);
 
-            s.client.advanceTimeBy(EmbeddedSession.LIMITS.handshakeTimeoutMillis(), TimeUnit.MILLISECONDS);
+            long timeout = EmbeddedSession.LIMITS.handshakeTimeoutMillis();
+            s.client.advanceTimeBy(timeout - 1, TimeUnit.MILLISECONDS);
+            s.client.runPendingTasks();
+            assertThat(s.client.isOpen()).as("not before the timeout").isTrue();
+            // the session clock strikes at its first tick after the timeout has certainly passed
+            s.client.advanceTimeBy(1 + SessionClock.tickMillis(EmbeddedSession.LIMITS), TimeUnit.MILLISECONDS);
             s.client.runPendingTasks();
 
             Frame toClient = onlyWritten(s.client);

@@ -1,6 +1,7 @@
 package io.mysqlproxy.fuzz;
 
 import io.mysqlproxy.config.Limits;
+import io.mysqlproxy.config.LoginAdmission;
 import io.mysqlproxy.testing.MariaDbExtension;
 import io.mysqlproxy.testing.TestProxy;
 import org.junit.jupiter.api.Test;
@@ -35,7 +36,11 @@ class SlowLorisTest {
     @Test
     void halfOpenLoginsAreClosedAndOthersAreServed() throws Exception {
         Limits limits = new Limits(2_000, 1_000, 28_800_000, 28_800_000, 28_800_000, 1 << 24, 1_000);
-        try (TestProxy proxy = TestProxy.builder().backend(DB.server().address()).limits(l -> limits).start()) {
+        // 256 logins at once, so the normal client waits in the queue until the handshake timeout frees a slot: its
+        // queue timeout is longer than the handshake timeout, else which one strikes first is a matter of timing
+        LoginAdmission admission = new LoginAdmission(256, 5_000);
+        try (TestProxy proxy = TestProxy.builder().backend(DB.server().address()).limits(l -> limits)
+                .logins(admission).start()) {
             List<Socket> loris = new ArrayList<>();
             try {
                 for (int i = 0; i < LORIS; i++) {
