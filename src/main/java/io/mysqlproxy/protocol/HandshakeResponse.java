@@ -52,7 +52,8 @@ public record HandshakeResponse(long capabilities, int maxPacketSize, int charse
             int maxPacket = payload.readIntLE();
             int charset = payload.readUnsignedByte();
             payload.skipBytes(23);
-            String user = Payloads.readNulString(payload);
+            // a session keeps its login: one copy of a user, database and plugin name for all sessions
+            String user = Payloads.readNulString(payload).intern();
             byte[] auth;
             if (Capabilities.has(caps, Capabilities.CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA)) {
                 auth = Payloads.readLenEncBytes(payload);
@@ -63,11 +64,11 @@ public record HandshakeResponse(long capabilities, int maxPacketSize, int charse
             }
             String db = null;
             if (Capabilities.has(caps, Capabilities.CLIENT_CONNECT_WITH_DB) && payload.isReadable()) {
-                db = Payloads.readNulOrEofString(payload);
+                db = Payloads.readNulOrEofString(payload).intern();
             }
             String plugin = null;
             if (Capabilities.has(caps, Capabilities.CLIENT_PLUGIN_AUTH) && payload.isReadable()) {
-                plugin = Payloads.readNulOrEofString(payload);
+                plugin = Payloads.readNulOrEofString(payload).intern();
             }
             return new HandshakeResponse(caps, maxPacket, charset, user, auth, db, plugin);
         } catch (IndexOutOfBoundsException e) {

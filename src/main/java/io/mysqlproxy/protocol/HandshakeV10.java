@@ -21,7 +21,8 @@ public record HandshakeV10(String serverVersion, long connectionId, byte[] authP
             if (version != PROTOCOL_VERSION) {
                 throw new MalformedPacketException("handshake protocol version " + version + ", expected 10");
             }
-            String serverVersion = Payloads.readNulString(payload);
+            // every connection to a server says the same: one copy for all of them (thousands are kept at once)
+            String serverVersion = Payloads.readNulString(payload).intern();
             long connectionId = payload.readUnsignedIntLE();
             byte[] part1 = Payloads.readFixed(payload, PART1_LENGTH);
             payload.skipBytes(1);
@@ -46,7 +47,7 @@ public record HandshakeV10(String serverVersion, long connectionId, byte[] authP
                 System.arraycopy(part2, 0, data, PART1_LENGTH, part2.length);
             }
             String plugin = Capabilities.has(caps, Capabilities.CLIENT_PLUGIN_AUTH)
-                    ? Payloads.readNulOrEofString(payload) : null;
+                    ? Payloads.readNulOrEofString(payload).intern() : null;
             return new HandshakeV10(serverVersion, connectionId, data, caps, charset, status, authDataLength, plugin);
         } catch (IndexOutOfBoundsException e) {
             throw new MalformedPacketException("truncated handshake", e);
