@@ -14,6 +14,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -94,6 +96,35 @@ class BackendAcquirerTest {
                 .contains("127.0.0.1:" + b).contains("refused");
         assertThat(login.rounds.get()).isGreaterThan(2); // both backends, then again after a pause
         assertThat(listener.refusedCount(Listener.Refusal.NO_BACKEND)).isEqualTo(1);
+    }
+
+    /** A server whose accept queue is full never answers the connect: the connect timeout gives it up. */
+    @Test
+    void aBackendThatNeverAnswersTheConnectIsGivenUpAtTheConnectTimeout() throws Exception {
+        ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        sockets.add(full);
+        List<Socket> queued = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) { // the kernel queues backlog + 1 connections; the next SYN goes unanswered
+                Socket s = new Socket();
+                s.connect(full.getLocalSocketAddress(), 1_000);
+                queued.add(s);
+            }
+        } catch (SocketTimeoutException queueFull) {
+            // already full
+        }
+        Listener listener = listener(800, MultiplexingConfig.DISABLED, full.getLocalPort());
+        Login login = new Login();
+
+        acquirerFor(listener, login).freshTo(backend(listener, full.getLocalPort()));
+
+        Outcome outcome = login.outcome.get(10, TimeUnit.SECONDS);
+        assertThat(outcome.code).isEqualTo(ErrorCodes.NO_BACKEND);
+        assertThat(outcome.failure).contains("connection timed out after 800 ms: 127.0.0.1:" + full.getLocalPort());
+        assertThat(listener.pool(backend(listener, full.getLocalPort())).openConnections()).isZero();
+        for (Socket s : queued) {
+            s.close();
+        }
     }
 
     @Test
