@@ -3,6 +3,7 @@ package io.mysqlproxy.core;
 import io.mysqlproxy.config.Limits;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
+import org.jboss.logging.Logger;
 
 import java.util.Arrays;
 import java.util.Map;
@@ -18,6 +19,7 @@ import java.util.concurrent.TimeUnit;
  * shortest timeout, from 10 ms to 1 s (500 ms with the default 10 s handshake timeout).
  */
 final class SessionClock {
+    private static final Logger LOG = Logger.getLogger(SessionClock.class);
     private final EventLoop loop;
     private final long tickMillis;
     private final Runnable stopped;
@@ -92,7 +94,13 @@ final class SessionClock {
             for (int i = 0; i < size; i++) {
                 ClientSession s = sessions[i];
                 if (s != null) {
-                    s.tick(tickMillis);
+                    try {
+                        s.tick(tickMillis);
+                    } catch (RuntimeException e) {
+                        // a failure escaping the task would cancel it, and with it every timeout of the loop
+                        LOG.errorf(e, "session %d: judging its timeouts failed; closing it", s.id());
+                        s.close();
+                    }
                 }
             }
         } finally {
