@@ -56,7 +56,8 @@ final class CausalReads {
 
     /**
      * Runs {@code send} on a connection of {@code replica} once it applied the primary's position now, else on one
-     * of {@code primary}; {@code effects} as the lease needs them for the client's command.
+     * of {@code primary}, and counts the read as routed to the one that answers it; {@code effects} as the lease
+     * needs them for the client's command.
      */
     void read(Backend replica, Backend primary, StatementEffects effects, Runnable send) {
         long started = System.nanoTime();
@@ -85,6 +86,7 @@ final class CausalReads {
                         StatementEffects effects, Runnable send, long started) {
         lease.target(replica);
         if (position == null || position.isBlank()) {
+            replica.routed(true);
             lease.obtain(effects, send); // the primary has written nothing with a GTID: nothing to wait for
             return;
         }
@@ -103,6 +105,7 @@ final class CausalReads {
             public void answered(String value) {
                 if (dialect.reached(value)) {
                     replica.causalWaited(CausalWait.CAUGHT_UP, System.nanoTime() - started);
+                    replica.routed(true);
                     if (routing.causalReads() == RoutingConfig.CausalReads.LOCAL) {
                         caughtUp.add(replica);
                     }
@@ -131,6 +134,7 @@ final class CausalReads {
 
     /** The read goes to the primary: on the connection held, if it is the primary's, else on one borrowed there. */
     private void onPrimary(Backend primary, StatementEffects effects, Runnable send) {
+        primary.routed(true);
         lease.target(primary);
         lease.obtain(effects, send);
     }

@@ -51,10 +51,10 @@ final class ReadWriteSplit {
             lease.obtain(command.effects(), send);
             return;
         }
-        replica.routed(true);
         if (causal.needed(replica)) {
-            causal.read(replica, primary, command.effects(), send);
+            causal.read(replica, primary, command.effects(), send); // counts the read where it runs
         } else {
+            replica.routed(true);
             lease.target(replica);
             lease.obtain(command.effects(), send);
         }

@@ -161,6 +161,10 @@ class CausalReadsTest {
                  Statement s = c.createStatement()) {
                 assertThat(writeThenRead(s)).isEqualTo("1 " + primary.port());
             }
+            // the read is counted where it ran
+            Backend primaryBackend = proxy.server().listeners().get(0).backends().get(0);
+            assertThat(replicaBackend(proxy).routedStatements(true)).isZero();
+            assertThat(primaryBackend.routedStatements(true)).isEqualTo(1);
             int id = IDS.incrementAndGet();
             Cli.Result cli = Cli.run("mariadb", proxy.port(), "app", "app", null, "-N", "-B", "shop", "-e",
                     "INSERT INTO orders VALUES (" + id + "); SELECT COUNT(*), @@port FROM orders WHERE id = " + id);
