@@ -125,9 +125,7 @@ final class ConnectionLease {
         if (kept != null && !joined.contains(pool)) {
             pool.sessionStarted(loggedIn);
             joined.add(pool);
-            BackendHandler.of(loggedIn.channel()).park(null, null);
-            loggedIn.state().idleSinceNanos = System.nanoTime();
-            kept.put(pool, new Loan(loggedIn, new Source(pool, backend), loggedIn.state().borrows));
+            keep(new Loan(loggedIn, new Source(pool, backend), loggedIn.state().borrows));
             return;
         }
         if (!joined.contains(pool)) {
@@ -491,16 +489,21 @@ final class ConnectionLease {
         previous = given;
         session.serverDetached();
         if (kept != null) {
-            // whatever it says until it is taken again is no one's: the client sends nothing on it meanwhile
-            BackendHandler.of(given.connection().channel()).park(null, null);
-            given.connection().state().idleSinceNanos = System.nanoTime(); // else pinged before every use
-            Loan other = kept.put(given.source().pool(), given);
-            if (other != null) {
-                giveBack(other.connection(), other.source().pool());
-            }
+            keep(given);
             return;
         }
         giveBack(given.connection(), given.source().pool());
+    }
+
+    /** Sets {@code loan}'s connection aside for the client, in place of one it kept for the same pool. */
+    private void keep(Loan loan) {
+        // whatever it says until it is taken again is no one's: the client sends nothing on it meanwhile
+        BackendHandler.of(loan.connection().channel()).park(null, null);
+        loan.connection().state().idleSinceNanos = System.nanoTime(); // in use until now: else pinged before its use
+        Loan other = kept.put(loan.source().pool(), loan);
+        if (other != null) {
+            giveBack(other.connection(), other.source().pool());
+        }
     }
 
     /** The client leaves between commands: its connection goes back, marked for a reset if it kept session state. */

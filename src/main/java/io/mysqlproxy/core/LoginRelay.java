@@ -478,8 +478,7 @@ final class LoginRelay implements SessionPhase {
     @Override
     public void timePassed(long tickMillis, long quietMillis) {
         long timeout = context.limits().handshakeTimeoutMillis();
-        SessionState state = session.state();
-        if (timeout <= 0 || state.authenticated() || state == SessionState.CLOSED) {
+        if (timeout <= 0) {
             return;
         }
         if (loginMillis >= timeout) {
