@@ -55,11 +55,11 @@ final class CausalReads {
     }
 
     /**
-     * Runs {@code send} on a connection of {@code replica} once it applied the primary's position now, else on one
-     * of {@code primary}, and counts the read as routed to the one that answers it; {@code effects} as the lease
-     * needs them for the client's command.
+     * Runs {@code onReplica} on a connection of {@code replica} once it applied the primary's position now (it
+     * counts the read there), else {@code send} on one of {@code primary}, counted there; {@code effects} as the
+     * lease needs them for the client's command.
      */
-    void read(Backend replica, Backend primary, StatementEffects effects, Runnable send) {
+    void read(Backend replica, Backend primary, StatementEffects effects, Runnable onReplica, Runnable send) {
         long started = System.nanoTime();
         lease.target(primary);
         lease.obtain(StatementEffects.NONE, () -> {
@@ -68,7 +68,7 @@ final class CausalReads {
                 @Override
                 public void answered(String position) {
                     lease.release();
-                    waitOn(replica, primary, dialect, position, effects, send, started);
+                    waitOn(replica, primary, dialect, position, effects, onReplica, send, started);
                 }
 
                 @Override
@@ -83,11 +83,10 @@ final class CausalReads {
     }
 
     private void waitOn(Backend replica, Backend primary, GtidDialect dialect, String position,
-                        StatementEffects effects, Runnable send, long started) {
+                        StatementEffects effects, Runnable onReplica, Runnable send, long started) {
         lease.target(replica);
         if (position == null || position.isBlank()) {
-            replica.routed(true);
-            lease.obtain(effects, send); // the primary has written nothing with a GTID: nothing to wait for
+            lease.obtain(effects, onReplica); // the primary has written nothing with a GTID: nothing to wait for
             return;
         }
         RoutingConfig routing = session.listener().routing();
@@ -105,11 +104,10 @@ final class CausalReads {
             public void answered(String value) {
                 if (dialect.reached(value)) {
                     replica.causalWaited(CausalWait.CAUGHT_UP, System.nanoTime() - started);
-                    replica.routed(true);
                     if (routing.causalReads() == RoutingConfig.CausalReads.LOCAL) {
                         caughtUp.add(replica);
                     }
-                    send.run();
+                    onReplica.run();
                     return;
                 }
                 replica.causalWaited(CausalWait.TIMED_OUT, System.nanoTime() - started);

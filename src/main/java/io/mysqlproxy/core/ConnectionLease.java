@@ -311,6 +311,9 @@ final class ConnectionLease {
     }
 
     private static void giveBack(PooledConnection idle, IdlePool pool) {
+        if (idle.state().holdsStatements) {
+            idle.state().needsReset = true; // a client's statements the proxy prepared on it: no one else's to use
+        }
         if (!pool.giveBack(idle)) {
             IdlePool.discard(idle);
         }
@@ -396,6 +399,46 @@ final class ConnectionLease {
                         outcome.failed(reason, broken);
                     }
                 });
+    }
+
+    /**
+     * Prepares {@code sql} on the held connection for the client ({@link PreparedStatements}); {@code outcome} hears
+     * the statement's id there, or why not (a connection that broke meanwhile has then been let go).
+     */
+    void prepareCopy(String sql, StatementCopy.Outcome outcome) {
+        PooledConnection connection = held.connection();
+        exchange = new StatementCopy(connection.channel(), deprecatesEof(connection), sql, loop, readTimeoutMillis,
+                new StatementCopy.Outcome() {
+                    @Override
+                    public void prepared(long id) {
+                        exchange = null;
+                        outcome.prepared(id);
+                    }
+
+                    @Override
+                    public void failed(String reason, boolean broken) {
+                        exchange = null;
+                        if (broken && held != null) {
+                            IdlePool.discard(dropHeld());
+                        }
+                        outcome.failed(reason, broken);
+                    }
+                });
+    }
+
+    /** Whether {@code connection} is one the client holds or keeps for itself (nobody else writes to it). */
+    boolean ours(PooledConnection connection) {
+        if (held != null && held.connection() == connection) {
+            return true;
+        }
+        if (kept != null) {
+            for (Loan mine : kept.values()) {
+                if (mine.connection() == connection) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Runs a cut transaction's {@code statements} again on the held connection; {@code outcome} hears how it went. */

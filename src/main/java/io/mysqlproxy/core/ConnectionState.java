@@ -15,6 +15,8 @@ final class ConnectionState {
     long lastInsertId;
     /** A pinned client left state behind (variables, temporary tables, a transaction): reset before reuse. */
     boolean needsReset;
+    /** The proxy prepared a client's statements on it ({@link PreparedStatements}): reset before another uses it. */
+    boolean holdsStatements;
     /** How often multiplexed clients took the connection: a client finds out whether others used it since. */
     long borrows;
     /** When the connection last went idle (System.nanoTime), to know whether to ping it before use. */
@@ -30,5 +32,6 @@ final class ConnectionState {
         sets.clear();
         lastInsertId = 0;
         needsReset = false;
+        holdsStatements = false;
     }
 }

@@ -25,6 +25,10 @@ final class MultiplexedCommand {
     private String text;
     /** The statement text of a COM_QUERY that was inspected, else null. */
     private String sql;
+    /** The text of a COM_STMT_PREPARE, the statement a COM_STMT_EXECUTE runs and its flags, when routed per statement. */
+    private String preparedSql;
+    private PreparedStatements.Statement statement;
+    private int executeFlags;
     /** {@link #replicaSafe()} once known (after the command was inspected), else null. */
     private Boolean replicaSafe;
     /** Its bytes were taken from the client's queue: sent, or replaced by the proxy's own command. */
@@ -54,10 +58,15 @@ final class MultiplexedCommand {
     /**
      * Reads what the command at {@code at} (a frame of {@code length}) does to the session; {@code readable} is false
      * when it is too long to read or not the first packet of a command. Returns the pin it needs, or null.
+     * Prepared-statement commands pin, unless the client's statements are routed one by one ({@code statements}).
      */
-    PinReason inspect(ByteBuf buf, int at, int length, boolean readable) {
+    PinReason inspect(ByteBuf buf, int at, int length, boolean readable, PreparedStatements statements) {
         if (!readable) {
             return PinReason.UNINSPECTED;
+        }
+        if (isPreparedStatementCommand()) {
+            return statements == null ? PinReason.PREPARED_STATEMENT
+                    : inspectPrepared(buf, at + Packets.HEADER_SIZE, length, statements);
         }
         switch (code) {
             case Commands.COM_QUERY -> {
@@ -79,15 +88,51 @@ final class MultiplexedCommand {
                     Commands.COM_PROCESS_INFO, Commands.COM_DEBUG, Commands.COM_RESET_CONNECTION -> {
                 return null;
             }
-            case Commands.COM_STMT_PREPARE, Commands.COM_STMT_EXECUTE, Commands.COM_STMT_FETCH,
-                    Commands.COM_STMT_CLOSE, Commands.COM_STMT_RESET, Commands.COM_STMT_SEND_LONG_DATA,
-                    Commands.COM_STMT_BULK_EXECUTE -> {
-                return PinReason.PREPARED_STATEMENT;
-            }
             default -> {
                 return PinReason.COMMAND;
             }
         }
+    }
+
+    private PinReason inspectPrepared(ByteBuf buf, int payload, int length, PreparedStatements statements) {
+        if (code == Commands.COM_STMT_PREPARE) {
+            preparedSql = buf.toString(payload + 1, length - 1, StandardCharsets.UTF_8);
+            return null;
+        }
+        if (code != Commands.COM_STMT_EXECUTE || length < 10) {
+            return null; // on the primary, which has every statement under the client's ids
+        }
+        executeFlags = buf.getUnsignedByte(payload + 5);
+        statement = statements.get(buf.getUnsignedIntLE(payload + 1));
+        if (statement == null) {
+            return null;
+        }
+        effects = statement.effects;
+        if (effects.pin() != null) {
+            return effects.pin();
+        }
+        // a SET the client prepared: the proxy cannot replay it as text on other connections
+        return effects.replayableSet() ? PinReason.SESSION_VARIABLE : null;
+    }
+
+    /** Whether it is one of the commands on server-side prepared statements. */
+    boolean isPreparedStatementCommand() {
+        return switch (code) {
+            case Commands.COM_STMT_PREPARE, Commands.COM_STMT_EXECUTE, Commands.COM_STMT_FETCH,
+                    Commands.COM_STMT_CLOSE, Commands.COM_STMT_RESET, Commands.COM_STMT_SEND_LONG_DATA,
+                    Commands.COM_STMT_BULK_EXECUTE -> true;
+            default -> false;
+        };
+    }
+
+    /** The text a COM_STMT_PREPARE prepares, when inspected for routing per statement; else null. */
+    String preparedSql() {
+        return preparedSql;
+    }
+
+    /** The statement a COM_STMT_EXECUTE runs, when it is one the client prepared; else null. */
+    PreparedStatements.Statement statement() {
+        return statement;
     }
 
     /**
@@ -97,7 +142,8 @@ final class MultiplexedCommand {
     boolean replicaSafe() {
         if (replicaSafe == null) {
             // asked by the split, the read retry and causal reads: the statement is scanned once
-            replicaSafe = sql != null && effects.pin() == null && !effects.readsInsertId() && !effects.readsPrevious()
+            replicaSafe = statement != null ? statement.replicaSafe(executeFlags)
+                    : sql != null && effects.pin() == null && !effects.readsInsertId() && !effects.readsPrevious()
                     && ReplicaReads.replicaSafe(sql);
         }
         return replicaSafe;
@@ -115,6 +161,7 @@ final class MultiplexedCommand {
     boolean mayWrite() {
         return switch (code) {
             case Commands.COM_QUERY -> !replicaSafe() && text == null && effects.useDatabase() == null;
+            case Commands.COM_STMT_EXECUTE -> statement == null || !statement.readOnly();
             case Commands.COM_INIT_DB, Commands.COM_PING, Commands.COM_STATISTICS, Commands.COM_FIELD_LIST,
                     Commands.COM_PROCESS_INFO, Commands.COM_DEBUG, Commands.COM_RESET_CONNECTION,
                     Commands.COM_STMT_PREPARE, Commands.COM_STMT_CLOSE, Commands.COM_STMT_RESET,

@@ -68,6 +68,11 @@ final class Multiplexer {
     private ByteBuf retryableRead;
     /** The replay of the client's transaction when its primary is lost ({@code --transaction-replay}), or null. */
     private final TransactionReplay transaction;
+    /**
+     * The client's prepared statements when they are routed one by one (splitting, connections of its own), else
+     * null: prepared-statement commands then pin the client.
+     */
+    private final PreparedStatements statements;
 
     Multiplexer(ClientSession session, IdlePool pool, Backend backend, ListenerMetrics metrics,
                 PoolConfig config, long readTimeoutMillis, PooledConnection loginConnection,
@@ -79,7 +84,8 @@ final class Multiplexer {
         this.lease = new ConnectionLease(session, pool, backend, loginConnection, metrics, config, readTimeoutMillis,
                 loop, this::keepsConnection, this::fail, keepsItsConnections);
         RoutingConfig routing = session.listener().routing();
-        this.split = routing.splits() ? new ReadWriteSplit(session, lease, readTimeoutMillis) : null;
+        this.statements = routing.splits() && keepsItsConnections ? new PreparedStatements() : null;
+        this.split = routing.splits() ? new ReadWriteSplit(session, lease, statements, readTimeoutMillis) : null;
         RoutingConfig.TransactionReplay replay = routing.transactionReplay();
         this.transaction = split != null && replay.enabled() ? new TransactionReplay(session, lease, split, metrics,
                 replay.maxBytes(), replay.timeoutMillis()) : null;
@@ -213,7 +219,7 @@ final class Multiplexer {
             return;
         }
         if (mirror.pinned() == null) {
-            pin(current.inspect(pending, at, length, command0));
+            pin(current.inspect(pending, at, length, command0, statements));
         }
         int frame = Packets.HEADER_SIZE + length;
         Runnable send = () -> sendToBackend(mirror.pinned() != null ? pending.readableBytes() : frame);
@@ -250,7 +256,7 @@ final class Multiplexer {
         } else {
             if (mirror.pinned() == null || mirror.pinned() == PinReason.SCRIPT) {
                 // state a script-pinned client creates pins it for good
-                pin(current.inspect(framed, 0, length, inspect));
+                pin(current.inspect(framed, 0, length, inspect, null));
             }
             Runnable sendPacket = () -> scriptedSend.accept(packet);
             if (wanted == null && split != null) {
@@ -368,8 +374,33 @@ final class Multiplexer {
             if (transaction != null) {
                 transaction.sent(command, current);
             }
+            if (statements != null && current.isPreparedStatementCommand() && mirror.pinned() == null) {
+                command = forHeldConnection(command);
+                if (command == null) {
+                    return;
+                }
+            }
         }
         send(command);
+    }
+
+    /**
+     * The client's prepared-statement command as the held connection must get it (its statement ids there); null,
+     * with the session closed, when that connection has none of the client's statements: the one that had them was
+     * lost, and ids the client holds could name other statements on another connection.
+     */
+    private ByteBuf forHeldConnection(ByteBuf command) {
+        PooledConnection held = lease.held();
+        PreparedStatements.Statement statement = current.statement();
+        if (statements.ownerLost(held) && (statement == null || !statements.preparedOn(statement, held))) {
+            command.release();
+            LOG.infof("session %d: the backend connection holding the prepared statements of client %s was lost",
+                    session.id(), session.clientAddress());
+            session.closeWithError(1, ErrorCodes.NO_BACKEND, ErrorCodes.STATE_CONNECTION_FAILURE, "mysqlproxy: the"
+                    + " backend connection holding this client's prepared statements was lost; please reconnect");
+            return null;
+        }
+        return statements.toServer(command, held, lease::ours);
     }
 
     private void releaseRetryableRead() {
@@ -416,6 +447,12 @@ final class Multiplexer {
     private void resendRead() {
         ByteBuf again = retryableRead;
         retryableRead = null;
+        if (statements != null && current != null && current.statement() != null) {
+            again = forHeldConnection(again);
+            if (again == null) {
+                return;
+            }
+        }
         session.links().server().writeAndFlush(again);
     }
 
@@ -477,6 +514,13 @@ final class Multiplexer {
         }
         PooledConnection held = lease.held();
         ConversationTracker tracker = session.tracker();
+        if (statements != null && ended.preparedSql() != null) {
+            if (tracker.lastCommandFailed() || held == null) {
+                statements.prepareFailed();
+            } else {
+                statements.prepared(held, tracker.preparedId(), tracker.preparedParams(), ended.preparedSql());
+            }
+        }
         long id = tracker.takeLastInsertId();
         if (id != 0) {
             mirror.lastInsertId(id);
@@ -488,8 +532,8 @@ final class Multiplexer {
             pin(PinReason.SESSION_VARIABLE);
         }
         int status = tracker.serverStatus();
-        if ((status & ServerStatus.SESSION_STATE_CHANGED) != 0 && held != null && !tracker.lastCommandFailed()
-                && !ended.carriedOver()) {
+        if ((status & ServerStatus.SESSION_STATE_CHANGED) != 0 && tracker.lastResponseReportedStatus()
+                && held != null && !tracker.lastCommandFailed() && !ended.carriedOver()) {
             // the server saw session state change (clients with CLIENT_SESSION_TRACK, and with
             // session_track_state_change on, any change): state the tokenizer missed, say in a stored function
             pin(PinReason.SESSION_STATE);

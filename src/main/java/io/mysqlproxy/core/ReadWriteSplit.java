@@ -4,6 +4,8 @@ import io.mysqlproxy.backend.Backend;
 import io.mysqlproxy.backend.BackendRole;
 import io.mysqlproxy.config.RoutingConfig;
 
+import org.jboss.logging.Logger;
+
 import java.util.List;
 import java.util.function.Predicate;
 
@@ -16,15 +18,20 @@ import java.util.function.Predicate;
  * transaction or pinned keeps the connection it holds whatever this says.
  */
 final class ReadWriteSplit {
+    private static final Logger LOG = Logger.getLogger(ReadWriteSplit.class);
     private final ClientSession session;
     private final ConnectionLease lease;
     /** Whether the client may borrow from a backend's pool (it has connections of the client's user). */
     private final Predicate<Backend> borrowable;
     private final CausalReads causal;
+    /** The client's prepared statements, when routed one by one; else null. */
+    private final PreparedStatements statements;
 
-    ReadWriteSplit(ClientSession session, ConnectionLease lease, long readTimeoutMillis) {
+    ReadWriteSplit(ClientSession session, ConnectionLease lease, PreparedStatements statements,
+                   long readTimeoutMillis) {
         this.session = session;
         this.lease = lease;
+        this.statements = statements;
         this.borrowable = b -> lease.usable(session.listener().pool(b));
         this.causal = new CausalReads(session, lease, readTimeoutMillis);
     }
@@ -51,13 +58,49 @@ final class ReadWriteSplit {
             lease.obtain(command.effects(), send);
             return;
         }
+        Runnable onReplica = () -> onReplica(command, replica, primary, send);
         if (causal.needed(replica)) {
-            causal.read(replica, primary, command.effects(), send); // counts the read where it runs
+            causal.read(replica, primary, command.effects(), onReplica, send);
         } else {
-            replica.routed(true);
             lease.target(replica);
-            lease.obtain(command.effects(), send);
+            lease.obtain(command.effects(), onReplica);
         }
+    }
+
+    /**
+     * The replica connection held now runs {@code send}, counted there as a routed read, once it has the statement
+     * {@code command} executes (the proxy prepares it there the first time); a replica that refuses to prepare it
+     * leaves this execution, and the statement's next ones, to the primary.
+     */
+    private void onReplica(MultiplexedCommand command, Backend replica, Backend primary, Runnable send) {
+        PreparedStatements.Statement statement = command.statement();
+        PooledConnection held = lease.held();
+        if (statement == null || statements.preparedOn(statement, held)) {
+            replica.routed(true);
+            send.run();
+            return;
+        }
+        lease.prepareCopy(statement.sql, new StatementCopy.Outcome() {
+            @Override
+            public void prepared(long id) {
+                statements.copied(statement, held, id);
+                replica.routed(true);
+                send.run();
+            }
+
+            @Override
+            public void failed(String reason, boolean broken) {
+                LOG.infof("session %d: replica %s could not prepare a statement of the client (%s); the primary runs"
+                        + " it", session.id(), replica.address(), reason);
+                if (!broken) {
+                    statements.refusedByReplica(statement);
+                    lease.release();
+                }
+                primary.routed(true);
+                lease.target(primary);
+                lease.obtain(command.effects(), send);
+            }
+        });
     }
 
     /** Whether {@code command} is a read any server may answer: replica-safe, outside a transaction and a pin. */

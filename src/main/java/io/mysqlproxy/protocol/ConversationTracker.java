@@ -34,12 +34,18 @@ public final class ConversationTracker {
     private ResponseState state = ResponseState.IDLE;
     private long columnsLeft;
     private long prepareColumns;
+    /** Statement id and parameter count of the last COM_STMT_PREPARE the server accepted, or -1 and 0. */
+    private long preparedId = -1;
+    private int preparedParams;
     private int lastSeq;
     /** Server status flags of the last OK or EOF that ended a result, AUTOCOMMIT until one arrives. */
     private int serverStatus = ServerStatus.AUTOCOMMIT;
     /** The last non-zero insert id an OK packet reported (what LAST_INSERT_ID() returns on that connection). */
     private long lastInsertId;
     private boolean lastFailed;
+    /** Whether the response under way, and the last completed one, reported the server status. */
+    private boolean statusReported;
+    private boolean lastReportedStatus;
     private boolean quitSent;
     private long clientPacketLength;
     private int lastCommand = -1;
@@ -88,9 +94,28 @@ public final class ConversationTracker {
         return id;
     }
 
+    /**
+     * Whether the response to the last completed command reported the server status (a statement's OK or end of
+     * rows, a command's OK); after others (a prepared statement's definitions, an error) {@link #serverStatus} is
+     * older than it.
+     */
+    public boolean lastResponseReportedStatus() {
+        return lastReportedStatus;
+    }
+
     /** Whether the response to the last completed command was an error. */
     public boolean lastCommandFailed() {
         return lastFailed;
+    }
+
+    /** The statement id of the last COM_STMT_PREPARE the server accepted (-1 before any). */
+    public long preparedId() {
+        return preparedId;
+    }
+
+    /** How many parameters that statement has. */
+    public int preparedParams() {
+        return preparedParams;
     }
 
     public int lastSeq() {
@@ -225,7 +250,13 @@ public final class ConversationTracker {
                 state = ResponseState.AUTH;
                 advance(head);
             }
-            default -> complete(); // OK, ERR, EOF or a bare string: always one packet
+            default -> {
+                if (first == Packets.OK) {
+                    serverStatus = OkPacket.statusFlags(head);
+                    statusReported = true;
+                }
+                complete(); // OK, ERR, EOF or a bare string: always one packet
+            }
         }
     }
 
@@ -251,8 +282,10 @@ public final class ConversationTracker {
             complete();
             return;
         }
+        preparedId = head.u32At(1);
         prepareColumns = head.u16At(5);
         columnsLeft = head.u16At(7);
+        preparedParams = (int) columnsLeft;
         if (columnsLeft > 0) {
             state = ResponseState.PREPARE_PARAMS;
         } else {
@@ -305,6 +338,7 @@ public final class ConversationTracker {
 
     private void endOfResult(int status) {
         serverStatus = status;
+        statusReported = true;
         if ((status & ServerStatus.MORE_RESULTS_EXISTS) != 0) {
             state = ResponseState.FIRST;
         } else {
@@ -317,6 +351,8 @@ public final class ConversationTracker {
         observer.commandCompleted(command, failed, rows);
         lastFailed = failed;
         failed = false;
+        lastReportedStatus = statusReported;
+        statusReported = false;
         rows = 0;
         state = pending.isEmpty() ? ResponseState.IDLE : ResponseState.FIRST;
     }

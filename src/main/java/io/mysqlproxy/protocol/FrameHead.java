@@ -63,6 +63,11 @@ public final class FrameHead {
         return buf.getUnsignedShortLE(offset + index);
     }
 
+    public long u32At(int index) {
+        check(index, 4);
+        return buf.getUnsignedIntLE(offset + index);
+    }
+
     /** Value of the length-encoded integer at {@code index}; its size is {@link Payloads#lenEncSize(int)}. */
     public long lenEncAt(int index) {
         int first = byteAt(index);

@@ -74,7 +74,7 @@ class MultiplexedCommandTest {
     void aCommandTooLongOrNotAtTheStartOfAnExchangeIsNotReadAndPins() {
         ByteBuf framed = framed(Commands.COM_QUERY, "USE shop");
         MultiplexedCommand unread = new MultiplexedCommand(Commands.COM_QUERY, false);
-        assertThat(unread.inspect(framed, 0, framed.getUnsignedMediumLE(0), false)).isEqualTo(PinReason.UNINSPECTED);
+        assertThat(unread.inspect(framed, 0, framed.getUnsignedMediumLE(0), false, null)).isEqualTo(PinReason.UNINSPECTED);
         framed.release();
         unread.appliedTo(mirror, connection);
         assertThat(mirror.database()).isNull();
@@ -83,7 +83,7 @@ class MultiplexedCommandTest {
     private MultiplexedCommand inspected(int code, String text, PinReason pin) {
         ByteBuf framed = framed(code, text);
         MultiplexedCommand command = new MultiplexedCommand(code, false);
-        assertThat(command.inspect(framed, 0, framed.getUnsignedMediumLE(0), true)).as(text).isEqualTo(pin);
+        assertThat(command.inspect(framed, 0, framed.getUnsignedMediumLE(0), true, null)).as(text).isEqualTo(pin);
         framed.release();
         return command;
     }

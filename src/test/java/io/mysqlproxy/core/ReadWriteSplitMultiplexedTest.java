@@ -13,6 +13,7 @@ class ReadWriteSplitMultiplexedTest extends ReadWriteSplitTest {
     @BeforeAll
     static void multiplexed() {
         proxy.close();
+        multiplexed = true;
         proxy = TestProxy.builder().backend(DB.server(0).address()).readOnlyBackend(DB.server(1).address())
                 .routing(new RoutingConfig(RoutingConfig.Mode.READ_WRITE_SPLIT, -1))
                 .pool(new PoolConfig(0, 0, 60_000, new MultiplexingConfig(true, Set.of(), 200, 10_000)))

@@ -28,9 +28,12 @@ class ReadWriteSplitTest {
     @RegisterExtension
     static final MariaDbExtension DB = new MariaDbExtension(2);
     static TestProxy proxy;
+    /** Whether the proxy multiplexes (the subclass): prepared statements then pin the client to the primary. */
+    static boolean multiplexed;
 
     @BeforeAll
     static void start() {
+        multiplexed = false;
         for (int i = 0; i < 2; i++) {
             String name = i == 0 ? "primary" : "replica";
             DB.server(i).execute("CREATE USER 'app'@'%' IDENTIFIED BY 'app-pw'", "GRANT ALL ON *.* TO 'app'@'%'",
@@ -162,15 +165,137 @@ class ReadWriteSplitTest {
         }
     }
 
+    /** Where a prepared read runs: a replica when the client keeps its connections, the primary under multiplexing. */
+    private static String preparedReadsOn() {
+        return multiplexed ? "primary" : "replica";
+    }
+
+    private static String first(PreparedStatement p) throws SQLException {
+        try (ResultSet rs = p.executeQuery()) {
+            assertThat(rs.next()).isTrue();
+            return rs.getString(1);
+        }
+    }
+
+    private static long preparedStatementsOn(int server) throws SQLException {
+        try (Connection c = DriverManager.getConnection(DB.server(server).jdbcUrl(), "root", "");
+             Statement s = c.createStatement()) {
+            return Long.parseLong(one(s, "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS"
+                    + " WHERE VARIABLE_NAME = 'PREPARED_STMT_COUNT'"));
+        }
+    }
+
+    /**
+     * Server-side prepared statements of read-only text run where reads run: the proxy prepares them again on the
+     * replica the first time one of their executions goes there; writes, locking reads and every statement inside a
+     * transaction run on the primary, under the ids the client got from it.
+     */
     @Test
-    void serverSidePreparedStatementsRunOnThePrimary() throws SQLException {
-        try (Connection c = connect("useServerPrepStmts=true");
-             PreparedStatement p = c.prepareStatement("SELECT name FROM whoami WHERE ? = 1")) {
+    void serverSidePreparedReadsGoWhereReadsGoAndWritesToThePrimary() throws SQLException {
+        for (String url : new String[] {proxy.mariadbUrl("shop", "useServerPrepStmts=true"),
+            proxy.mysqlUrl("shop", "useServerPrepStmts=true&cachePrepStmts=false")}) {
+            try (Connection c = DriverManager.getConnection(url, "app", "app-pw");
+                 PreparedStatement read = c.prepareStatement("SELECT CONCAT(name, ?) FROM whoami");
+                 PreparedStatement write = c.prepareStatement("INSERT INTO orders VALUES (?)");
+                 PreparedStatement locking = c.prepareStatement("SELECT CONCAT(name, ?) FROM whoami FOR UPDATE")) {
+                for (int i = 0; i < 3; i++) {
+                    read.setInt(1, i);
+                    assertThat(first(read)).as(url).isEqualTo(preparedReadsOn() + i);
+                }
+                read.setString(1, "-text"); // other parameter types: sent with this execution
+                assertThat(first(read)).as(url).isEqualTo(preparedReadsOn() + "-text");
+                write.setInt(1, 41);
+                assertThat(write.executeUpdate()).isEqualTo(1);
+                locking.setInt(1, 5);
+                assertThat(first(locking)).isEqualTo("primary5");
+                c.setAutoCommit(false);
+                read.setInt(1, 6);
+                assertThat(first(read)).as("inside a transaction").isEqualTo("primary6");
+                c.commit();
+                c.setAutoCommit(true);
+                assertThat(first(read)).as(url).isEqualTo(preparedReadsOn() + "6");
+            }
+        }
+        assertThat(onPrimary("SELECT COUNT(*) FROM shop.orders WHERE id = 41")).isEqualTo("2");
+    }
+
+    /**
+     * A client sends a statement's parameter types only when they change: a replica that prepared the statement after
+     * the types were sent (to the primary, in a transaction) gets them from the proxy with the execution that needs them.
+     */
+    @Test
+    void aReplicaGetsTheParameterTypesTheClientSentToThePrimary() throws SQLException {
+        try (Connection c = DriverManager.getConnection(proxy.mysqlUrl("shop", "useServerPrepStmts=true"), "app",
+                "app-pw"); PreparedStatement p = c.prepareStatement("SELECT CONCAT(name, ?, ?) FROM whoami")) {
+            c.setAutoCommit(false);
+            p.setString(1, "-a");
+            p.setLong(2, 7);
+            assertThat(first(p)).isEqualTo("primary-a7"); // the types go to the primary
+            c.commit();
+            c.setAutoCommit(true);
+            p.setString(1, "-b");
+            p.setLong(2, 8);
+            assertThat(first(p)).isEqualTo(preparedReadsOn() + "-b8"); // no types: the proxy adds them
+            p.setString(1, "-c");
+            p.setLong(2, 9);
+            assertThat(first(p)).isEqualTo(preparedReadsOn() + "-c9");
+        }
+    }
+
+    /** A statement the replica cannot prepare (its table is on the primary only) runs on the primary. */
+    @Test
+    void aStatementTheReplicaCannotPrepareRunsOnThePrimary() throws SQLException {
+        DB.server(0).execute("CREATE TABLE IF NOT EXISTS shop.primary_only (v TEXT)",
+                "REPLACE INTO shop.primary_only VALUES ('only here')");
+        for (String url : new String[] {proxy.mariadbUrl("shop", "useServerPrepStmts=true"),
+            proxy.mysqlUrl("shop", "useServerPrepStmts=true")}) {
+            try (Connection c = DriverManager.getConnection(url, "app", "app-pw");
+                 PreparedStatement p = c.prepareStatement("SELECT v FROM primary_only WHERE ? = 1")) {
+                for (int i = 0; i < 3; i++) {
+                    p.setInt(1, 1);
+                    assertThat(first(p)).as(url).isEqualTo("only here");
+                }
+            }
+        }
+    }
+
+    /** Rows read through a cursor come from the connection the cursor is open on: the primary's. */
+    @Test
+    void aPreparedReadWithACursorRunsOnThePrimary() throws SQLException {
+        try (Connection c = DriverManager.getConnection(proxy.mysqlUrl("shop",
+                "useServerPrepStmts=true&useCursorFetch=true&defaultFetchSize=1"), "app", "app-pw");
+             PreparedStatement p = c.prepareStatement("SELECT name FROM whoami WHERE ? = 1 UNION ALL"
+                     + " SELECT name FROM whoami")) {
             p.setInt(1, 1);
+            p.setFetchSize(1);
             try (ResultSet rs = p.executeQuery()) {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getString(1)).isEqualTo("primary");
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("primary");
+                assertThat(rs.next()).isFalse();
             }
+        }
+    }
+
+    /** A statement the client closes is closed on the replica too: the copies do not pile up there. */
+    @Test
+    void aClosedStatementIsClosedOnTheReplicaToo() throws SQLException {
+        try (Connection c = DriverManager.getConnection(proxy.mariadbUrl("shop",
+                "useServerPrepStmts=true&cachePrepStmts=false"), "app", "app-pw")) {
+            long before = preparedStatementsOn(1);
+            for (int i = 0; i < 5; i++) {
+                try (PreparedStatement p = c.prepareStatement("SELECT name FROM whoami WHERE " + i + " = ?")) {
+                    p.setInt(1, i);
+                    assertThat(first(p)).isEqualTo(preparedReadsOn());
+                }
+            }
+            try (Statement s = c.createStatement()) {
+                // one more command on each (under multiplexing the prepared statements pinned the client)
+                assertThat(one(s, "SELECT name FROM whoami")).isEqualTo(preparedReadsOn());
+                assertThat(one(s, "SELECT name FROM whoami FOR UPDATE")).isEqualTo("primary");
+            }
+            assertThat(preparedStatementsOn(1)).isEqualTo(before);
         }
     }
 

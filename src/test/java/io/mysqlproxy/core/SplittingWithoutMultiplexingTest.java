@@ -16,6 +16,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.net.Socket;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -25,6 +26,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -183,5 +185,42 @@ class SplittingWithoutMultiplexingTest {
             }
         }
         assertThat(movedLate).as("a login on another thread than the pooled connection's").isTrue();
+    }
+    /**
+     * The primary connection holding a client's prepared statements is killed (a DBA, a server restart): the ids the
+     * client holds mean nothing on another connection, and could name other statements there, so the client gets a
+     * clear error and its connection closes instead of running something else.
+     */
+    @Test
+    void aClientWhosePreparedStatementsWereLostGetsAnErrorNotAnotherStatement() throws Exception {
+        try (TestProxy proxy = TestProxy.builder().backend(DB.server(0).address())
+                .readOnlyBackend(DB.server(1).address())
+                .routing(new RoutingConfig(RoutingConfig.Mode.READ_WRITE_SPLIT, -1)).start();
+             Connection c = DriverManager.getConnection(proxy.mysqlUrl("shop", "useServerPrepStmts=true"), "app",
+                     "app");
+             PreparedStatement insert = c.prepareStatement("INSERT INTO orders VALUES (?)")) {
+            insert.setInt(1, 1);
+            assertThat(insert.executeUpdate()).isEqualTo(1);
+            try (Connection root = DriverManager.getConnection(DB.server(0).jdbcUrl(), "root", "");
+                 Statement s = root.createStatement()) {
+                s.execute("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'app'");
+                try (ResultSet rs = s.getResultSet()) {
+                    assertThat(rs.next()).isTrue();
+                    long id = rs.getLong(1);
+                    assertThat(rs.next()).isFalse();
+                    s.execute("KILL " + id);
+                }
+            }
+            // another client of the user leaves its connections in the pool: the next statement can take one
+            try (Connection other = DriverManager.getConnection(proxy.mysqlUrl("shop", ""), "app", "app");
+                 Statement s = other.createStatement()) {
+                assertThat(port(s, "SELECT @@port FOR UPDATE")).isEqualTo(String.valueOf(DB.server(0).port()));
+            }
+            Listener listener = proxy.server().listeners().get(0);
+            await().atMost(Duration.ofSeconds(5)).until(() -> listener.pooledConnections(listener.backends().get(0)) == 1);
+            insert.setInt(1, 2);
+            assertThatThrownBy(insert::executeUpdate)
+                    .hasMessageContaining("prepared statements was lost");
+        }
     }
 }

@@ -136,6 +136,25 @@ class ConversationTrackerTest {
         server(5, COLUMN);
         server(6, EOF);
         assertThat(tracker.idle()).isTrue();
+        assertThat(tracker.preparedId()).isEqualTo(1);
+        assertThat(tracker.preparedParams()).isEqualTo(2);
+    }
+
+    /** A prepare's answer holds no server status; a ping's OK does: a session-state flag read after each is its own. */
+    @Test
+    void onlyAnswersThatReportTheServerStatusUpdateIt() {
+        client(0, Commands.COM_QUERY, 'S');
+        server(1, 0, 0, 0, 0x02 | 0x40, 0x40, 0, 0); // autocommit, session state changed
+        assertThat(tracker.lastResponseReportedStatus()).isTrue();
+        assertThat(tracker.serverStatus() & ServerStatus.SESSION_STATE_CHANGED).isNotZero();
+        client(0, Commands.COM_STMT_PREPARE, 'D');
+        server(1, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        assertThat(tracker.lastResponseReportedStatus()).isFalse();
+        assertThat(tracker.preparedId()).isEqualTo(7);
+        client(0, Commands.COM_PING);
+        server(1, OK);
+        assertThat(tracker.lastResponseReportedStatus()).isTrue();
+        assertThat(tracker.serverStatus()).isEqualTo(ServerStatus.AUTOCOMMIT);
     }
 
     @Test
