@@ -39,7 +39,7 @@ memory() { # resident memory and heap of the proxy now
   echo "proxy: resident $(( $(rss_kib) / 1024 )) MiB, heap used ${heap:-?}, descriptors $(ls /proc/$PID/fd | wc -l), threads $(ls /proc/$PID/task | wc -l)"
   # with -XX:NativeMemoryTracking=summary in PROXY_JAVA_OPTS: where the JVM's memory is, committed, by area
   if [[ "${PROXY_JAVA_OPTS:-}" == *NativeMemoryTracking* ]]; then
-    jcmd "$PID" VM.native_memory summary | sed -n 's/^- *\([A-Za-z ]*[a-z]\) *(reserved=[0-9]*KB, committed=\([0-9]*\)KB.*/\1 \2/p' \
+    jcmd "$PID" VM.native_memory summary | sed -n 's/^- *\([A-Za-z ]*[A-Za-z]\) *(reserved=[0-9]*KB, committed=\([0-9]*\)KB.*/\1 \2/p' \
       | awk '$NF > 1024 {printf "  %s %d MiB;", substr($0, 1, length($0) - length($NF) - 1), $NF / 1024} END {print ""}'
   fi
 }
