@@ -3,11 +3,14 @@ package io.mysqlproxy.core;
 import io.mysqlproxy.backend.Backend;
 import io.mysqlproxy.metrics.ListenerMetrics;
 import io.mysqlproxy.protocol.ErrorCodes;
+import io.mysqlproxy.protocol.Packets;
 import io.mysqlproxy.protocol.ServerStatus;
+import io.mysqlproxy.sql.CommitRisk;
 import io.mysqlproxy.sql.StatementEffects;
 import io.netty.buffer.ByteBuf;
 import org.jboss.logging.Logger;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -73,6 +76,14 @@ final class TransactionReplay {
                 || commandCut && log.running() == null) {
             return false;
         }
+        if (commandCut && CommitRisk.mayCommit(text(log.running()))) {
+            // it may have committed on the lost server, and its writes may be on the new primary already: running
+            // the transaction again there could apply it twice (MaxScale's transaction_replay_safe_commit)
+            LOG.warnf("session %d: backend %s was lost while a statement that commits ran for client %s; whether"
+                    + " its transaction was committed is unknown, so it is not replayed", session.id(),
+                    session.backend().address(), session.clientAddress());
+            return false;
+        }
         Backend lost = lease.lostWhileRunning();
         replaying = true;
         metrics.transactionReplay(ListenerMetrics.Replay.STARTED);
@@ -81,6 +92,11 @@ final class TransactionReplay {
                 log.statements().size());
         awaitPrimary(new Cut(lost, commandCut, next));
         return true;
+    }
+
+    private static String text(ByteBuf framedQuery) {
+        return framedQuery.toString(framedQuery.readerIndex() + Packets.HEADER_SIZE + 1,
+                framedQuery.readableBytes() - Packets.HEADER_SIZE - 1, StandardCharsets.UTF_8);
     }
 
     /** A transaction cut by the loss of {@code lost}, waiting for a primary until its deadline. */

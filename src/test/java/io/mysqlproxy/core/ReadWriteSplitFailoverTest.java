@@ -233,6 +233,40 @@ class ReadWriteSplitFailoverTest {
         }
     }
 
+    /**
+     * The primary dies while a statement that commits runs (here DDL, which commits the UPDATE before it): the
+     * UPDATE may have reached the new primary already, so the transaction is not run again there (it would count
+     * twice); the client loses its connection, as it would directly, and the row is counted once.
+     */
+    @Test
+    void aTransactionCutWhileItCommitsIsNotRunTwice() throws Exception {
+        try (Rig rig = Rig.start()) {
+            rig.primary().execute("CREATE TABLE shop.counter (n INT)", "INSERT INTO shop.counter VALUES (0)");
+            await().atMost(Duration.ofSeconds(10)).until(() -> count(rig.replica(), "shop.counter") == 1);
+            try (Connection c = DriverManager.getConnection(rig.proxy().mariadbUrl("shop", ""), "app", "app");
+                 Statement s = c.createStatement()) {
+                c.setAutoCommit(false);
+                assertThat(s.executeUpdate("UPDATE counter SET n = n + 1")).isEqualTo(1);
+                CompletableFuture<Boolean> committing = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return s.execute("CREATE TABLE made AS SELECT SLEEP(1) AS s");
+                    } catch (SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                await().atMost(Duration.ofSeconds(10)).until(() -> count(rig.primary(),
+                        "information_schema.PROCESSLIST WHERE INFO LIKE '%SLEEP(1)%' AND USER = 'app'") == 1);
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> count(rig.replica(), "shop.counter WHERE n = 1") == 1);
+                rig.failOver();
+                assertThatThrownBy(() -> committing.get(20, TimeUnit.SECONDS)).hasCauseInstanceOf(
+                        IllegalStateException.class);
+            }
+            assertThat(count(rig.replica(), "shop.counter WHERE n = 1")).isEqualTo(1);
+            assertThat(rig.replays("started")).isZero();
+        }
+    }
+
     @Test
     void theMariadbCliGoesOnWithItsTransactionAfterAFailover() throws Exception {
         try (Rig rig = Rig.start()) {

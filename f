@@ -1,0 +1,16 @@
+oltp_point_select	direct	1	23277.83	1.44	0	0	0
+oltp_point_select	haproxy	1	13676.59	2.07	45.61	36.8	0.86
+oltp_point_select	a	1	14907.17	2.18	45.64	31.04	0.81
+oltp_point_select	b	1	15792.51	1.96	44.78	29.53	0.76
+oltp_point_select	b	2	16588.12	1.86	39.49	28.17	0.72
+oltp_point_select	a	2	16909.16	1.70	37.82	28.77	0.73
+oltp_point_select	haproxy	2	13378.56	2.26	46.14	37.53	0.79
+oltp_point_select	direct	2	22232.64	1.44	0	0	0
+oltp_point_select	direct	3	22621.94	1.47	0	0	0
+oltp_point_select	haproxy	3	13869.63	2.14	43.97	34.9	0.73
+oltp_point_select	a	3	16235.94	2.03	41.38	30.44	0.81
+oltp_point_select	b	3	13711.81	2.03	48.11	34.57	0.83
+oltp_point_select	b	4	15184.05	1.96	43.46	31.49	0.77
+oltp_point_select	a	4	17164.37	1.67	38.81	28.79	0.85
+oltp_point_select	haproxy	4	17189.09	2.00	36.41	29.24	0.76
+oltp_point_select	direct	4	31548.05	1.10	0	0	0
