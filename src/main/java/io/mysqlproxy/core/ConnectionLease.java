@@ -247,9 +247,13 @@ final class ConnectionLease {
             if (wait != null && wait.waiter() == w && from.pool().cancel(w)) {
                 wait = null;
                 metrics.multiplexWaitTimedOut();
+                // idle ones that never fitted: opened by clients that negotiated another protocol or character set
+                String why = from.pool().allIdle(user) ? "its idle ones were opened by clients with other"
+                        + " capabilities or another character set, which this client cannot use"
+                        : "all are in use by other clients";
                 refusal.refuse(ErrorCodes.TOO_MANY_CONNECTIONS, ErrorCodes.STATE_CONNECTION_REJECTED,
                         "mysqlproxy: no backend connection of user '" + user + "' became free within "
-                                + waitTimeoutMillis + " ms (all are in use by other clients)");
+                                + waitTimeoutMillis + " ms (" + why + ")");
             }
         }, waitTimeoutMillis, TimeUnit.MILLISECONDS));
     }

@@ -307,6 +307,12 @@ final class IdlePool implements PoolView {
         return shares.has(user) && ledger.lent(user) > 0 || idle != null && !idle.isEmpty();
     }
 
+    /** Whether every connection of {@code user} here is idle and none is lent: none will come back from a client. */
+    synchronized boolean allIdle(String user) {
+        Deque<PooledConnection> idle = byUser.get(user);
+        return ledger.lent(user) == 0 && idle != null && !idle.isEmpty();
+    }
+
     /**
      * A multiplexed client of {@code user} ended; it held no connection any more. Its user's last idle connection
      * may now be taken: a login waiting for one gets it at once.

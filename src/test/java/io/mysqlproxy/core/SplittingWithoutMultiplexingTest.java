@@ -201,16 +201,7 @@ class SplittingWithoutMultiplexingTest {
              PreparedStatement insert = c.prepareStatement("INSERT INTO orders VALUES (?)")) {
             insert.setInt(1, 1);
             assertThat(insert.executeUpdate()).isEqualTo(1);
-            try (Connection root = DriverManager.getConnection(DB.server(0).jdbcUrl(), "root", "");
-                 Statement s = root.createStatement()) {
-                s.execute("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'app'");
-                try (ResultSet rs = s.getResultSet()) {
-                    assertThat(rs.next()).isTrue();
-                    long id = rs.getLong(1);
-                    assertThat(rs.next()).isFalse();
-                    s.execute("KILL " + id);
-                }
-            }
+            killConnectionsOf(DB.server(0), "app");
             // another client of the user leaves its connections in the pool: the next statement can take one
             try (Connection other = DriverManager.getConnection(proxy.mysqlUrl("shop", ""), "app", "app");
                  Statement s = other.createStatement()) {
@@ -221,6 +212,43 @@ class SplittingWithoutMultiplexingTest {
             insert.setInt(1, 2);
             assertThatThrownBy(insert::executeUpdate)
                     .hasMessageContaining("prepared statements was lost");
+        }
+    }
+    /**
+     * The same loss when the user's only other connections were opened by another driver (other capabilities): the
+     * client cannot use them, and its error says so instead of "all are in use".
+     */
+    @Test
+    void aClientThatCannotUseTheIdleConnectionsLeftIsToldWhy() throws Exception {
+        PoolConfig shortWait = new PoolConfig(0, 0, 60_000, new MultiplexingConfig(false, Set.of(), 200, 500));
+        try (TestProxy proxy = TestProxy.builder().backend(DB.server(0).address())
+                .readOnlyBackend(DB.server(1).address()).pool(shortWait)
+                .routing(new RoutingConfig(RoutingConfig.Mode.READ_WRITE_SPLIT, -1)).start();
+             Connection c = DriverManager.getConnection(proxy.mysqlUrl("shop", ""), "app", "app");
+             Statement s = c.createStatement()) {
+            assertThat(s.executeUpdate("INSERT INTO orders VALUES (3)")).isEqualTo(1);
+            killConnectionsOf(DB.server(0), "app");
+            try (Connection other = DriverManager.getConnection(proxy.mariadbUrl("shop", ""), "app", "app");
+                 Statement o = other.createStatement()) {
+                assertThat(port(o, "SELECT @@port FOR UPDATE")).isEqualTo(String.valueOf(DB.server(0).port()));
+            }
+            Listener listener = proxy.server().listeners().get(0);
+            await().atMost(Duration.ofSeconds(5)).until(() -> listener.pooledConnections(listener.backends().get(0)) == 1);
+            assertThatThrownBy(() -> s.executeUpdate("INSERT INTO orders VALUES (4)"))
+                    .hasMessageContaining("opened by clients with other capabilities");
+        }
+    }
+
+    private static void killConnectionsOf(MariaDbServer server, String user) throws SQLException {
+        try (Connection root = DriverManager.getConnection(server.jdbcUrl(), "root", "");
+             Statement s = root.createStatement()) {
+            s.execute("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = '" + user + "'");
+            try (ResultSet rs = s.getResultSet()) {
+                assertThat(rs.next()).isTrue();
+                long id = rs.getLong(1);
+                assertThat(rs.next()).as("one connection of " + user).isFalse();
+                root.createStatement().execute("KILL " + id);
+            }
         }
     }
 }
