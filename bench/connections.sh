@@ -6,7 +6,8 @@
 #
 # memory: the proxy's resident memory with no client, then while 1,000 and while CLIENTS clients are logged in and
 #        run SELECT 1 once a second; prints each with the heap in use, and the slope in KiB per client between the
-#        two loads. PHASES=memory stops after it (to compare JVM options in PROXY_JAVA_OPTS quickly).
+#        two loads. PHASES=memory stops after it (to compare JVM options in PROXY_JAVA_OPTS quickly);
+#        PHASES=storm skips it and the hold (to find the storm rate the server takes).
 # hold:  the CLIENTS phase of the above runs for HOLD seconds; prints how many connected, queries and failures,
 #        latency percentiles.
 # storm: STORM new connections a second for STORM-SECONDS (connect, log in, SELECT 1, disconnect), directly to
@@ -52,6 +53,7 @@ hold() { # clients seconds sample-file: holds the clients, writes the resident K
   sleep 2
 }
 
+if [ "${PHASES:-all}" != storm ]; then
 echo "== memory: no client, 1000 clients, $CLIENTS clients"
 sleep 5
 echo "0 clients: resident $(( $(rss_kib) / 1024 )) MiB"; memory
@@ -62,6 +64,7 @@ python3 -c "a, b, n = int(open('$WORK/rss-1000').read()), int(open('$WORK/rss-al
 print(f'resident: {a / 1024:.0f} MiB at 1000 clients, {b / 1024:.0f} MiB at {n}; slope {(b - a) / (n - 1000):.1f} KiB per client')"
 memory
 [ "${PHASES:-all}" = memory ] && exit 0
+fi
 # connecting and disconnecting run code the hold phase did not: warm it up (JIT) before measuring, as for sysbench
 "${LOAD[@]}" storm "$PROXY_PORT" $((STORM / 4)) 20 >/dev/null 2>&1
 for target in "direct $DB_PORT" "haproxy $((DB_PORT + 1))" "proxy $PROXY_PORT"; do
