@@ -12,7 +12,7 @@ proxy.response). The global `admin` reaches into the running proxy:
   admin.reset_query_digests()
 
 Statements:
-  SELECT * FROM help | backends | listeners | connections | pools | query_digests | config
+  SELECT * FROM help | backends | listeners | connections | pools | scripts | query_digests | config
     with a column list instead of *, or COUNT(*); WHERE (=, <>, <, >, LIKE, IN, BETWEEN, IS NULL, AND, OR, NOT);
     ORDER BY columns or positions, ASC or DESC; LIMIT n [OFFSET m] or LIMIT m, n
   SET backend <id> offline | online
@@ -31,6 +31,7 @@ local HELP = {
   { "SELECT * FROM listeners", "listeners: address, bound port, connections, refusals" },
   { "SELECT * FROM connections", "client connections: user, db, backend, state, running command and its duration, pinned (multiplexing)" },
   { "SELECT * FROM pools", "backend connections per backend and user: multiplexed clients, in use, idle, waiting statements" },
+  { "SELECT * FROM scripts", "script versions per listener: stable and canary, checksum, state, queries, failures, verdict" },
   { "SELECT * FROM query_digests", "statistics per normalized statement: count, times (us), rows, errors" },
   { "SELECT * FROM config", "every option and its value (passwords hidden)" },
   { "SET backend <id> offline|online", "take a backend out of service (sessions drain) or back in" },

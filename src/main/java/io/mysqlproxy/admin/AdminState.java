@@ -42,7 +42,7 @@ public final class AdminState implements AdminApi {
 
     @Override
     public List<String> tables() {
-        return List.of("backends", "listeners", "connections", "pools", "query_digests", "config");
+        return List.of("backends", "listeners", "connections", "pools", "scripts", "query_digests", "config");
     }
 
     @Override
@@ -52,6 +52,7 @@ public final class AdminState implements AdminApi {
             case "listeners" -> listeners();
             case "connections" -> connections();
             case "pools" -> pools();
+            case "scripts" -> scripts();
             case "query_digests" -> queryDigests();
             case "config" -> config();
             default -> null;
@@ -121,6 +122,18 @@ public final class AdminState implements AdminApi {
         }
         return new Table(columns("listener", "backend", "backend_connections:n", "user", "multiplexed_clients:n",
                 "in_use:n", "idle:n", "waiting:n"), rows);
+    }
+
+    private Table scripts() {
+        List<List<Object>> rows = new ArrayList<>();
+        for (Listener l : listeners(proxy)) {
+            for (Listener.ScriptRow s : l.scriptRows()) {
+                rows.add(Arrays.asList(s.listener(), s.role(), s.name(), s.checksum(), s.state(), s.weightPercent(),
+                        s.connections(), s.queries(), s.hookErrors(), s.refused(), s.verdict()));
+            }
+        }
+        return new Table(columns("listener", "role", "script", "checksum", "state", "weight_percent:n",
+                "connections:n", "queries:n", "hook_errors:n", "refused:n", "verdict"), rows);
     }
 
     private Table queryDigests() {

@@ -268,6 +268,10 @@ public final class ConfigLoader {
     private ScriptConfig script() {
         Path path = path(Option.PROXY_LUA_SCRIPT);
         if (path == null) {
+            if (path(Option.PROXY_LUA_CANARY_SCRIPT) != null) {
+                throw new ConfigException("--" + Option.PROXY_LUA_CANARY_SCRIPT.key() + " needs --"
+                        + Option.PROXY_LUA_SCRIPT.key() + ": a canary is tried beside a stable script");
+            }
             return null;
         }
         String onError = value(Option.LUA_HOOK_ERROR);
@@ -278,7 +282,15 @@ public final class ConfigLoader {
                 intValue(Option.LUA_THREADS, 0), parse(Option.LUA_SANDBOX, ConfigLoader::bool),
                 parse(Option.LUA_INSTRUCTION_BUDGET, Long::parseLong), millis(Option.LUA_TIME_BUDGET),
                 onError.equals("forward"), (long) intValue(Option.LUA_MEMORY_BUDGET, 0) << 20,
-                list(value(Option.LUA_PATH), ";"), Set.copyOf(list(value(Option.LUA_ENV), ","))));
+                list(value(Option.LUA_PATH), ";"), Set.copyOf(list(value(Option.LUA_ENV), ","))))
+                .withCanary(canary());
+    }
+
+    private CanaryConfig canary() {
+        Path path = path(Option.PROXY_LUA_CANARY_SCRIPT);
+        return path == null ? null : new CanaryConfig(path, intValue(Option.PROXY_LUA_CANARY_WEIGHT, 0),
+                parse(Option.PROXY_LUA_CANARY_MAX_ERROR_RATE, Double::parseDouble),
+                intValue(Option.PROXY_LUA_CANARY_MIN_QUERIES, 1), millis(Option.PROXY_LUA_CANARY_PROMOTE_AFTER));
     }
 
     private static List<String> list(String value, String separator) {

@@ -41,6 +41,28 @@ public record OptionKind(String expected, Predicate<String> valid) {
     public static final OptionKind FILE = new OptionKind("a readable file, or empty",
             v -> v.isEmpty() || Files.isRegularFile(Path.of(v)) && Files.isReadable(Path.of(v)));
 
+    /** A number from 0 to 1. */
+    public static final OptionKind FRACTION = new OptionKind("a number from 0 to 1", v -> {
+        try {
+            double d = Double.parseDouble(v);
+            return d >= 0 && d <= 1;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    });
+
+    /** A whole number from {@code min} to {@code max}. */
+    public static OptionKind range(long min, long max) {
+        return new OptionKind("a whole number from " + min + " to " + max, v -> {
+            try {
+                long n = Long.parseLong(v);
+                return n >= min && n <= max;
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        });
+    }
+
     /** A whole number, {@code min} or more. */
     public static OptionKind integer(long min) {
         return new OptionKind("a whole number, " + min + " or more", v -> {

@@ -15,17 +15,22 @@ import java.util.Map;
  * @param modules inline modules: key {@code NAME.lua} is what {@code require("NAME")} loads
  */
 public record ScriptConfig(Path path, ScriptingOptions options, String name, String source,
-                           Map<String, String> modules) {
+                           Map<String, String> modules, CanaryConfig canary) {
     public ScriptConfig {
         modules = modules == null ? Map.of() : Map.copyOf(modules);
     }
 
     public ScriptConfig(Path path, ScriptingOptions options) {
-        this(path, options, null, null, null);
+        this(path, options, null, null, null, null);
     }
 
     public static ScriptConfig inline(String name, String source, Map<String, String> modules,
                                       ScriptingOptions options) {
-        return new ScriptConfig(null, options, name, source, modules);
+        return new ScriptConfig(null, options, name, source, modules, null);
+    }
+
+    /** The same script with {@code next} as its canary (null: none). */
+    public ScriptConfig withCanary(CanaryConfig next) {
+        return new ScriptConfig(path, options, name, source, modules, next);
     }
 }

@@ -9,7 +9,6 @@ import io.mysqlproxy.protocol.ErrorCodes;
 import io.mysqlproxy.protocol.HandshakeResponse;
 import io.mysqlproxy.protocol.HandshakeV10;
 import io.mysqlproxy.scripting.ConnectionInfo;
-import io.mysqlproxy.scripting.ScriptRuntime;
 import io.mysqlproxy.scripting.ScriptSession;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -160,10 +159,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter {
             slot.release(); // the client left while the slot came
             return;
         }
-        ScriptRuntime scripts = listener.scripts();
-        if (scripts != null) {
-            scriptSession = scripts.attach(client.eventLoop());
-        }
+        scriptSession = listener.attachScript(client.eventLoop());
         LoginRelay login = new LoginRelay(this, listener, context, client.alloc(), slot);
         phase = login;
         login.start();

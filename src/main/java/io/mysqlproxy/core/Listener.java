@@ -14,6 +14,8 @@ import io.mysqlproxy.metrics.ListenerMetrics;
 import io.mysqlproxy.scripting.ConnectionInfo.BackendInfo;
 import io.mysqlproxy.scripting.Script;
 import io.mysqlproxy.scripting.ScriptRuntime;
+import io.mysqlproxy.scripting.ScriptSession;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -75,7 +77,8 @@ public final class Listener {
         metrics.loginGauges(logins, LoginGate::inProgress, LoginGate::waiting);
         metrics.primaryChanges(election, PrimaryElection::changes);
         try {
-            this.script = config.script() == null ? null : ListenerScript.start(config.script(), context);
+            this.script = config.script() == null ? null
+                    : ListenerScript.start(config.script(), context, metrics).begin();
         } catch (RuntimeException e) {
             metrics.remove();
             throw e;
@@ -120,15 +123,18 @@ public final class Listener {
         if (next.script() == null) {
             script = null; // new sessions run without a script; open ones keep theirs
             if (running != null) {
+                running.retire();
                 retiredScripts.add(running);
             }
         } else if (running != null && running.canTake(next.script())) {
             running.update(next.script());
         } else {
-            script = ListenerScript.start(next.script(), context);
+            ListenerScript started = ListenerScript.start(next.script(), context, metrics);
             if (running != null) {
+                running.retire();
                 retiredScripts.add(running); // its sessions finish on it; its threads end with the listener
             }
+            script = started.begin();
         }
     }
 
@@ -136,6 +142,50 @@ public final class Listener {
     public ScriptRuntime scripts() {
         ListenerScript s = script;
         return s == null ? null : s.runtime();
+    }
+
+    /** A new connection's script (the canary's for its share of connections), or null without a script. */
+    ScriptSession attachScript(EventExecutor loop) {
+        ListenerScript s = script;
+        return s == null ? null : s.attach(loop);
+    }
+
+    /** The canary tried beside the running script, or null. */
+    CanaryScript canary() {
+        ListenerScript s = script;
+        return s == null ? null : s.canary();
+    }
+
+    /**
+     * A script version a listener runs, as the admin table {@code scripts} shows it: {@code role} stable or canary;
+     * {@code state} running, rolled back or promoted; figures since the version started (the stable one's since the
+     * listener started); {@code verdict} why a canary ended, with its figures.
+     */
+    public record ScriptRow(String listener, String role, String name, String checksum, String state,
+                            Integer weightPercent, long connections, long queries, long hookErrors, long refused,
+                            String verdict) {
+    }
+
+    /** The stable script and its canary, if any; empty without a script. */
+    public List<ScriptRow> scriptRows() {
+        ListenerScript s = script;
+        if (s == null) {
+            return List.of();
+        }
+        List<ScriptRow> rows = new ArrayList<>(2);
+        rows.add(row("stable", s.runtime(), "running", null, ""));
+        CanaryScript c = s.canary();
+        if (c != null) {
+            rows.add(row("canary", c.runtime(), c.state().label(), c.config().weightPercent(), c.verdict()));
+        }
+        return rows;
+    }
+
+    private ScriptRow row(String role, ScriptRuntime runtime, String state, Integer weight, String verdict) {
+        Script current = runtime.current();
+        var stats = runtime.stats();
+        return new ScriptRow(name(), role, current.name(), current.checksum(), state, weight, stats.connections(),
+                stats.queries(), stats.hookErrors(), stats.refusals(), verdict);
     }
 
     /** The Lua threads of this listener's scripts (the running one and replaced ones) that are stuck. */

@@ -1,10 +1,16 @@
 package io.mysqlproxy.core;
 
+import io.mysqlproxy.config.CanaryConfig;
 import io.mysqlproxy.config.ScriptConfig;
 import io.mysqlproxy.scripting.Script;
 import io.mysqlproxy.scripting.ScriptCompiler;
+import io.mysqlproxy.metrics.ListenerMetrics;
+import io.mysqlproxy.scripting.ScriptException;
+import io.mysqlproxy.scripting.ScriptStats;
 import io.mysqlproxy.scripting.ScriptRuntime;
+import io.mysqlproxy.scripting.ScriptSession;
 import io.netty.util.concurrent.EventExecutor;
+import org.jboss.logging.Logger;
 
 import java.util.Objects;
 
@@ -14,18 +20,34 @@ import java.util.Objects;
  * Either way a script that does not compile or whose top level fails is rejected and the running one stays.
  */
 final class ListenerScript {
+    private static final Logger LOG = Logger.getLogger(ListenerScript.class);
+    /** How often a canary is judged, and its file looked at. */
+    private static final long CANARY_TICK_MILLIS = 200;
+
     private final ScriptRuntime runtime;
     private final ScriptWatcher watcher;
+    private final ProxyContext context;
+    private final ListenerMetrics metrics;
+    /** Removes the stable script's meters; null until {@link #begin}. */
+    private Runnable meters;
     private volatile ScriptConfig config;
+    /** The canary tried beside the script, or null. */
+    private volatile CanaryScript canary;
+    /** The canary file as last read (modification time and size): a change starts the canary again. */
+    private String canaryStamp;
+    private long canaryTimer = -1;
 
-    private ListenerScript(ScriptConfig config, ScriptRuntime runtime, ScriptWatcher watcher) {
+    private ListenerScript(ScriptConfig config, ScriptRuntime runtime, ScriptWatcher watcher, ProxyContext context,
+                           ListenerMetrics metrics) {
         this.config = config;
         this.runtime = runtime;
         this.watcher = watcher;
+        this.context = context;
+        this.metrics = metrics;
     }
 
     /** Compiles and checks the script and starts its Lua threads; throws ScriptException when it is rejected. */
-    static ListenerScript start(ScriptConfig config, ProxyContext context) {
+    static ListenerScript start(ScriptConfig config, ProxyContext context, ListenerMetrics metrics) {
         Script initial = compile(config);
         int loops = 0;
         for (EventExecutor ignored : context.transport().eventLoops()) {
@@ -42,7 +64,66 @@ final class ListenerScript {
         }
         ScriptWatcher watcher = config.path() == null ? null : new ScriptWatcher(context.vertx(), runtime,
                 config.path());
-        return new ListenerScript(config, runtime, watcher);
+        return new ListenerScript(config, runtime, watcher, context, metrics);
+    }
+
+    /**
+     * The script starts serving the listener (the one it replaces has retired): its meters, and its canary if it
+     * has one.
+     */
+    synchronized ListenerScript begin() {
+        ScriptStats stats = runtime.stats();
+        meters = metrics.scriptVersion("stable", stats::queries, stats::hookErrors, stats::refusals);
+        if (config.canary() != null) {
+            startCanary();
+            canaryTimer = context.vertx().setPeriodic(CANARY_TICK_MILLIS,
+                    id -> context.vertx().executeBlocking(() -> {
+                        canaryTick();
+                        return null;
+                    }, false));
+        }
+        return this;
+    }
+
+    /** Starts the configured canary anew; one that is rejected is logged and the script runs alone. */
+    private synchronized void startCanary() {
+        CanaryConfig wanted = config.canary();
+        canaryStamp = ScriptWatcher.stamp(wanted.path());
+        CanaryScript old = canary;
+        if (old != null) {
+            old.close(); // its connections go over to the stable script
+        }
+        try {
+            canary = CanaryScript.start(wanted, runtime, context.metrics(), metrics);
+        } catch (ScriptException e) {
+            LOG.errorf("canary script %s rejected, %s runs alone: %s", wanted.path(), runtime.current().name(),
+                    e.getMessage());
+            canary = null;
+        }
+    }
+
+    /** Judges the canary; a change of its file starts it again, whether it was rolled back, promoted or running. */
+    private synchronized void canaryTick() {
+        String stamp = ScriptWatcher.stamp(config.canary().path());
+        if (stamp != null && !stamp.equals(canaryStamp)) {
+            startCanary();
+            return;
+        }
+        CanaryScript c = canary;
+        if (c != null) {
+            c.judge();
+        }
+    }
+
+    /** A new connection's script: the canary's or the stable one's. */
+    ScriptSession attach(EventExecutor loop) {
+        CanaryScript c = canary;
+        return c != null ? c.attach(loop) : runtime.attach(loop);
+    }
+
+    /** The canary tried beside the script, or null. */
+    CanaryScript canary() {
+        return canary;
     }
 
     private static Script compile(ScriptConfig config) {
@@ -57,7 +138,8 @@ final class ListenerScript {
 
     /** True when {@code next} can be installed in this pool (same threads and sandbox), not only in a new one. */
     boolean canTake(ScriptConfig next) {
-        return next.options().equals(config.options()) && Objects.equals(next.path(), config.path());
+        return next.options().equals(config.options()) && Objects.equals(next.path(), config.path())
+                && Objects.equals(next.canary(), config.canary());
     }
 
     /** Installs {@code next} for the next command of every connection, unless it is the running version. */
@@ -76,10 +158,31 @@ final class ListenerScript {
         return watcher != null ? watcher.reload() : runtime.current();
     }
 
-    void close() {
+    /**
+     * Replaced by another script: new connections no longer come, its canary ends (its connections go on with this
+     * script), its meters go; the sessions still on it finish there.
+     */
+    synchronized void retire() {
         if (watcher != null) {
             watcher.stop();
         }
+        if (canaryTimer >= 0) {
+            context.vertx().cancelTimer(canaryTimer);
+            canaryTimer = -1;
+        }
+        CanaryScript c = canary;
+        canary = null;
+        if (c != null) {
+            c.close();
+        }
+        if (meters != null) {
+            meters.run();
+            meters = null;
+        }
+    }
+
+    void close() {
+        retire();
         runtime.close();
     }
 }

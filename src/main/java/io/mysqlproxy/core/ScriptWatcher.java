@@ -32,7 +32,7 @@ final class ScriptWatcher {
         this.vertx = vertx;
         this.scripts = scripts;
         this.path = path;
-        this.seen = stamp();
+        this.seen = stamp(path);
         this.timer = vertx.setPeriodic(INTERVAL_MILLIS, id -> vertx.executeBlocking(() -> {
             poll();
             return null;
@@ -40,7 +40,7 @@ final class ScriptWatcher {
     }
 
     private void poll() {
-        String now = stamp();
+        String now = stamp(path);
         if (now != null && !now.equals(seen)) {
             seen = now;
             try {
@@ -62,7 +62,8 @@ final class ScriptWatcher {
         return next;
     }
 
-    private String stamp() {
+    /** The file's modification time and size, or null when it cannot be read. */
+    static String stamp(Path path) {
         try {
             BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class);
             return a.lastModifiedTime().toMillis() + "/" + a.size();

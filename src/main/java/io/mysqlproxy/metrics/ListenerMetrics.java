@@ -3,6 +3,7 @@ package io.mysqlproxy.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.mysqlproxy.protocol.Commands;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.LongStream;
 
@@ -254,6 +256,30 @@ public final class ListenerMetrics {
     }
 
     /** Removes this listener's meters from the registry (the listener closed). */
+    /**
+     * The figures of one version of the listener's script ({@code role} stable or canary) until the returned
+     * action removes them: queries it saw, and its failures by kind (a Lua error in a hook, an error it answered).
+     */
+    public Runnable scriptVersion(String role, LongSupplier queries, LongSupplier hookErrors, LongSupplier refused) {
+        List<Meter> meters = List.of(
+                FunctionCounter.builder("mysqlproxy.script.queries", queries, LongSupplier::getAsLong)
+                        .description("Queries (read_query calls) a version of the listener's script saw")
+                        .tag("listener", listener).tag("role", role).register(registry),
+                FunctionCounter.builder("mysqlproxy.script.failures", hookErrors, LongSupplier::getAsLong)
+                        .description("Queries a version of the listener's script failed")
+                        .tag("listener", listener).tag("role", role).tag("kind", "hook_error").register(registry),
+                FunctionCounter.builder("mysqlproxy.script.failures", refused, LongSupplier::getAsLong)
+                        .description("Queries a version of the listener's script failed")
+                        .tag("listener", listener).tag("role", role).tag("kind", "refused").register(registry));
+        return () -> meters.forEach(registry::remove);
+    }
+
+    /** A canary script ended: {@code outcome} rolled_back or promoted. */
+    public void canaryEnded(String outcome) {
+        Counter.builder("mysqlproxy.canary.outcomes").description("Canary scripts rolled back or promoted")
+                .tag("listener", listener).tag("outcome", outcome).register(registry).increment();
+    }
+
     public void remove() {
         registry.getMeters().stream().filter(m -> listener.equals(m.getId().getTag("listener")))
                 .forEach(registry::remove);

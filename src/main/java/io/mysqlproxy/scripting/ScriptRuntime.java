@@ -34,6 +34,11 @@ public final class ScriptRuntime {
     private final AtomicReference<Script> script = new AtomicReference<>();
     private final SharedTable global = new SharedTable();
     private final EventExecutorGroup threads;
+    /** False for a canary's runtime, which runs on the stable script's threads. */
+    private final boolean ownsThreads;
+    private final ScriptStats stats = new ScriptStats();
+    /** A canary rolled back or promoted: its connections go on with the stable script from their next command. */
+    private volatile boolean retired;
     private final List<LuaWorker> workers = new ArrayList<>();
     private final AtomicInteger next = new AtomicInteger();
     private final Map<Long, Set<String>> hooks = new ConcurrentHashMap<>();
@@ -67,11 +72,48 @@ public final class ScriptRuntime {
         global.setmetatable(BackendsView.metatable());
         global.seal();
         this.threads = threads.apply(options.threads() > 0 ? options.threads() : Math.max(1, eventLoops));
+        this.ownsThreads = true;
         for (EventExecutor thread : this.threads) {
             workers.add(new LuaWorker(thread, options, global, this.script::get, admin));
         }
         LOG.infof("scripting: %d Lua threads, script %s (%s)%s", workers.size(), initial.name(), initial.checksum(),
                 options.sandbox() ? "" : ", sandbox off");
+    }
+
+    /**
+     * A canary's runtime: Lua states of its own (and its own {@code proxy.global}) for {@code initial}, on the
+     * threads of {@code stable}, so that a connection can go over to the stable script on the thread it lives on.
+     */
+    public ScriptRuntime(ScriptRuntime stable, Script initial, HookObserver observer) {
+        this.options = stable.options;
+        this.observer = observer;
+        this.script.set(initial);
+        SharedTable config = new SharedTable();
+        config.seal();
+        global.rawset("config", config);
+        global.setmetatable(BackendsView.metatable());
+        global.seal();
+        this.threads = stable.threads;
+        this.ownsThreads = false;
+        for (EventExecutor thread : this.threads) {
+            workers.add(new LuaWorker(thread, options, global, this.script::get, null));
+        }
+        LOG.infof("scripting: canary script %s (%s) on the %d Lua threads of %s", initial.name(),
+                initial.checksum(), workers.size(), stable.current().name());
+    }
+
+    /** What this runtime's scripts did with their queries. */
+    public ScriptStats stats() {
+        return stats;
+    }
+
+    /** From now on every connection of this runtime goes on with the stable script at its next command. */
+    public void retire() {
+        retired = true;
+    }
+
+    public boolean retired() {
+        return retired;
     }
 
     public Script current() {
@@ -150,13 +192,23 @@ public final class ScriptRuntime {
      * there is one, else to one taken round robin.
      */
     public ScriptSession attach(EventExecutor loop) {
+        return attach(loop, null);
+    }
+
+    /** The same for a canary's connection, which goes over to {@code stable} once this runtime is retired. */
+    public ScriptSession attach(EventExecutor loop, ScriptRuntime stable) {
+        stats.connected();
+        return new ScriptSession(this, workerOn(loop), stable);
+    }
+
+    /** The Lua state on {@code loop}'s thread, else one taken round robin. */
+    LuaWorker workerOn(EventExecutor loop) {
         for (LuaWorker worker : workers) {
             if (worker.thread() == loop) {
-                return new ScriptSession(this, worker);
+                return worker;
             }
         }
-        LuaWorker worker = workers.get(Math.floorMod(next.getAndIncrement(), workers.size()));
-        return new ScriptSession(this, worker);
+        return workers.get(Math.floorMod(next.getAndIncrement(), workers.size()));
     }
 
     public int threads() {
@@ -189,6 +241,8 @@ public final class ScriptRuntime {
 
     /** Stops the scripting threads once what is queued on them has run (connections on them are closed by then). */
     public void close() {
-        threads.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        if (ownsThreads) {
+            threads.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        }
     }
 }

@@ -23,30 +23,56 @@ public final class ScriptSession {
     private static final LuaValue RESPONSE_TIME = LuaValue.valueOf("response_time");
     private static final LuaValue RESULTSET = LuaValue.valueOf("resultset");
 
-    private final ScriptRuntime runtime;
-    private final LuaWorker worker;
+    private ScriptRuntime runtime;
+    private LuaWorker worker;
+    /** For a canary's connection, the stable script's runtime it goes over to when the canary is retired. */
+    private ScriptRuntime stable;
     private LuaConnection lua;
     private volatile long knownGeneration = -1;
     private volatile boolean hasReadQuery;
     private volatile boolean hasDisconnect;
 
-    ScriptSession(ScriptRuntime runtime, LuaWorker worker) {
+    ScriptSession(ScriptRuntime runtime, LuaWorker worker, ScriptRuntime stable) {
         this.runtime = runtime;
         this.worker = worker;
+        this.stable = stable;
+    }
+
+    /**
+     * A canary's connection whose canary was rolled back or promoted goes over to the stable script, in a fresh Lua
+     * environment on the same thread. Asked where a command or a login step starts, on the connection's thread.
+     */
+    private void followRetirement() {
+        if (stable != null && runtime.retired()) {
+            runtime = stable;
+            worker = stable.workerOn(worker.thread());
+            stable = null;
+            lua = null;
+            knownGeneration = -1;
+        }
+    }
+
+    /** Whether the connection runs a canary script now. */
+    public boolean onCanary() {
+        return stable != null && !runtime.retired();
     }
 
     /** True when a command needs no hook call: the script defines no {@code read_query} and has not changed. */
     public boolean skipsReadQuery() {
+        followRetirement();
         return knownGeneration == runtime.current().generation() && !hasReadQuery
                 || !runtime.defines("read_query");
     }
 
     /** True when the script has a {@code connect_server} hook to call for a new connection. */
     public boolean hasConnectServer() {
+        followRetirement();
         return runtime.defines("connect_server");
     }
 
     public CompletableFuture<HookOutcome> readQuery(ConnectionInfo info, byte[] packet) {
+        followRetirement();
+        runtime.stats().queried();
         return callHook("read_query", info, () -> LuaValue.valueOf(packet));
     }
 
@@ -215,8 +241,12 @@ public final class ScriptSession {
         boolean close = c.closeRequested();
         try {
             if (action == HookOutcome.SEND_RESULT) {
-                return new HookOutcome(action, queries, ResponseEncoder.encode(c.response(), info, worker.budget()),
-                        null, false, close);
+                List<byte[]> response = ResponseEncoder.encode(c.response(), info, worker.budget());
+                if (hook.equals("read_query") && !response.isEmpty() && response.get(0).length > 0
+                        && (response.get(0)[0] & 0xFF) == 0xFF) {
+                    runtime.stats().refused();
+                }
+                return new HookOutcome(action, queries, response, null, false, close);
             }
         } catch (LuaError | ScriptInterrupted e) {
             return hookError(hook, info, e, queries);
@@ -230,6 +260,7 @@ public final class ScriptSession {
 
     private HookOutcome hookError(String hook, ConnectionInfo info, Throwable e, List<InjectionRequest> queries) {
         runtime.observer().hookFailed(hook);
+        runtime.stats().hookFailed();
         LOG.warnf("session %d: Lua error in %s of %s: %s", info.sessionId(), hook, runtime.current().name(),
                 LuaErrors.withTraceback(e));
         if (runtime.options().forwardOnHookError()) {

@@ -27,6 +27,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aCanaryScriptComesWithItsCriteriaAndNeedsAStableScript(@TempDir Path dir) throws Exception {
+        Path stable = Files.writeString(dir.resolve("stable.lua"), "");
+        Path canary = Files.writeString(dir.resolve("canary.lua"), "");
+        ScriptConfig script = load(Map.of(), "-s", stable.toString(), "--proxy-lua-canary-script=" + canary,
+                "--proxy-lua-canary-weight=25", "--proxy-lua-canary-max-error-rate=0.02",
+                "--proxy-lua-canary-min-queries=50", "--proxy-lua-canary-promote-after=1.5").script();
+        assertThat(script.canary()).isEqualTo(new CanaryConfig(canary, 25, 0.02, 50, 1_500));
+        assertThat(load(Map.of(), "-s", stable.toString()).script().canary()).isNull();
+        assertThatThrownBy(() -> load(Map.of(), "--proxy-lua-canary-script=" + canary))
+                .hasMessageContaining("--proxy-lua-canary-script needs --proxy-lua-script");
+        assertThatThrownBy(() -> load(Map.of(), "-s", stable.toString(), "--proxy-lua-canary-script=" + canary,
+                "--proxy-lua-canary-weight=101")).hasMessageContaining("a whole number from 0 to 100");
+        assertThatThrownBy(() -> load(Map.of(), "-s", stable.toString(), "--proxy-lua-canary-script=" + canary,
+                "--proxy-lua-canary-max-error-rate=2")).hasMessageContaining("a number from 0 to 1");
+    }
+
+    @Test
     void defaultsAreMySqlProxys() {
         ProxyConfig c = load(Map.of());
         ListenerConfig l = c.listeners().get(0);

@@ -20,6 +20,7 @@ import io.mysqlproxy.config.RoutingConfig;
 import io.mysqlproxy.config.ScriptConfig;
 import io.mysqlproxy.core.ProxyServer;
 import io.mysqlproxy.scripting.ScriptingOptions;
+import io.mysqlproxy.config.CanaryConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 
@@ -146,6 +147,12 @@ public final class TestProxy implements AutoCloseable {
 
         public Builder script(Path path) {
             return script(path, ScriptingOptions.DEFAULTS);
+        }
+
+        /** A canary tried beside the script set before. */
+        public Builder canary(CanaryConfig canary) {
+            script = script.withCanary(canary);
+            return this;
         }
 
         public Builder backend(String address) {
