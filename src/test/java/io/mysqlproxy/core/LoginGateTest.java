@@ -16,6 +16,10 @@ class LoginGateTest {
     private final List<String> events = new ArrayList<>();
     private final List<LoginGate.Slot> slots = new ArrayList<>();
 
+    LoginGateTest() {
+        loop.freezeTime(); // time moves only as the test says: real time passing must not bring a deadline closer
+    }
+
     private LoginGate.Waiter enter(LoginGate gate, String client) {
         return gate.enter(loop.eventLoop(), slot -> {
             events.add(client + " logs in");
