@@ -11,6 +11,7 @@ import io.mysqlproxy.scripting.ScriptStats;
 import io.netty.util.concurrent.EventExecutor;
 import org.jboss.logging.Logger;
 
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -28,7 +29,7 @@ final class CanaryScript {
         RUNNING, ROLLED_BACK, PROMOTED;
 
         String label() {
-            return name().toLowerCase().replace('_', ' ');
+            return name().toLowerCase(Locale.ROOT).replace('_', ' ');
         }
     }
 
@@ -127,7 +128,7 @@ final class CanaryScript {
     private void end(State outcome) {
         state = outcome;
         runtime.retire();
-        metrics.canaryEnded(outcome.name().toLowerCase());
+        metrics.canaryEnded(outcome.name().toLowerCase(Locale.ROOT));
     }
 
     State state() {

@@ -396,13 +396,18 @@ final class ConnectionLease {
 
                     @Override
                     public void failed(String reason, boolean broken) {
-                        exchange = null;
-                        if (broken && held != null) {
-                            IdlePool.discard(dropHeld()); // what it answers later must reach nobody
-                        }
+                        exchangeFailed(broken);
                         outcome.failed(reason, broken);
                     }
                 });
+    }
+
+    /** The proxy's exchange on the held connection failed; a connection it broke is let go. */
+    private void exchangeFailed(boolean broken) {
+        exchange = null;
+        if (broken && held != null) {
+            IdlePool.discard(dropHeld()); // what it answers later must reach nobody
+        }
     }
 
     /**
@@ -421,10 +426,7 @@ final class ConnectionLease {
 
                     @Override
                     public void failed(String reason, boolean broken) {
-                        exchange = null;
-                        if (broken && held != null) {
-                            IdlePool.discard(dropHeld());
-                        }
+                        exchangeFailed(broken);
                         outcome.failed(reason, broken);
                     }
                 });

@@ -2,9 +2,7 @@ package io.mysqlproxy.core;
 
 import io.mysqlproxy.protocol.Commands;
 import io.mysqlproxy.protocol.ErrPacket;
-import io.mysqlproxy.protocol.MalformedPacketException;
 import io.mysqlproxy.protocol.Packet;
-import io.mysqlproxy.protocol.PacketAssembler;
 import io.mysqlproxy.protocol.PacketFramer;
 import io.mysqlproxy.protocol.Packets;
 import io.netty.buffer.ByteBuf;
@@ -15,7 +13,7 @@ import io.netty.channel.EventLoop;
  * The proxy prepares a client's statement on a held connection ({@link PreparedStatements}): COM_STMT_PREPARE, whose
  * answer (the statement id, then the parameter and column definitions) reaches only the proxy.
  */
-final class StatementCopy extends TimedExchange {
+final class StatementCopy extends PacketExchange {
     /** How it ended. Called on the session's event loop, once. */
     interface Outcome {
         void prepared(long id);
@@ -29,43 +27,21 @@ final class StatementCopy extends TimedExchange {
 
     private final boolean deprecateEof;
     private final Outcome outcome;
-    private final PacketAssembler replies;
     private long id = -1;
     /** Packets of the answer still to come after its first: definitions and their EOFs. */
     private long packetsLeft;
 
     StatementCopy(Channel channel, boolean deprecateEof, String sql, EventLoop loop, long timeoutMillis,
                   Outcome outcome) {
-        super(loop, timeoutMillis);
+        super(channel, loop, timeoutMillis, 1 << 16);
         this.deprecateEof = deprecateEof;
         this.outcome = outcome;
-        this.replies = new PacketAssembler(channel.alloc(), 1 << 16);
         channel.writeAndFlush(PacketFramer.frame(channel.alloc(), 0,
                 Commands.payload(channel.alloc(), Commands.COM_STMT_PREPARE, sql)));
     }
 
     @Override
-    public void read(ByteBuf buf) {
-        if (over()) {
-            buf.release();
-            return;
-        }
-        replies.add(buf);
-        try {
-            Packet p;
-            while (!over() && (p = replies.next()) != null) {
-                try {
-                    take(p);
-                } finally {
-                    p.payload().release();
-                }
-            }
-        } catch (MalformedPacketException | IndexOutOfBoundsException e) {
-            fail("malformed answer: " + e.getMessage(), true);
-        }
-    }
-
-    private void take(Packet p) {
+    void take(Packet p) {
         if (id < 0) {
             if (p.firstByte() == Packets.ERR) {
                 fail(ErrPacket.decode(p.payload()).toString(), false);
@@ -93,23 +69,7 @@ final class StatementCopy extends TimedExchange {
     }
 
     @Override
-    public void connectionLost() {
-        outcome.failed("the connection closed", true);
-    }
-
-    private void fail(String reason, boolean broken) {
-        if (end()) {
-            outcome.failed(reason, broken);
-        }
-    }
-
-    @Override
-    void timedOut(long timeoutMillis) {
-        fail("no answer within " + timeoutMillis + " ms", true);
-    }
-
-    @Override
-    void released() {
-        replies.release();
+    void failed(String reason, boolean broken) {
+        outcome.failed(reason, broken);
     }
 }

@@ -2,14 +2,11 @@ package io.mysqlproxy.core;
 
 import io.mysqlproxy.protocol.Commands;
 import io.mysqlproxy.protocol.ErrPacket;
-import io.mysqlproxy.protocol.MalformedPacketException;
 import io.mysqlproxy.protocol.Packet;
-import io.mysqlproxy.protocol.PacketAssembler;
 import io.mysqlproxy.protocol.PacketFramer;
 import io.mysqlproxy.protocol.Packets;
 import io.mysqlproxy.protocol.Payloads;
 import io.mysqlproxy.protocol.TextRow;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 
@@ -18,7 +15,7 @@ import io.netty.channel.EventLoop;
  * A statement of the proxy's own on a held backend connection whose answer is one value (the first column of the
  * first row): a GTID position, the outcome of a wait. None of it reaches the client.
  */
-final class ValueQuery extends TimedExchange {
+final class ValueQuery extends PacketExchange {
     /** How it ended. Called on the session's event loop, once. */
     interface Outcome {
         /** The value; null for SQL NULL, an OK instead of a result, or no row. */
@@ -31,10 +28,8 @@ final class ValueQuery extends TimedExchange {
         void failed(String reason, boolean broken);
     }
 
-    private final Channel channel;
     private final boolean deprecateEof;
     private final Outcome outcome;
-    private final PacketAssembler replies;
     private long columns = -1;
     private long definitionsLeft;
     /** Past the column definitions (and their EOF). */
@@ -47,37 +42,15 @@ final class ValueQuery extends TimedExchange {
      */
     ValueQuery(Channel channel, boolean deprecateEof, String sql, EventLoop loop, long timeoutMillis,
                Outcome outcome) {
-        super(loop, timeoutMillis);
-        this.channel = channel;
+        super(channel, loop, timeoutMillis, 1 << 16);
         this.deprecateEof = deprecateEof;
         this.outcome = outcome;
-        this.replies = new PacketAssembler(channel.alloc(), 1 << 16);
         channel.writeAndFlush(PacketFramer.frame(channel.alloc(), 0,
                 Commands.payload(channel.alloc(), Commands.COM_QUERY, sql)));
     }
 
     @Override
-    public void read(ByteBuf buf) {
-        if (over()) {
-            buf.release();
-            return;
-        }
-        replies.add(buf);
-        try {
-            Packet p;
-            while (!over() && (p = replies.next()) != null) {
-                try {
-                    take(p);
-                } finally {
-                    p.payload().release();
-                }
-            }
-        } catch (MalformedPacketException | IndexOutOfBoundsException e) {
-            fail("malformed answer: " + e.getMessage(), true);
-        }
-    }
-
-    private void take(Packet p) {
+    void take(Packet p) {
         int first = p.firstByte();
         if (first == Packets.ERR) {
             fail(ErrPacket.decode(p.payload()).toString(), false);
@@ -107,29 +80,13 @@ final class ValueQuery extends TimedExchange {
     }
 
     @Override
-    public void connectionLost() {
-        outcome.failed("the connection closed", true);
+    void failed(String reason, boolean broken) {
+        outcome.failed(reason, broken);
     }
 
     private void succeed() {
         if (end()) {
             outcome.answered(value);
         }
-    }
-
-    private void fail(String reason, boolean broken) {
-        if (end()) {
-            outcome.failed(reason, broken);
-        }
-    }
-
-    @Override
-    void timedOut(long timeoutMillis) {
-        fail("no answer within " + timeoutMillis + " ms", true);
-    }
-
-    @Override
-    void released() {
-        replies.release();
     }
 }

@@ -66,11 +66,7 @@ public final class ScriptRuntime {
         this.options = options;
         this.observer = observer;
         this.script.set(initial);
-        SharedTable config = new SharedTable();
-        config.seal();
-        global.rawset("config", config);
-        global.setmetatable(BackendsView.metatable());
-        global.seal();
+        sealGlobal();
         this.threads = threads.apply(options.threads() > 0 ? options.threads() : Math.max(1, eventLoops));
         this.ownsThreads = true;
         for (EventExecutor thread : this.threads) {
@@ -88,11 +84,7 @@ public final class ScriptRuntime {
         this.options = stable.options;
         this.observer = observer;
         this.script.set(initial);
-        SharedTable config = new SharedTable();
-        config.seal();
-        global.rawset("config", config);
-        global.setmetatable(BackendsView.metatable());
-        global.seal();
+        sealGlobal();
         this.threads = stable.threads;
         this.ownsThreads = false;
         for (EventExecutor thread : this.threads) {
@@ -100,6 +92,15 @@ public final class ScriptRuntime {
         }
         LOG.infof("scripting: canary script %s (%s) on the %d Lua threads of %s", initial.name(),
                 initial.checksum(), workers.size(), stable.current().name());
+    }
+
+    /** {@code proxy.global} as scripts find it: an empty sealed {@code config} and the backends view. */
+    private void sealGlobal() {
+        SharedTable config = new SharedTable();
+        config.seal();
+        global.rawset("config", config);
+        global.setmetatable(BackendsView.metatable());
+        global.seal();
     }
 
     /** What this runtime's scripts did with their queries. */
