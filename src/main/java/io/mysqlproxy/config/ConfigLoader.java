@@ -288,7 +288,7 @@ public final class ConfigLoader {
 
     private CanaryConfig canary() {
         Path path = path(Option.PROXY_LUA_CANARY_SCRIPT);
-        return path == null ? null : new CanaryConfig(path, intValue(Option.PROXY_LUA_CANARY_WEIGHT, 0),
+        return path == null ? null : CanaryConfig.file(path, intValue(Option.PROXY_LUA_CANARY_WEIGHT, 0),
                 parse(Option.PROXY_LUA_CANARY_MAX_ERROR_RATE, Double::parseDouble),
                 intValue(Option.PROXY_LUA_CANARY_MIN_QUERIES, 1), millis(Option.PROXY_LUA_CANARY_PROMOTE_AFTER));
     }

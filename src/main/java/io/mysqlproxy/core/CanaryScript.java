@@ -60,7 +60,9 @@ final class CanaryScript {
     /** Compiles and checks the canary; throws ScriptException when it is rejected (the stable script runs alone). */
     static CanaryScript start(CanaryConfig config, ScriptRuntime stable, HookObserver observer,
                               ListenerMetrics metrics) {
-        Script script = new ScriptCompiler().compileFile(config.path());
+        ScriptCompiler compiler = new ScriptCompiler();
+        Script script = config.path() != null ? compiler.compileFile(config.path())
+                : compiler.compileInline(config.name(), config.source(), config.modules());
         ScriptRuntime runtime = new ScriptRuntime(stable, script, observer);
         try {
             runtime.check(script);

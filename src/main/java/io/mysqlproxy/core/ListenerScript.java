@@ -76,19 +76,26 @@ final class ListenerScript {
         meters = metrics.scriptVersion("stable", stats::queries, stats::hookErrors, stats::refusals);
         if (config.canary() != null) {
             startCanary();
+        }
+        return this;
+    }
+
+    /** The canary's judging timer, started once a canary is configured. */
+    private void judgeCanaries() {
+        if (canaryTimer < 0) {
             canaryTimer = context.vertx().setPeriodic(CANARY_TICK_MILLIS,
                     id -> context.vertx().executeBlocking(() -> {
                         canaryTick();
                         return null;
                     }, false));
         }
-        return this;
     }
 
     /** Starts the configured canary anew; one that is rejected is logged and the script runs alone. */
     private synchronized void startCanary() {
+        judgeCanaries();
         CanaryConfig wanted = config.canary();
-        canaryStamp = ScriptWatcher.stamp(wanted.path());
+        canaryStamp = wanted.path() == null ? null : ScriptWatcher.stamp(wanted.path());
         CanaryScript old = canary;
         if (old != null) {
             old.close(); // its connections go over to the stable script
@@ -96,15 +103,32 @@ final class ListenerScript {
         try {
             canary = CanaryScript.start(wanted, runtime, context.metrics(), metrics);
         } catch (ScriptException e) {
-            LOG.errorf("canary script %s rejected, %s runs alone: %s", wanted.path(), runtime.current().name(),
+            LOG.errorf("canary script %s rejected, %s runs alone: %s", wanted.label(), runtime.current().name(),
                     e.getMessage());
             canary = null;
         }
     }
 
+    /** Another canary was configured (or none): the one running ends, its connections go on with this script. */
+    private synchronized void changeCanary() {
+        if (config.canary() != null) {
+            startCanary();
+            return;
+        }
+        CanaryScript old = canary;
+        canary = null;
+        if (old != null) {
+            old.close();
+        }
+    }
+
     /** Judges the canary; a change of its file starts it again, whether it was rolled back, promoted or running. */
     private synchronized void canaryTick() {
-        String stamp = ScriptWatcher.stamp(config.canary().path());
+        CanaryConfig wanted = config.canary();
+        if (wanted == null) {
+            return;
+        }
+        String stamp = wanted.path() == null ? null : ScriptWatcher.stamp(wanted.path());
         if (stamp != null && !stamp.equals(canaryStamp)) {
             startCanary();
             return;
@@ -138,8 +162,7 @@ final class ListenerScript {
 
     /** True when {@code next} can be installed in this pool (same threads and sandbox), not only in a new one. */
     boolean canTake(ScriptConfig next) {
-        return next.options().equals(config.options()) && Objects.equals(next.path(), config.path())
-                && Objects.equals(next.canary(), config.canary());
+        return next.options().equals(config.options()) && Objects.equals(next.path(), config.path());
     }
 
     /** Installs {@code next} for the next command of every connection, unless it is the running version. */
@@ -149,7 +172,11 @@ final class ListenerScript {
             runtime.check(compiled);
             runtime.install(compiled);
         }
+        boolean canaryChanged = !Objects.equals(next.canary(), config.canary());
         config = next; // only once installed: a rejected script leaves the running one's configuration
+        if (canaryChanged) {
+            changeCanary();
+        }
         return runtime.current();
     }
 

@@ -16,6 +16,7 @@ import io.mysqlproxy.config.ListenerConfig;
 import io.mysqlproxy.config.LoginAdmission;
 import io.mysqlproxy.config.MultiplexingConfig;
 import io.mysqlproxy.config.RoutingConfig;
+import io.mysqlproxy.config.CanaryConfig;
 import io.mysqlproxy.config.ScriptConfig;
 import io.mysqlproxy.scripting.ScriptingOptions;
 
@@ -35,6 +36,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Turns a MySQLProxy resource, with the ConfigMap, Secrets and endpoints it names, into the listener configuration
@@ -43,6 +46,7 @@ import java.util.function.Supplier;
  */
 final class ListenerTranslator {
     static final String SCRIPT_LOADED = "ScriptLoaded";
+    private static final Pattern PROMOTE_AFTER = Pattern.compile("after ([0-9]+)([smh])");
     static final String BACKENDS_AVAILABLE = "BackendsAvailable";
     static final String READY = "Ready";
     /** Present when backends have role auto: whether exactly one of their servers takes the writes. */
@@ -214,8 +218,51 @@ final class ListenerTranslator {
         if (spec.script == null || spec.script.configMapRef == null) {
             return null;
         }
-        String name = spec.script.configMapRef.name;
-        String key = spec.script.configMapRef.key == null ? "main.lua" : spec.script.configMapRef.key;
+        LuaSource main = source(ns, spec.script.configMapRef);
+        MySQLProxySpec.Scripting s = spec.scripting;
+        ScriptingOptions options = new ScriptingOptions(s == null || s.threads == null ? 0 : s.threads,
+                s == null || s.sandbox == null || s.sandbox, ScriptingOptions.DEFAULTS.maxInstructions(),
+                ScriptingOptions.DEFAULTS.maxMillis(), false)
+                .withAllowedEnv(s == null || s.allowedEnv == null ? Set.of() : Set.copyOf(s.allowedEnv));
+        return ScriptConfig.inline(main.name(), main.source(), main.modules(), options)
+                .withCanary(canary(ns, spec.script.canary));
+    }
+
+    private CanaryConfig canary(String ns, MySQLProxySpec.Canary c) {
+        if (c == null || c.configMapRef == null) {
+            return null;
+        }
+        LuaSource source = source(ns, c.configMapRef);
+        return CanaryConfig.inline(source.name(), source.source(), source.modules(),
+                c.weight == null ? 10 : c.weight, c.maxErrorRate == null ? 0.01 : c.maxErrorRate,
+                c.minQueries == null ? 100 : c.minQueries, promoteAfterMillis(c.promote));
+    }
+
+    /** {@code manual} (or none): 0; {@code after N} with s, m or h: that many milliseconds. */
+    static long promoteAfterMillis(String promote) {
+        if (promote == null || promote.equals("manual")) {
+            return 0;
+        }
+        Matcher m = PROMOTE_AFTER.matcher(promote);
+        if (!m.matches()) {
+            throw new SpecException(SCRIPT_LOADED, "InvalidCanary", "spec.script.canary.promote must be manual or"
+                    + " 'after N' with s, m or h, not '" + promote + "'");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "s" -> n * 1000;
+            case "m" -> n * 60_000;
+            default -> n * 3_600_000;
+        };
+    }
+
+    /** A script's source and modules as a ConfigMap holds them, named namespace/configmap/key. */
+    private record LuaSource(String name, String source, Map<String, String> modules) {
+    }
+
+    private LuaSource source(String ns, MySQLProxySpec.ConfigMapKeyRef ref) {
+        String name = ref.name;
+        String key = ref.key == null ? "main.lua" : ref.key;
         ConfigMap cm = client.configMaps().inNamespace(ns).withName(name).get();
         if (cm == null) {
             throw new SpecException(SCRIPT_LOADED, "ConfigMapNotFound", "ConfigMap " + ns + "/" + name
@@ -233,12 +280,7 @@ final class ListenerTranslator {
                 modules.put(k, v);
             }
         });
-        MySQLProxySpec.Scripting s = spec.scripting;
-        ScriptingOptions options = new ScriptingOptions(s == null || s.threads == null ? 0 : s.threads,
-                s == null || s.sandbox == null || s.sandbox, ScriptingOptions.DEFAULTS.maxInstructions(),
-                ScriptingOptions.DEFAULTS.maxMillis(), false)
-                .withAllowedEnv(s == null || s.allowedEnv == null ? Set.of() : Set.copyOf(s.allowedEnv));
-        return ScriptConfig.inline(ns + "/" + name + "/" + key, source, modules, options);
+        return new LuaSource(ns + "/" + name + "/" + key, source, modules);
     }
 
     private HealthCheck healthCheck(String ns, MySQLProxySpec spec) {

@@ -82,13 +82,19 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
     private final Map<ResourceID, String> applied = new ConcurrentHashMap<>();
     private ScheduledExecutorService sweeper;
 
+    /** Whether a resource's script or its canary comes from ConfigMap {@code name}. */
+    private static boolean readsConfigMap(MySQLProxySpec.Script script, String name) {
+        return script != null && (script.configMapRef != null && name.equals(script.configMapRef.name)
+                || script.canary != null && script.canary.configMapRef != null
+                && name.equals(script.canary.configMapRef.name));
+    }
+
     @Override
     public List<EventSource<?, MySQLProxy>> prepareEventSources(EventSourceContext<MySQLProxy> context) {
         InformerEventSource<ConfigMap, MySQLProxy> configMaps = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(ConfigMap.class, MySQLProxy.class)
                         .withSecondaryToPrimaryMapper(cm -> referencing(context, cm.getMetadata().getNamespace(),
-                                r -> r.getSpec().script != null && r.getSpec().script.configMapRef != null
-                                        && cm.getMetadata().getName().equals(r.getSpec().script.configMapRef.name)))
+                                r -> readsConfigMap(r.getSpec().script, cm.getMetadata().getName())))
                         .build(), context);
         InformerEventSource<EndpointSlice, MySQLProxy> slices = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(EndpointSlice.class, MySQLProxy.class)

@@ -183,6 +183,41 @@ public class MySQLProxySpec {
         @Required
         @JsonPropertyDescription("The ConfigMap holding the script; its other keys NAME.lua are modules for require(\"NAME\").")
         public ConfigMapKeyRef configMapRef;
+
+        @JsonPropertyDescription("A new version of the script tried on a share of new connections first: rolled back"
+                + " when it fails more often than the script, promoted after a while if asked.")
+        public Canary canary;
+    }
+
+    public static class Canary {
+        @Required
+        @JsonPropertyDescription("The ConfigMap holding the canary script (its other keys NAME.lua are its modules);"
+                + " a change of it tries the canary again.")
+        public ConfigMapKeyRef configMapRef;
+
+        @Min(0)
+        @Max(100)
+        @Default("10")
+        @JsonPropertyDescription("Percent of new client connections that run the canary.")
+        public Integer weight;
+
+        @Min(0)
+        @Max(1)
+        @Default("0.01")
+        @JsonPropertyDescription("How much more often than the script, per query, the canary may fail a hook or"
+                + " refuse a query with an error of its own before it is rolled back.")
+        public Double maxErrorRate;
+
+        @Min(1)
+        @Default("100")
+        @JsonPropertyDescription("Queries the canary runs before it is judged or promoted.")
+        public Long minQueries;
+
+        @Pattern("^(manual|after [0-9]+(s|m|h))$")
+        @Default("manual")
+        @JsonPropertyDescription("manual (it stays a canary), or 'after 10m' (s, m or h): then it becomes the"
+                + " script of every connection if it was not rolled back.")
+        public String promote;
     }
 
     public static class ConfigMapKeyRef {

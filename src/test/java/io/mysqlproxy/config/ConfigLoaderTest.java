@@ -33,7 +33,7 @@ class ConfigLoaderTest {
         ScriptConfig script = load(Map.of(), "-s", stable.toString(), "--proxy-lua-canary-script=" + canary,
                 "--proxy-lua-canary-weight=25", "--proxy-lua-canary-max-error-rate=0.02",
                 "--proxy-lua-canary-min-queries=50", "--proxy-lua-canary-promote-after=1.5").script();
-        assertThat(script.canary()).isEqualTo(new CanaryConfig(canary, 25, 0.02, 50, 1_500));
+        assertThat(script.canary()).isEqualTo(CanaryConfig.file(canary, 25, 0.02, 50, 1_500));
         assertThat(load(Map.of(), "-s", stable.toString()).script().canary()).isNull();
         assertThatThrownBy(() -> load(Map.of(), "--proxy-lua-canary-script=" + canary))
                 .hasMessageContaining("--proxy-lua-canary-script needs --proxy-lua-script");

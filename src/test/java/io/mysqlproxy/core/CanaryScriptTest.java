@@ -67,7 +67,7 @@ class CanaryScriptTest {
     @Test
     void aCanaryThatFailsMoreIsRolledBackAndItsConnectionsGoOnWithTheStableScript(@TempDir Path dir)
             throws Exception {
-        CanaryConfig half = new CanaryConfig(dir.resolve("canary.lua"), 50, 0.05, 10, 0);
+        CanaryConfig half = CanaryConfig.file(dir.resolve("canary.lua"), 50, 0.05, 10, 0);
         try (TestProxy proxy = proxy(dir, script("stable", false), script("canary", true), half)) {
             List<Connection> clients = new ArrayList<>();
             try {
@@ -140,7 +140,7 @@ class CanaryScriptTest {
 
     @Test
     void aHealthyCanaryBecomesTheStableScriptAfterItsDelay(@TempDir Path dir) throws Exception {
-        CanaryConfig all = new CanaryConfig(dir.resolve("canary.lua"), 100, 0.01, 5, 1_000);
+        CanaryConfig all = CanaryConfig.file(dir.resolve("canary.lua"), 100, 0.01, 5, 1_000);
         try (TestProxy proxy = proxy(dir, script("stable", false), script("canary", false), all);
              Connection c = DriverManager.getConnection(proxy.mariadbUrl("", ""), "root", "");
              Statement s = c.createStatement()) {
@@ -160,7 +160,7 @@ class CanaryScriptTest {
 
     @Test
     void aCanaryThatDoesNotCompileLeavesTheStableScriptAlone(@TempDir Path dir) throws Exception {
-        CanaryConfig broken = new CanaryConfig(dir.resolve("canary.lua"), 100, 0.01, 5, 0);
+        CanaryConfig broken = CanaryConfig.file(dir.resolve("canary.lua"), 100, 0.01, 5, 0);
         try (TestProxy proxy = proxy(dir, script("stable", false), "function read_query(p) return = 1 end", broken);
              Connection c = DriverManager.getConnection(proxy.mariadbUrl("", ""), "root", "");
              Statement s = c.createStatement()) {

@@ -187,6 +187,48 @@ class OperatorTest {
         }
     }
 
+    /**
+     * spec.script.canary: a second ConfigMap's script runs on its share of new connections; a change of the
+     * resource's canary (here its weight) is a new canary, and the script itself keeps running.
+     */
+    @Test
+    void aCanaryFromAConfigMapRunsOnItsShareOfNewConnections() throws Exception {
+        int port = MariaDbServer.freePort();
+        client.configMaps().inNamespace(NS).resource(configMap("stable-routing", script("stable"))).create();
+        client.configMaps().inNamespace(NS).resource(configMap("next-routing", script("canary"))).create();
+        MySQLProxy r = resource("tried", port, "stable-routing", db1.address());
+        r.getSpec().script.canary = new MySQLProxySpec.Canary();
+        r.getSpec().script.canary.configMapRef = new MySQLProxySpec.ConfigMapKeyRef();
+        r.getSpec().script.canary.configMapRef.name = "next-routing";
+        r.getSpec().script.canary.weight = 100;
+        r.getSpec().script.canary.promote = "manual";
+        client.resources(MySQLProxy.class).inNamespace(NS).resource(r).create();
+        await().atMost(Duration.ofSeconds(15)).until(() -> MariaDbServer.listening(port));
+        try (Connection c = connect(port); Statement s = c.createStatement()) {
+            assertThat(value(s, "SELECT 'who'")).isEqualTo("canary");
+        }
+        MySQLProxy edited = get("tried");
+        edited.getSpec().script.canary.weight = 0;
+        client.resources(MySQLProxy.class).inNamespace(NS).resource(edited).update();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            try (Connection c = connect(port); Statement s = c.createStatement()) {
+                assertThat(value(s, "SELECT 'who'")).isEqualTo("stable");
+            }
+        });
+        // the canary's ConfigMap changes: a new canary, tried again on its share (now all) of new connections
+        edited = get("tried");
+        edited.getSpec().script.canary.weight = 100;
+        client.resources(MySQLProxy.class).inNamespace(NS).resource(edited).update();
+        client.configMaps().inNamespace(NS).resource(configMap("next-routing", script("canary 2"))).update();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            try (Connection c = connect(port); Statement s = c.createStatement()) {
+                assertThat(value(s, "SELECT 'who'")).isEqualTo("canary 2");
+            }
+        });
+        assertThat(ListenerTranslator.promoteAfterMillis("after 10m")).isEqualTo(600_000);
+        assertThat(ListenerTranslator.promoteAfterMillis("manual")).isZero();
+    }
+
     @Test
     void resourceAndConfigMapBecomeAListenerWhoseScriptFollowsTheConfigMap() throws Exception {
         int port = MariaDbServer.freePort();
