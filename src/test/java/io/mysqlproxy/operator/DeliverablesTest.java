@@ -14,6 +14,7 @@ import org.luaj.vm2.lib.jse.JsePlatform;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -71,6 +72,31 @@ class DeliverablesTest {
         assertThat(r.getSpec().routing.transactionReplay).isTrue();
         assertThat(r.getSpec().healthCheck.credentialsSecretRef.name).isNotBlank();
         assertThat(r.getSpec().backends).hasSize(3);
+    }
+
+    /** The canary example: two ConfigMaps whose scripts load, and a resource of the model naming them. */
+    @Test
+    void theCanaryExampleIsTwoConfigMapsAndAResourceOfTheModel() throws Exception {
+        List<JsonNode> documents = YAML.readValues(YAML.getFactory().createParser(Path.of("examples/canary.yaml")
+                .toFile()), JsonNode.class).readAll();
+        assertThat(documents).hasSize(3);
+        for (JsonNode configMap : documents.subList(0, 2)) {
+            assertThat(configMap.get("kind").asText()).isEqualTo("ConfigMap");
+            Script script = new ScriptCompiler().compileInline(configMap.at("/metadata/name").asText(),
+                    configMap.at("/data/main.lua").asText(), Map.of());
+            ScriptRuntime runtime = new ScriptRuntime(ScriptingOptions.DEFAULTS, 1, script);
+            try {
+                runtime.check(script);
+                assertThat(runtime.defines("read_query")).isTrue();
+            } finally {
+                runtime.close();
+            }
+        }
+        MySQLProxy r = YAML.treeToValue(documents.get(2), MySQLProxy.class);
+        assertThat(r.getSpec().script.configMapRef.name).isEqualTo("routing");
+        assertThat(r.getSpec().script.canary.configMapRef.name).isEqualTo("routing-next");
+        assertThat(r.getSpec().script.canary.weight).isEqualTo(10);
+        assertThat(ListenerTranslator.promoteAfterMillis(r.getSpec().script.canary.promote)).isEqualTo(600_000);
     }
 
     private static String health(String status, long generation) throws Exception {
