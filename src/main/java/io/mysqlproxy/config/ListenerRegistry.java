@@ -26,10 +26,18 @@ public interface ListenerRegistry {
      * among backends whose role follows their read_only (several writable servers, none), or is null.
      */
     record ListenerStatus(ListenerConfig config, String scriptChecksum, List<BackendStatus> backends,
-                          String primaryProblem) {
+                          String primaryProblem, CanaryStatus canary) {
         public long backendsTakingConnections() {
             return backends.stream().filter(BackendStatus::takesConnections).count();
         }
+    }
+
+    /**
+     * The canary tried beside a listener's script (null: none): {@code state} running, rolled back or promoted;
+     * its queries and failures (hook errors and errors it answered); {@code verdict} why it ended, with the figures.
+     */
+    record CanaryStatus(String checksum, String state, int weightPercent, long queries, long failures,
+                        String verdict) {
     }
 
     /** A backend of a running listener; {@code state} is unknown, up, down or offline. */

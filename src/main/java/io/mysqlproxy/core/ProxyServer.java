@@ -186,8 +186,12 @@ public final class ProxyServer implements ListenerRegistry, AdminView {
                     b.state().name().toLowerCase(Locale.ROOT), b.state().acceptsConnections()));
         }
         ScriptRuntime scripts = l.scripts();
+        CanaryScript c = l.canary();
+        ListenerRegistry.CanaryStatus canary = c == null ? null : new ListenerRegistry.CanaryStatus(
+                c.runtime().current().checksum(), c.state().label(), c.config().weightPercent(),
+                c.runtime().stats().queries(), c.runtime().stats().failures(), c.verdict());
         return Optional.of(new ListenerStatus(l.config(),
-                scripts == null ? null : scripts.current().checksum(), backends, l.primaryProblem()));
+                scripts == null ? null : scripts.current().checksum(), backends, l.primaryProblem(), canary));
     }
 
     /** Closes listener {@code name}: no new clients, running commands finish within the shutdown timeout. */

@@ -43,6 +43,7 @@ final class EventRecorder {
                 || !Objects.equals(loadedBefore.getMessage(), loadedAfter.getMessage()))) {
             emit(r, "Warning", "ScriptRejected", loadedAfter.getMessage());
         }
+        canaryEvents(r, old.canary, after.canary);
         Map<String, String> states = new HashMap<>();
         Map<String, String> roles = new HashMap<>();
         for (MySQLProxyStatus.BackendStatus b : old.backends == null ? List.<MySQLProxyStatus.BackendStatus>of()
@@ -61,6 +62,24 @@ final class EventRecorder {
                 emit(r, up ? "Normal" : "Warning", up ? "BackendUp" : "BackendDown",
                         "backend " + b.address + " (" + b.role + ") is " + b.state + ", was " + was);
             }
+        }
+    }
+
+    /** A canary started, was rolled back or promoted. */
+    private void canaryEvents(MySQLProxy r, MySQLProxyStatus.Canary before, MySQLProxyStatus.Canary after) {
+        if (after == null) {
+            return;
+        }
+        boolean same = before != null && Objects.equals(before.checksum, after.checksum);
+        if (same && Objects.equals(before.state, after.state)) {
+            return;
+        }
+        String which = "canary " + after.checksumShort;
+        switch (after.state) {
+            case "rolled back" -> emit(r, "Warning", "CanaryRolledBack", which + " rolled back: it " + after.verdict);
+            case "promoted" -> emit(r, "Normal", "CanaryPromoted", which + " promoted: it " + after.verdict);
+            default -> emit(r, "Normal", "CanaryStarted", which + " runs on " + after.weight
+                    + " % of new connections");
         }
     }
 

@@ -46,6 +46,7 @@ import java.util.regex.Pattern;
  */
 final class ListenerTranslator {
     static final String SCRIPT_LOADED = "ScriptLoaded";
+    static final String CANARY_HEALTHY = "CanaryHealthy";
     private static final Pattern PROMOTE_AFTER = Pattern.compile("after ([0-9]+)([smh])");
     static final String BACKENDS_AVAILABLE = "BackendsAvailable";
     static final String READY = "Ready";

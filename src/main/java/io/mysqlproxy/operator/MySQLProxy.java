@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
         getDescription = "backends up / total")
 @AdditionalPrinterColumn(name = "Script", jsonPath = ".status.scriptChecksumShort",
         type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Canary", jsonPath = ".status.canary.state", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
         type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)

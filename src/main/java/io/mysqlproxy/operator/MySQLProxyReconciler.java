@@ -334,7 +334,8 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
                     : "see the ScriptLoaded and BackendsAvailable conditions");
         }
         Condition writer = now.map(n -> singleWriter(r, n)).orElse(null);
-        for (Condition c : new Condition[] {ready, scriptLoaded, backends, writer}) {
+        Condition canary = now.map(n -> canaryHealthy(r, n)).orElse(null);
+        for (Condition c : new Condition[] {ready, scriptLoaded, backends, writer, canary}) {
             if (c != null) {
                 Condition before = find(previous, c.getType());
                 if (before != null && Objects.equals(before.getStatus(), c.getStatus())) {
@@ -347,6 +348,16 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
             s.scriptChecksum = n.scriptChecksum();
             s.scriptChecksumShort = n.scriptChecksum() == null ? "-" : shortSum(n.scriptChecksum());
             s.backendsSummary = n.backendsTakingConnections() + "/" + n.backends().size();
+            if (n.canary() != null) {
+                s.canary = new MySQLProxyStatus.Canary();
+                s.canary.checksum = n.canary().checksum();
+                s.canary.checksumShort = shortSum(n.canary().checksum());
+                s.canary.state = n.canary().state();
+                s.canary.weight = n.canary().weightPercent();
+                s.canary.queries = n.canary().queries();
+                s.canary.failures = n.canary().failures();
+                s.canary.verdict = n.canary().verdict().isEmpty() ? null : n.canary().verdict();
+            }
             for (ListenerRegistry.BackendStatus b : n.backends()) {
                 MySQLProxyStatus.BackendStatus bs = new MySQLProxyStatus.BackendStatus();
                 bs.address = b.address();
@@ -372,6 +383,24 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
                 + " takes the writes (read_only OFF)");
     }
 
+    /** With a canary: False once it was rolled back (the message has the figures); null without one. */
+    private static Condition canaryHealthy(MySQLProxy r, ListenerRegistry.ListenerStatus now) {
+        ListenerRegistry.CanaryStatus c = now.canary();
+        if (c == null) {
+            return null;
+        }
+        String which = "canary " + shortSum(c.checksum());
+        return switch (c.state()) {
+            case "rolled back" -> condition(r, ListenerTranslator.CANARY_HEALTHY, false, "RolledBack",
+                    which + " rolled back: it " + c.verdict());
+            case "promoted" -> condition(r, ListenerTranslator.CANARY_HEALTHY, true, "Promoted",
+                    which + " promoted: it " + c.verdict());
+            default -> condition(r, ListenerTranslator.CANARY_HEALTHY, true, "Running", which + " runs on "
+                    + c.weightPercent() + " % of new connections: " + c.failures() + " of " + c.queries()
+                    + " queries failed");
+        };
+    }
+
     private static Condition find(List<Condition> list, String type) {
         return list == null ? null : list.stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
     }
@@ -390,10 +419,15 @@ public class MySQLProxyReconciler implements Reconciler<MySQLProxy> {
         return Objects.equals(a.observedGeneration, b.observedGeneration)
                 && Objects.equals(a.scriptChecksum, b.scriptChecksum)
                 && Objects.equals(a.backendsSummary, b.backendsSummary)
+                && Objects.equals(canaryKey(a.canary), canaryKey(b.canary))
                 && Objects.equals(a.replicas == null ? null : a.replicas.desired + "/" + a.replicas.applied,
                 b.replicas == null ? null : b.replicas.desired + "/" + b.replicas.applied)
                 && Objects.equals(describe(a.backends), describe(b.backends))
                 && Objects.equals(conditionsKey(a.conditions), conditionsKey(b.conditions));
+    }
+
+    private static String canaryKey(MySQLProxyStatus.Canary c) {
+        return c == null ? null : c.checksum + "/" + c.state + "/" + c.weight + "/" + c.queries + "/" + c.failures;
     }
 
     private static List<String> describe(List<MySQLProxyStatus.BackendStatus> backends) {

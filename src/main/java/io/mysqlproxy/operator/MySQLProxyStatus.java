@@ -29,6 +29,26 @@ public class MySQLProxyStatus {
     @JsonPropertyDescription("Proxy pods that should run this resource, and those running its current generation.")
     public Replicas replicas;
 
+    @JsonPropertyDescription("The canary script tried beside the script (spec.script.canary), as this proxy sees it.")
+    public Canary canary;
+
+    public static class Canary {
+        @JsonPropertyDescription("sha256 of the canary script and its modules.")
+        public String checksum;
+        @JsonPropertyDescription("The first characters of checksum.")
+        public String checksumShort;
+        @JsonPropertyDescription("running, rolled back or promoted.")
+        public String state;
+        @JsonPropertyDescription("Percent of new client connections that run it.")
+        public Integer weight;
+        @JsonPropertyDescription("Queries it ran.")
+        public Long queries;
+        @JsonPropertyDescription("Queries it failed: Lua errors and errors it answered itself.")
+        public Long failures;
+        @JsonPropertyDescription("Why it was rolled back or promoted, with the figures.")
+        public String verdict;
+    }
+
     public static class BackendStatus {
         public String address;
         public String role;

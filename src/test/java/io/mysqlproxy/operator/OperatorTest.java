@@ -48,6 +48,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -227,6 +228,46 @@ class OperatorTest {
         });
         assertThat(ListenerTranslator.promoteAfterMillis("after 10m")).isEqualTo(600_000);
         assertThat(ListenerTranslator.promoteAfterMillis("manual")).isZero();
+    }
+
+    /** A canary that fails is rolled back: the status, its condition, an Event and the printer column say so. */
+    @Test
+    void aCanaryThatFailsIsRolledBackAndTheStatusSaysWhy() throws Exception {
+        int port = MariaDbServer.freePort();
+        client.configMaps().inNamespace(NS).resource(configMap("calm-routing", script("calm"))).create();
+        client.configMaps().inNamespace(NS).resource(configMap("buggy-routing", """
+                function read_query(packet)
+                  if packet:find("boom") then error("the canary cannot read this") end
+                end
+                """)).create();
+        MySQLProxy r = resource("buggy", port, "calm-routing", db1.address());
+        r.getSpec().script.canary = new MySQLProxySpec.Canary();
+        r.getSpec().script.canary.configMapRef = new MySQLProxySpec.ConfigMapKeyRef();
+        r.getSpec().script.canary.configMapRef.name = "buggy-routing";
+        r.getSpec().script.canary.weight = 100;
+        r.getSpec().script.canary.minQueries = 3L;
+        r.getSpec().script.canary.maxErrorRate = 0.01;
+        client.resources(MySQLProxy.class).inNamespace(NS).resource(r).create();
+        await().atMost(Duration.ofSeconds(15)).until(() -> MariaDbServer.listening(port));
+        await().atMost(Duration.ofSeconds(15)).until(() -> condition("buggy", "CanaryHealthy") != null
+                && "Running".equals(condition("buggy", "CanaryHealthy").getReason()));
+        try (Connection c = connect(port); Statement s = c.createStatement()) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(value(s, "SELECT 1")).isEqualTo("1");
+            }
+            assertThatThrownBy(() -> value(s, "SELECT 'boom'")).hasMessageContaining("the canary cannot read this");
+            // rolled back: the same connection runs the script from its next command
+            await().atMost(Duration.ofSeconds(5)).ignoreExceptions().untilAsserted(
+                    () -> assertThat(value(s, "SELECT 'boom'")).isEqualTo("boom"));
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            Condition healthy = condition("buggy", "CanaryHealthy");
+            assertThat(healthy.getStatus()).isEqualTo("False");
+            assertThat(healthy.getReason()).isEqualTo("RolledBack");
+            assertThat(healthy.getMessage()).contains("hook errors").contains("against the stable script");
+            assertThat(get("buggy").getStatus().canary.state).isEqualTo("rolled back");
+            assertThat(eventReasons("buggy")).contains("CanaryStarted", "CanaryRolledBack");
+        });
     }
 
     @Test
