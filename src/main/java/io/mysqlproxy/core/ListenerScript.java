@@ -2,13 +2,13 @@ package io.mysqlproxy.core;
 
 import io.mysqlproxy.config.CanaryConfig;
 import io.mysqlproxy.config.ScriptConfig;
+import io.mysqlproxy.metrics.ListenerMetrics;
 import io.mysqlproxy.scripting.Script;
 import io.mysqlproxy.scripting.ScriptCompiler;
-import io.mysqlproxy.metrics.ListenerMetrics;
 import io.mysqlproxy.scripting.ScriptException;
-import io.mysqlproxy.scripting.ScriptStats;
 import io.mysqlproxy.scripting.ScriptRuntime;
 import io.mysqlproxy.scripting.ScriptSession;
+import io.mysqlproxy.scripting.ScriptStats;
 import io.netty.util.concurrent.EventExecutor;
 import org.jboss.logging.Logger;
 
@@ -81,7 +81,7 @@ final class ListenerScript {
     }
 
     /** The canary's judging timer, started once a canary is configured. */
-    private void judgeCanaries() {
+    private void startJudging() {
         if (canaryTimer < 0) {
             canaryTimer = context.vertx().setPeriodic(CANARY_TICK_MILLIS,
                     id -> context.vertx().executeBlocking(() -> {
@@ -93,12 +93,12 @@ final class ListenerScript {
 
     /** Starts the configured canary anew; one that is rejected is logged and the script runs alone. */
     private synchronized void startCanary() {
-        judgeCanaries();
+        startJudging();
         CanaryConfig wanted = config.canary();
-        canaryStamp = wanted.path() == null ? null : ScriptWatcher.stamp(wanted.path());
+        canaryStamp = stamp(wanted);
         CanaryScript old = canary;
         if (old != null) {
-            old.close(); // its connections go over to the stable script
+            old.close(); // first: its meters go before the new one's come; it shows until the new one replaces it
         }
         try {
             canary = CanaryScript.start(wanted, runtime, context.metrics(), metrics);
@@ -113,13 +113,23 @@ final class ListenerScript {
     private synchronized void changeCanary() {
         if (config.canary() != null) {
             startCanary();
-            return;
+        } else {
+            endCanary();
         }
+    }
+
+    /** The running canary, if any, ends: its connections go over to the stable script. */
+    private void endCanary() {
         CanaryScript old = canary;
         canary = null;
         if (old != null) {
             old.close();
         }
+    }
+
+    /** A file canary's modification time and size (null for an inline one, or a file that cannot be read). */
+    private static String stamp(CanaryConfig canary) {
+        return canary.path() == null ? null : ScriptWatcher.stamp(canary.path());
     }
 
     /** Judges the canary; a change of its file starts it again, whether it was rolled back, promoted or running. */
@@ -128,7 +138,7 @@ final class ListenerScript {
         if (wanted == null) {
             return;
         }
-        String stamp = wanted.path() == null ? null : ScriptWatcher.stamp(wanted.path());
+        String stamp = stamp(wanted);
         if (stamp != null && !stamp.equals(canaryStamp)) {
             startCanary();
             return;
@@ -197,11 +207,7 @@ final class ListenerScript {
             context.vertx().cancelTimer(canaryTimer);
             canaryTimer = -1;
         }
-        CanaryScript c = canary;
-        canary = null;
-        if (c != null) {
-            c.close();
-        }
+        endCanary();
         if (meters != null) {
             meters.run();
             meters = null;

@@ -36,7 +36,9 @@ final class PreparedStatements {
         final String sql;
         final int params;
         final StatementEffects effects;
-        /** Whether a replica may execute it: read-only text that reads nothing of the client's session. */
+        /** Its text only reads, and reads nothing of the client's session. */
+        private final boolean readOnly;
+        /** Whether a replica may execute it: read-only, and no replica refused it or its layout. */
         private boolean replicaSafe;
         /** Long data was sent for its next execution, which the owner has. */
         private boolean longData;
@@ -53,8 +55,9 @@ final class PreparedStatements {
             this.sql = sql;
             this.params = params;
             this.effects = StatementEffects.of(sql);
-            this.replicaSafe = effects.pin() == null && !effects.replayableSet() && !effects.readsInsertId()
+            this.readOnly = effects.pin() == null && !effects.replayableSet() && !effects.readsInsertId()
                     && !effects.readsPrevious() && ReplicaReads.replicaSafe(sql);
+            this.replicaSafe = readOnly;
         }
 
         /** Whether an execution with {@code flags} may run on a replica: no cursor, no long data. */
@@ -62,9 +65,9 @@ final class PreparedStatements {
             return replicaSafe && flags == 0 && !longData;
         }
 
-        /** Whether it only reads. */
+        /** Whether it only reads (whether or not a replica may run it): its executions change no data. */
         boolean readOnly() {
-            return replicaSafe;
+            return readOnly;
         }
     }
 
@@ -151,6 +154,9 @@ final class PreparedStatements {
     }
 
     private ByteBuf execute(ByteBuf framed, Statement s, PooledConnection held) {
+        if (framed.readableBytes() < BITMAP_AT) {
+            return framed; // too short to be an execution: the server answers it
+        }
         if ((framed.getUnsignedByte(FLAGS_AT) & PARAMETER_COUNT_AVAILABLE) != 0) {
             s.replicaSafe = false; // its parameters are not where this class reads them: the owner runs it as sent
             return framed;

@@ -88,6 +88,25 @@ class PreparedStatementsTest {
     }
 
     @Test
+    void anExecutionTooShortToReadGoesAsItCameAndTheServerAnswersIt() {
+        statements.prepared(primary, 1, 2, "SELECT ?, ?");
+        statements.copied(statements.get(1), replica, 9);
+        ByteBuf truncated = Unpooled.buffer().writeMediumLE(5).writeByte(0).writeByte(Commands.COM_STMT_EXECUTE)
+                .writeIntLE(1);
+        String hex = ByteBufUtil.hexDump(truncated);
+        assertThat(sent(truncated, replica)).isEqualTo(hex);
+    }
+
+    /** A replica's refusal keeps a read on the primary; it is still a read (its executions change no data). */
+    @Test
+    void aStatementAReplicaRefusedStaysAReadOnThePrimary() {
+        statements.prepared(primary, 1, 1, "SELECT a FROM t WHERE b = ?");
+        statements.refusedByReplica(statements.get(1));
+        assertThat(statements.get(1).replicaSafe(0)).isFalse();
+        assertThat(statements.get(1).readOnly()).isTrue();
+    }
+
+    @Test
     void aStatementsIdsMeanNothingOnAnotherConnectionOfThePrimary() {
         assertThat(statements.ownerLost(replica)).as("no statement yet").isFalse();
         statements.prepared(primary, 1, 0, "SELECT 1");
