@@ -208,18 +208,14 @@ class OperatorTest {
         try (Connection c = connect(port); Statement s = c.createStatement()) {
             assertThat(value(s, "SELECT 'who'")).isEqualTo("canary");
         }
-        MySQLProxy edited = get("tried");
-        edited.getSpec().script.canary.weight = 0;
-        client.resources(MySQLProxy.class).inNamespace(NS).resource(edited).update();
+        canaryWeight("tried", 0);
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
             try (Connection c = connect(port); Statement s = c.createStatement()) {
                 assertThat(value(s, "SELECT 'who'")).isEqualTo("stable");
             }
         });
         // the canary's ConfigMap changes: a new canary, tried again on its share (now all) of new connections
-        edited = get("tried");
-        edited.getSpec().script.canary.weight = 100;
-        client.resources(MySQLProxy.class).inNamespace(NS).resource(edited).update();
+        canaryWeight("tried", 100);
         client.configMaps().inNamespace(NS).resource(configMap("next-routing", script("canary 2"))).update();
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
             try (Connection c = connect(port); Statement s = c.createStatement()) {
@@ -228,6 +224,14 @@ class OperatorTest {
         });
         assertThat(ListenerTranslator.promoteAfterMillis("after 10m")).isEqualTo(600_000);
         assertThat(ListenerTranslator.promoteAfterMillis("manual")).isZero();
+    }
+
+    /** Sets a resource's canary weight; the operator writes its status meanwhile, so the edit is a patch. */
+    private void canaryWeight(String name, int weight) {
+        client.resources(MySQLProxy.class).inNamespace(NS).withName(name).edit(r -> {
+            r.getSpec().script.canary.weight = weight;
+            return r;
+        });
     }
 
     /** A canary that fails is rolled back: the status, its condition, an Event and the printer column say so. */
